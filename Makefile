@@ -1,0 +1,37 @@
+# Everything a fresh machine with Node and npm needs: Bun itself comes from npm.
+BUN := node_modules/.bin/bun
+SOURCES := $(shell find src -name '*.ts') package.json
+
+.PHONY: install build run test bench bench-cache release clean
+
+install: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+build: dist/anyclaude
+
+dist/anyclaude: node_modules/.installed $(SOURCES)
+	$(BUN) build --compile --minify --sourcemap src/cli/main.ts --outfile dist/anyclaude
+
+# Builds the binary and starts it as a background daemon (through the service when installed).
+run: build
+	./dist/anyclaude start
+
+test: node_modules/.installed
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts
+
+bench: bench-cache bench-proxy
+
+bench-cache: node_modules/.installed
+	$(BUN) scripts/bench-cache.ts
+
+bench-proxy: node_modules/.installed
+	$(BUN) scripts/bench-proxy.ts
+
+release: node_modules/.installed
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" scripts/release.sh
+
+clean:
+	rm -rf dist .tmp

@@ -1,0 +1,65 @@
+// The config file's schema. Unknown keys are errors (strict objects) so a typo never passes silently.
+import * as v from "valibot";
+
+export const BACKEND_KINDS = ["mlx-lm", "lmstudio", "openai", "anthropic"] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+export const BackendSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'")),
+  kind: v.picklist(BACKEND_KINDS),
+  url: v.pipe(v.string(), v.url("must be a URL such as http://127.0.0.1:1234/v1")),
+  tools: v.optional(v.boolean()),
+  model: v.optional(v.string()),
+  apiKey: v.optional(v.string()),
+  timeoutMs: v.optional(PositiveInt),
+  maxTokens: v.optional(PositiveInt),
+  images: v.optional(v.boolean()),
+  cacheSlots: v.optional(PositiveInt),
+});
+
+export const RoutingSchema = v.strictObject({
+  mode: v.optional(v.pipe(v.string(), v.minLength(1))),
+  toolsBackend: v.optional(v.string()),
+  defaultBackend: v.optional(v.string()),
+  affinity: v.optional(v.boolean()),
+  toolsWhen: v.optional(v.picklist(["defined", "used"])),
+});
+
+export const ConfigSchema = v.strictObject({
+  host: v.optional(v.pipe(v.string(), v.minLength(1))),
+  port: v.optional(v.pipe(PositiveInt, v.maxValue(65535))),
+  authToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+  backends: v.optional(v.pipe(v.array(BackendSchema), v.minLength(1, "needs at least one backend"))),
+  routing: v.optional(RoutingSchema),
+});
+
+export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
+
+// The effective config: every default filled in, every reference checked.
+export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "name" | "kind" | "url">> & {
+  tools: boolean;
+  images: boolean;
+  cacheSlots: number;
+  timeoutMs: number;
+  model?: string;
+  apiKey?: string;
+  maxTokens?: number;
+};
+
+export type RoutingConfig = {
+  mode: string; // "auto" or a backend name
+  toolsBackend: string;
+  defaultBackend: string;
+  affinity: boolean;
+  toolsWhen: "defined" | "used";
+};
+
+export type Config = {
+  host: string;
+  port: number;
+  authToken?: string;
+  backends: BackendConfig[];
+  routing: RoutingConfig;
+};

@@ -1,0 +1,109 @@
+// Turns a validated config file plus the environment into the effective config: defaults filled
+// in per backend kind, environment overrides applied, and every cross-reference checked.
+import type { BackendConfig, BackendKind, Config, ConfigFile } from "./config-schema";
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(key ? `${key}: ${message}` : message);
+  }
+}
+
+export const DEFAULT_BACKENDS: NonNullable<ConfigFile["backends"]> = [
+  { name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1", tools: true },
+  { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: false },
+];
+
+// How many prompts each server's cache keeps: mlx-lm's LRU holds 10 since 0.28.4,
+// LM Studio runs 4 llama.cpp slots by default.
+const KIND_DEFAULTS: Record<BackendKind, Pick<BackendConfig, "tools" | "images" | "cacheSlots">> = {
+  "mlx-lm": { tools: false, images: false, cacheSlots: 10 },
+  lmstudio: { tools: true, images: true, cacheSlots: 4 },
+  openai: { tools: true, images: false, cacheSlots: 4 },
+  anthropic: { tools: true, images: true, cacheSlots: 4 },
+};
+
+// A cold prefill of Claude Code's ~18k-token prompt takes 30-60 s on a Mac; leave room for it.
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+const ENV_URL_OVERRIDES = { LMSTUDIO_URL: "lmstudio", MLX_LM_URL: "mlx-lm" } as const;
+
+export type Env = Record<string, string | undefined>;
+
+export function resolveConfig(file: ConfigFile, env: Env): Config {
+  const backends = (file.backends ?? DEFAULT_BACKENDS).map((backend) => ({
+    ...KIND_DEFAULTS[backend.kind],
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    ...backend,
+  }));
+  applyUrlOverrides(backends, env);
+  const names = backends.map((backend) => backend.name);
+  checkUniqueNames(names);
+
+  const routing = file.routing ?? {};
+  const toolsBackend = routing.toolsBackend ?? backends.find((backend) => backend.tools)?.name ?? names[0]!;
+  const defaultBackend = routing.defaultBackend ?? backends.find((backend) => !backend.tools)?.name ?? names[0]!;
+  const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
+  const config: Config = {
+    host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",
+    port: parsePort(env.ANYCLAUDE_PORT) ?? file.port ?? 8082,
+    authToken: file.authToken,
+    backends,
+    routing: {
+      mode,
+      toolsBackend,
+      defaultBackend,
+      affinity: routing.affinity ?? true,
+      toolsWhen: routing.toolsWhen ?? "defined",
+    },
+  };
+  checkReferences(config, names);
+  return config;
+}
+
+function applyUrlOverrides(backends: BackendConfig[], env: Env): void {
+  for (const [variable, name] of Object.entries(ENV_URL_OVERRIDES)) {
+    const url = env[variable];
+    if (!url) continue;
+    if (!URL.canParse(url)) throw new ConfigError(`"${url}" is not a URL`, variable);
+    const backend = backends.find((candidate) => candidate.name === name);
+    if (backend) backend.url = url;
+  }
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`"${value}" is not a port number (1-65535)`, "ANYCLAUDE_PORT");
+  }
+  return port;
+}
+
+function checkUniqueNames(names: string[]): void {
+  const seen = new Set<string>();
+  for (const [index, name] of names.entries()) {
+    if (seen.has(name)) throw new ConfigError(`duplicate backend name "${name}"`, `backends[${index}].name`);
+    seen.add(name);
+  }
+}
+
+function checkReferences(config: Config, names: string[]): void {
+  const known = `known backends: ${names.join(", ")}`;
+  const { routing } = config;
+  if (routing.mode !== "auto" && !names.includes(routing.mode)) {
+    throw new ConfigError(`"${routing.mode}" is neither "auto" nor a backend name (${known})`, "routing.mode");
+  }
+  for (const key of ["toolsBackend", "defaultBackend"] as const) {
+    if (!names.includes(routing[key])) throw new ConfigError(`no backend named "${routing[key]}" (${known})`, `routing.${key}`);
+  }
+  if (!isLoopback(config.host) && !config.authToken) {
+    throw new ConfigError(`listening on ${config.host} (not loopback) requires "authToken"`, "authToken");
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}

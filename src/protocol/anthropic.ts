@@ -1,0 +1,182 @@
+// The Anthropic Messages API as anyclaude accepts it from clients and sends it back.
+// Requests are checked strictly on every field we read (errors name the field); keys we do not
+// read (context_management, output_config, ...) pass untouched because the API keeps growing.
+import * as v from "valibot";
+
+const CacheControl = v.optional(v.looseObject({ type: v.string() }));
+
+export const TextBlock = v.looseObject({
+  type: v.literal("text"),
+  text: v.string(),
+  cache_control: CacheControl,
+});
+
+const Base64Source = v.looseObject({ type: v.literal("base64"), media_type: v.string(), data: v.string() });
+const UrlSource = v.looseObject({ type: v.literal("url"), url: v.string() });
+const PlainTextSource = v.looseObject({ type: v.literal("text"), media_type: v.optional(v.string()), data: v.string() });
+const ContentSource = v.looseObject({
+  type: v.literal("content"),
+  content: v.union([v.string(), v.array(v.looseObject({ type: v.string(), text: v.optional(v.string()) }))]),
+});
+
+export const ImageBlock = v.looseObject({
+  type: v.literal("image"),
+  source: v.variant("type", [Base64Source, UrlSource]),
+  cache_control: CacheControl,
+});
+
+export const DocumentBlock = v.looseObject({
+  type: v.literal("document"),
+  source: v.variant("type", [Base64Source, UrlSource, PlainTextSource, ContentSource]),
+  title: v.optional(v.nullable(v.string())),
+  context: v.optional(v.nullable(v.string())),
+  cache_control: CacheControl,
+});
+
+export const ToolUseBlock = v.looseObject({
+  type: v.literal("tool_use"),
+  id: v.string(),
+  name: v.string(),
+  input: v.record(v.string(), v.unknown()),
+  cache_control: CacheControl,
+});
+
+export const ToolResultBlock = v.looseObject({
+  type: v.literal("tool_result"),
+  tool_use_id: v.string(),
+  content: v.optional(v.union([v.string(), v.array(v.variant("type", [TextBlock, ImageBlock, DocumentBlock]))])),
+  is_error: v.optional(v.boolean()),
+  cache_control: CacheControl,
+});
+
+export const ThinkingBlock = v.looseObject({
+  type: v.literal("thinking"),
+  thinking: v.string(),
+  signature: v.optional(v.string()),
+});
+
+export const RedactedThinkingBlock = v.looseObject({ type: v.literal("redacted_thinking"), data: v.string() });
+
+export const ContentBlock = v.variant("type", [
+  TextBlock,
+  ImageBlock,
+  DocumentBlock,
+  ToolUseBlock,
+  ToolResultBlock,
+  ThinkingBlock,
+  RedactedThinkingBlock,
+]);
+
+export const Message = v.looseObject({
+  // Claude Code also sends role "system" messages mid-conversation (reminders, token counters).
+  role: v.picklist(["user", "assistant", "system"]),
+  content: v.union([v.string(), v.array(ContentBlock)]),
+});
+
+export const Tool = v.looseObject({
+  name: v.pipe(v.string(), v.minLength(1)),
+  description: v.optional(v.string()),
+  // Server tools (web_search_...) carry a `type` and no schema; they cannot run locally.
+  type: v.optional(v.string()),
+  input_schema: v.optional(v.record(v.string(), v.unknown())),
+});
+
+export const ToolChoice = v.variant("type", [
+  v.looseObject({ type: v.literal("auto"), disable_parallel_tool_use: v.optional(v.boolean()) }),
+  v.looseObject({ type: v.literal("any"), disable_parallel_tool_use: v.optional(v.boolean()) }),
+  v.looseObject({ type: v.literal("tool"), name: v.string(), disable_parallel_tool_use: v.optional(v.boolean()) }),
+  v.looseObject({ type: v.literal("none") }),
+]);
+
+const System = v.union([v.string(), v.array(TextBlock)]);
+
+const countTokensEntries = {
+  model: v.string(),
+  messages: v.array(Message),
+  system: v.optional(System),
+  tools: v.optional(v.array(Tool)),
+  tool_choice: v.optional(ToolChoice),
+  thinking: v.optional(v.looseObject({ type: v.string(), budget_tokens: v.optional(v.number()) })),
+};
+
+export const CountTokensRequest = v.looseObject(countTokensEntries);
+
+export const MessagesRequest = v.looseObject({
+  ...countTokensEntries,
+  max_tokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  stop_sequences: v.optional(v.array(v.string())),
+  temperature: v.optional(v.number()),
+  top_p: v.optional(v.number()),
+  top_k: v.optional(v.number()),
+  stream: v.optional(v.boolean()),
+  metadata: v.optional(v.looseObject({ user_id: v.optional(v.nullable(v.string())) })),
+});
+
+export type TextBlock = v.InferOutput<typeof TextBlock>;
+export type ImageBlock = v.InferOutput<typeof ImageBlock>;
+export type DocumentBlock = v.InferOutput<typeof DocumentBlock>;
+export type ToolUseBlock = v.InferOutput<typeof ToolUseBlock>;
+export type ToolResultBlock = v.InferOutput<typeof ToolResultBlock>;
+export type ThinkingBlock = v.InferOutput<typeof ThinkingBlock>;
+export type ContentBlock = v.InferOutput<typeof ContentBlock>;
+export type Message = v.InferOutput<typeof Message>;
+export type Tool = v.InferOutput<typeof Tool>;
+export type ToolChoice = v.InferOutput<typeof ToolChoice>;
+export type MessagesRequest = v.InferOutput<typeof MessagesRequest>;
+export type CountTokensRequest = v.InferOutput<typeof CountTokensRequest>;
+
+// What we send back. We build these ourselves, so plain types suffice.
+export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use";
+
+export type Usage = {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+};
+
+export type ResponseBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+
+export type MessagesResponse = {
+  id: string;
+  type: "message";
+  role: "assistant";
+  model: string;
+  content: ResponseBlock[];
+  stop_reason: StopReason | null;
+  stop_sequence: string | null;
+  usage: Usage;
+};
+
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "not_found_error"
+  | "request_too_large"
+  | "rate_limit_error"
+  | "api_error"
+  | "overloaded_error";
+
+export type StreamEvent =
+  | { type: "message_start"; message: MessagesResponse }
+  | { type: "content_block_start"; index: number; content_block: StreamBlockStart }
+  | { type: "content_block_delta"; index: number; delta: StreamDelta }
+  | { type: "content_block_stop"; index: number }
+  | { type: "message_delta"; delta: { stop_reason: StopReason | null; stop_sequence: string | null }; usage: Usage }
+  | { type: "message_stop" }
+  | { type: "ping" }
+  | { type: "error"; error: { type: ErrorType; message: string } };
+
+export type StreamBlockStart =
+  | { type: "text"; text: "" }
+  | { type: "thinking"; thinking: ""; signature: "" }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+
+export type StreamDelta =
+  | { type: "text_delta"; text: string }
+  | { type: "thinking_delta"; thinking: string }
+  | { type: "signature_delta"; signature: string }
+  | { type: "input_json_delta"; partial_json: string };

@@ -1,0 +1,88 @@
+// The OpenAI chat-completions API as the local backends speak it. We build requests ourselves
+// (plain types); responses are checked loosely, only for the fields we read, because every
+// server adds its own (mlx-lm's `reasoning`, LM Studio's `reasoning_content`, llama.cpp's `timings`).
+import * as v from "valibot";
+
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } };
+
+export type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
+
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string | ContentPart[] }
+  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+export type FunctionTool = {
+  type: "function";
+  function: { name: string; description?: string; parameters: Record<string, unknown> };
+};
+
+export type ToolChoice = "auto" | "none" | "required" | { type: "function"; function: { name: string } };
+
+export type ChatRequest = {
+  model: string;
+  messages: ChatMessage[];
+  max_tokens: number;
+  stream: boolean;
+  stream_options?: { include_usage: boolean };
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  stop?: string[];
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+};
+
+const Count = v.optional(v.nullable(v.number()));
+
+export const ChatUsage = v.looseObject({
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  prompt_tokens_details: v.optional(v.nullable(v.looseObject({ cached_tokens: Count }))),
+});
+
+const Text = v.optional(v.nullable(v.string()));
+
+const ToolCallDelta = v.looseObject({
+  index: v.optional(v.number()),
+  id: Text,
+  function: v.optional(v.nullable(v.looseObject({ name: Text, arguments: Text }))),
+});
+
+const Delta = v.looseObject({
+  content: Text,
+  reasoning: Text,
+  reasoning_content: Text,
+  tool_calls: v.optional(v.nullable(v.array(ToolCallDelta))),
+});
+
+export const ChatChunk = v.looseObject({
+  choices: v.optional(v.nullable(v.array(v.looseObject({ delta: v.optional(v.nullable(Delta)), finish_reason: Text })))),
+  usage: v.optional(v.nullable(ChatUsage)),
+});
+
+export const ChatCompletion = v.looseObject({
+  choices: v.pipe(
+    v.array(v.looseObject({ message: Delta, finish_reason: Text })),
+    v.minLength(1, "the completion has no choices"),
+  ),
+  usage: v.optional(v.nullable(ChatUsage)),
+});
+
+// mlx_lm.server answers {"error": "text"}; LM Studio, llama.cpp and vLLM {"error": {"message", ...}}.
+export const ErrorBody = v.looseObject({
+  error: v.union([v.string(), v.looseObject({ message: v.optional(v.string()), type: v.optional(v.unknown()) })]),
+});
+
+export const ModelList = v.looseObject({
+  data: v.array(v.looseObject({ id: v.string() })),
+});
+
+export type ChatUsage = v.InferOutput<typeof ChatUsage>;
+export type ChatChunk = v.InferOutput<typeof ChatChunk>;
+export type ToolCallDelta = v.InferOutput<typeof ToolCallDelta>;
+export type ChatCompletion = v.InferOutput<typeof ChatCompletion>;
