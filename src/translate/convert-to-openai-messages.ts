@@ -1,0 +1,145 @@
+// Anthropic system + messages -> OpenAI chat messages, deterministically, so that the prompt of
+// turn n+1 starts with the prompt of turn n: nothing is hoisted, reordered, timestamped or re-keyed.
+import type { ContentBlock, DocumentBlock, ImageBlock, Message, MessagesRequest, ToolResultBlock } from "../protocol/anthropic";
+import type { ChatMessage, ContentPart, ToolCall } from "../protocol/openai";
+import { assertNever } from "../assert-never";
+import { TranslationError } from "./translation-error";
+
+// Exact bytes of what the backend generated, for turns anyclaude relayed (see ReplayMemory).
+export type ReplayLookup = {
+  toolArguments(toolUseId: string): string | undefined;
+  text(text: string): string | undefined;
+};
+
+export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup };
+
+export function convertToOpenAIMessages(
+  system: MessagesRequest["system"],
+  messages: Message[],
+  options: MessageOptions,
+): ChatMessage[] {
+  const systemText = typeof system === "string" ? system : (system ?? []).map((block) => block.text).join("\n\n");
+  const out: ChatMessage[] = systemText ? [{ role: "system", content: systemText }] : [];
+  messages.forEach((message, index) => out.push(...convertMessage(message, `messages[${index}]`, options)));
+  return out;
+}
+
+function convertMessage(message: Message, field: string, options: MessageOptions): ChatMessage[] {
+  const blocks: ContentBlock[] = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
+  switch (message.role) {
+    case "assistant":
+      return [convertAssistant(blocks, options.replay)];
+    case "user":
+      return convertUser(blocks, field, options);
+    case "system":
+      // Chat templates such as Qwen's reject a system message that is not first, and hoisting it
+      // to the top would change the prefix every turn: it becomes user text where it stands.
+      return convertUser(blocks, field, options);
+    default:
+      return assertNever(message.role);
+  }
+}
+
+function convertAssistant(blocks: ContentBlock[], replay: ReplayLookup | undefined): ChatMessage {
+  const texts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of blocks) {
+    if (block.type === "text") texts.push(block.text);
+    if (block.type === "tool_use") {
+      const args = replay?.toolArguments(block.id) ?? JSON.stringify(block.input);
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
+    }
+    // Past thinking is dropped: local chat templates strip reasoning from earlier turns anyway.
+  }
+  const joined = texts.join("\n\n");
+  const content = replay?.text(joined) ?? joined;
+  return toolCalls.length > 0 ? { role: "assistant", content, tool_calls: toolCalls } : { role: "assistant", content };
+}
+
+// Tool results become `tool` messages right after the assistant turn that called them (OpenAI
+// requires that order); the rest of the user turn follows as one user message.
+function convertUser(blocks: ContentBlock[], field: string, options: MessageOptions): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const parts: ContentPart[] = [];
+  blocks.forEach((block, index) => {
+    const at = `${field}.content[${index}]`;
+    switch (block.type) {
+      case "tool_result":
+        out.push({ role: "tool", tool_call_id: block.tool_use_id, content: toolResultText(block, at, options) });
+        parts.push(...toolResultImages(block, at, options));
+        return;
+      case "text":
+        parts.push({ type: "text", text: block.text });
+        return;
+      case "image":
+        parts.push(imagePart(block, at, options));
+        return;
+      case "document":
+        parts.push({ type: "text", text: documentText(block, at, options.backend) });
+        return;
+      case "thinking":
+      case "redacted_thinking":
+      case "tool_use":
+        throw new TranslationError(`${at}.type`, `a "${block.type}" block belongs in an assistant message`);
+      default:
+        return assertNever(block);
+    }
+  });
+  if (parts.length > 0) out.push({ role: "user", content: userContent(parts) });
+  return out;
+}
+
+// A plain string whenever there is no image: every server and chat template takes that form.
+function userContent(parts: ContentPart[]): string | ContentPart[] {
+  if (parts.some((part) => part.type !== "text")) return parts;
+  return parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n");
+}
+
+function toolResultText(block: ToolResultBlock, field: string, options: MessageOptions): string {
+  const content = block.content ?? "";
+  const text =
+    typeof content === "string"
+      ? content
+      : content
+          .flatMap((part, index) => {
+            if (part.type === "text") return [part.text];
+            if (part.type === "document") return [documentText(part, `${field}.content[${index}]`, options.backend)];
+            return [];
+          })
+          .join("\n\n");
+  return block.is_error ? `Error: ${text}` : text;
+}
+
+function toolResultImages(block: ToolResultBlock, field: string, options: MessageOptions): ContentPart[] {
+  if (typeof block.content !== "object") return [];
+  return block.content.flatMap((part, index) =>
+    part.type === "image" ? [imagePart(part, `${field}.content[${index}]`, options)] : [],
+  );
+}
+
+function imagePart(block: ImageBlock, field: string, options: MessageOptions): ContentPart {
+  if (!options.images) {
+    throw new TranslationError(field, `backend "${options.backend}" does not take images (set "images": true in its config if its model does)`);
+  }
+  const { source } = block;
+  const url = source.type === "base64" ? `data:${source.media_type};base64,${source.data}` : source.url;
+  return { type: "image_url", image_url: { url } };
+}
+
+function documentText(block: DocumentBlock, field: string, backend: string): string {
+  const { source } = block;
+  const title = block.title ? `${block.title}\n\n` : "";
+  switch (source.type) {
+    case "text":
+      return title + source.data;
+    case "content":
+      return title + (typeof source.content === "string" ? source.content : source.content.map((part) => part.text ?? "").join("\n\n"));
+    case "base64":
+      if (source.media_type.startsWith("text/")) return title + Buffer.from(source.data, "base64").toString("utf8");
+      throw new TranslationError(field, `a ${source.media_type} document cannot be sent to backend "${backend}"; send it as text`);
+    case "url":
+      throw new TranslationError(field, `a document by URL cannot be sent to backend "${backend}"; send it as text`);
+    default:
+      return assertNever(source);
+  }
+}

@@ -1,0 +1,43 @@
+// One Anthropic Messages request -> the chat-completions body for one backend. Pure: the caller
+// passes what it knows about the target (model name, limits, what it takes) and logs the warnings.
+import type { MessagesRequest } from "../protocol/anthropic";
+import type { ChatRequest } from "../protocol/openai";
+import { convertToOpenAIMessages, type ReplayLookup } from "./convert-to-openai-messages";
+import { prepareTools } from "./prepare-tools";
+
+export type TranslationTarget = {
+  backend: string;
+  model: string;
+  maxTokens?: number;
+  images: boolean;
+  // false when the request goes to a backend without tool support (routing.toolsWhen "used").
+  includeTools: boolean;
+  replay?: ReplayLookup;
+};
+
+export function convertToOpenAIRequest(request: MessagesRequest, target: TranslationTarget): { body: ChatRequest; warnings: string[] } {
+  const stream = request.stream ?? false;
+  const tools = target.includeTools ? prepareTools(request.tools, request.tool_choice) : { warnings: [] };
+  const { warnings, ...toolFields } = tools;
+  const body: ChatRequest = {
+    model: target.model,
+    messages: convertToOpenAIMessages(request.system, request.messages, target),
+    // Always sent: mlx_lm.server's own default is 512 tokens, which cuts Claude Code's replies short.
+    max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
+    stream,
+    ...(stream ? { stream_options: { include_usage: true } } : {}),
+    ...toolFields,
+    ...(request.stop_sequences?.length ? { stop: request.stop_sequences } : {}),
+    ...optionalNumber("temperature", request.temperature),
+    ...optionalNumber("top_p", request.top_p),
+    ...optionalNumber("top_k", request.top_k),
+  };
+  if (target.maxTokens && request.max_tokens > target.maxTokens) {
+    warnings.push(`max_tokens ${request.max_tokens} clamped to backend "${target.backend}" limit ${target.maxTokens}`);
+  }
+  return { body, warnings };
+}
+
+function optionalNumber<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}

@@ -1,0 +1,188 @@
+// OpenAI chat-completion chunks -> Anthropic stream events, one explicit state machine.
+// Every upstream chunk is translated the moment it arrives; nothing is held back that could go out.
+import type { StreamEvent } from "../protocol/anthropic";
+import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
+import { estimateTokens } from "./estimate-tokens";
+import { mapFinishReason } from "./map-finish-reason";
+import { type Reply, signThinking, toAnthropicUsage } from "./reply";
+
+export type UpstreamEvent =
+  | { kind: "chunk"; chunk: ChatChunk }
+  | { kind: "comment" } // an SSE comment (mlx_lm.server's `: keepalive N/M` during prefill) or a heartbeat
+  | { kind: "done" } // `data: [DONE]`
+  | { kind: "failure"; errorType: "api_error" | "overloaded_error"; message: string };
+
+export type StreamContext = {
+  backend: string;
+  model: string; // the name the client asked for: Claude Code sizes its context from it
+  messageId: string;
+  inputTokens: number; // estimate for message_start; the backend's count arrives at the end
+  toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
+  onReply?: (reply: Reply) => void;
+};
+
+type OpenBlock = { kind: "text" | "thinking"; index: number } | { kind: "tool"; index: number; upstreamIndex: number };
+type ToolCallState = { id: string; name: string; args: string; blockIndex?: number };
+
+type State = {
+  nextIndex: number;
+  open?: OpenBlock;
+  text: string;
+  thinking: string;
+  toolCalls: Map<number, ToolCallState>;
+  finishReason?: string | null;
+  usage?: ChatChunk["usage"];
+  failed: boolean;
+};
+
+export function createStreamConverter(context: StreamContext): TransformStream<UpstreamEvent, StreamEvent> {
+  const state: State = { nextIndex: 0, text: "", thinking: "", toolCalls: new Map(), failed: false };
+  return new TransformStream({
+    start(controller) {
+      controller.enqueue({ type: "message_start", message: emptyMessage(context) });
+      controller.enqueue({ type: "ping" });
+    },
+    transform(event, controller) {
+      if (state.failed) return;
+      const emit = (out: StreamEvent) => controller.enqueue(out);
+      switch (event.kind) {
+        case "chunk":
+          return onChunk(state, event.chunk, context, emit);
+        case "comment":
+          return emit({ type: "ping" });
+        case "done":
+          state.finishReason ??= "stop";
+          return;
+        case "failure":
+          return fail(state, emit, event.errorType, event.message);
+        default:
+          return event satisfies never;
+      }
+    },
+    flush(controller) {
+      if (state.failed) return;
+      const emit = (out: StreamEvent) => controller.enqueue(out);
+      if (state.finishReason === undefined) {
+        return fail(state, emit, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
+      }
+      finish(state, context, emit);
+    },
+  });
+}
+
+function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (event: StreamEvent) => void): void {
+  if ("error" in chunk && chunk.error) {
+    // llama.cpp and LM Studio report failures that happen mid-generation as a data chunk.
+    return fail(state, emit, "api_error", `backend "${context.backend}": ${describeError(chunk.error)}`);
+  }
+  if (chunk.usage) state.usage = chunk.usage;
+  for (const choice of chunk.choices ?? []) {
+    const delta = choice.delta;
+    const reasoning = delta?.reasoning ?? delta?.reasoning_content;
+    if (reasoning) appendThinking(state, reasoning, emit);
+    if (delta?.content) appendText(state, delta.content, emit);
+    (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context, emit));
+    if (state.failed) return;
+    if (choice.finish_reason) state.finishReason = choice.finish_reason;
+  }
+}
+
+function appendThinking(state: State, thinking: string, emit: (event: StreamEvent) => void): void {
+  if (state.open?.kind !== "thinking") openBlock(state, { kind: "thinking" }, { type: "thinking", thinking: "", signature: "" }, emit);
+  state.thinking += thinking;
+  emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "thinking_delta", thinking } });
+}
+
+function appendText(state: State, text: string, emit: (event: StreamEvent) => void): void {
+  if (state.open?.kind !== "text") openBlock(state, { kind: "text" }, { type: "text", text: "" }, emit);
+  state.text += text;
+  emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "text_delta", text } });
+}
+
+// LM Studio streams a call in fragments (id and name first, then argument pieces per `index`);
+// mlx_lm.server sends each call whole in one delta. Both come through here.
+function appendToolCall(state: State, call: ToolCallDelta, position: number, context: StreamContext, emit: (event: StreamEvent) => void): void {
+  const upstreamIndex = call.index ?? position;
+  let tool = state.toolCalls.get(upstreamIndex);
+  if (!tool) {
+    tool = { id: call.id || context.toolUseId(upstreamIndex), name: "", args: "" };
+    state.toolCalls.set(upstreamIndex, tool);
+  }
+  if (call.function?.name && !tool.name) tool.name = call.function.name;
+  const fragment = call.function?.arguments ?? "";
+  const isOpen = state.open?.kind === "tool" && state.open.upstreamIndex === upstreamIndex;
+  if (tool.blockIndex !== undefined && !isOpen && fragment) {
+    return fail(state, emit, "api_error", `backend "${context.backend}" interleaved the arguments of parallel tool calls, which cannot be relayed in order`);
+  }
+  tool.args += fragment;
+  if (tool.blockIndex === undefined && tool.name) {
+    // Arguments that arrived before the name went into `args`; they go out as the first delta.
+    openBlock(state, { kind: "tool", upstreamIndex }, { type: "tool_use", id: tool.id, name: tool.name, input: {} }, emit);
+    tool.blockIndex = state.open!.index;
+    if (tool.args) emit({ type: "content_block_delta", index: tool.blockIndex, delta: { type: "input_json_delta", partial_json: tool.args } });
+  } else if (isOpen && fragment) {
+    emit({ type: "content_block_delta", index: tool.blockIndex!, delta: { type: "input_json_delta", partial_json: fragment } });
+  }
+}
+
+type BlockStart = Extract<StreamEvent, { type: "content_block_start" }>["content_block"];
+
+function openBlock(state: State, block: { kind: "text" | "thinking" } | { kind: "tool"; upstreamIndex: number }, start: BlockStart, emit: (event: StreamEvent) => void): void {
+  closeOpenBlock(state, emit);
+  const index = state.nextIndex++;
+  state.open = { ...block, index };
+  emit({ type: "content_block_start", index, content_block: start });
+}
+
+function closeOpenBlock(state: State, emit: (event: StreamEvent) => void): void {
+  const open = state.open;
+  if (!open) return;
+  if (open.kind === "thinking") {
+    emit({ type: "content_block_delta", index: open.index, delta: { type: "signature_delta", signature: signThinking(state.thinking) } });
+  }
+  emit({ type: "content_block_stop", index: open.index });
+  state.open = undefined;
+}
+
+function finish(state: State, context: StreamContext, emit: (event: StreamEvent) => void): void {
+  closeOpenBlock(state, emit);
+  const toolCalls = [...state.toolCalls.values()].filter((tool) => tool.blockIndex !== undefined);
+  const stopReason = mapFinishReason(state.finishReason, toolCalls.length > 0);
+  const outputChars = state.text.length + state.thinking.length + toolCalls.reduce((sum, tool) => sum + tool.args.length, 0);
+  const usage = toAnthropicUsage(state.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });
+  emit({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage });
+  emit({ type: "message_stop" });
+  context.onReply?.({
+    text: state.text,
+    thinking: state.thinking,
+    toolCalls: toolCalls.map(({ id, name, args }) => ({ id, name, arguments: args })),
+    stopReason,
+    promptTokens: state.usage?.prompt_tokens ?? undefined,
+    cachedTokens: state.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
+    completionTokens: state.usage?.completion_tokens ?? undefined,
+  });
+}
+
+function fail(state: State, emit: (event: StreamEvent) => void, errorType: "api_error" | "overloaded_error", message: string): void {
+  state.failed = true;
+  emit({ type: "error", error: { type: errorType, message } });
+}
+
+function emptyMessage(context: StreamContext) {
+  return {
+    id: context.messageId,
+    type: "message" as const,
+    role: "assistant" as const,
+    model: context.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: context.inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+  };
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === "string") return error;
+  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+  return JSON.stringify(error);
+}

@@ -1,0 +1,44 @@
+// What one backend reply amounted to, streamed or not: the exact bytes the model generated
+// (for replaying the turn byte-for-byte) and the counts the backend reported.
+import type { ChatUsage } from "../protocol/openai";
+import type { StopReason, Usage } from "../protocol/anthropic";
+
+export type GeneratedToolCall = { id: string; name: string; arguments: string };
+
+export type Reply = {
+  text: string;
+  thinking: string;
+  toolCalls: GeneratedToolCall[];
+  stopReason: StopReason;
+  promptTokens?: number;
+  cachedTokens?: number;
+  completionTokens?: number;
+};
+
+// Anthropic's input_tokens excludes cache reads: input = prompt - cached, cache_read = cached.
+export function toAnthropicUsage(usage: ChatUsage | null | undefined, estimates: { input: number; output: number }): Usage {
+  const prompt = usage?.prompt_tokens ?? estimates.input;
+  const cached = Math.min(usage?.prompt_tokens_details?.cached_tokens ?? 0, prompt);
+  return {
+    input_tokens: prompt - cached,
+    output_tokens: usage?.completion_tokens ?? estimates.output,
+    cache_read_input_tokens: cached,
+    cache_creation_input_tokens: 0,
+  };
+}
+
+// Claude Code replays thinking blocks with their signature; a hash of the text makes it stable.
+export function signThinking(thinking: string): string {
+  return new Bun.CryptoHasher("sha256").update(thinking).digest("base64url");
+}
+
+// The parsed input of a tool call; what the model wrote when it is not a JSON object.
+export function parseToolInput(args: string): Record<string, unknown> {
+  if (args.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+  } catch {
+    return { _raw: args };
+  }
+}
