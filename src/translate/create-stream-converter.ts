@@ -1,6 +1,6 @@
 // OpenAI chat-completion chunks -> Anthropic stream events, one explicit state machine.
 // Every upstream chunk is translated the moment it arrives; nothing is held back that could go out.
-import type { StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamEvent } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason } from "./map-finish-reason";
@@ -10,7 +10,7 @@ export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatChunk }
   | { kind: "comment" } // an SSE comment (mlx_lm.server's `: keepalive N/M` during prefill) or a heartbeat
   | { kind: "done" } // `data: [DONE]`
-  | { kind: "failure"; errorType: "api_error" | "overloaded_error"; message: string };
+  | { kind: "failure"; errorType: ErrorType; message: string };
 
 export type StreamContext = {
   backend: string;
@@ -163,7 +163,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   });
 }
 
-function fail(state: State, emit: (event: StreamEvent) => void, errorType: "api_error" | "overloaded_error", message: string): void {
+function fail(state: State, emit: (event: StreamEvent) => void, errorType: ErrorType, message: string): void {
   state.failed = true;
   emit({ type: "error", error: { type: errorType, message } });
 }

@@ -1,0 +1,53 @@
+// The backend-independent form of a request, computed once: billing line stripped, what the
+// request needs (tools, images), its prefix chain and the conversation it belongs to.
+import type { MessagesRequest } from "../protocol/anthropic";
+import { buildPrefixChain, chainFor, chainTokens, type PrefixChain } from "../prefix/prefix-chain";
+import { stripBillingHeader } from "../translate/strip-billing-header";
+
+export type NormalizedRequest = {
+  request: MessagesRequest;
+  hasTools: boolean; // a non-empty tool list
+  usesTools: boolean; // tool blocks in the conversation, or a tool_choice that demands a tool
+  hasImages: boolean;
+  chain: PrefixChain;
+  estimatedTokens: number;
+  sessionId?: string; // Claude Code's session, else derived from the prompt's start
+};
+
+export function normalizeRequest(raw: MessagesRequest, headers: Headers): NormalizedRequest {
+  const request = { ...raw, system: stripBillingHeader(raw.system) };
+  const blocks = request.messages.flatMap((message) => (typeof message.content === "string" ? [] : message.content));
+  const hasToolBlocks = blocks.some((block) => block.type === "tool_use" || block.type === "tool_result");
+  const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
+  const chain = buildPrefixChain(request);
+  return {
+    request,
+    hasTools: (request.tools?.length ?? 0) > 0,
+    usesTools: hasToolBlocks || demandsTool,
+    hasImages: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
+    chain,
+    estimatedTokens: chainTokens(chainFor(chain, true)),
+    sessionId: readSessionId(request, headers) ?? prefixSessionId(chain),
+  };
+}
+
+// Without a session id, a conversation is known by its head and its first message.
+function prefixSessionId(chain: PrefixChain): string | undefined {
+  const first = chain.messages[0];
+  return first ? `prefix:${chain.headWithTools.hash}:${first.hash}` : undefined;
+}
+
+// Claude Code sends its session id as a header, and inside metadata.user_id (a JSON string).
+function readSessionId(request: MessagesRequest, headers: Headers): string | undefined {
+  const header = headers.get("x-claude-code-session-id");
+  if (header) return header;
+  const userId = request.metadata?.user_id;
+  if (!userId) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(userId);
+    if (typeof parsed === "object" && parsed !== null && "session_id" in parsed && typeof parsed.session_id === "string") return parsed.session_id;
+  } catch {
+    // older versions: user_<hash>_account_<uuid>_session_<uuid>
+  }
+  return /_session_([0-9a-f-]{36})$/.exec(userId)?.[1] ?? userId;
+}

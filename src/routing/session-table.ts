@@ -1,0 +1,22 @@
+// Which backend each conversation last used: the tie-breaker when two backends are equally warm,
+// and the `sessions` count in /anyclaude/status. Bounded, least recently seen first out.
+const CAPACITY = 1_000;
+
+export class SessionTable {
+  private readonly lastBackend = new Map<string, string>();
+
+  get(sessionId: string | undefined): string | undefined {
+    return sessionId ? this.lastBackend.get(sessionId) : undefined;
+  }
+
+  set(sessionId: string | undefined, backend: string): void {
+    if (!sessionId) return;
+    this.lastBackend.delete(sessionId);
+    this.lastBackend.set(sessionId, backend);
+    if (this.lastBackend.size > CAPACITY) this.lastBackend.delete(this.lastBackend.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.lastBackend.size;
+  }
+}

@@ -1,0 +1,44 @@
+// The daemon's HTTP surface. Dependencies come in (config, fetch) so tests call app.handle()
+// in process; every error leaves as an Anthropic-shaped body with a fitting status.
+import { Elysia } from "elysia";
+import { ApiError } from "../api-error";
+import { logger } from "../logger";
+import { authorize } from "./authorize";
+import { Daemon, type DaemonOptions } from "./daemon";
+import { handleCountTokens } from "./handle-count-tokens";
+import { handleMessages } from "./handle-messages";
+import { modelList, statusReport } from "./status-report";
+
+export function createApp(options: DaemonOptions) {
+  const daemon = new Daemon(options);
+  const guarded = (handler: (request: Request) => Promise<Response> | Response) => async ({ request }: { request: Request }) => {
+    authorize(request, daemon.config.authToken);
+    return handler(request);
+  };
+  const app = new Elysia()
+    // Elysia applies a hook to the routes registered after it: this one comes first.
+    .onError(({ error, code }) => errorResponse(error, code))
+    // Claude Code probes the base URL before it starts.
+    .head("/", () => new Response(null, { status: 200 }))
+    .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
+    .get("/anyclaude/health", () => Response.json({ status: "ok" }))
+    .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
+    .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
+    .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })
+    .post("/v1/messages/count_tokens", guarded(handleCountTokens), { parse: "none" });
+  return { app, daemon };
+}
+
+function errorResponse(error: unknown, code: unknown): Response {
+  if (code === "NOT_FOUND") return toResponse(new ApiError(404, "not_found_error", "anyclaude serves /v1/messages, /v1/messages/count_tokens, /v1/models and /anyclaude/*"));
+  if (error instanceof ApiError) {
+    if (error.status >= 500) logger.error(error.message);
+    return toResponse(error);
+  }
+  logger.error(error);
+  return toResponse(new ApiError(500, "api_error", `anyclaude failed: ${error instanceof Error ? error.message : String(error)}`));
+}
+
+function toResponse(error: ApiError): Response {
+  return Response.json(error.toBody(), { status: error.status, headers: error.headers });
+}

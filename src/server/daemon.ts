@@ -1,0 +1,58 @@
+// Everything the daemon keeps between requests: backends and their cache models, conversations,
+// the replay memory, counters. Built once per process from the config and an injected fetch.
+import { BackendPool, type BackendState } from "../backends/backend-pool";
+import type { Config } from "../config/config-schema";
+import { chainFor, replySegment } from "../prefix/prefix-chain";
+import { ReplayMemory } from "../prefix/replay-memory";
+import type { NormalizedRequest } from "../routing/normalize-request";
+import type { Route, RouteReason } from "../routing/resolve-route";
+import { SessionTable } from "../routing/session-table";
+import type { Reply } from "../translate/reply";
+
+export type DaemonOptions = { config: Config; fetch?: typeof fetch; version: string; now?: () => number };
+
+export class Daemon {
+  readonly config: Config;
+  readonly fetcher: typeof fetch;
+  readonly version: string;
+  readonly pool: BackendPool;
+  readonly sessions = new SessionTable();
+  readonly replay = new ReplayMemory();
+  readonly routeCounts: Partial<Record<RouteReason, number>> = {};
+  readonly startedAt: number;
+  private readonly now: () => number;
+  private messageCount = 0;
+
+  constructor(options: DaemonOptions) {
+    this.config = options.config;
+    this.fetcher = options.fetch ?? fetch;
+    this.version = options.version;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.pool = new BackendPool(options.config.backends, this.fetcher);
+  }
+
+  uptimeSeconds(): number {
+    return Math.floor((this.now() - this.startedAt) / 1000);
+  }
+
+  countRoute(route: Route, request: NormalizedRequest): void {
+    this.routeCounts[route.reason] = (this.routeCounts[route.reason] ?? 0) + 1;
+    route.backend.stats.requests++;
+    this.sessions.set(request.sessionId, route.backend.config.name);
+  }
+
+  // After a reply: remember its exact bytes, and what the backend's cache now holds.
+  recordReply(backend: BackendState, route: Route, request: NormalizedRequest, reply: Reply): void {
+    this.replay.remember(reply);
+    const chain = [...chainFor(request.chain, route.includeTools), replySegment(reply)];
+    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens });
+    backend.stats.promptTokens += reply.promptTokens ?? 0;
+    backend.stats.cachedTokens += reply.cachedTokens ?? 0;
+  }
+
+  // Ids are made here, not in the translation, which stays pure.
+  nextMessageId(): string {
+    return `msg_${this.startedAt.toString(36)}${(++this.messageCount).toString(36).padStart(6, "0")}`;
+  }
+}

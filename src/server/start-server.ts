@@ -1,0 +1,49 @@
+// Binds the app to its address. A taken port is its own error: the CLI reports it in one line.
+import type { Config } from "../config/config-schema";
+import { logger } from "../logger";
+import { VERSION } from "../version";
+import { createApp } from "./create-app";
+
+export class PortInUseError extends Error {
+  constructor(readonly address: string) {
+    super(`${address} is already in use (is anyclaude already running? try: anyclaude status)`);
+  }
+}
+
+export type RunningServer = { url: string; stop(): Promise<void> };
+
+export async function startServer(options: { config: Config; configPath?: string; fetch?: typeof fetch }): Promise<RunningServer> {
+  const { config } = options;
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION });
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
+    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0 });
+  } catch (error) {
+    if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
+    throw error;
+  }
+  daemon.pool.startProbing();
+  void daemon.pool.probeAll().then(() => logBackends(daemon.pool.backends));
+  logger.info(`listening on ${url}${options.configPath ? ` (config ${options.configPath})` : ""}`);
+  return {
+    url,
+    async stop() {
+      daemon.pool.stopProbing();
+      await server.stop(true);
+    },
+  };
+}
+
+function logBackends(backends: ReturnType<typeof createApp>["daemon"]["pool"]["backends"]): void {
+  for (const backend of backends) {
+    const { name, url, tools } = backend.config;
+    const state = backend.probe?.healthy ? `up, model ${backend.probe.model ?? "unknown"}` : `down (${backend.probe?.error ?? "not probed"})`;
+    logger.info(`backend ${name} at ${url}: ${state}${tools ? ", tools" : ""}`);
+  }
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return typeof error === "object" && error !== null && ("code" in error ? error.code === "EADDRINUSE" : /in use/i.test(String(error)));
+}

@@ -1,0 +1,39 @@
+// GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
+import type { Daemon } from "./daemon";
+
+export function statusReport(daemon: Daemon) {
+  return {
+    version: daemon.version,
+    uptimeSeconds: daemon.uptimeSeconds(),
+    pid: process.pid,
+    listen: `http://${daemon.config.host}:${daemon.config.port}`,
+    routing: daemon.config.routing,
+    backends: daemon.pool.backends.map((backend) => ({
+      name: backend.config.name,
+      kind: backend.config.kind,
+      url: backend.config.url,
+      healthy: daemon.pool.isHealthy(backend),
+      error: backend.probe?.error,
+      model: daemon.pool.upstreamModel(backend) ?? null,
+      tools: backend.config.tools,
+      images: backend.config.images,
+      requests: backend.stats.requests,
+      errors: backend.stats.errors,
+      promptTokens: backend.stats.promptTokens,
+      cachedTokens: backend.stats.cachedTokens,
+      cachedPrompts: backend.cache.size,
+    })),
+    routes: daemon.routeCounts,
+    sessions: daemon.sessions.size,
+  };
+}
+
+// Anthropic's model list shape, one entry per model a healthy backend serves.
+export function modelList(daemon: Daemon) {
+  const data = daemon.pool.backends.flatMap((backend) => {
+    const model = daemon.pool.upstreamModel(backend);
+    if (!model || !daemon.pool.isHealthy(backend)) return [];
+    return [{ type: "model", id: model, display_name: `${model} (${backend.config.name})`, created_at: new Date(daemon.startedAt).toISOString() }];
+  });
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
