@@ -1,0 +1,157 @@
+import { describe, expect, test } from "bun:test";
+import type { MessagesRequest } from "../protocol/anthropic";
+import { convertToOpenAIRequest, type TranslationTarget } from "./convert-to-openai-request";
+import { stripBillingHeader } from "./strip-billing-header";
+
+const target: TranslationTarget = { backend: "lmstudio", model: "qwen3-coder", images: true, includeTools: true };
+
+function request(overrides: Partial<MessagesRequest>): MessagesRequest {
+  return { model: "claude-opus-5-5", max_tokens: 32000, messages: [{ role: "user", content: "hi" }], ...overrides };
+}
+
+describe("convertToOpenAIRequest", () => {
+  test("system blocks join into one leading system message; the upstream model replaces Claude's", () => {
+    const { body } = convertToOpenAIRequest(request({ system: [{ type: "text", text: "You are Claude Code." }, { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }] }), target);
+    expect(body.model).toBe("qwen3-coder");
+    expect(body.messages[0]).toEqual({ role: "system", content: "You are Claude Code.\n\nBe brief." });
+  });
+
+  test("role system messages mid-conversation stay in place as user text", () => {
+    const { body } = convertToOpenAIRequest(
+      request({
+        system: "top",
+        messages: [
+          { role: "user", content: "first" },
+          { role: "assistant", content: "ok" },
+          { role: "system", content: [{ type: "text", text: "<system-reminder>tokens left</system-reminder>" }] },
+          { role: "user", content: "second" },
+        ],
+      }),
+      target,
+    );
+    expect(body.messages.map((message) => [message.role, message.content])).toEqual([
+      ["system", "top"],
+      ["user", "first"],
+      ["assistant", "ok"],
+      ["user", "<system-reminder>tokens left</system-reminder>"],
+      ["user", "second"],
+    ]);
+  });
+
+  test("tool_use and tool_result (string, blocks, is_error) become tool_calls and tool messages in order", () => {
+    const { body } = convertToOpenAIRequest(
+      request({
+        messages: [
+          { role: "user", content: "read both" },
+          {
+            role: "assistant",
+            content: [
+              { type: "thinking", thinking: "plan", signature: "sig" },
+              { type: "text", text: "Reading." },
+              { type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a" } },
+              { type: "tool_use", id: "toolu_2", name: "Read", input: { file_path: "/b" } },
+            ],
+          },
+          {
+            role: "user",
+            content: [
+              { type: "tool_result", tool_use_id: "toolu_1", content: "A" },
+              { type: "tool_result", tool_use_id: "toolu_2", content: [{ type: "text", text: "no such file" }], is_error: true },
+              { type: "text", text: "now summarize" },
+            ],
+          },
+        ],
+      }),
+      target,
+    );
+    expect(body.messages.slice(1)).toEqual([
+      {
+        role: "assistant",
+        content: "Reading.",
+        tool_calls: [
+          { id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path":"/a"}' } },
+          { id: "toolu_2", type: "function", function: { name: "Read", arguments: '{"file_path":"/b"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "toolu_1", content: "A" },
+      { role: "tool", tool_call_id: "toolu_2", content: "Error: no such file" },
+      { role: "user", content: "now summarize" },
+    ]);
+  });
+
+  test("replayed assistant turns use the bytes the backend generated", () => {
+    const replay = { toolArguments: (id: string) => (id === "toolu_1" ? '{"file_path": "/a"}' : undefined), text: () => "Reading.\n" };
+    const { body } = convertToOpenAIRequest(
+      request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: [{ type: "text", text: "Reading." }, { type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a" } }] }] }),
+      { ...target, replay },
+    );
+    expect(body.messages[1]).toEqual({ role: "assistant", content: "Reading.\n", tool_calls: [{ id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path": "/a"}' } }] });
+  });
+
+  test("images become image_url parts where the backend takes them, a clear error where it does not", () => {
+    const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: "iVBOR" } };
+    const withImage = request({ messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, image] }] });
+    const { body } = convertToOpenAIRequest(withImage, target);
+    expect(body.messages[0]).toEqual({ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } }] });
+    expect(() => convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false })).toThrow('messages[0].content[1]: backend "mlx-lm" does not take images');
+  });
+
+  test("text documents become text; a PDF is refused by field", () => {
+    const doc = request({ messages: [{ role: "user", content: [{ type: "document", title: "notes", source: { type: "text", media_type: "text/plain", data: "hello" } }] }] });
+    expect(convertToOpenAIRequest(doc, target).body.messages[0]).toEqual({ role: "user", content: "notes\n\nhello" });
+    const pdf = request({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBER" } }] }] });
+    expect(() => convertToOpenAIRequest(pdf, target)).toThrow("messages[0].content[0]: a application/pdf document");
+  });
+
+  test("tools keep names and order; schemas lose keywords local grammars reject; tool_choice maps", () => {
+    const { body } = convertToOpenAIRequest(
+      request({
+        tools: [
+          { name: "WebFetch", description: "fetch", input_schema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { url: { type: "string", format: "uri" }, pattern: { type: "string", pattern: "^a" } }, required: ["url"], additionalProperties: false } },
+          { name: "web_search", type: "web_search_20250305" },
+          { name: "mcp__Server__Do_Thing", input_schema: { type: "object" } },
+        ],
+        tool_choice: { type: "any", disable_parallel_tool_use: true },
+      }),
+      target,
+    );
+    expect(body.tools?.map((tool) => tool.function.name)).toEqual(["WebFetch", "mcp__Server__Do_Thing"]);
+    expect(body.tools?.[0]?.function.parameters).toEqual({ type: "object", properties: { url: { type: "string" }, pattern: { type: "string" } }, required: ["url"], additionalProperties: false });
+    expect(body.tool_choice).toBe("required");
+    expect(body.parallel_tool_calls).toBe(false);
+  });
+
+  test("tool_choice tool and none", () => {
+    const tools = [{ name: "Bash", input_schema: { type: "object" } }];
+    expect(convertToOpenAIRequest(request({ tools, tool_choice: { type: "tool", name: "Bash" } }), target).body.tool_choice).toEqual({ type: "function", function: { name: "Bash" } });
+    expect(convertToOpenAIRequest(request({ tools, tool_choice: { type: "none" } }), target).body.tool_choice).toBe("none");
+  });
+
+  test("no tools go upstream when the target does not take them", () => {
+    const { body } = convertToOpenAIRequest(request({ tools: [{ name: "Bash", input_schema: { type: "object" } }] }), { ...target, includeTools: false });
+    expect(body.tools).toBeUndefined();
+  });
+
+  test("sampling fields pass through; max_tokens is always sent and clamped to the backend's limit", () => {
+    const { body, warnings } = convertToOpenAIRequest(request({ stream: true, stop_sequences: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 }), { ...target, maxTokens: 8192 });
+    expect(body).toMatchObject({ max_tokens: 8192, stream: true, stream_options: { include_usage: true }, stop: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 });
+    expect(warnings[0]).toContain("clamped");
+    expect(convertToOpenAIRequest(request({}), target).body.max_tokens).toBe(32000);
+  });
+
+  test("a user turn of tool_use is refused by field", () => {
+    expect(() => convertToOpenAIRequest(request({ messages: [{ role: "user", content: [{ type: "tool_use", id: "x", name: "Bash", input: {} }] }] }), target)).toThrow("messages[0].content[0].type");
+  });
+});
+
+describe("stripBillingHeader", () => {
+  test("drops Claude Code's billing block and keeps the rest byte-for-byte", () => {
+    const system = [
+      { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=sdk-cli; cch=00000;" },
+      { type: "text" as const, text: "You are Claude Code.", cache_control: { type: "ephemeral" } },
+    ];
+    expect(stripBillingHeader(system)).toEqual([system[1]!]);
+    expect(stripBillingHeader("x-anthropic-billing-header: cc_version=1;\nYou are Claude Code.")).toBe("You are Claude Code.");
+    expect(stripBillingHeader("You are Claude Code.")).toBe("You are Claude Code.");
+  });
+});
