@@ -1,0 +1,77 @@
+import { describe, expect, test } from "bun:test";
+import { BackendPool } from "../backends/backend-pool";
+import type { Config } from "../config/config-schema";
+import { resolveConfig } from "../config/resolve-config";
+import { chainFor, replySegment } from "../prefix/prefix-chain";
+import type { MessagesRequest } from "../protocol/anthropic";
+import { normalizeRequest } from "./normalize-request";
+import { resolveRoute } from "./resolve-route";
+
+const TOOLS = [{ name: "Bash", input_schema: { type: "object" } }];
+
+function setup(overrides: Partial<Config["routing"]> = {}) {
+  const config = resolveConfig({}, {});
+  const routing = { ...config.routing, ...overrides };
+  const pool = new BackendPool(config.backends, fetch);
+  const decide = (body: Partial<MessagesRequest>, healthy = (_name: string) => true) =>
+    resolveRoute(normalizeRequest({ model: "claude-opus-5-5", max_tokens: 100, messages: [{ role: "user", content: "hi" }], ...body }, new Headers()), {
+      routing,
+      backends: pool.backends,
+      isHealthy: (backend) => healthy(backend.config.name),
+    });
+  return { pool, decide };
+}
+
+describe("resolveRoute", () => {
+  test("a request with tools goes to the tools backend, one without to the default backend", () => {
+    const { decide } = setup();
+    expect(decide({ tools: TOOLS })).toMatchObject({ reason: "tools", needsTools: true, includeTools: true, backend: { config: { name: "lmstudio" } } });
+    expect(decide({})).toMatchObject({ reason: "no-tools", needsTools: false, backend: { config: { name: "mlx-lm" } } });
+  });
+
+  test("tool blocks in the conversation need tools even without a tool list", () => {
+    const { decide } = setup();
+    const messages: MessagesRequest["messages"] = [
+      { role: "user", content: "run it" },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
+    ];
+    expect(decide({ messages }).backend.config.name).toBe("lmstudio");
+  });
+
+  test('toolsWhen "used": a fresh text turn goes to the default backend without its tools', () => {
+    const { decide } = setup({ toolsWhen: "used" });
+    expect(decide({ tools: TOOLS })).toMatchObject({ reason: "no-tools", includeTools: false, backend: { config: { name: "mlx-lm" } } });
+    expect(decide({ tools: TOOLS, tool_choice: { type: "any" } }).backend.config.name).toBe("lmstudio");
+  });
+
+  test("a tool-less follow-up stays on the backend where its prefix is warm", () => {
+    const { pool, decide } = setup({ toolsWhen: "used" });
+    const first = { system: "S", messages: [{ role: "user" as const, content: "q1" }] };
+    expect(decide(first).backend.config.name).toBe("mlx-lm");
+    // The conversation was served by LM Studio: its cache holds the prompt and the reply.
+    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
+    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    const followUp = decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
+    expect(followUp).toMatchObject({ reason: "affinity", backend: { config: { name: "lmstudio" } } });
+    expect(followUp.warm.lmstudio).toBeGreaterThan(0);
+    expect(followUp.warm["mlx-lm"]).toBe(0);
+  });
+
+  test("a down backend is skipped; when none can serve, the error names each backend and URL", () => {
+    const { decide } = setup();
+    expect(decide({}, (name) => name !== "mlx-lm")).toMatchObject({ reason: "fallback", backend: { config: { name: "lmstudio" } } });
+    expect(() => decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toThrow('"lmstudio" at http://127.0.0.1:1234/v1');
+  });
+
+  test("forced mode wins over everything, and a model naming a backend forces it", () => {
+    expect(setup({ mode: "mlx-lm" }).decide({ tools: TOOLS })).toMatchObject({ reason: "forced", includeTools: false, backend: { config: { name: "mlx-lm" } } });
+    expect(setup().decide({ model: "lmstudio" })).toMatchObject({ reason: "forced", backend: { config: { name: "lmstudio" } } });
+  });
+
+  test("images only go to a backend that takes them", () => {
+    const { decide } = setup();
+    const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: "x" } };
+    expect(decide({ messages: [{ role: "user", content: [image] }] }).backend.config.name).toBe("lmstudio");
+  });
+});
