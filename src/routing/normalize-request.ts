@@ -1,8 +1,10 @@
 // The backend-independent form of a request, computed once: billing line stripped, what the
 // request needs (tools, images), its prefix chain and the conversation it belongs to.
-import type { MessagesRequest } from "../protocol/anthropic";
+import * as v from "valibot";
+import { MessagesRequest } from "../protocol/anthropic";
 import { buildPrefixChain, chainFor, chainTokens, type PrefixChain } from "../prefix/prefix-chain";
 import { stripBillingHeader } from "../translate/strip-billing-header";
+import { validationError } from "../validation-error";
 
 export type NormalizedRequest = {
   request: MessagesRequest;
@@ -13,6 +15,13 @@ export type NormalizedRequest = {
   estimatedTokens: number;
   sessionId?: string; // Claude Code's session, else derived from the prompt's start
 };
+
+// A client's body, validated (a 400 naming the field) and normalized.
+export function normalizeBody(body: unknown, headers: Headers): NormalizedRequest {
+  const parsed = v.safeParse(MessagesRequest, body);
+  if (!parsed.success) throw validationError(parsed.issues);
+  return normalizeRequest(parsed.output, headers);
+}
 
 export function normalizeRequest(raw: MessagesRequest, headers: Headers): NormalizedRequest {
   const request = { ...raw, system: stripBillingHeader(raw.system) };

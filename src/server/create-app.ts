@@ -7,6 +7,7 @@ import { authorize } from "./authorize";
 import { Daemon, type DaemonOptions } from "./daemon";
 import { handleCountTokens } from "./handle-count-tokens";
 import { handleMessages } from "./handle-messages";
+import { handleRoute } from "./handle-route";
 import { modelList, statusReport } from "./status-report";
 
 export function createApp(options: DaemonOptions) {
@@ -23,6 +24,7 @@ export function createApp(options: DaemonOptions) {
     .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
     .get("/anyclaude/health", () => Response.json({ status: "ok" }))
     .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
+    .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
     .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
     .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })
     .post("/v1/messages/count_tokens", guarded(handleCountTokens), { parse: "none" });

@@ -3,7 +3,8 @@
 import * as v from "valibot";
 import { CountTokensRequest } from "../protocol/anthropic";
 import { normalizeRequest } from "../routing/normalize-request";
-import { readJsonBody, validationError } from "./read-json-body";
+import { validationError } from "../validation-error";
+import { readJsonBody } from "./read-json-body";
 
 export async function handleCountTokens(request: Request): Promise<Response> {
   const parsed = v.safeParse(CountTokensRequest, await readJsonBody(request));

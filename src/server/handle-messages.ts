@@ -1,24 +1,20 @@
 // POST /v1/messages: validate, normalize, route, translate, call, translate back, respond.
-import * as v from "valibot";
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import type { BackendState } from "../backends/backend-pool";
 import { sendToBackend } from "../backends/send-to-backend";
 import { logger } from "../logger";
-import { MessagesRequest } from "../protocol/anthropic";
-import { normalizeRequest, type NormalizedRequest } from "../routing/normalize-request";
+import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToOpenAIRequest } from "../translate/convert-to-openai-request";
 import { TranslationError } from "../translate/translation-error";
 import type { Daemon } from "./daemon";
 import { completeReply } from "./complete-reply";
-import { readJsonBody, validationError } from "./read-json-body";
+import { readJsonBody } from "./read-json-body";
 import { streamReply } from "./stream-reply";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
-  const parsed = v.safeParse(MessagesRequest, await readJsonBody(request));
-  if (!parsed.success) throw validationError(parsed.issues);
-  const normalized = normalizeRequest(parsed.output, request.headers);
+  const normalized = normalizeBody(await readJsonBody(request), request.headers);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
   while (true) {

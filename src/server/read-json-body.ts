@@ -1,6 +1,5 @@
-// Request bodies: JSON or a 400 that says so; schema failures name the field, as in messages[2].content[0].type.
-import * as v from "valibot";
-import { invalidRequest, type ApiError } from "../api-error";
+// Request bodies: JSON, or a 400 that says what is wrong with them.
+import { invalidRequest } from "../api-error";
 
 export async function readJsonBody(request: Request): Promise<unknown> {
   const text = await request.text();
@@ -10,32 +9,4 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   } catch (error) {
     throw invalidRequest(`the request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-}
-
-export function validationError(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): ApiError {
-  const { path, message } = deepestIssue(issues[0], []);
-  return invalidRequest(`${formatPath(path) || "body"}: ${message}`);
-}
-
-type Key = string | number;
-
-// A union (string | blocks) fails as a whole; the branch that got furthest names the real field.
-// Valibot gives branch issues a path relative to the union's own input.
-function deepestIssue(issue: v.BaseIssue<unknown>, parent: Key[]): { path: Key[]; message: string } {
-  const own = (issue.path ?? []).map((item) => item.key as Key);
-  const path = startsWith(own, parent) ? own : [...parent, ...own];
-  let best = { path, message: issue.message };
-  for (const branch of issue.issues ?? []) {
-    const candidate = deepestIssue(branch, path);
-    if (candidate.path.length > best.path.length) best = candidate;
-  }
-  return best;
-}
-
-function startsWith(path: Key[], prefix: Key[]): boolean {
-  return prefix.length <= path.length && prefix.every((key, index) => path[index] === key);
-}
-
-function formatPath(path: Key[]): string {
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${key}` : key), "");
 }
