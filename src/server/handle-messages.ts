@@ -2,16 +2,17 @@
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import type { BackendState } from "../backends/backend-pool";
-import { sendToBackend } from "../backends/send-to-backend";
 import { logger } from "../logger";
 import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
+import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
 import { convertToOpenAIRequest } from "../translate/convert-to-openai-request";
 import { TranslationError } from "../translate/translation-error";
 import type { Daemon } from "./daemon";
-import { completeReply } from "./complete-reply";
+import type { BackendCall, CallContext } from "./backend-call";
+import { callAnthropicMessages } from "./call-anthropic-messages";
+import { callChatCompletions } from "./call-chat-completions";
 import { readJsonBody } from "./read-json-body";
-import { streamReply } from "./stream-reply";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
   const normalized = normalizeBody(await readJsonBody(request), request.headers);
@@ -43,24 +44,24 @@ function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreachable:
 
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
   const backend = route.backend;
-  const model = await upstreamModel(daemon, backend);
-  const { body, warnings } = translate(backend, route, normalized, model, daemon);
-  for (const warning of warnings) logger.warn(warning);
-  logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
-
-  const upstream = sendToBackend(backend.config, { path: "/chat/completions", body, signal, fetcher: daemon.fetcher });
-  const context = {
+  const messageId = daemon.nextMessageId();
+  const context: CallContext = {
     backend: backend.config.name,
     model: normalized.request.model,
-    messageId: daemon.nextMessageId(),
+    upstreamModel: await upstreamModel(daemon, backend),
+    messageId,
     inputTokens: normalized.estimatedTokens,
-    toolUseId: (index: number) => `toolu_${context.messageId.slice(4)}_${index}`,
-    onReply: (reply: Parameters<Daemon["recordReply"]>[3]) => daemon.recordReply(backend, route, normalized, reply),
+    toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
+    onReply: (reply) => daemon.recordReply(backend, route, normalized, reply),
+    signal,
+    fetcher: daemon.fetcher,
   };
+  logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
+  const call = planCall(daemon, route, normalized, context);
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   daemon.countRoute(route, normalized);
   try {
-    const response = body.stream ? await streamReply(upstream, context, daemon) : await completeReply(upstream, backend.config, context);
+    const response = normalized.request.stream ? await call.streamResponse(daemon) : await readWhole(call, context);
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
   } catch (error) {
@@ -69,13 +70,31 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   }
 }
 
-function translate(backend: BackendState, route: Route, normalized: NormalizedRequest, model: string, daemon: Daemon) {
+async function readWhole(call: BackendCall, context: CallContext): Promise<Response> {
+  const { message, reply } = await call.readMessage(await call.upstream);
+  context.onReply(reply);
+  return Response.json(message);
+}
+
+function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
+  const { config } = route.backend;
+  if (config.kind === "anthropic") {
+    const body = convertToAnthropicUpstream(normalized.request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools });
+    return callAnthropicMessages(config, body, context);
+  }
+  const { body, warnings } = translate(route, normalized, context.upstreamModel, daemon);
+  for (const warning of warnings) logger.warn(warning);
+  return callChatCompletions(config, body, context);
+}
+
+function translate(route: Route, normalized: NormalizedRequest, model: string, daemon: Daemon) {
+  const { config } = route.backend;
   try {
     return convertToOpenAIRequest(normalized.request, {
-      backend: backend.config.name,
+      backend: config.name,
       model,
-      maxTokens: backend.config.maxTokens,
-      images: backend.config.images,
+      maxTokens: config.maxTokens,
+      images: config.images,
       includeTools: route.includeTools,
       replay: daemon.replay,
     });

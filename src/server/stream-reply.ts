@@ -1,12 +1,11 @@
 // A streaming reply. The Anthropic stream starts at once, before the backend has answered:
 // message_start, then pings while the backend prefills (30-60 s cold on a Mac for Claude Code's
-// prompt), then each upstream chunk translated the moment it arrives.
+// prompt), then each upstream event translated the moment it arrives.
 import { ApiError } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
+import type { StreamEvent } from "../protocol/anthropic";
 import { encodeSseEvents } from "../sse/encode-sse-events";
-import { parseSseEvents } from "../sse/parse-sse-events";
 import { withHeartbeat } from "../sse/with-heartbeat";
-import { createStreamConverter, type StreamContext, type UpstreamEvent } from "../translate/create-stream-converter";
 import type { Daemon } from "./daemon";
 
 // Errors that come this fast (connection refused, an HTTP error) still get a proper status code.
@@ -15,25 +14,33 @@ const HEARTBEAT_MS = 10_000;
 
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
 
-export async function streamReply(upstream: Promise<Response>, context: StreamContext, daemon: Daemon): Promise<Response> {
+// What every upstream decoder yields besides its own events.
+export type CommonEvent = { kind: "comment" } | { kind: "failure"; errorType: ApiError["type"]; message: string };
+
+export type StreamPlan<E> = {
+  backend: string;
+  decode: (body: ReadableStream<Uint8Array>) => AsyncIterable<E | CommonEvent>;
+  converter: TransformStream<E | CommonEvent, StreamEvent>;
+};
+
+export async function streamReply<E>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
   await Promise.race([upstream, Bun.sleep(EARLY_ANSWER_MS)]); // an early failure throws here
-  const events = withHeartbeat(upstreamEvents(upstream, context.backend, daemon), HEARTBEAT_MS);
-  const body = streamOf(events).pipeThrough(createStreamConverter(context)).pipeThrough(encodeSseEvents());
+  const events = withHeartbeat<E | CommonEvent>(upstreamEvents(upstream, plan, daemon), HEARTBEAT_MS, { kind: "comment" });
+  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(encodeSseEvents());
   return new Response(body, { headers: SSE_HEADERS });
 }
 
-async function* upstreamEvents(upstream: Promise<Response>, backend: string, daemon: Daemon): AsyncGenerator<UpstreamEvent> {
+async function* upstreamEvents<E>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): AsyncGenerator<E | CommonEvent> {
   let response: Response;
   try {
     response = await upstream;
   } catch (error) {
-    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(backend), error.message);
+    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(plan.backend), error.message);
     const apiError = error instanceof ApiError ? error : new ApiError(502, "api_error", String(error));
     yield { kind: "failure", errorType: apiError.type, message: apiError.message };
     return;
   }
-  if (!response.body) return;
-  yield* parseSseEvents(response.body, backend);
+  if (response.body) yield* plan.decode(response.body);
 }
 
 function streamOf<T>(iterator: AsyncIterator<T>): ReadableStream<T> {

@@ -4,6 +4,7 @@ import type { ErrorType, StreamEvent } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason } from "./map-finish-reason";
+import { messageStart } from "./message-start";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 
 export type UpstreamEvent =
@@ -39,7 +40,7 @@ export function createStreamConverter(context: StreamContext): TransformStream<U
   const state: State = { nextIndex: 0, text: "", thinking: "", toolCalls: new Map(), failed: false };
   return new TransformStream({
     start(controller) {
-      controller.enqueue({ type: "message_start", message: emptyMessage(context) });
+      controller.enqueue(messageStart(context));
       controller.enqueue({ type: "ping" });
     },
     transform(event, controller) {
@@ -166,19 +167,6 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
 function fail(state: State, emit: (event: StreamEvent) => void, errorType: ErrorType, message: string): void {
   state.failed = true;
   emit({ type: "error", error: { type: errorType, message } });
-}
-
-function emptyMessage(context: StreamContext) {
-  return {
-    id: context.messageId,
-    type: "message" as const,
-    role: "assistant" as const,
-    model: context.model,
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
-    usage: { input_tokens: context.inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
-  };
 }
 
 function describeError(error: unknown): string {

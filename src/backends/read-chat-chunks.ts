@@ -1,0 +1,27 @@
+// An OpenAI-compatible backend's stream -> the events the stream converter takes.
+import * as v from "valibot";
+import { ChatChunk } from "../protocol/openai";
+import { readSseFrames } from "../sse/read-sse-frames";
+import type { UpstreamEvent } from "../translate/create-stream-converter";
+
+export async function* readChatChunks(body: ReadableStream<Uint8Array>, backend: string): AsyncGenerator<UpstreamEvent> {
+  for await (const frame of readSseFrames(body)) {
+    if (frame.kind === "comment") yield { kind: "comment" };
+    else yield toUpstreamEvent(frame.data, backend);
+  }
+}
+
+function toUpstreamEvent(data: string, backend: string): UpstreamEvent {
+  if (data.trim() === "[DONE]") return { kind: "done" };
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return { kind: "failure", errorType: "api_error", message: `backend "${backend}" sent a stream chunk that is not JSON: ${data.slice(0, 200)}` };
+  }
+  const parsed = v.safeParse(ChatChunk, json);
+  if (!parsed.success) {
+    return { kind: "failure", errorType: "api_error", message: `backend "${backend}" sent a malformed chunk: ${v.summarize(parsed.issues)}` };
+  }
+  return { kind: "chunk", chunk: parsed.output };
+}

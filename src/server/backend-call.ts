@@ -1,0 +1,23 @@
+// How one request is put to one backend: the upstream call, how its stream is decoded and
+// converted, and how a whole (non-streaming) answer is read.
+import type { MessagesResponse } from "../protocol/anthropic";
+import type { Reply } from "../translate/reply";
+import type { Daemon } from "./daemon";
+
+export type CallContext = {
+  backend: string;
+  model: string; // the client's model name, echoed back
+  upstreamModel: string;
+  messageId: string;
+  inputTokens: number;
+  toolUseId: (index: number) => string;
+  onReply: (reply: Reply) => void;
+  signal: AbortSignal;
+  fetcher: typeof fetch;
+};
+
+export type BackendCall = {
+  upstream: Promise<Response>;
+  streamResponse: (daemon: Daemon) => Promise<Response>;
+  readMessage: (response: Response) => Promise<{ message: MessagesResponse; reply: Reply }>;
+};

@@ -1,0 +1,45 @@
+// A request put to a backend with its own Messages API (LM Studio 0.4.1+, llama.cpp, Ollama, vLLM).
+import * as v from "valibot";
+import { malformedResponse } from "../backends/backend-error";
+import { sendToBackend } from "../backends/send-to-backend";
+import type { BackendConfig } from "../config/config-schema";
+import { type MessagesResponse, type StopReason, UpstreamMessage } from "../protocol/anthropic";
+import { readSseFrames } from "../sse/read-sse-frames";
+import { createAnthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
+import type { Reply } from "../translate/reply";
+import type { BackendCall, CallContext } from "./backend-call";
+import { streamReply } from "./stream-reply";
+
+const ANTHROPIC_VERSION = "2023-06-01";
+
+export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
+  const upstream = sendToBackend(backend, { path: "/messages", body, signal: context.signal, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
+  return {
+    upstream,
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, decode: readRelayEvents, converter: createAnthropicRelay(context) }, daemon),
+    async readMessage(response) {
+      const json: unknown = await response.json().catch(() => undefined);
+      const parsed = v.safeParse(UpstreamMessage, json);
+      if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
+      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model };
+      return { message, reply: replyOf(parsed.output) };
+    },
+  };
+}
+
+async function* readRelayEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<RelayEvent> {
+  for await (const frame of readSseFrames(body)) yield frame.kind === "comment" ? { kind: "comment" } : frame;
+}
+
+function replyOf(message: UpstreamMessage): Reply {
+  const cached = message.usage?.cache_read_input_tokens ?? 0;
+  return {
+    text: message.content.flatMap((block) => (block.type === "text" ? [block.text ?? ""] : [])).join(""),
+    thinking: message.content.flatMap((block) => (block.type === "thinking" ? [block.thinking ?? ""] : [])).join(""),
+    toolCalls: message.content.flatMap((block) => (block.type === "tool_use" ? [{ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) }] : [])),
+    stopReason: (message.stop_reason ?? "end_turn") as StopReason,
+    promptTokens: (message.usage?.input_tokens ?? 0) + cached || undefined,
+    cachedTokens: cached || undefined,
+    completionTokens: message.usage?.output_tokens ?? undefined,
+  };
+}

@@ -1,0 +1,24 @@
+// A request put to an OpenAI-compatible backend (mlx-lm, LM Studio, llama.cpp, vLLM, Ollama).
+import * as v from "valibot";
+import { malformedResponse } from "../backends/backend-error";
+import { readChatChunks } from "../backends/read-chat-chunks";
+import { sendToBackend } from "../backends/send-to-backend";
+import type { BackendConfig } from "../config/config-schema";
+import { ChatCompletion, type ChatRequest } from "../protocol/openai";
+import { convertFromOpenAICompletion } from "../translate/convert-from-openai-completion";
+import { createStreamConverter } from "../translate/create-stream-converter";
+import type { BackendCall, CallContext } from "./backend-call";
+import { streamReply } from "./stream-reply";
+
+export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
+  const upstream = sendToBackend(backend, { path: "/chat/completions", body, signal: context.signal, fetcher: context.fetcher });
+  return {
+    upstream,
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, decode: (stream) => readChatChunks(stream, backend.name), converter: createStreamConverter(context) }, daemon),
+    async readMessage(response) {
+      const parsed = v.safeParse(ChatCompletion, await response.json().catch(() => undefined));
+      if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
+      return convertFromOpenAICompletion(parsed.output, context);
+    },
+  };
+}

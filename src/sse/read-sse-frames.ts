@@ -1,0 +1,30 @@
+// Upstream SSE bytes -> frames (data or comment). Framing is eventsource-parser's job; a
+// connection that drops mid-stream simply ends the frames, and whoever reads them, seeing no
+// proper end, reports the break to the client.
+import { createParser } from "eventsource-parser";
+
+export type SseFrame = { kind: "data"; data: string } | { kind: "comment"; text: string };
+
+export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
+  const pending: SseFrame[] = [];
+  const parser = createParser({
+    onEvent: (event) => pending.push({ kind: "data", data: event.data }),
+    onComment: (text) => pending.push({ kind: "comment", text }),
+  });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+      yield* pending.splice(0);
+    }
+  } catch {
+    // A dropped connection (mlx_lm.server on a bad parameter, a killed LM Studio) ends the frames.
+  } finally {
+    reader.releaseLock();
+  }
+  parser.feed("\n\n"); // flush a last event that lacked its blank line (close-delimited HTTP/1.0)
+  yield* pending.splice(0);
+}

@@ -1,0 +1,21 @@
+// The body for a backend that speaks the Messages API itself. Only the fields local servers
+// implement go through (Claude Code's context_management, output_config or adaptive thinking would
+// be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
+import type { MessagesRequest } from "../protocol/anthropic";
+
+export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean };
+
+const PASSED_FIELDS = ["system", "stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
+
+export function convertToAnthropicUpstream(request: MessagesRequest, target: AnthropicTarget): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: target.model,
+    max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
+    messages: request.messages,
+  };
+  for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
+  if (target.includeTools && request.tools?.length) body.tools = request.tools.filter((tool) => tool.input_schema);
+  else delete body.tool_choice;
+  if (request.thinking?.type === "enabled") body.thinking = request.thinking;
+  return body;
+}

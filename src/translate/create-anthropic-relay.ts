@@ -1,0 +1,77 @@
+// A Messages-API backend's stream, relayed event by event: the model name becomes the one the
+// client asked for, and the reply is recorded on the way through (for stats and the cache model).
+import * as v from "valibot";
+import { type ErrorType, type StopReason, type StreamEvent, UpstreamStreamEvent } from "../protocol/anthropic";
+import { messageStart } from "./message-start";
+import type { Reply } from "./reply";
+
+export type RelayEvent = { kind: "data"; data: string } | { kind: "comment" } | { kind: "failure"; errorType: ErrorType; message: string };
+
+export type RelayContext = { backend: string; model: string; messageId: string; inputTokens: number; onReply?: (reply: Reply) => void };
+
+type RelayState = { text: string; thinking: string; tools: Map<number, { id: string; name: string; arguments: string }>; reply: Partial<Reply>; finished: boolean; failed: boolean };
+
+export function createAnthropicRelay(context: RelayContext): TransformStream<RelayEvent, StreamEvent> {
+  const state: RelayState = { text: "", thinking: "", tools: new Map(), reply: {}, finished: false, failed: false };
+  const fail = (controller: TransformStreamDefaultController<StreamEvent>, type: ErrorType, message: string) => {
+    state.failed = true;
+    controller.enqueue({ type: "error", error: { type, message } });
+  };
+  return new TransformStream({
+    // Our own message_start goes out at once, as on the OpenAI path; the backend's is absorbed.
+    start(controller) {
+      controller.enqueue(messageStart(context));
+      controller.enqueue({ type: "ping" });
+    },
+    transform(event, controller) {
+      if (state.failed || state.finished) return;
+      if (event.kind === "comment") return controller.enqueue({ type: "ping" });
+      if (event.kind === "failure") return fail(controller, event.errorType, event.message);
+      const parsed = v.safeParse(UpstreamStreamEvent, safeJson(event.data));
+      if (!parsed.success) return fail(controller, "api_error", `backend "${context.backend}" sent a malformed event: ${event.data.slice(0, 200)}`);
+      observe(state, parsed.output);
+      if (parsed.output.type === "message_stop") {
+        state.finished = true;
+        context.onReply?.(finalReply(state));
+      }
+      if (parsed.output.type !== "message_start") controller.enqueue(parsed.output as StreamEvent);
+    },
+    flush(controller) {
+      if (!state.failed && !state.finished) fail(controller, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
+    },
+  });
+}
+
+function observe(state: RelayState, event: UpstreamStreamEvent): void {
+  const index = event.index ?? 0;
+  if (event.type === "message_start") {
+    const usage = event.message?.usage;
+    state.reply.cachedTokens = usage?.cache_read_input_tokens ?? undefined;
+    state.reply.promptTokens = (usage?.input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0) || undefined;
+  }
+  if (event.type === "content_block_start" && event.content_block?.type === "tool_use") {
+    state.tools.set(index, { id: event.content_block.id ?? "", name: event.content_block.name ?? "", arguments: "" });
+  }
+  if (event.type === "content_block_delta") {
+    state.text += event.delta?.text ?? "";
+    state.thinking += event.delta?.thinking ?? "";
+    const tool = state.tools.get(index);
+    if (tool) tool.arguments += event.delta?.partial_json ?? "";
+  }
+  if (event.type === "message_delta") {
+    state.reply.stopReason = (event.delta?.stop_reason ?? "end_turn") as StopReason;
+    state.reply.completionTokens = event.usage?.output_tokens ?? undefined;
+  }
+}
+
+function finalReply(state: RelayState): Reply {
+  return { text: state.text, thinking: state.thinking, toolCalls: [...state.tools.values()], stopReason: state.reply.stopReason ?? "end_turn", ...state.reply };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
