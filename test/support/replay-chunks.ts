@@ -2,7 +2,7 @@
 // bytes a backend would send, cut into small pieces so framing across reads is exercised too.
 import { readFileSync } from "node:fs";
 import type { StreamEvent } from "../../src/protocol/anthropic";
-import { parseSseEvents } from "../../src/sse/parse-sse-events";
+import { readChatChunks } from "../../src/backends/read-chat-chunks";
 import { createStreamConverter, type StreamContext } from "../../src/translate/create-stream-converter";
 import type { Reply } from "../../src/translate/reply";
 
@@ -34,7 +34,7 @@ export async function convertFixture(name: string, context: Partial<StreamContex
     onReply: (value) => (reply = value),
     ...context,
   });
-  const upstream = parseSseEvents(byteStream(fixtureSse(name)), "test-backend");
+  const upstream = readChatChunks(byteStream(fixtureSse(name)), "test-backend");
   const source = new ReadableStream({
     async pull(controller) {
       const { done, value } = await upstream.next();
