@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { resolveConfig } from "../config/resolve-config";
+import { createApp } from "./create-app";
+
+type Upstream = (url: string, init: RequestInit) => Response | Promise<Response>;
+
+// Backends answer through this fetch: probes succeed, completions do what the test says.
+function appWith(complete: Upstream, overrides: Parameters<typeof resolveConfig>[0] = {}) {
+  const calls: { url: string; body: any }[] = [];
+  const fetcher = (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = String(input);
+    if (url.endsWith("/health")) return Response.json({ status: "ok" });
+    if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3-coder-30b", type: "llm", state: "loaded" }] });
+    if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3-coder-30b" }] });
+    calls.push({ url, body: JSON.parse(String(init.body)) });
+    return complete(url, init);
+  }) as typeof fetch;
+  const { app } = createApp({ config: resolveConfig(overrides, {}), fetch: fetcher, version: "test" });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }));
+  return { app, post, calls };
+}
+
+// Test-side reads of JSON bodies, loosely typed.
+const read = (response: Response): Promise<any> => response.json();
+
+const completion = (content: string) => Response.json({ choices: [{ message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 50, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 20 } } });
+const ask = { model: "claude-opus-5-5", max_tokens: 1024, messages: [{ role: "user", content: "What is 2+2?" }] };
+const TOOLS = [{ name: "Write", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
+
+describe("the daemon's HTTP surface", () => {
+  test("HEAD / and GET / answer 200; health is ok", async () => {
+    const { app } = appWith(() => completion(""));
+    expect((await app.handle(new Request("http://localhost/", { method: "HEAD" }))).status).toBe(200);
+    expect((await app.handle(new Request("http://localhost/"))).status).toBe(200);
+    expect(await read(await app.handle(new Request("http://localhost/anyclaude/health")))).toEqual({ status: "ok" });
+  });
+
+  test("a plain question goes to mlx-lm with default_model, and the reply echoes the client's model", async () => {
+    const { post, calls } = appWith(() => completion("4"));
+    const response = await post("/v1/messages?beta=true", ask);
+    expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
+    expect(response.headers.get("x-anyclaude-route")).toBe("no-tools");
+    expect(await read(response)).toMatchObject({ model: "claude-opus-5-5", content: [{ type: "text", text: "4" }], usage: { input_tokens: 30, cache_read_input_tokens: 20 } });
+    expect(calls[0]).toMatchObject({ url: "http://127.0.0.1:8081/v1/chat/completions", body: { model: "default_model", max_tokens: 1024 } });
+  });
+
+  test("a request with tools goes to LM Studio with its loaded model", async () => {
+    const { post, calls } = appWith(() => completion("ok"));
+    const response = await post("/v1/messages", { ...ask, tools: TOOLS });
+    expect(response.headers.get("x-anyclaude-backend")).toBe("lmstudio");
+    expect(calls[0]).toMatchObject({ url: "http://127.0.0.1:1234/v1/chat/completions", body: { model: "qwen3-coder-30b" } });
+  });
+
+  test("malformed requests get a 400 invalid_request_error naming the field", async () => {
+    const { post } = appWith(() => completion(""));
+    const notJson = await post("/v1/messages", "{nope");
+    expect(notJson.status).toBe(400);
+    expect((await read(notJson)).error.message).toContain("not valid JSON");
+    const badRole = await post("/v1/messages", { ...ask, messages: [{ role: "robot", content: "x" }] });
+    expect(await read(badRole)).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("messages[0].role") } });
+  });
+
+  test("mlx-lm's HTTP 404 {error} becomes a 400 that names the backend, with the routing headers", async () => {
+    const { post } = appWith(() => Response.json({ error: "Only 'text' content type is supported." }, { status: 404 }));
+    const response = await post("/v1/messages", ask);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
+    expect((await read(response)).error.message).toBe(`backend "mlx-lm" (mlx-lm at http://127.0.0.1:8081/v1) answered HTTP 404: Only 'text' content type is supported.`);
+  });
+
+  test("LM Studio's context overflow reads 'prompt is too long' so Claude Code compacts", async () => {
+    const overflow = "Trying to keep the first 40000 tokens when context the overflows. However, the model is loaded with context length of 32768 tokens, which is not enough.";
+    const { post } = appWith(() => Response.json({ error: { message: overflow, type: "invalid_request_error", param: null, code: null } }, { status: 400 }));
+    const body = await read(await post("/v1/messages", { ...ask, tools: TOOLS }));
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toStartWith("prompt is too long");
+  });
+
+  test("a refused connection falls back to another backend that can serve the request", async () => {
+    const { post } = appWith((url) => (url.includes(":8081") ? Promise.reject(new TypeError("Unable to connect. Is the computer able to access the url?")) : completion("from lmstudio")));
+    const response = await post("/v1/messages", ask);
+    expect(response.headers.get("x-anyclaude-backend")).toBe("lmstudio");
+    expect(response.headers.get("x-anyclaude-route")).toBe("fallback");
+  });
+
+  test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {
+    const { post } = appWith(() => Promise.reject(new TypeError("connection refused")));
+    const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true });
+    expect(response.status).toBe(503);
+    const body = await read(response);
+    expect(body.error.type).toBe("overloaded_error");
+    expect(body.error.message).toContain("http://127.0.0.1:1234/v1");
+  });
+
+  test("count_tokens estimates without generating, never 0", async () => {
+    const { post, calls } = appWith(() => completion(""));
+    const response = await post("/v1/messages/count_tokens", { model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] });
+    expect((await read(response)).input_tokens).toBeGreaterThan(0);
+    expect(calls).toHaveLength(0);
+  });
+
+  test("an auth token, when configured, is required on /v1", async () => {
+    const { post } = appWith(() => completion("ok"), { authToken: "s3cret" });
+    expect((await post("/v1/messages", ask)).status).toBe(401);
+    expect((await post("/v1/messages", ask, { authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await post("/v1/messages", ask, { "x-api-key": "s3cret" })).status).toBe(200);
+  });
+
+  test("status counts requests, tokens and routes per backend", async () => {
+    const { app, post } = appWith(() => completion("4"));
+    await post("/v1/messages", ask);
+    const status = await read(await app.handle(new Request("http://localhost/anyclaude/status")));
+    expect(status).toMatchObject({ version: "test", routes: { "no-tools": 1 }, sessions: 1 });
+    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ requests: 1, promptTokens: 50, cachedTokens: 20, kind: "mlx-lm", tools: false });
+  });
+
+  test("an anthropic-kind backend is relayed with the client's model name", async () => {
+    const upstreamMessage = { id: "x", type: "message", role: "assistant", model: "local", content: [{ type: "text", text: "hi" }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 1, cache_read_input_tokens: 10 } };
+    const { post, calls } = appWith(() => Response.json(upstreamMessage), { backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1", model: "qwen" }] });
+    const body = await read(await post("/v1/messages", { ...ask, system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=1;" }, { type: "text", text: "S" }], context_management: {} }));
+    expect(body).toMatchObject({ model: "claude-opus-5-5", content: [{ type: "text", text: "hi" }] });
+    expect(calls[0]!.url).toBe("http://127.0.0.1:8080/v1/messages");
+    expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: [{ type: "text", text: "S" }] });
+  });
+});
