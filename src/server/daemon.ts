@@ -20,6 +20,7 @@ export class Daemon {
   readonly replay = new ReplayMemory();
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
+  listenUrl: string;
   private readonly now: () => number;
   private messageCount = 0;
 
@@ -29,6 +30,7 @@ export class Daemon {
     this.version = options.version;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
+    this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
   }
 

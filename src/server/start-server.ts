@@ -15,7 +15,6 @@ export type RunningServer = { url: string; stop(): Promise<void> };
 export async function startServer(options: { config: Config; configPath?: string; fetch?: typeof fetch }): Promise<RunningServer> {
   const { config } = options;
   const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION });
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
@@ -24,6 +23,9 @@ export async function startServer(options: { config: Config; configPath?: string
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;
   }
+  // Port 0 asks the system for a free port (tests); the URL names the one bound.
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  daemon.listenUrl = url;
   daemon.pool.startProbing();
   void daemon.pool.probeAll().then(() => logBackends(daemon.pool.backends));
   logger.info(`listening on ${url}${options.configPath ? ` (config ${options.configPath})` : ""}`);

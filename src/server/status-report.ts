@@ -6,7 +6,7 @@ export function statusReport(daemon: Daemon) {
     version: daemon.version,
     uptimeSeconds: daemon.uptimeSeconds(),
     pid: process.pid,
-    listen: `http://${daemon.config.host}:${daemon.config.port}`,
+    listen: daemon.listenUrl,
     routing: daemon.config.routing,
     backends: daemon.pool.backends.map((backend) => ({
       name: backend.config.name,
