@@ -1,0 +1,65 @@
+// The emulated model. Deterministic, so tests can assert on what Claude Code does with its
+// replies; realistic enough to drive Claude Code through a tool loop. Tests pass their own.
+import type { TemplateMessage } from "./render-chat-template";
+
+export type ScriptedToolCall = { name: string; arguments: string };
+
+export type ScriptedReply = {
+  reasoning?: string;
+  text?: string;
+  toolCalls?: ScriptedToolCall[];
+  finishReason?: "stop" | "length" | "tool_calls";
+};
+
+export type ChatBody = {
+  model?: string;
+  messages: TemplateMessage[];
+  tools?: { type: string; function: { name: string } }[];
+  max_tokens?: number;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+};
+
+export type Respond = (body: ChatBody) => ScriptedReply;
+
+const CREATE_FILE = /create (?:a )?(?:new )?file called (\S+?) with ['"](.+?)['"]/i;
+const ARITHMETIC = /what is (\d+)\s*([+\-*])\s*(\d+)/i;
+
+export const defaultRespond: Respond = (body) => {
+  const last = body.messages.at(-1);
+  if (last?.role === "tool") return { text: `Done. ${textOf(last).slice(0, 60)}` };
+  const question = textOf(last ?? { role: "user" });
+  const file = CREATE_FILE.exec(question);
+  if (file && body.tools?.some((tool) => tool.function.name === "Write")) {
+    const path = joinPath(workingDirectory(body.messages), file[1]!);
+    // Python-style separators, as the model writes them: a JSON.stringify replay would differ.
+    return { toolCalls: [{ name: "Write", arguments: `{"file_path": ${JSON.stringify(path)}, "content": ${JSON.stringify(file[2])}}` }] };
+  }
+  const sum = ARITHMETIC.exec(question);
+  if (sum) return { text: String(arithmetic(Number(sum[1]), sum[2]!, Number(sum[3]))) };
+  const words = question.replace(/\s+/g, " ").trim().split(" ").slice(-12).join(" ");
+  return { text: `Here is my answer to "${words}": it depends on the details, so let me explain step by step.` };
+};
+
+export function textOf(message: TemplateMessage): string {
+  const content = message.content;
+  if (!content) return "";
+  return typeof content === "string" ? content : content.map((part) => part.text ?? "").join("\n");
+}
+
+// Claude Code states its working directory in the prompt's environment section.
+function workingDirectory(messages: TemplateMessage[]): string | undefined {
+  for (const message of messages) {
+    const match = /Working directory: (\S+)/.exec(textOf(message));
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+function joinPath(directory: string | undefined, name: string): string {
+  return directory && !name.startsWith("/") ? `${directory.replace(/\/$/, "")}/${name}` : name;
+}
+
+function arithmetic(left: number, operator: string, right: number): number {
+  return operator === "+" ? left + right : operator === "-" ? left - right : left * right;
+}
