@@ -28,14 +28,18 @@ const ARITHMETIC = /what is (\d+)\s*([+\-*])\s*(\d+)/i;
 export const defaultRespond: Respond = (body) => {
   const last = body.messages.at(-1);
   if (last?.role === "tool") return { text: `Done. ${textOf(last).slice(0, 60)}` };
-  const question = textOf(last ?? { role: "user" });
-  const file = CREATE_FILE.exec(question);
+  // Claude Code follows the question with reminders (agent and skill lists): the newest user
+  // text that asks something is the question.
+  const userTexts = body.messages.filter((message) => message.role === "user").map(textOf).reverse();
+  const asking = (pattern: RegExp) => userTexts.map((text) => pattern.exec(text)).find(Boolean) ?? null;
+  const question = userTexts[0] ?? "";
+  const file = asking(CREATE_FILE);
   if (file && body.tools?.some((tool) => tool.function.name === "Write")) {
     const path = joinPath(workingDirectory(body.messages), file[1]!);
     // Python-style separators, as the model writes them: a JSON.stringify replay would differ.
     return { toolCalls: [{ name: "Write", arguments: `{"file_path": ${JSON.stringify(path)}, "content": ${JSON.stringify(file[2])}}` }] };
   }
-  const sum = ARITHMETIC.exec(question);
+  const sum = asking(ARITHMETIC);
   if (sum) return { text: String(arithmetic(Number(sum[1]), sum[2]!, Number(sum[3]))) };
   const words = question.replace(/\s+/g, " ").trim().split(" ").slice(-12).join(" ");
   return { text: `Here is my answer to "${words}": it depends on the details, so let me explain step by step.` };

@@ -1,0 +1,51 @@
+// The real Claude Code CLI, through the daemon, against the emulated backends.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeClaudeHome, runClaude } from "../support/run-claude";
+import { startStack, type Stack } from "../support/start-stack";
+
+describe("Claude Code through anyclaude", () => {
+  let stack: Stack;
+  const { home, workdir } = makeClaudeHome();
+  beforeAll(async () => (stack = await startStack()));
+  afterAll(() => stack.stop());
+
+  test("creates a file with the Write tool, through LM Studio", async () => {
+    const run = await runClaude(["-p", "Create a new file called test.txt with 'Hello World'", "--allowedTools", "Write"], { baseUrl: stack.url, home, workdir });
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(existsSync(join(workdir, "test.txt"))).toBe(true);
+    expect(readFileSync(join(workdir, "test.txt"), "utf8")).toBe("Hello World");
+    // The tool loop went to the tools backend: the call, then the tool result.
+    const toolTurn = stack.lmstudio.requests.find((request) => request.body.messages.some((message: any) => message.role === "tool"));
+    expect(toolTurn).toBeDefined();
+  });
+
+  test("answers a plain question", async () => {
+    const run = await runClaude(["-p", "What is 2+2?"], { baseUrl: stack.url, home, workdir });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.trim()).toBe("4");
+  });
+
+  test("--continue follow-ups find their prefix in the backend's cache", async () => {
+    // Claude Code rewrites its own model line after its first run in a new HOME ("Opus 4.8
+    // (1M context)" becomes "Opus 4.8"), so the first follow-up recomputes; from then on the
+    // whole conversation so far is cached.
+    const third = await runClaude(["-p", "--continue", "And what is 3+3?"], { baseUrl: stack.url, home, workdir });
+    expect(third.stdout.trim()).toBe("6");
+    const before = stack.lmstudio.requests.length;
+    const fourth = await runClaude(["-p", "--continue", "And what is 4+4?"], { baseUrl: stack.url, home, workdir });
+    expect(fourth.exitCode).toBe(0);
+    expect(fourth.stdout.trim()).toBe("8");
+    const followUp = stack.lmstudio.requests.slice(before).find((request) => JSON.stringify(request.body.messages).includes("4+4"))!;
+    expect(followUp.cachedTokens! / followUp.promptTokens!).toBeGreaterThan(0.95);
+  });
+
+  test("no billing line and no system message out of place reached a backend", () => {
+    for (const request of [...stack.lmstudio.requests, ...stack.mlx.requests]) {
+      expect(JSON.stringify(request.body)).not.toContain("x-anthropic-billing-header");
+      expect(request.body.messages.slice(1).some((message: any) => message.role === "system")).toBe(false);
+    }
+  });
+});
