@@ -3,8 +3,14 @@ import * as v from "valibot";
 import { invalidRequest, type ApiError } from "./api-error";
 
 export function validationError(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): ApiError {
-  const { path, message } = deepestIssue(issues[0], []);
-  return invalidRequest(`${formatPath(path) || "body"}: ${message}`);
+  const { key, message } = locateIssue(issues[0]);
+  return invalidRequest(`${key || "body"}: ${message}`);
+}
+
+// The field an issue is about ("backends[1].url") and what is wrong with it.
+export function locateIssue(issue: v.BaseIssue<unknown>): { key: string; message: string } {
+  const { path, message } = deepestIssue(issue, []);
+  return { key: formatPath(path), message };
 }
 
 type Key = string | number;
