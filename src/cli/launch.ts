@@ -1,0 +1,20 @@
+// `anyclaude [-- claude args]`: make sure the daemon runs, then run Claude Code against it.
+import { type CliContext, readConfig } from "./cli-context";
+import { CliError } from "./cli-error";
+import { ensureDaemon } from "./start";
+
+export async function launch(context: CliContext): Promise<number> {
+  const claude = Bun.which("claude", { PATH: context.env.PATH ?? "" });
+  if (!claude) throw new CliError("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
+  const url = await ensureDaemon(context);
+  const { config } = readConfig(context);
+  const env: Record<string, string | undefined> = {
+    ...context.env,
+    ANTHROPIC_BASE_URL: url,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: context.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ?? "1",
+  };
+  // Claude Code needs some credential to talk to a base URL; the daemon's own token when it has one.
+  if (!env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) env.ANTHROPIC_AUTH_TOKEN = config.authToken ?? "anyclaude";
+  const child = Bun.spawn([claude, ...context.args], { env, stdio: ["inherit", "inherit", "inherit"] });
+  return await child.exited;
+}

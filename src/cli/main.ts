@@ -1,0 +1,47 @@
+#!/usr/bin/env bun
+// The entry point: dispatch to one command, and the only place that exits the process.
+import { logger } from "../logger";
+import { VERSION } from "../version";
+import type { CliContext } from "./cli-context";
+import { CliError } from "./cli-error";
+import { config } from "./config";
+import { HELP } from "./help";
+import { launch } from "./launch";
+import { logs } from "./logs";
+import { restart } from "./restart";
+import { route } from "./route";
+import { serve } from "./serve";
+import { service } from "./service";
+import { start } from "./start";
+import { status } from "./status";
+import { stop } from "./stop";
+
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs };
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const env = process.env as Record<string, string | undefined>;
+  if (first === "--version" || first === "-v") return print(`anyclaude ${VERSION}\n`);
+  if (first === "--help" || first === "-h" || first === "help") return print(HELP);
+  if (first === undefined || first === "--") return launch({ args: rest, env });
+  const command = COMMANDS[first];
+  if (!command) throw new CliError(`unknown command "${first}"; see: anyclaude --help`, 2);
+  return command({ args: rest, env });
+}
+
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+try {
+  process.exitCode = await main(Bun.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliError) {
+    logger.error(error.message);
+    process.exitCode = error.exitCode;
+  } else {
+    logger.error(error);
+    process.exitCode = 1;
+  }
+}

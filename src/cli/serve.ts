@@ -1,0 +1,23 @@
+// `anyclaude serve`: the daemon in the foreground, until SIGINT or SIGTERM.
+import { logger } from "../logger";
+import { PortInUseError, startServer } from "../server/start-server";
+import { type CliContext, parseFlags, readConfig } from "./cli-context";
+import { CliError } from "./cli-error";
+
+export async function serve(context: CliContext): Promise<number> {
+  const { values } = parseFlags(context.args, { host: { type: "string" }, port: { type: "string" }, config: { type: "string" } });
+  const loaded = readConfig(context, values);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ config: loaded.config, configPath: loaded.exists ? loaded.path : undefined });
+  } catch (error) {
+    if (error instanceof PortInUseError) throw new CliError(error.message);
+    throw error;
+  }
+  const signal = await new Promise<string>((resolve) => {
+    for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolve(name));
+  });
+  logger.info(`${signal}: stopping`);
+  await server.stop();
+  return 0;
+}

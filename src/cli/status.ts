@@ -1,0 +1,51 @@
+// `anyclaude status`: a report and exit 0 when the daemon answers; one line and exit 1 when not.
+import type { StatusReport } from "../server/status-report";
+import { fetchStatus } from "../service/daemon-control";
+import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
+import { CliError } from "./cli-error";
+
+export async function status(context: CliContext): Promise<number> {
+  const { values } = parseFlags(context.args, { json: { type: "boolean" }, url: { type: "string" }, config: { type: "string" } });
+  const url = (values.url ?? daemonUrl(readConfig(context, values))).replace(/\/+$/, "");
+  const report = await fetchStatus(url);
+  if (!report) throw new CliError(`anyclaude is not running at ${url} (start it with: anyclaude start)`);
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  return 0;
+}
+
+export function formatStatus(report: StatusReport): string {
+  const { routing } = report;
+  const lines = [
+    `anyclaude ${report.version} running at ${report.listen} (pid ${report.pid}, up ${formatDuration(report.uptimeSeconds)})`,
+    `routing: ${routing.mode === "auto" ? `auto (tools -> ${routing.toolsBackend}, otherwise -> ${routing.defaultBackend}, affinity ${routing.affinity ? "on" : "off"}, tools when ${routing.toolsWhen})` : `everything to ${routing.mode}`}`,
+    "",
+    table([
+      ["backend", "kind", "health", "model", "tools", "requests", "cached"],
+      ...report.backends.map((backend) => [
+        backend.name,
+        backend.kind,
+        backend.healthy ? "up" : "down",
+        backend.model ?? "-",
+        backend.tools ? "yes" : "no",
+        String(backend.requests),
+        backend.promptTokens > 0 ? `${Math.round((100 * backend.cachedTokens) / backend.promptTokens)}% of ${backend.promptTokens}` : "-",
+      ]),
+    ]),
+    "",
+    `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
+    `sessions: ${report.sessions}`,
+  ];
+  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(`${backend.name} at ${backend.url}: ${backend.error}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+}
+
+function formatDuration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours > 0 ? `${hours}h ${minutes}m` : minutes > 0 ? `${minutes}m ${seconds % 60}s` : `${seconds}s`;
+}

@@ -1,0 +1,20 @@
+// What `anyclaude config init` writes: the defaults, commented. It loads back to the defaults.
+export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments allowed). Check it with: anyclaude config check
+{
+  // Where the daemon listens. Off loopback, "authToken" is required.
+  "host": "127.0.0.1",
+  "port": 8082,
+
+  // kind: "mlx-lm", "lmstudio", "openai" (llama.cpp, vLLM, Ollama) or "anthropic" (a server with
+  // its own /v1/messages). Optional: "model", "apiKey", "timeoutMs", "maxTokens", "images",
+  // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4).
+  "backends": [
+    { "name": "lmstudio", "kind": "lmstudio", "url": "http://127.0.0.1:1234/v1", "tools": true },
+    { "name": "mlx-lm", "kind": "mlx-lm", "url": "http://127.0.0.1:8081/v1", "tools": false }
+  ],
+
+  // mode: "auto", or a backend name to send everything there.
+  // toolsWhen: "defined" (a tool list needs tools) or "used" (only tool blocks in the conversation).
+  "routing": { "mode": "auto", "toolsBackend": "lmstudio", "defaultBackend": "mlx-lm", "affinity": true, "toolsWhen": "defined" }
+}
+`;

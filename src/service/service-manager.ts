@@ -1,0 +1,92 @@
+// Installs, removes, starts and stops the login service: a launchd agent on macOS, a systemd
+// user unit on Linux. launchctl and systemctl run through an injectable runner.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { CliError } from "../cli/cli-error";
+import { renderLaunchdPlist } from "./render-launchd-plist";
+import { renderSystemdUnit } from "./render-systemd-unit";
+import { LAUNCHD_LABEL, type Paths, type Platform, SYSTEMD_UNIT, servicePaths } from "./service-paths";
+
+export type Runner = (command: string[]) => { exitCode: number; output: string };
+
+export const runCommand: Runner = (command) => {
+  try {
+    const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
+    return { exitCode: result.exitCode, output: (result.stdout.toString() + result.stderr.toString()).trim() };
+  } catch (error) {
+    return { exitCode: 127, output: `${command[0]} not found (${error instanceof Error ? error.message : String(error)})` };
+  }
+};
+
+export class ServiceManager {
+  readonly paths: Paths;
+
+  constructor(
+    readonly platform: Platform,
+    private readonly env: Record<string, string | undefined>,
+    private readonly run: Runner = runCommand,
+  ) {
+    this.paths = servicePaths(platform, env);
+  }
+
+  render(program: string[]): string {
+    const serve = [...program, "serve"];
+    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, logFile: this.paths.logFile, path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
+    return renderSystemdUnit({ program: serve, logFile: this.paths.logFile });
+  }
+
+  isInstalled(): boolean {
+    return existsSync(this.paths.serviceFile);
+  }
+
+  // Reinstalling replaces the old service cleanly: unloaded first, then written and loaded.
+  install(program: string[]): void {
+    if (this.isInstalled()) this.unload();
+    mkdirSync(dirname(this.paths.serviceFile), { recursive: true });
+    mkdirSync(this.paths.logDir, { recursive: true });
+    writeFileSync(this.paths.serviceFile, this.render(program));
+    if (this.platform === "darwin") this.must(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]);
+    else {
+      this.must(["systemctl", "--user", "daemon-reload"]);
+      this.must(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]);
+    }
+  }
+
+  uninstall(): void {
+    if (!this.isInstalled()) return;
+    this.unload();
+    rmSync(this.paths.serviceFile, { force: true });
+    if (this.platform === "linux") this.run(["systemctl", "--user", "daemon-reload"]);
+  }
+
+  start(): void {
+    if (this.platform === "darwin") {
+      // Already loaded (bootstrap fails then): kickstart runs it again.
+      if (this.run(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]).exitCode !== 0) this.must(["launchctl", "kickstart", `${this.domain()}/${LAUNCHD_LABEL}`]);
+    } else this.must(["systemctl", "--user", "start", SYSTEMD_UNIT]);
+  }
+
+  // launchd would restart a killed agent (KeepAlive): stopping means unloading it.
+  stop(): void {
+    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${LAUNCHD_LABEL}`]);
+    else this.must(["systemctl", "--user", "stop", SYSTEMD_UNIT]);
+  }
+
+  describeStart(): string {
+    return this.platform === "darwin" ? `launchctl bootstrap ${this.domain()} ${this.paths.serviceFile}` : `systemctl --user start ${SYSTEMD_UNIT}`;
+  }
+
+  private unload(): void {
+    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${LAUNCHD_LABEL}`]);
+    else this.run(["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT]);
+  }
+
+  private domain(): string {
+    return `gui/${process.getuid?.() ?? 501}`;
+  }
+
+  private must(command: string[]): void {
+    const result = this.run(command);
+    if (result.exitCode !== 0) throw new CliError(`\`${command.join(" ")}\` failed (exit ${result.exitCode}): ${result.output || "no output"}`);
+  }
+}
