@@ -1,0 +1,46 @@
+// The CLI tests run the real compiled binary, built once per test run.
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const BINARY = join(ROOT, ".tmp", "test-bin", "anyclaude");
+let built: string | undefined;
+
+export function compiledBinary(): string {
+  if (built) return built;
+  mkdirSync(join(ROOT, ".tmp", "test-bin"), { recursive: true });
+  const result = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "src/cli/main.ts"), "--outfile", BINARY], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`bun build --compile failed: ${result.stderr.toString()}`);
+  return (built = BINARY);
+}
+
+export type Run = { exitCode: number; stdout: string; stderr: string };
+
+export async function runBinary(args: string[], env: Record<string, string>): Promise<Run> {
+  const child = Bun.spawn([compiledBinary(), ...args], { env, stdout: "pipe", stderr: "pipe" });
+  const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  return { exitCode, stdout, stderr };
+}
+
+// A throwaway HOME with a bin/ directory first on PATH, for stand-in commands.
+export function sandbox(): { home: string; bin: string; env: Record<string, string> } {
+  const home = mkdtempSync(join(tmpdir(), "anyclaude-cli-"));
+  const bin = join(home, "bin");
+  mkdirSync(bin);
+  return { home, bin, env: { HOME: home, PATH: `${bin}:/usr/bin:/bin`, XDG_CONFIG_HOME: join(home, ".config"), XDG_STATE_HOME: join(home, ".local/state") } };
+}
+
+// A stand-in for a system command: records its arguments and exits as told.
+export function standIn(bin: string, name: string, script: string): void {
+  const path = join(bin, name);
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
+}
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}
