@@ -29,18 +29,20 @@ export const defaultRespond: Respond = (body) => {
   const last = body.messages.at(-1);
   if (last?.role === "tool") return { text: `Done. ${textOf(last).slice(0, 60)}` };
   // Claude Code follows the question with reminders (agent and skill lists): the newest user
-  // text that asks something is the question.
+  // text that asks something the script knows is the question.
   const userTexts = body.messages.filter((message) => message.role === "user").map(textOf).reverse();
-  const asking = (pattern: RegExp) => userTexts.map((text) => pattern.exec(text)).find(Boolean) ?? null;
-  const question = userTexts[0] ?? "";
-  const file = asking(CREATE_FILE);
-  if (file && body.tools?.some((tool) => tool.function.name === "Write")) {
-    const path = joinPath(workingDirectory(body.messages), file[1]!);
-    // Python-style separators, as the model writes them: a JSON.stringify replay would differ.
-    return { toolCalls: [{ name: "Write", arguments: `{"file_path": ${JSON.stringify(path)}, "content": ${JSON.stringify(file[2])}}` }] };
+  const canWrite = body.tools?.some((tool) => tool.function.name === "Write") ?? false;
+  for (const text of userTexts) {
+    const file = canWrite ? CREATE_FILE.exec(text) : null;
+    if (file) {
+      const path = joinPath(workingDirectory(body.messages), file[1]!);
+      // Python-style separators, as the model writes them: a JSON.stringify replay would differ.
+      return { toolCalls: [{ name: "Write", arguments: `{"file_path": ${JSON.stringify(path)}, "content": ${JSON.stringify(file[2])}}` }] };
+    }
+    const sum = ARITHMETIC.exec(text);
+    if (sum) return { text: String(arithmetic(Number(sum[1]), sum[2]!, Number(sum[3]))) };
   }
-  const sum = asking(ARITHMETIC);
-  if (sum) return { text: String(arithmetic(Number(sum[1]), sum[2]!, Number(sum[3]))) };
+  const question = userTexts.find((text) => !text.startsWith("<system-reminder>")) ?? "";
   const words = question.replace(/\s+/g, " ").trim().split(" ").slice(-12).join(" ");
   return { text: `Here is my answer to "${words}": it depends on the details, so let me explain step by step.` };
 };
@@ -54,7 +56,7 @@ export function textOf(message: TemplateMessage): string {
 // Claude Code states its working directory in the prompt's environment section.
 function workingDirectory(messages: TemplateMessage[]): string | undefined {
   for (const message of messages) {
-    const match = /Working directory: (\S+)/.exec(textOf(message));
+    const match = /working directory: (\S+)/i.exec(textOf(message));
     if (match) return match[1];
   }
   return undefined;
