@@ -9,7 +9,7 @@ export function recordedRequest(name: string): RecordedRequest {
 }
 
 // The system blocks with a billing line of our choosing (Claude Code's changes per session).
-export function claudeCodeSystem(billingNonce: string): NonNullable<MessagesRequest["system"]> {
+export function claudeCodeSystem(billingNonce: string): { type: "text"; text: string }[] {
   const [, ...rest] = recordedRequest("plain-question-1").body.system as { type: "text"; text: string }[];
   return [{ type: "text", text: `x-anthropic-billing-header: cc_version=2.1.197.84c; cc_entrypoint=sdk-cli; cch=${billingNonce};` }, ...rest];
 }
