@@ -47,15 +47,33 @@ describe("resolveRoute", () => {
 
   test("a tool-less follow-up stays on the backend where its prefix is warm", () => {
     const { pool, decide } = setup({ toolsWhen: "used" });
-    const first = { system: "S", messages: [{ role: "user" as const, content: "q1" }] };
+    // A conversation long enough that moving it would mean real prefill work.
+    const first = { system: "You are a coding agent. ".repeat(2000), messages: [{ role: "user" as const, content: "q1" }] };
     expect(decide(first).backend.config.name).toBe("mlx-lm");
     // The conversation was served by LM Studio: its cache holds the prompt and the reply.
     const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
     pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
-    const followUp = decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
+    const followUp = decide({ system: first.system, messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
     expect(followUp).toMatchObject({ reason: "affinity", backend: { config: { name: "lmstudio" } } });
     expect(followUp.warm.lmstudio).toBeGreaterThan(0);
     expect(followUp.warm["mlx-lm"]).toBe(0);
+  });
+
+  test("with affinity off, the same warm follow-up goes to the default backend", () => {
+    const { pool, decide } = setup({ toolsWhen: "used", affinity: false });
+    const first = { system: "You are a coding agent. ".repeat(2000), messages: [{ role: "user" as const, content: "q1" }] };
+    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
+    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    const followUp = decide({ system: first.system, messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
+    expect(followUp).toMatchObject({ reason: "no-tools", backend: { config: { name: "mlx-lm" } } });
+  });
+
+  test("a warm prefix too small to matter does not pull a request off its default backend", () => {
+    const { pool, decide } = setup({ toolsWhen: "used" });
+    const first = { system: "S", messages: [{ role: "user" as const, content: "q1" }] };
+    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
+    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    expect(decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] }).reason).toBe("no-tools");
   });
 
   test("a down backend is skipped; when none can serve, the error names each backend and URL", () => {

@@ -3,7 +3,7 @@
 import { ApiError } from "../api-error";
 import type { BackendState } from "../backends/backend-pool";
 import type { RoutingConfig } from "../config/config-schema";
-import { chainFor } from "../prefix/prefix-chain";
+import { chainFor, chainTokens } from "../prefix/prefix-chain";
 import type { Warmth } from "../prefix/cache-model";
 import type { NormalizedRequest } from "./normalize-request";
 
@@ -17,6 +17,11 @@ export type Route = {
   warmth: Warmth; // what the chosen backend should find cached
   warm: Record<string, number>; // warm prefix tokens per candidate backend
 };
+
+// Leaving the preferred backend must save real prefill work: a few hundred tokens of difference
+// is noise in the estimate, not a reason to send tool calls to the other server.
+const AFFINITY_MIN_SAVING_TOKENS = 512;
+const AFFINITY_MIN_SAVING_SHARE = 0.1;
 
 export type RouteContext = {
   routing: RoutingConfig;
@@ -49,24 +54,36 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
 
   const preferredName = tools ? routing.toolsBackend : routing.defaultBackend;
   const preferred = healthy.find((backend) => backend.config.name === preferredName);
-  const warm = Object.fromEntries(healthy.map((backend) => [backend.config.name, route(backend, "affinity").warmth.tokens]));
-  const warmest = routing.affinity ? pickWarmest(healthy, warm, preferred ?? healthy[0]!, context.lastBackend) : undefined;
-
-  if (warmest && warmest !== preferred) return route(warmest, "affinity", warm);
-  if (preferred) return route(preferred, tools ? "tools" : "no-tools", warm);
-  return route(healthy[0]!, "fallback", warm);
+  const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend) }));
+  const warm = Object.fromEntries(options.map((option) => [option.backend.config.name, option.warmth.tokens]));
+  const base = preferred ?? healthy[0]!;
+  const chosen = routing.affinity ? pickCheapest(options, base, context.lastBackend) : base;
+  if (chosen !== base) return route(chosen, "affinity", warm);
+  return route(base, preferred ? (tools ? "tools" : "no-tools") : "fallback", warm);
 }
 
-// The backend holding the most of this prompt, if it holds more than the default would; the
+type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number };
+
+// What a backend still has to compute of this prompt: its whole length there (with or without
+// the tool list) minus the prefix its cache holds.
+function prefillCost(request: NormalizedRequest, backend: BackendState): Omit<Option, "backend"> {
+  const chain = chainFor(request.chain, request.hasTools && backend.config.tools);
+  const warmth = backend.cache.warmth(chain);
+  const total = chainTokens(chain);
+  return { warmth, total, cost: total - warmth.tokens };
+}
+
+// The backend with the least left to compute, if it saves enough over the default one; the
 // conversation's last backend wins a tie.
-function pickWarmest(healthy: BackendState[], warm: Record<string, number>, fallback: BackendState, lastBackend: string | undefined): BackendState | undefined {
-  let best = fallback;
-  for (const backend of healthy) {
-    const tokens = warm[backend.config.name]!;
-    const bestTokens = warm[best.config.name]!;
-    if (tokens > bestTokens || (tokens === bestTokens && tokens > 0 && backend.config.name === lastBackend)) best = backend;
+function pickCheapest(options: Option[], fallback: BackendState, lastBackend: string | undefined): BackendState {
+  const base = options.find((option) => option.backend === fallback)!;
+  let best = base;
+  for (const option of options) {
+    const cheaper = option.cost < best.cost || (option.cost === best.cost && option.backend.config.name === lastBackend);
+    if (cheaper) best = option;
   }
-  return warm[best.config.name]! > 0 ? best : undefined;
+  const saving = base.cost - best.cost;
+  return saving >= Math.max(AFFINITY_MIN_SAVING_TOKENS, AFFINITY_MIN_SAVING_SHARE * base.total) ? best.backend : fallback;
 }
 
 function byName(backends: BackendState[], name: string): BackendState {
