@@ -26,7 +26,8 @@ export class BackendPool {
   ) {
     this.backends = configs.map((config) => ({
       config,
-      cache: new CacheModel(config.cacheSlots),
+      // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
+      cache: new CacheModel(config.cacheSlots, config.kind === "mlx-lm" ? "lru" : "slots"),
       stats: { requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0 },
     }));
   }

@@ -43,8 +43,9 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   checkUniqueNames(names);
 
   const routing = file.routing ?? {};
-  const toolsBackend = routing.toolsBackend ?? backends.find((backend) => backend.tools)?.name ?? names[0]!;
-  const defaultBackend = routing.defaultBackend ?? backends.find((backend) => !backend.tools)?.name ?? names[0]!;
+  // The contract's names when those backends exist; else the first backend that fits the role.
+  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (backends.find((backend) => backend.tools)?.name ?? names[0]!));
+  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (backends.find((backend) => !backend.tools)?.name ?? names[0]!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
   const config: Config = {
     host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",

@@ -7,7 +7,7 @@ const cold = { segments: 0, tokens: 0 };
 
 describe("CacheModel", () => {
   test("a prompt is warm as far as it agrees with a cached one from the start", () => {
-    const cache = new CacheModel(4);
+    const cache = new CacheModel(4, "lru");
     cache.record(chain("head", "q1", "a1"), cold, {});
     expect(cache.warmth(chain("head", "q1", "a1", "q2"))).toEqual({ segments: 3, tokens: 300 });
     expect(cache.warmth(chain("head", "other"))).toEqual({ segments: 1, tokens: 100 });
@@ -16,7 +16,7 @@ describe("CacheModel", () => {
 
   test("a single-slot cache (mlx-lm up to 0.28.3) thrashes between two conversations; ten slots do not", () => {
     for (const [slots, expected] of [[1, 1], [10, 3]] as const) {
-      const cache = new CacheModel(slots);
+      const cache = new CacheModel(slots, "lru");
       cache.record(chain("head", "a-q1", "a-r1"), cold, {});
       cache.record(chain("head", "b-q1", "b-r1"), cold, {});
       expect(cache.warmth(chain("head", "a-q1", "a-r1", "a-q2")).segments).toBe(expected);
@@ -24,14 +24,14 @@ describe("CacheModel", () => {
   });
 
   test("a prompt that extends a cached one replaces it, so slots hold distinct conversations", () => {
-    const cache = new CacheModel(2);
+    const cache = new CacheModel(2, "lru");
     cache.record(chain("head", "q1", "r1"), cold, {});
     cache.record(chain("head", "q1", "r1", "q2", "r2"), { segments: 3, tokens: 300 }, { cachedTokens: 300, promptTokens: 400 });
     expect(cache.size).toBe(1);
   });
 
   test("a reported miss where a hit was predicted forgets the entry (the backend evicted it)", () => {
-    const cache = new CacheModel(4);
+    const cache = new CacheModel(4, "lru");
     cache.record(chain("head", "q1", "r1"), cold, {});
     cache.record(chain("other", "x"), cold, {});
     cache.record(chain("head", "q1", "r1", "q2"), { segments: 3, tokens: 300 }, { cachedTokens: 0, promptTokens: 400 });
@@ -40,7 +40,7 @@ describe("CacheModel", () => {
   });
 
   test("a backend that never reports a hit is never treated as warm", () => {
-    const cache = new CacheModel(4);
+    const cache = new CacheModel(4, "lru");
     cache.record(chain("head", "q1"), cold, {});
     cache.record(chain("head", "q1", "q2"), { segments: 2, tokens: 200 }, { cachedTokens: 0 });
     cache.record(chain("head", "q1", "q2", "q3"), { segments: 3, tokens: 300 }, {});

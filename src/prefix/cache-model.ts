@@ -1,44 +1,82 @@
-// A model of what one backend's prompt cache holds: the last `slots` prompts it computed (with the
-// reply each produced), least recently used first out. mlx_lm.server >= 0.28.4 keeps an LRU of 10
-// prompts; LM Studio's llama.cpp engine keeps one prompt per slot (4 by default).
+// A model of what one backend's prompt cache holds: the prompts it computed (each with the reply
+// it produced), in one of the two ways local servers keep them:
+// - "lru" (mlx_lm.server 0.28.4+): up to `slots` prompts in a trie; a prompt that extends a cached
+//   one replaces it; the oldest goes when full. (One slot is mlx-lm up to 0.28.3.)
+// - "slots" (llama.cpp, so LM Studio, llama-server, Ollama): `slots` sequences; a prompt takes the
+//   slot most similar to it (sharing at least half of it) and overwrites it, else the oldest.
+//   Claude Code conversations share a long system prompt, so a new one overwrites a live one.
 import type { Segment } from "./prefix-chain";
 
-type Entry = { hashes: string[]; tokens: number[] };
+export type CachePolicy = "lru" | "slots";
+
+type Entry = { hashes: string[]; tokens: number[]; tick: number };
 
 export type Warmth = { segments: number; tokens: number };
 
+const SLOT_SIMILARITY = 0.5; // llama-server's --slot-prompt-similarity default
+
 export class CacheModel {
-  private entries: Entry[] = [];
+  private entries: Entry[] = []; // oldest first
   private reportedHits = 0;
   private missedPredictions = 0;
 
-  constructor(private readonly slots: number) {}
+  constructor(
+    private readonly slots: number,
+    private readonly policy: CachePolicy,
+  ) {}
 
   // How much of this prompt the backend should find in its cache.
   warmth(chain: Segment[]): Warmth {
     if (this.neverHits()) return { segments: 0, tokens: 0 };
-    const hashes = chain.map((part) => part.hash);
-    let best: Warmth = { segments: 0, tokens: 0 };
-    for (const entry of this.entries) {
-      const segments = commonPrefix(entry.hashes, hashes);
-      if (segments > best.segments) best = { segments, tokens: sumTokens(chain, segments) };
-    }
-    return best;
+    const best = this.nearest(chain);
+    return best ? { segments: best.segments, tokens: sumTokens(chain, best.segments) } : { segments: 0, tokens: 0 };
   }
 
-  // After a reply: the backend now holds this prompt and its reply. `reported` is the
-  // cached_tokens the backend counted, `promptTokens` its own count for the whole prompt.
-  record(chain: Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }): void {
+  // After a reply: the backend now holds this prompt and its reply (`tick` orders entries by
+  // age). `report` is what the backend counted: cached_tokens, and its own prompt length.
+  record(chain: Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }, tick = 0): void {
     this.learnFromReport(chain, predicted, report);
-    const hashes = chain.map((part) => part.hash);
-    // A prompt that extends a cached one takes its place, as a trie-backed cache does.
-    this.entries = this.entries.filter((entry) => !isPrefix(entry.hashes, hashes));
-    this.entries.push({ hashes, tokens: chain.map((part) => part.tokens) });
-    if (this.entries.length > this.slots) this.entries.splice(0, this.entries.length - this.slots);
+    const entry = { hashes: chain.map((part) => part.hash), tokens: chain.map((part) => part.tokens), tick };
+    const replaced = this.victim(chain);
+    if (replaced) this.entries.splice(this.entries.indexOf(replaced), 1);
+    if (this.policy === "lru") this.entries = this.entries.filter((other) => !isPrefix(other.hashes, entry.hashes));
+    this.entries.push(entry);
+  }
+
+  // What serving this prompt here would destroy: the tokens of a conversation still in use
+  // (extended within `idleTicks` replies) that its entry would overwrite, beyond what the two share.
+  evictionCost(chain: Segment[], now: number, idleTicks: number): number {
+    const replaced = this.victim(chain);
+    if (!replaced || replaced.tick <= now - idleTicks) return 0;
+    const shared = commonPrefix(replaced.hashes, chain.map((part) => part.hash));
+    return replaced.tokens.slice(shared).reduce((sum, tokens) => sum + tokens, 0);
   }
 
   get size(): number {
     return this.entries.length;
+  }
+
+  // The entry a new prompt would overwrite: the one it extends, llama.cpp's most similar slot,
+  // else the oldest when full.
+  private victim(chain: Segment[]): Entry | undefined {
+    const hashes = chain.map((part) => part.hash);
+    const extended = this.entries.find((entry) => isPrefix(entry.hashes, hashes));
+    if (extended) return extended;
+    if (this.policy === "slots") {
+      const best = this.nearest(chain);
+      if (best && sumTokens(chain, best.segments) >= SLOT_SIMILARITY * sumTokens(chain, chain.length)) return best.entry;
+    }
+    return this.entries.length >= this.slots ? this.entries[0] : undefined;
+  }
+
+  private nearest(chain: Segment[]): { entry: Entry; segments: number } | undefined {
+    const hashes = chain.map((part) => part.hash);
+    let best: { entry: Entry; segments: number } | undefined;
+    for (const entry of this.entries) {
+      const segments = commonPrefix(entry.hashes, hashes);
+      if (segments > (best?.segments ?? 0)) best = { entry, segments };
+    }
+    return best;
   }
 
   // A backend that never reports a hit (caching off, or no cached_tokens in its usage) is not

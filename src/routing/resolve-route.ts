@@ -7,7 +7,7 @@ import { chainFor, chainTokens } from "../prefix/prefix-chain";
 import type { Warmth } from "../prefix/cache-model";
 import type { NormalizedRequest } from "./normalize-request";
 
-export type RouteReason = "forced" | "tools" | "no-tools" | "affinity" | "fallback";
+export type RouteReason = "forced" | "tools" | "no-tools" | "affinity" | "balance" | "fallback";
 
 export type Route = {
   backend: BackendState;
@@ -28,6 +28,7 @@ export type RouteContext = {
   backends: BackendState[];
   isHealthy: (backend: BackendState) => boolean;
   lastBackend?: string; // the conversation's previous backend
+  now?: number; // replies so far: the clock of the cache models
 };
 
 export function needsTools(request: NormalizedRequest, toolsWhen: RoutingConfig["toolsWhen"]): boolean {
@@ -54,36 +55,54 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
 
   const preferredName = tools ? routing.toolsBackend : routing.defaultBackend;
   const preferred = healthy.find((backend) => backend.config.name === preferredName);
-  const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend) }));
+  const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend, context.now ?? 0, idleTicks(context.backends)) }));
   const warm = Object.fromEntries(options.map((option) => [option.backend.config.name, option.warmth.tokens]));
   const base = preferred ?? healthy[0]!;
-  const chosen = routing.affinity ? pickCheapest(options, base, context.lastBackend) : base;
-  if (chosen !== base) return route(chosen, "affinity", warm);
+  const chosen = routing.affinity ? pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base) : undefined;
+  // Warm there: affinity. Warm nowhere, but the default would push out a conversation in use: balance.
+  if (chosen) return route(chosen.backend, chosen.warmth.segments > 1 ? "affinity" : "balance", warm);
   return route(base, preferred ? (tools ? "tools" : "no-tools") : "fallback", warm);
 }
 
-type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number };
+type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number; evicts: number };
 
-// What a backend still has to compute of this prompt: its whole length there (with or without
-// the tool list) minus the prefix its cache holds.
-function prefillCost(request: NormalizedRequest, backend: BackendState): Omit<Option, "backend"> {
+// What serving the prompt on a backend costs: the part it still has to compute (its whole length
+// there, with or without the tool list, minus the prefix its cache holds), plus the part of a
+// conversation still in use that its cache would overwrite and have to compute again later.
+function prefillCost(request: NormalizedRequest, backend: BackendState, now: number, idle: number): Omit<Option, "backend"> {
   const chain = chainFor(request.chain, request.hasTools && backend.config.tools);
   const warmth = backend.cache.warmth(chain);
   const total = chainTokens(chain);
-  return { warmth, total, cost: total - warmth.tokens };
+  const evicts = backend.cache.evictionCost(chain, now, idle);
+  return { warmth, total, evicts, cost: total - warmth.tokens + evicts };
 }
 
-// The backend with the least left to compute, if it saves enough over the default one; the
-// conversation's last backend wins a tie.
-function pickCheapest(options: Option[], fallback: BackendState, lastBackend: string | undefined): BackendState {
-  const base = options.find((option) => option.backend === fallback)!;
-  let best = base;
+// The cheapest backend, if it saves enough over the default one; the conversation's last
+// backend wins a tie.
+function pickCheapest(options: Option[], base: BackendState, lastBackend: string | undefined): Option | undefined {
+  const baseOption = options.find((option) => option.backend === base)!;
+  let best = baseOption;
   for (const option of options) {
     const cheaper = option.cost < best.cost || (option.cost === best.cost && option.backend.config.name === lastBackend);
     if (cheaper) best = option;
   }
-  const saving = base.cost - best.cost;
-  return saving >= Math.max(AFFINITY_MIN_SAVING_TOKENS, AFFINITY_MIN_SAVING_SHARE * base.total) ? best.backend : fallback;
+  const saving = baseOption.cost - best.cost;
+  return saving >= Math.max(AFFINITY_MIN_SAVING_TOKENS, AFFINITY_MIN_SAVING_SHARE * baseOption.total) ? best : undefined;
+}
+
+// A conversation warm nowhere (new, or evicted) that would push out one in use on the default
+// backend goes to a backend with room instead, even if that one must first compute the shared
+// system prompt: that is paid once, while evicting a live conversation repeats every round
+// (it comes back, recomputes, and pushes out the next).
+function pickRoomier(options: Option[], base: BackendState): Option | undefined {
+  const baseOption = options.find((option) => option.backend === base)!;
+  if (baseOption.warmth.segments > 1 || baseOption.evicts === 0) return undefined;
+  return options.find((option) => option.evicts === 0 && option.warmth.segments <= 1);
+}
+
+// A conversation not extended for two rounds of every cache slot is taken as finished.
+function idleTicks(backends: BackendState[]): number {
+  return 2 * backends.reduce((sum, backend) => sum + backend.config.cacheSlots, 0);
 }
 
 function byName(backends: BackendState[], name: string): BackendState {

@@ -23,6 +23,7 @@ export class Daemon {
   listenUrl: string;
   private readonly now: () => number;
   private messageCount = 0;
+  replyCount = 0; // a clock for cache entries: replies so far, across backends
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
@@ -48,7 +49,7 @@ export class Daemon {
   recordReply(backend: BackendState, route: Route, request: NormalizedRequest, reply: Reply): void {
     this.replay.remember(reply);
     const chain = [...chainFor(request.chain, route.includeTools), replySegment(reply)];
-    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens });
+    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
   }

@@ -38,6 +38,7 @@ function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreachable:
     backends: daemon.pool.backends,
     isHealthy: (backend) => !unreachable.has(backend.config.name) && daemon.pool.isHealthy(backend),
     lastBackend: daemon.sessions.get(normalized.sessionId),
+    now: daemon.replyCount,
   });
   return unreachable.size > 0 && route.reason !== "forced" ? { ...route, reason: "fallback" } : route;
 }

@@ -13,6 +13,7 @@ export async function handleRoute(daemon: Daemon, request: Request): Promise<Res
     backends: daemon.pool.backends,
     isHealthy,
     lastBackend: daemon.sessions.get(normalized.sessionId),
+    now: daemon.replyCount,
   });
   return Response.json(describeRoute(route, normalized, daemon.pool.backends, isHealthy));
 }

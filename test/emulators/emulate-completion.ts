@@ -2,7 +2,7 @@
 // look it up in the prompt cache, let the scripted model answer, cut the answer at max_tokens,
 // and remember prompt + answer in the cache. Only the wire format differs between servers.
 import { PromptCache } from "./prompt-cache";
-import { renderAssistantBody, renderChatTemplate, type TemplateMessage } from "./render-chat-template";
+import { END_OF_TURN, renderAssistantBody, renderChatTemplate, type TemplateMessage } from "./render-chat-template";
 import type { ChatBody, Respond, ScriptedReply } from "./scripted-model";
 import { tokenize } from "./tokenize";
 
@@ -10,6 +10,7 @@ export type EmulatedToolCall = { id: string; name: string; arguments: string };
 
 export type Completion = {
   promptText: string;
+  generatedText: string; // the reply as the template renders it next turn, with its end-of-turn token
   promptTokens: number;
   cachedTokens: number;
   reasoning: string;
@@ -49,9 +50,12 @@ export function emulateCompletion(body: ChatBody, options: EngineOptions): Compl
   const reply = truncate(options.respond(body), body.max_tokens ?? options.defaultMaxTokens);
   const toolCalls = (reply.toolCalls ?? []).map((call) => ({ id: options.nextId(), ...call }));
   const generated = renderAssistantBody(reply.text ?? "", toolCalls.map((call) => ({ function: { name: call.name, arguments: options.templateArguments(call.arguments) } })));
-  options.cache.store(tokenize(promptText + generated));
+  // The model ends its turn with the end-of-turn token, and the server caches it with the rest:
+  // the next prompt, replaying the turn, then extends the entry exactly and replaces it.
+  options.cache.store(tokenize(promptText + generated + (reply.finishReason === "length" ? "" : END_OF_TURN)));
   return {
     promptText,
+    generatedText: generated + (reply.finishReason === "length" ? "" : END_OF_TURN),
     promptTokens: promptTokens.length,
     cachedTokens,
     reasoning: reply.reasoning ?? "",

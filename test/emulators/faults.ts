@@ -20,6 +20,7 @@ export type RecordedRequest = {
   body: any;
   headers: Record<string, string>;
   promptText?: string;
+  generatedText?: string;
   promptTokens?: number;
   cachedTokens?: number;
 };

@@ -23,7 +23,7 @@ export const LMSTUDIO_DEFAULT_MODEL = "qwen/qwen3-coder-30b";
 export async function startLmStudioServer(options: LmStudioOptions = {}): Promise<EmulatorHandle> {
   const model = options.model ?? LMSTUDIO_DEFAULT_MODEL;
   const contextLength = options.contextLength ?? 32768;
-  const cache = new PromptCache(options.cacheSlots ?? 4);
+  const cache = new PromptCache(options.cacheSlots ?? 4, "slots");
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let counter = 0;
@@ -52,7 +52,7 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
         if (problem instanceof TemplateError) return error(400, `Error rendering prompt with jinja template: "${problem.message}".`, "invalid_request_error", null);
         throw problem;
       }
-      Object.assign(record, { promptText: completion.promptText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
+      Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
       const id = `chatcmpl-${counter}`;
       if (!body.stream) return Response.json(completionBody(completion, id, model));
       const breakAfter = fault?.kind === "break-stream" ? fault.afterChunks : undefined;

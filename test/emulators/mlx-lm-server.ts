@@ -63,7 +63,7 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
       if (error instanceof TemplateError) return json(respond, 404, pythonJsonDumps({ error: error.message }));
       throw error;
     }
-    Object.assign(record, { promptText: completion.promptText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
+    Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
     const id = `chatcmpl-${++counter}`;
     if (body.stream) await stream(respond, completion, body, { id, model: requested, options, fault });
     else json(respond, 200, JSON.stringify(completionBody(completion, id, requested)));

@@ -4,24 +4,16 @@
 // emulated servers report, not what anyclaude predicts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
-import { renderChatTemplate } from "../emulators/render-chat-template";
 import { tokenize } from "../emulators/tokenize";
-import { claudeCodeSystem, claudeCodeTools } from "../support/claude-code-fixture";
+import { claudeCodePrompt } from "../support/claude-code-fixture";
 import { startStack, type Stack } from "../support/start-stack";
 
 const SEED_PROMPT_TOKENS = 18_490;
 const QUESTIONS = ["What does this project do?", "Where is the config loaded?", "How are errors reported?", "What is 6*7?", "Summarize our conversation."];
 
-// Claude Code's system prompt and as many of its tools as the seed scenario had room for,
-// padded with a project CLAUDE.md to the seed's size (measured as the emulated server counts).
 function seedPrompt(nonce: string) {
-  const headTokens = (system: { text: string }[], tools: unknown[]) =>
-    tokenize(renderChatTemplate([{ role: "system", content: system.slice(1).map((block) => block.text).join("\n\n") }], tools, { addGenerationPrompt: false })).length;
-  const system = claudeCodeSystem(nonce);
-  const tools = claudeCodeTools().filter((_, index, all) => headTokens(system, all.slice(0, index + 1)) < SEED_PROMPT_TOKENS - 1_000);
-  const rules = Array.from({ length: 2000 }, (_, index) => `- rule ${index}: keep functions short and names clear.`).join("\n");
-  const room = SEED_PROMPT_TOKENS - headTokens(system, tools) - 60;
-  return { system: [...system, { type: "text" as const, text: `# CLAUDE.md\n${tokenize(rules).slice(0, room).join("")}` }], tools: tools as unknown as Anthropic.Tool[] };
+  const { system, tools } = claudeCodePrompt(SEED_PROMPT_TOKENS, nonce);
+  return { system, tools: tools as unknown as Anthropic.Tool[] };
 }
 
 for (const backend of ["lmstudio", "mlx-lm"] as const) {
