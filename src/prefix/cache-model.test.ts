@@ -46,4 +46,25 @@ describe("CacheModel", () => {
     cache.record(chain("head", "q1", "q2", "q3"), { segments: 3, tokens: 300 }, {});
     expect(cache.warmth(chain("head", "q1", "q2", "q3", "q4"))).toEqual(cold);
   });
+
+  test('"slots" (llama.cpp): a new conversation sharing the system prompt overwrites the most similar slot', () => {
+    const cache = new CacheModel(4, "slots");
+    cache.record(chain("head", "a1", "a2"), cold, {}, 1);
+    cache.record(chain("head", "b1"), cold, {}, 2);
+    expect(cache.size).toBe(1); // b took a's slot: they share more than half
+    expect(cache.warmth(chain("head", "a1", "a2", "a3")).segments).toBe(1);
+  });
+
+  test("evictionCost: what a prompt would push out of a conversation still in use", () => {
+    const slots = new CacheModel(4, "slots");
+    slots.record(chain("head", "a1", "a2"), cold, {}, 10);
+    expect(slots.evictionCost(chain("head", "b1"), 11, 5)).toBe(200); // a1, a2 lost
+    expect(slots.evictionCost(chain("head", "b1"), 20, 5)).toBe(0); // a is idle: finished
+    expect(slots.evictionCost(chain("head", "a1", "a2", "a3"), 11, 5)).toBe(0); // extending a itself
+    const lru = new CacheModel(2, "lru");
+    lru.record(chain("head", "a1"), cold, {}, 1);
+    expect(lru.evictionCost(chain("head", "b1"), 2, 5)).toBe(0); // a free slot
+    lru.record(chain("head", "b1"), cold, {}, 2);
+    expect(lru.evictionCost(chain("head", "c1"), 3, 5)).toBe(100); // the oldest, a, would go
+  });
 });

@@ -22,6 +22,12 @@ function setup(overrides: Partial<Config["routing"]> = {}) {
   return { pool, decide };
 }
 
+// The backend served this conversation: its cache now holds the prompt and the reply.
+function serve(pool: BackendPool, name: string, body: Pick<MessagesRequest, "system" | "messages">, reply: string, tick = 0): void {
+  const served = normalizeRequest({ model: "m", max_tokens: 1, ...body }, new Headers());
+  pool.get(name).cache.record([...chainFor(served.chain, false), replySegment({ text: reply, toolCalls: [] })], { segments: 0, tokens: 0 }, {}, tick);
+}
+
 describe("resolveRoute", () => {
   test("a request with tools goes to the tools backend, one without to the default backend", () => {
     const { decide } = setup();
@@ -50,9 +56,7 @@ describe("resolveRoute", () => {
     // A conversation long enough that moving it would mean real prefill work.
     const first = { system: "You are a coding agent. ".repeat(2000), messages: [{ role: "user" as const, content: "q1" }] };
     expect(decide(first).backend.config.name).toBe("mlx-lm");
-    // The conversation was served by LM Studio: its cache holds the prompt and the reply.
-    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
-    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    serve(pool, "lmstudio", first, "answer");
     const followUp = decide({ system: first.system, messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
     expect(followUp).toMatchObject({ reason: "affinity", backend: { config: { name: "lmstudio" } } });
     expect(followUp.warm.lmstudio).toBeGreaterThan(0);
@@ -62,8 +66,7 @@ describe("resolveRoute", () => {
   test("with affinity off, the same warm follow-up goes to the default backend", () => {
     const { pool, decide } = setup({ toolsWhen: "used", affinity: false });
     const first = { system: "You are a coding agent. ".repeat(2000), messages: [{ role: "user" as const, content: "q1" }] };
-    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
-    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    serve(pool, "lmstudio", first, "answer");
     const followUp = decide({ system: first.system, messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] });
     expect(followUp).toMatchObject({ reason: "no-tools", backend: { config: { name: "mlx-lm" } } });
   });
@@ -71,8 +74,7 @@ describe("resolveRoute", () => {
   test("a warm prefix too small to matter does not pull a request off its default backend", () => {
     const { pool, decide } = setup({ toolsWhen: "used" });
     const first = { system: "S", messages: [{ role: "user" as const, content: "q1" }] };
-    const served = normalizeRequest({ model: "m", max_tokens: 1, ...first }, new Headers());
-    pool.get("lmstudio").cache.record([...chainFor(served.chain, false), replySegment({ text: "answer", toolCalls: [] })], { segments: 0, tokens: 0 }, {});
+    serve(pool, "lmstudio", first, "answer");
     expect(decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] }).reason).toBe("no-tools");
   });
 
@@ -91,5 +93,19 @@ describe("resolveRoute", () => {
     const { decide } = setup();
     const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: "x" } };
     expect(decide({ messages: [{ role: "user", content: [image] }] }).backend.config.name).toBe("lmstudio");
+  });
+
+  test("a new conversation that would push out a live one on the default backend goes where there is room (balance)", () => {
+    const config = resolveConfig({ backends: [{ name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1" }, { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: true, cacheSlots: 2 }], routing: { toolsWhen: "used" } }, {});
+    const pool = new BackendPool(config.backends, fetch);
+    const system = "You are a coding agent. ".repeat(2000);
+    const conversation = (question: string) => normalizeRequest({ model: "m", max_tokens: 1, system, messages: [{ role: "user", content: question }] }, new Headers());
+    // Two conversations in use fill mlx-lm's two slots.
+    serve(pool, "mlx-lm", { system, messages: [{ role: "user", content: "first" }] }, "long answer ".repeat(500), 1);
+    serve(pool, "mlx-lm", { system, messages: [{ role: "user", content: "second" }] }, "long answer ".repeat(500), 2);
+    const context = { routing: config.routing, backends: pool.backends, isHealthy: () => true };
+    expect(resolveRoute(conversation("third"), { ...context, now: 3 })).toMatchObject({ reason: "balance", backend: { config: { name: "lmstudio" } } });
+    // Once they are idle, the new conversation takes a slot on the default backend.
+    expect(resolveRoute(conversation("third"), { ...context, now: 100 })).toMatchObject({ reason: "no-tools", backend: { config: { name: "mlx-lm" } } });
   });
 });
