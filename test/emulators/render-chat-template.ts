@@ -5,7 +5,9 @@
 // - an assistant tool call's `arguments` string is embedded verbatim (Qwen's template does so when
 //   arguments is a string), so a re-serialized replay changes the prompt;
 // - tool results are rendered inside a user turn as <tool_response>;
-// - past reasoning is not rendered.
+// - past reasoning is not rendered (see renderGeneratedReply for what that costs the cache);
+// - the tools are JSON.stringify'd in the order given (real templates use Jinja's tojson, with
+//   Python's spacing: the token count differs a little, the behaviour does not).
 export type TemplateMessage = {
   role: string;
   content?: string | null | { type: string; text?: string }[];
@@ -39,6 +41,18 @@ export function renderChatTemplate(messages: TemplateMessage[], tools: unknown[]
   });
   return options.addGenerationPrompt ? out + ASSISTANT_START : out;
 }
+
+// What the model generated for a reply, as the server's cache holds it: the assistant turn as the
+// template renders it, after the thinking the model did first. Past turns are rendered without
+// their reasoning (as Qwen3 templates do for turns before the last user message), so a reply with
+// reasoning is never a byte prefix of the next prompt: the cache stops at the reply's start,
+// as it does on a real server.
+export function renderGeneratedReply(reasoning: string, body: string): string {
+  return reasoning ? `${THINK_START}${reasoning}${THINK_END}${body}` : body;
+}
+
+export const THINK_START = "<think>\n";
+export const THINK_END = "\n</think>\n\n";
 
 // How an assistant turn reads inside the template; also what the model "generates".
 export function renderAssistantBody(text: string, toolCalls: { function: { name: string; arguments: string } }[]): string {
