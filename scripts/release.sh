@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make release`: the binary for each platform as a tarball, their SHA-256 sums, and the
+# Homebrew formula pointed at them.
+#   RELEASE_URL    where the tarballs will be published (default: GitHub releases of anyclaude)
+#   RELEASE_OUT    where the tarballs go (default: dist/release)
+#   FORMULA_OUT    where the formula goes (default: Formula/anyclaude.rb)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=$(node -p 'require("./package.json").version')
+base_url=${RELEASE_URL:-https://github.com/anyclaude/anyclaude/releases/download/v$version}
+out=${RELEASE_OUT:-dist/release}
+formula=${FORMULA_OUT:-Formula/anyclaude.rb}
+rm -rf "$out" && mkdir -p "$out"
+
+for target in darwin-arm64 darwin-x64 linux-x64; do
+  stage=$(mktemp -d)
+  bun build --compile --minify --target="bun-$target" src/cli/main.ts --outfile "$stage/anyclaude" >/dev/null
+  cp README.md "$stage/"
+  tar -C "$stage" -czf "$out/anyclaude-$version-$target.tar.gz" anyclaude README.md
+  rm -rf "$stage"
+done
+
+(cd "$out" && sha256sum ./*.tar.gz | sed 's# \./# #' > SHA256SUMS)
+sha() { awk -v file="anyclaude-$version-$1.tar.gz" '$2 == file { print $1 }' "$out/SHA256SUMS"; }
+
+sed -e "s#@VERSION@#$version#g" -e "s#@BASE_URL@#$base_url#g" \
+    -e "s#@SHA_DARWIN_ARM64@#$(sha darwin-arm64)#" -e "s#@SHA_DARWIN_X64@#$(sha darwin-x64)#" -e "s#@SHA_LINUX_X64@#$(sha linux-x64)#" \
+    scripts/anyclaude.rb.in > "$formula"
+
+echo "release $version in $out:"
+cat "$out/SHA256SUMS"
+echo "formula: $formula"
