@@ -1,8 +1,9 @@
 // What both emulated servers do with a chat request: render the prompt with the chat template,
 // look it up in the prompt cache, let the scripted model answer, cut the answer at max_tokens,
-// and remember prompt + answer in the cache. Only the wire format differs between servers.
+// and, once the reply is out, remember prompt + answer in the cache. Only the wire format
+// differs between servers.
 import { PromptCache } from "./prompt-cache";
-import { END_OF_TURN, renderAssistantBody, renderChatTemplate, type TemplateMessage } from "./render-chat-template";
+import { END_OF_TURN, renderAssistantBody, renderChatTemplate, renderGeneratedReply, type TemplateMessage } from "./render-chat-template";
 import type { ChatBody, Respond, ScriptedReply } from "./scripted-model";
 import { tokenize } from "./tokenize";
 
@@ -10,7 +11,7 @@ export type EmulatedToolCall = { id: string; name: string; arguments: string };
 
 export type Completion = {
   promptText: string;
-  generatedText: string; // the reply as the template renders it next turn, with its end-of-turn token
+  generatedText: string; // what the model generated: reasoning, the turn as the template renders it, end-of-turn
   promptTokens: number;
   cachedTokens: number;
   reasoning: string;
@@ -18,12 +19,15 @@ export type Completion = {
   toolCalls: EmulatedToolCall[];
   completionTokens: number;
   finishReason: "stop" | "length" | "tool_calls";
+  // The server computed the reply: its cache now holds prompt + reply. Not called when the
+  // server "crashed" before finishing (a broken stream, a dropped connection).
+  commit(): void;
 };
 
 export type EngineOptions = {
   cache: PromptCache;
   respond: Respond;
-  defaultMaxTokens: number;
+  maxTokens: number;
   // How the server hands assistant tool-call arguments to the template (mlx-lm parses and
   // re-dumps them; LM Studio passes the string through).
   templateArguments: (args: string) => string;
@@ -47,22 +51,29 @@ export function emulateCompletion(body: ChatBody, options: EngineOptions): Compl
   const promptTokens = tokenize(promptText);
   if (options.contextLength && promptTokens.length > options.contextLength) throw new ContextOverflow(promptTokens.length, options.contextLength);
   const cachedTokens = options.cache.lookup(promptTokens);
-  const reply = truncate(options.respond(body), body.max_tokens ?? options.defaultMaxTokens);
+  // The turn as the model wrote it, arguments included: the template renders a replay of it from
+  // what the client sends back, which may differ (re-serialized arguments, trimmed text).
+  const renderBody = (text: string, calls: ScriptedReply["toolCalls"] = []) => renderAssistantBody(text, calls.map((call) => ({ function: call })));
+  const reply = truncate(options.respond(body), options.maxTokens, renderBody);
   const toolCalls = (reply.toolCalls ?? []).map((call) => ({ id: options.nextId(), ...call }));
-  const generated = renderAssistantBody(reply.text ?? "", toolCalls.map((call) => ({ function: { name: call.name, arguments: options.templateArguments(call.arguments) } })));
-  // The model ends its turn with the end-of-turn token, and the server caches it with the rest:
-  // the next prompt, replaying the turn, then extends the entry exactly and replaces it.
-  options.cache.store(tokenize(promptText + generated + (reply.finishReason === "length" ? "" : END_OF_TURN)));
+  const finishReason = reply.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
+  const turn = reply.cutBody ?? renderBody(reply.text ?? "", reply.toolCalls);
+  // The model ends its turn with the end-of-turn token and the server caches it with the rest:
+  // the next prompt, replaying the turn exactly, extends that entry.
+  const stopped = finishReason !== "length";
+  const generatedText = renderGeneratedReply(reply.reasoning ?? "", turn) + (stopped ? END_OF_TURN : "");
   return {
     promptText,
-    generatedText: generated + (reply.finishReason === "length" ? "" : END_OF_TURN),
+    generatedText,
     promptTokens: promptTokens.length,
     cachedTokens,
     reasoning: reply.reasoning ?? "",
     text: reply.text ?? "",
     toolCalls,
-    completionTokens: tokenize(generated).length + tokenize(reply.reasoning ?? "").length,
-    finishReason: reply.finishReason ?? (toolCalls.length ? "tool_calls" : "stop"),
+    // The stop token counts as generated, as mlx-lm counts it.
+    completionTokens: tokenize(renderGeneratedReply(reply.reasoning ?? "", turn)).length + (stopped ? 1 : 0),
+    finishReason,
+    commit: () => options.cache.store(tokenize(promptText + generatedText), promptTokens),
   };
 }
 
@@ -71,11 +82,20 @@ function withTemplateArguments(message: TemplateMessage, templateArguments: (arg
   return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: templateArguments(call.function.arguments) } })) };
 }
 
-// A reply longer than max_tokens stops there, its tool calls unfinished (so dropped).
-function truncate(reply: ScriptedReply, maxTokens: number): ScriptedReply {
-  const tokens = tokenize(reply.text ?? "");
-  if (tokens.length <= maxTokens) return reply;
-  return { reasoning: reply.reasoning, text: tokens.slice(0, maxTokens).join(""), finishReason: "length" };
+// A reply longer than max_tokens stops there. Reasoning comes first and counts too; a tool call
+// cut off is unfinished, so the server drops it (its parser cannot read half a call), though the
+// model did generate its first tokens: `cutBody` is what it generated of the turn.
+function truncate(reply: ScriptedReply, maxTokens: number, renderBody: (text: string, calls: ScriptedReply["toolCalls"]) => string): ScriptedReply & { cutBody?: string } {
+  const reasoning = tokenize(reply.reasoning ?? "");
+  if (reasoning.length >= maxTokens && (reply.reasoning || maxTokens === 0)) {
+    return { reasoning: reasoning.slice(0, maxTokens).join(""), text: "", finishReason: "length", cutBody: "" };
+  }
+  const room = maxTokens - reasoning.length;
+  const bodyTokens = tokenize(renderBody(reply.text ?? "", reply.toolCalls));
+  if (bodyTokens.length <= room) return reply;
+  const cutBody = bodyTokens.slice(0, room).join("");
+  const text = reply.text ?? "";
+  return { reasoning: reply.reasoning, text: cutBody.length <= text.length ? cutBody : text, finishReason: "length", cutBody };
 }
 
 // Splits generated text into the small deltas a server streams.

@@ -1,7 +1,9 @@
+// Emulated local backends for tests, end-to-end runs and the cache benchmark.
 export { startLmStudioServer, LMSTUDIO_DEFAULT_MODEL, type LmStudioOptions } from "./lmstudio-server";
-export { startMlxLmServer, MLX_DEFAULT_MODEL, type EmulatorHandle, type MlxLmOptions } from "./mlx-lm-server";
-export { PromptCache } from "./prompt-cache";
-export { renderChatTemplate } from "./render-chat-template";
-export { defaultRespond, type Respond, type ScriptedReply } from "./scripted-model";
+export { startMlxLmServer, MLX_DEFAULT_MODEL, type MlxLmOptions } from "./mlx-lm-server";
+export type { EmulatorHandle, RecordedRequest } from "./emulator-handle";
+export type { Fault } from "./faults";
+export { PromptCache, type CachePolicy } from "./prompt-cache";
+export { renderChatTemplate, renderAssistantBody, renderGeneratedReply, TemplateError, type TemplateMessage } from "./render-chat-template";
+export { defaultRespond, scriptedModel, type ChatBody, type Respond, type ScriptedReply, type ScriptedToolCall, type ScriptOptions } from "./scripted-model";
 export { tokenize } from "./tokenize";
-export type { Fault, RecordedRequest } from "./faults";

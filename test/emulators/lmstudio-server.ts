@@ -1,29 +1,42 @@
-// An emulated LM Studio server (OpenAI-compatible API on port 1234), quirks included: tool calls
-// streamed in fragments (id and name first with empty arguments, then argument pieces per index,
-// one call after another); role only in the first delta; reasoning in `delta.reasoning_content`;
-// errors as {"error": {message, type, param, code}}; the llama.cpp context-overflow message; the
-// loaded model listed by its REST API (/api/v0/models, /api/v1/models); no /health.
-import { ContextOverflow, emulateCompletion, streamPieces, type Completion } from "./emulate-completion";
-import { FaultQueue, type RecordedRequest } from "./faults";
-import type { EmulatorHandle } from "./mlx-lm-server";
+// An emulated LM Studio server (0.3.x/0.4.x OpenAI-compatible API, default port 1234), quirks
+// included: tool calls streamed in fragments; "role" only in the first delta; reasoning in
+// `delta.reasoning_content`; unknown model ids refused as `model_not_found` (JIT loading on);
+// a prompt over the loaded context length refused with llama.cpp's overflow text; the model list
+// in three shapes (/v1/models, /api/v0/models, /api/v1/models); and, as the real Express app does,
+// HTTP 200 {"error": "Unexpected endpoint or method. (GET /health)"} for anything else: there is
+// no health endpoint, and a wrong path does not fail by status.
+import { ContextOverflow, emulateCompletion, type Completion } from "./emulate-completion";
+import type { EmulatorHandle, RecordedRequest } from "./emulator-handle";
+import { FaultQueue } from "./faults";
+import { completionBody, lmStudioChunks } from "./lmstudio-chunks";
+import { DOWNLOADED_MODELS, modelsResponse } from "./lmstudio-models";
 import { PromptCache } from "./prompt-cache";
 import { TemplateError } from "./render-chat-template";
-import { defaultRespond, type ChatBody, type Respond } from "./scripted-model";
+import { scriptedModel, type ChatBody, type Respond } from "./scripted-model";
 
 export type LmStudioOptions = {
-  model?: string;
-  cacheSlots?: number; // llama.cpp slots: 4 by default
-  contextLength?: number;
-  respond?: Respond;
-  decodeDelayMs?: number;
+  model?: string; // the loaded model's id
+  cacheSlots?: number; // llama.cpp parallel slots: 4 by default
+  contextLength?: number; // the loaded context length: 32768 by default
+  respond?: Respond; // the emulated model; the scripted one by default
+  reasoning?: boolean; // the scripted model thinks first (ignored with `respond`)
+  decodeDelayMs?: number; // pause between streamed chunks
+  prefillTokensPerSecond?: number; // uncached prompt tokens per second; Infinity (default): no wait
+  // JIT loading (on by default since 0.3.x): a model id it does not have is refused. Off, any id
+  // is answered by the loaded model.
+  jitLoading?: boolean;
+  interleaveToolCalls?: boolean; // parallel calls' argument fragments round-robin (real: one call after another)
+  overflowMessage?: "trying-to-keep" | "n-keep"; // llama.cpp's older or newer wording
 };
 
 export const LMSTUDIO_DEFAULT_MODEL = "qwen/qwen3-coder-30b";
+const CREATED_EPOCH = 1763800000;
 
 export async function startLmStudioServer(options: LmStudioOptions = {}): Promise<EmulatorHandle> {
   const model = options.model ?? LMSTUDIO_DEFAULT_MODEL;
   const contextLength = options.contextLength ?? 32768;
   const cache = new PromptCache(options.cacheSlots ?? 4, "slots");
+  const respondWith = options.respond ?? scriptedModel({ reasoning: options.reasoning });
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let counter = 0;
@@ -33,30 +46,49 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
     idleTimeout: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;
-      if (request.method === "GET") return listModels(path, model, contextLength);
-      if (request.method !== "POST" || path !== "/v1/chat/completions") return error(404, `Unexpected endpoint or method. (${request.method} ${path})`, "invalid_request_error", null);
-      const body = (await request.json()) as ChatBody;
+      if (request.method === "GET") return modelsResponse(path, { id: model, contextLength }) ?? unexpectedEndpoint(request.method, path);
+      if (request.method !== "POST" || path !== "/v1/chat/completions") return unexpectedEndpoint(request.method, path);
+      let body: ChatBody;
+      try {
+        body = (await request.json()) as ChatBody;
+      } catch {
+        return openAiError(400, "'messages' field is required", "invalid_request_error", "messages", null);
+      }
       const record: RecordedRequest = { body, headers: Object.fromEntries(request.headers) };
       requests.push(record);
       const fault = faults.next();
       if (fault?.kind === "drop-connection") return dropped();
-      if (fault?.kind === "error-status") return error(fault.status ?? 500, fault.message ?? "The model has crashed without additional information. (Exit code: 6)", "server_error", null);
-      if (body.model && body.model !== model) return error(404, `Model "${body.model}" not found. Please load a model first or use a model that is loaded.`, "invalid_request_error", "model");
+      if (fault?.kind === "error-status") return openAiError(fault.status ?? 500, fault.message ?? "The model has crashed without additional information. (Exit code: 6)", "server_error", null, null);
+      if (!Array.isArray(body.messages)) return openAiError(400, "'messages' field is required", "invalid_request_error", "messages", null);
+      const known = [model, ...DOWNLOADED_MODELS];
+      if (body.model && !known.includes(body.model) && options.jitLoading !== false) {
+        return openAiError(400, `Invalid model identifier "${body.model}". Please specify a valid downloaded model (e.g., ${known.join(", ")}).`, "invalid_request_error", "model", "model_not_found");
+      }
+      const served = body.model && known.includes(body.model) ? body.model : model;
       let completion: Completion;
       try {
-        completion = emulateCompletion(body, { cache, respond: options.respond ?? defaultRespond, defaultMaxTokens: Number.POSITIVE_INFINITY, templateArguments: (args) => args, nextId: () => String(100000000 + ++counter * 7919), contextLength });
+        const maxTokens = body.max_tokens ?? (body as { max_completion_tokens?: number }).max_completion_tokens ?? Number.POSITIVE_INFINITY;
+        completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens: maxTokens < 0 ? Number.POSITIVE_INFINITY : maxTokens, templateArguments: (args) => args, nextId: () => String(100000000 + ++counter * 7919), contextLength });
       } catch (problem) {
-        if (problem instanceof ContextOverflow) {
-          return error(400, `Trying to keep the first ${problem.promptTokens} tokens when context the overflows. However, the model is loaded with context length of only ${contextLength} tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input`, "invalid_request_error", null);
-        }
-        if (problem instanceof TemplateError) return error(400, `Error rendering prompt with jinja template: "${problem.message}".`, "invalid_request_error", null);
+        // Prediction errors come back as a bare string, unlike the request checks above.
+        if (problem instanceof ContextOverflow) return Response.json({ error: overflowText(problem, options.overflowMessage) }, { status: 400 });
+        if (problem instanceof TemplateError) return Response.json({ error: templateErrorText(problem.message) }, { status: 400 });
         throw problem;
       }
       Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
-      const id = `chatcmpl-${counter}`;
-      if (!body.stream) return Response.json(completionBody(completion, id, model));
+      const context = { id: `chatcmpl-${(counter * 7919 + requests.length).toString(36).padStart(22, "0")}`, model: served, created: CREATED_EPOCH + requests.length };
+      const prefillMs = ((completion.promptTokens - completion.cachedTokens) / (options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY)) * 1000;
+      if (!body.stream) {
+        if (prefillMs > 0) await Bun.sleep(prefillMs);
+        if (fault?.kind === "break-stream") return dropped();
+        completion.commit();
+        return Response.json(completionBody(completion, context));
+      }
+      const chunks = lmStudioChunks(completion, { ...context, includeUsage: body.stream_options?.include_usage === true, interleaveToolCalls: options.interleaveToolCalls ?? false });
       const breakAfter = fault?.kind === "break-stream" ? fault.afterChunks : undefined;
-      return new Response(sse(streamChunks(completion, id, model, body), breakAfter, options.decodeDelayMs), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+      return new Response(sse(chunks, { breakAfter, prefillMs, delayMs: options.decodeDelayMs ?? 0, onDone: () => completion.commit() }), {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-powered-by": "Express" },
+      });
     },
   });
   return {
@@ -69,74 +101,50 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
   };
 }
 
-function streamChunks(completion: Completion, id: string, model: string, body: ChatBody): object[] {
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({ id, object: "chat.completion.chunk", created: 1763800000, model, system_fingerprint: model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
-  const deltas: Record<string, unknown>[] = [
-    ...streamPieces(completion.reasoning).map((reasoning_content) => ({ reasoning_content })),
-    ...streamPieces(completion.text).map((content) => ({ content })),
-  ];
-  completion.toolCalls.forEach((call, index) => {
-    deltas.push({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
-    for (const piece of streamPieces(call.arguments, 2)) deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
-  });
-  const chunks: object[] = deltas.map((delta, index) => chunk(index === 0 ? { role: "assistant", ...delta } : delta));
-  chunks.push(chunk({}, completion.finishReason));
-  if (body.stream_options?.include_usage) {
-    chunks.push({ id, object: "chat.completion.chunk", created: 1763800000, model, system_fingerprint: model, choices: [], usage: usage(completion) });
-  }
-  return chunks;
-}
-
-function sse(chunks: object[], breakAfter: number | undefined, delayMs = 0): ReadableStream<Uint8Array> {
+// data: frames, then data: [DONE]. A break ends the response mid-body (erroring the stream with
+// no reason, which Bun turns into a closed connection without logging anything).
+function sse(chunks: object[], options: { breakAfter?: number; prefillMs: number; delayMs: number; onDone: () => void }): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let index = 0;
   return new ReadableStream({
     async pull(controller) {
-      if (index === breakAfter) return controller.error(new Error("emulated crash mid-stream"));
-      if (delayMs) await Bun.sleep(delayMs);
+      if (index === 0 && options.prefillMs > 0) await Bun.sleep(options.prefillMs);
+      if (index === options.breakAfter) {
+        await Bun.sleep(5); // let what was sent reach the client first
+        return controller.error();
+      }
+      if (index > 0 && options.delayMs) await Bun.sleep(options.delayMs);
       if (index === chunks.length) {
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-        return controller.close();
+        controller.close();
+        return options.onDone();
       }
       controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunks[index++])}\n\n`));
     },
   });
 }
 
-function completionBody(completion: Completion, id: string, model: string) {
-  const message: Record<string, unknown> = { role: "assistant", content: completion.text };
-  if (completion.reasoning) message.reasoning_content = completion.reasoning;
-  if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }));
-  return { id, object: "chat.completion", created: 1763800000, model, choices: [{ index: 0, logprobs: null, finish_reason: completion.finishReason, message }], usage: usage(completion), system_fingerprint: model };
+function openAiError(status: number, message: string, type: string, param: string | null, code: string | null): Response {
+  return Response.json({ error: { message, type, param, code } }, { status });
 }
 
-function usage(completion: Completion) {
-  return { prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, total_tokens: completion.promptTokens + completion.completionTokens, prompt_tokens_details: { cached_tokens: completion.cachedTokens } };
+// LM Studio's catch-all: logged as an error, "Returning 200 anyway".
+function unexpectedEndpoint(method: string, path: string): Response {
+  return Response.json({ error: `Unexpected endpoint or method. (${method} ${path})` }, { headers: { "x-powered-by": "Express" } });
 }
 
-function listModels(path: string, model: string, contextLength: number): Response {
-  if (path === "/v1/models") return Response.json({ data: [{ id: model, object: "model", owned_by: "organization_owner" }, { id: "text-embedding-nomic-embed-text-v1.5", object: "model", owned_by: "organization_owner" }], object: "list" });
-  if (path === "/api/v0/models") {
-    return Response.json({
-      object: "list",
-      data: [
-        { id: "text-embedding-nomic-embed-text-v1.5", object: "model", type: "embeddings", state: "not-loaded", max_context_length: 2048 },
-        { id: "google/gemma-3-12b", object: "model", type: "vlm", state: "not-loaded", max_context_length: 131072 },
-        { id: model, object: "model", type: "llm", publisher: "qwen", arch: "qwen3moe", quantization: "4bit", state: "loaded", max_context_length: contextLength },
-      ],
-    });
+function overflowText(overflow: ContextOverflow, style: LmStudioOptions["overflowMessage"] = "trying-to-keep"): string {
+  if (style === "n-keep") {
+    return `The number of tokens to keep from the initial prompt is greater than the context length (n_keep: ${overflow.promptTokens}>= n_ctx: ${overflow.contextLength}). Try to load the model with a larger context length, or provide a shorter input.`;
   }
-  if (path === "/api/v1/models") {
-    return Response.json({ models: [{ type: "llm", key: model, display_name: "Qwen3 Coder 30B", loaded_instances: [{ id: model, config: { context_length: contextLength } }], max_context_length: 262144, capabilities: { vision: false, trained_for_tool_use: true } }] });
-  }
-  return error(404, `Unexpected endpoint or method. (GET ${path})`, "invalid_request_error", null);
+  return `Trying to keep the first ${overflow.promptTokens} tokens when context the overflows. However, the model is loaded with context length of only ${overflow.contextLength} tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input. Error Data: n/a, Additional Data: n/a`;
 }
 
-function error(status: number, message: string, type: string, param: string | null): Response {
-  return Response.json({ error: { message, type, param, code: null } }, { status });
+function templateErrorText(message: string): string {
+  return `Error rendering prompt with jinja template: "${message}".\n\nThis is usually an issue with the model's prompt template. If you are using a popular model, you can try to search the model under lmstudio-community, which will have fixed prompt templates. If you cannot find one, you are welcome to post this issue to our discord or issue tracker on GitHub. Alternatively, if you know how to write jinja templates, you can override the prompt template in My Models > model settings > Prompt Template.`;
 }
 
 // A socket closed before any response: what a crashed model process looks like to a client.
 function dropped(): Response {
-  return new Response(new ReadableStream({ start: (controller) => controller.error(new Error("emulated dropped connection")) }));
+  return new Response(new ReadableStream({ start: (controller) => controller.error() }));
 }

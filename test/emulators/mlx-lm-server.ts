@@ -1,144 +1,181 @@
-// An emulated mlx_lm.server (ml-explore/mlx-lm, mlx_lm/server.py), quirks included:
-// HTTP/1.0 with close-delimited streams; every error a 404 {"error": "..."}; `model` must be the
-// loaded one or "default_model"; content arrays text-only; role repeated in every delta; reasoning
-// in `delta.reasoning`; tool calls whole, in the final delta; `: keepalive N/M` comments during
-// prefill; usage only with stream_options.include_usage; default max_tokens 512.
-import type { Server } from "node:net";
-import { emulateCompletion, streamPieces, type Completion } from "./emulate-completion";
-import { FaultQueue, type Fault, type RecordedRequest } from "./faults";
-import { listenHttp10, type RawResponder } from "./http1-socket";
+// An emulated mlx_lm.server (ml-explore/mlx-lm, mlx_lm/server.py, 0.30/0.31), quirks included:
+// HTTP/1.0, one request per connection, streamed and error bodies ending when the connection
+// closes; POST /v1/chat/completions (also /chat/completions), GET /v1/models, GET /health;
+// `model` must be the loaded one or "default_model" (any other name unloads the model and fails
+// with 404); errors as 404 {"error": "..."}; a bad parameter drops the connection with no
+// response; content arrays text-only; tool-call arguments parsed with json.loads; default
+// max_tokens 512; role repeated in every delta; reasoning in `delta.reasoning`; tool calls
+// whole; `: keepalive N/M` comments during prefill; usage only with stream_options.include_usage.
+import { parametersAreValid, messageProblem } from "./check-mlx-lm-request";
+import { emulateCompletion, type Completion } from "./emulate-completion";
+import type { EmulatorHandle, RecordedRequest } from "./emulator-handle";
+import { FaultQueue } from "./faults";
+import { listenHttp10, type Http10Server, type RawRequest, type RawResponder } from "./http1-socket";
 import { PromptCache } from "./prompt-cache";
 import { pythonJsonDumps } from "./python-json";
 import { TemplateError } from "./render-chat-template";
-import { defaultRespond, type ChatBody, type Respond } from "./scripted-model";
+import { scriptedModel, type ChatBody, type Respond } from "./scripted-model";
+import { formatToolCall, usageOf, writeMlxLmStream } from "./write-mlx-lm-stream";
+
+export type { EmulatorHandle } from "./emulator-handle";
 
 export type MlxLmOptions = {
-  model?: string;
-  cacheSlots?: number; // 10 since mlx-lm 0.28.4, 1 before
-  respond?: Respond;
-  keepalives?: number; // keepalive comments sent before the first token
+  model?: string; // the --model it was started with
+  cacheSlots?: number; // --prompt-cache-size: 10 since mlx-lm 0.28.4; 1 models the single cache before
+  respond?: Respond; // the emulated model; the scripted one by default
+  reasoning?: boolean; // the scripted model thinks first (ignored with `respond`)
+  keepalives?: boolean | number; // prefill comments: on (default), off, or at least this many
+  prefillTokensPerSecond?: number; // uncached prompt tokens per second; Infinity (default): no wait
+  prefillStepSize?: number; // --prefill-step-size, 2048: one keepalive per step
   decodeDelayMs?: number; // pause between streamed chunks
-};
-
-export type EmulatorHandle = {
-  url: string; // the OpenAI base URL, ending in /v1
-  port: number;
-  requests: RecordedRequest[];
-  cache: PromptCache;
-  setFault(fault: Fault, times?: number): void;
-  stop(): Promise<void>;
+  modelLoadMs?: number; // reloading the model after a wrong name unloaded it
+  maxTokens?: number; // --max-tokens, the default for a request without max_tokens: 512
 };
 
 export const MLX_DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit";
+const FINGERPRINT = "0.31.3-0.31.1-macOS-15.6.1-arm64-arm-64bit-applegpu_g16s";
 
 export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<EmulatorHandle> {
   const model = options.model ?? MLX_DEFAULT_MODEL;
-  const cache = new PromptCache(options.cacheSlots ?? 10);
+  const cache = new PromptCache(options.cacheSlots ?? 10, "lru");
+  const respondWith = options.respond ?? scriptedModel({ reasoning: options.reasoning });
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
-  let counter = 0;
-  const { server, port } = await listenHttp10(async (request, respond) => {
-    if (request.method === "GET" && request.path === "/health") return json(respond, 200, '{"status": "ok"}');
-    if (request.method === "GET" && request.path.startsWith("/v1/models")) {
-      return json(respond, 200, pythonJsonDumps({ object: "list", data: [{ id: model, object: "model", created: 1763800000 }] }));
-    }
-    if (request.method !== "POST" || !["/v1/chat/completions", "/chat/completions"].includes(request.path)) return json(respond, 404, "Not Found");
-    const body = JSON.parse(request.body) as ChatBody;
+  let loaded = true;
+
+  const server = await listenHttp10(async (request, respond) => {
+    if (request.method === "GET") return handleGet(request, respond, model);
+    if (request.method === "OPTIONS") return respond.head(204, { "Content-type": "application/json", ...CORS }), respond.end();
+    if (request.method !== "POST") return unsupportedMethod(request.method, respond);
+    if (!["/v1/chat/completions", "/chat/completions"].includes(request.path)) return json(respond, 404, "Not Found");
+    const body = readBody(request, respond);
+    if (!body) return;
     const record: RecordedRequest = { body, headers: request.headers };
     requests.push(record);
     const fault = faults.next();
     if (fault?.kind === "drop-connection") return respond.destroy();
-    if (fault?.kind === "error-status") return json(respond, 404, pythonJsonDumps({ error: fault.message ?? "[Errno 12] Cannot allocate memory" }));
-    const requested = body.model ?? "default_model";
+    if (fault?.kind === "error-status") return json(respond, fault.status ?? 404, errorBody(fault.message ?? "[metal::malloc] Attempting to allocate 21474836480 bytes which is greater than the maximum allowed buffer size of 17179869184 bytes."));
+    // body.get("max_completion_tokens") or else body.get("max_tokens", --max-tokens): an explicit null stays null.
+    const maxTokens = body.max_completion_tokens ?? ("max_tokens" in body ? body.max_tokens : (options.maxTokens ?? 512));
+    if (!parametersAreValid(body, maxTokens)) return respond.destroy();
+    const requested = ("model" in body ? body.model : "default_model") as string;
     if (requested !== "default_model" && requested !== model) {
-      return json(respond, 404, pythonJsonDumps({ error: `401 Client Error. (Request ID: Root=1-emulated)\n\nRepository Not Found for url: https://huggingface.co/api/models/${requested}/revision/main.` }));
+      loaded = false; // ModelProvider._load drops the current model before trying the new one
+      return json(respond, 404, errorBody(huggingFaceNotFound(requested)));
     }
-    const problem = checkMessages(body);
-    if (problem === "drop") return respond.destroy(); // json.loads raising outside the try: no response at all
-    if (problem) return json(respond, 404, pythonJsonDumps({ error: problem }));
+    if (!loaded) {
+      if (options.modelLoadMs) await Bun.sleep(options.modelLoadMs);
+      loaded = true;
+    }
+    const problem = messageProblem(body.messages);
+    if (problem) return json(respond, 404, errorBody(problem));
     let completion: Completion;
     try {
-      completion = emulateCompletion(body, { cache, respond: options.respond ?? defaultRespond, defaultMaxTokens: 512, templateArguments: (args) => pythonJsonDumps(JSON.parse(args)), nextId: () => crypto.randomUUID() });
+      completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens, templateArguments: toTemplateArguments, nextId: () => crypto.randomUUID() });
     } catch (error) {
-      if (error instanceof TemplateError) return json(respond, 404, pythonJsonDumps({ error: error.message }));
+      if (error instanceof TemplateError) return json(respond, 404, errorBody(error.message));
       throw error;
     }
+    // The tool parser reads the call back from the generated text; arguments come out re-dumped.
+    completion.toolCalls = completion.toolCalls.flatMap((call) => (parses(call.arguments) ? [{ ...call, arguments: pythonJsonDumps(JSON.parse(call.arguments)) }] : []));
     Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
-    const id = `chatcmpl-${++counter}`;
-    if (body.stream) await stream(respond, completion, body, { id, model: requested, options, fault });
-    else json(respond, 200, JSON.stringify(completionBody(completion, id, requested)));
-  });
-  return handle(server, port, requests, cache, faults);
-}
-
-// The checks mlx_lm.server makes before generating.
-function checkMessages(body: ChatBody): string | "drop" | undefined {
-  for (const message of body.messages) {
-    if (Array.isArray(message.content) && message.content.some((part) => part.type !== "text")) return "Only 'text' content type is supported.";
-    for (const call of message.tool_calls ?? []) {
-      try {
-        JSON.parse(call.function.arguments);
-      } catch {
-        return "drop";
-      }
+    const context = { id: `chatcmpl-${crypto.randomUUID()}`, model: requested, created: Math.floor(Date.now() / 1000) };
+    if (body.stream) {
+      const streamOptions = body.stream_options as unknown;
+      const usage = streamOptions == null ? false : typeof streamOptions === "object" && "include_usage" in streamOptions ? Boolean(streamOptions.include_usage) : "crash";
+      const stream = { ...context, fingerprint: FINGERPRINT, usage, keepalives: options.keepalives ?? true, prefillTokensPerSecond: options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY, prefillStepSize: options.prefillStepSize ?? 2048, decodeDelayMs: options.decodeDelayMs ?? 0 } as const;
+      const finished = await writeMlxLmStream(respond, completion, { ...stream, breakAfterChunks: fault?.kind === "break-stream" ? fault.afterChunks : undefined });
+      if (finished) completion.commit();
+      return;
     }
-  }
-  return undefined;
+    const uncached = completion.promptTokens - completion.cachedTokens;
+    if (Number.isFinite(options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY)) await Bun.sleep((uncached / options.prefillTokensPerSecond!) * 1000);
+    if (fault?.kind === "break-stream") return respond.destroy();
+    const text = pythonJsonDumps(completionBody(completion, context), { ensureAscii: true });
+    // The one response with a length: written after generation, with end_headers.
+    respond.head(200, { "Content-type": "application/json", ...CORS, "Content-Length": String(Buffer.byteLength(text)) });
+    respond.end(text);
+    completion.commit();
+  });
+  return handle(server, requests, cache, faults);
 }
 
-async function stream(respond: RawResponder, completion: Completion, body: ChatBody, context: { id: string; model: string; options: MlxLmOptions; fault?: Fault }): Promise<void> {
-  respond.head(200, { "Content-type": "text/event-stream", "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*" });
-  const uncached = completion.promptTokens - completion.cachedTokens;
-  for (let step = 1; step <= (context.options.keepalives ?? 0); step++) {
-    respond.write(`: keepalive ${Math.round((uncached * step) / (context.options.keepalives ?? 1))}/${uncached}\n\n`);
+const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*", "Access-Control-Allow-Headers": "*" };
+
+// do_POST's own checks before any parameter is read, each with its status.
+function readBody(request: RawRequest, respond: RawResponder): (ChatBody & Record<string, any>) | undefined {
+  if (request.contentLength === undefined) return void json(respond, 411, errorBody("Content-Length header is required"));
+  if (!Number.isInteger(request.contentLength)) return void json(respond, 400, errorBody("Invalid Content-Length header"));
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body);
+  } catch (error) {
+    return void json(respond, 400, errorBody(`Invalid JSON in request body: ${error instanceof Error ? error.message : String(error)}`));
   }
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
-    `data: ${JSON.stringify({ id: context.id, system_fingerprint: "0.29.1-0.30.0-macOS-15.5-arm64-applegpu_g15s", object: "chat.completion.chunk", model: context.model, created: 1763800000, choices: [{ index: 0, finish_reason: finishReason, delta: { role: "assistant", ...delta } }] })}\n\n`;
-  const chunks = [
-    ...streamPieces(completion.reasoning).map((reasoning) => chunk({ reasoning }, null)),
-    ...streamPieces(completion.text).map((content) => chunk({ content }, null)),
-    chunk(completion.toolCalls.length ? { tool_calls: completion.toolCalls.map((call, index) => ({ function: { name: call.name, arguments: call.arguments }, type: "function", id: call.id, index })) } : {}, completion.finishReason),
-  ];
-  if (body.stream_options?.include_usage) {
-    chunks.push(`data: ${JSON.stringify({ id: context.id, object: "chat.completion", model: context.model, created: 1763800000, choices: [], usage: usage(completion) })}\n\n`);
-  }
-  chunks.push("data: [DONE]\n\n");
-  for (const [index, text] of chunks.entries()) {
-    if (context.fault?.kind === "break-stream" && index === context.fault.afterChunks) return respond.destroy();
-    respond.write(text);
-    if (context.options.decodeDelayMs) await Bun.sleep(context.options.decodeDelayMs);
-  }
-  respond.end();
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return void json(respond, 400, errorBody("Request should be a JSON dictionary"));
+  return body as ChatBody & Record<string, any>;
 }
 
-function completionBody(completion: Completion, id: string, model: string) {
+function handleGet(request: RawRequest, respond: RawResponder, model: string): void {
+  if (request.path === "/health") return json(respond, 200, '{"status": "ok"}');
+  if (!request.path.startsWith("/v1/models")) return json(respond, 404, "Not Found");
+  // /v1/models/<repo id> filters the list of downloaded models by id.
+  const filter = request.path.split("/").slice(3).join("/");
+  const data = filter && filter !== model ? [] : [{ id: model, object: "model", created: Math.floor(Date.now() / 1000) }];
+  json(respond, 200, pythonJsonDumps({ object: "list", data }));
+}
+
+// BaseHTTPRequestHandler's send_error(501) for a method the handler has no do_X for (HEAD, PUT...).
+function unsupportedMethod(method: string, respond: RawResponder): void {
+  const page = `<!DOCTYPE HTML>\n<html lang="en">\n    <head>\n        <meta charset="utf-8">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 501</p>\n        <p>Message: Unsupported method ('${method}').</p>\n        <p>Error code explanation: 501 - Server does not support this operation.</p>\n    </body>\n</html>\n`;
+  respond.head(501, { Connection: "close", "Content-Type": "text/html;charset=utf-8", "Content-Length": String(Buffer.byteLength(page)) });
+  respond.end(method === "HEAD" ? "" : page);
+}
+
+// What huggingface_hub raises when the name is not a repository it can download.
+function huggingFaceNotFound(name: string): string {
+  return `401 Client Error. (Request ID: Root=1-6921a3f0-3c1f2a7b5d9e0c4b6a8f1e2d;emulated)\n\nRepository Not Found for url: https://huggingface.co/api/models/${name}/revision/main.\nPlease make sure you specified the correct \`repo_id\` and \`repo_type\`.\nIf you are trying to access a private or gated repo, make sure you are authenticated. For more details, see https://huggingface.co/docs/huggingface_hub/authentication\nInvalid username or password.`;
+}
+
+// process_message_content json.loads the arguments; the template renders them back with tojson.
+function toTemplateArguments(args: string): string {
+  return parses(args) ? pythonJsonDumps(JSON.parse(args)) : args;
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function completionBody(completion: Completion, context: { id: string; model: string; created: number }) {
   const message: Record<string, unknown> = { role: "assistant", content: completion.text || null };
   if (completion.reasoning) message.reasoning = completion.reasoning;
-  if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments }, type: "function", id: call.id }));
-  return { id, object: "chat.completion", model, created: 1763800000, choices: [{ index: 0, finish_reason: completion.finishReason, message }], usage: usage(completion) };
+  if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => formatToolCall(call));
+  return { id: context.id, system_fingerprint: FINGERPRINT, object: "chat.completion", model: context.model, created: context.created, choices: [{ index: 0, finish_reason: completion.finishReason, message }], usage: usageOf(completion) };
 }
 
-function usage(completion: Completion) {
-  return {
-    prompt_tokens: completion.promptTokens,
-    completion_tokens: completion.completionTokens,
-    total_tokens: completion.promptTokens + completion.completionTokens,
-    prompt_tokens_details: { cached_tokens: completion.cachedTokens },
-  };
+// json.dumps({"error": message}): Python's spacing, non-ASCII escaped.
+function errorBody(message: string): string {
+  return pythonJsonDumps({ error: message }, { ensureAscii: true });
 }
 
+// Headers, then the body; no Content-Length, so the body ends when the connection closes.
 function json(respond: RawResponder, status: number, text: string): void {
-  respond.head(status, { "Content-type": "application/json", "Access-Control-Allow-Origin": "*" });
+  respond.head(status, { "Content-type": "application/json", ...CORS });
   respond.end(text);
 }
 
-function handle(server: Server, port: number, requests: RecordedRequest[], cache: PromptCache, faults: FaultQueue): EmulatorHandle {
+function handle(server: Http10Server, requests: RecordedRequest[], cache: PromptCache, faults: FaultQueue): EmulatorHandle {
   return {
-    url: `http://127.0.0.1:${port}/v1`,
-    port,
+    url: `http://127.0.0.1:${server.port}/v1`,
+    port: server.port,
     requests,
     cache,
     setFault: (fault, times) => faults.add(fault, times),
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () => server.close(),
   };
 }

@@ -13,14 +13,20 @@ const SLOT_SIMILARITY_THRESHOLD = 0.5; // llama-server's --slot-prompt-similarit
 
 export class PromptCache {
   private entries: string[][] = []; // oldest first
-  private claimed = -1; // "slots": the slot the current request took
+  // "slots": the slot each prompt took at lookup (undefined: a free one), until its reply is stored.
+  private claims = new WeakMap<string[], string[] | undefined>();
+  private lastPrompt: string[] | undefined;
   totalPromptTokens = 0;
   totalCachedTokens = 0;
 
-  constructor(
-    readonly slots: number,
-    readonly policy: CachePolicy = "lru",
-  ) {}
+  readonly slots: number;
+  readonly policy: CachePolicy;
+
+  // `new PromptCache({ slots: 10 })` or `new PromptCache(10, "lru")`.
+  constructor(slots: number | { slots: number; policy?: CachePolicy }, policy: CachePolicy = "lru") {
+    this.slots = typeof slots === "number" ? slots : slots.slots;
+    this.policy = typeof slots === "number" ? policy : (slots.policy ?? "lru");
+  }
 
   // cached_tokens for this prompt. A prompt always computes at least its last token.
   lookup(tokens: string[]): number {
@@ -28,8 +34,9 @@ export class PromptCache {
     let best = common.reduce((bestIndex, length, index) => (length > (common[bestIndex] ?? 0) ? index : bestIndex), -1);
     if (this.policy === "slots") {
       const similar = best >= 0 && common[best]! >= SLOT_SIMILARITY_THRESHOLD * tokens.length;
-      this.claimed = similar ? best : this.entries.length < this.slots ? -1 : 0;
-      best = this.claimed;
+      best = similar ? best : this.entries.length < this.slots ? -1 : 0;
+      this.claims.set(tokens, this.entries[best]);
+      this.lastPrompt = tokens;
     }
     const cached = best >= 0 ? Math.min(common[best]!, Math.max(0, tokens.length - 1)) : 0;
     this.totalPromptTokens += tokens.length;
@@ -37,11 +44,13 @@ export class PromptCache {
     return cached;
   }
 
-  // The server computed these tokens (prompt + reply): it now holds them.
-  store(tokens: string[]): void {
+  // The server computed these tokens (prompt + reply): it now holds them. `prompt` is the array
+  // given to lookup (requests overlap on a server); without it, the latest lookup's.
+  store(tokens: string[], prompt: string[] | undefined = this.lastPrompt): void {
     if (this.policy === "slots") {
-      if (this.claimed >= 0) this.entries.splice(this.claimed, 1);
-      this.claimed = -1;
+      const claimed = prompt ? this.claims.get(prompt) : undefined;
+      if (prompt) this.claims.delete(prompt);
+      if (claimed && this.entries.includes(claimed)) this.entries.splice(this.entries.indexOf(claimed), 1);
     } else {
       this.entries = this.entries.filter((entry) => !(entry.length <= tokens.length && commonPrefix(entry, tokens) === entry.length));
     }

@@ -25,6 +25,22 @@ export type Respond = (body: ChatBody) => ScriptedReply;
 const CREATE_FILE = /create (?:a )?(?:new )?file called (\S+?) with ['"](.+?)['"]/i;
 const ARITHMETIC = /what is (\d+)\s*([+\-*])\s*(\d+)/i;
 
+export type ScriptOptions = {
+  // Think before answering, as a reasoning model does (mlx-lm streams it as `reasoning`, LM
+  // Studio as `reasoning_content`).
+  reasoning?: boolean;
+};
+
+export function scriptedModel(options: ScriptOptions = {}): Respond {
+  if (!options.reasoning) return defaultRespond;
+  return (body) => {
+    const reply = defaultRespond(body);
+    const last = body.messages.at(-1);
+    const about = last?.role === "tool" ? "the tool result" : `"${lastQuestion(body).slice(0, 60)}"`;
+    return { reasoning: `The user wants me to handle ${about}. Let me think about what to do next.`, ...reply };
+  };
+}
+
 export const defaultRespond: Respond = (body) => {
   const last = body.messages.at(-1);
   if (last?.role === "tool") return { text: `Done. ${textOf(last).slice(0, 60)}` };
@@ -46,6 +62,11 @@ export const defaultRespond: Respond = (body) => {
   const words = question.replace(/\s+/g, " ").trim().split(" ").slice(-12).join(" ");
   return { text: `Here is my answer to "${words}": it depends on the details, so let me explain step by step.` };
 };
+
+function lastQuestion(body: ChatBody): string {
+  const user = body.messages.filter((message) => message.role === "user").map(textOf).reverse();
+  return (user.find((text) => !text.startsWith("<system-reminder>")) ?? "").replace(/\s+/g, " ").trim();
+}
 
 export function textOf(message: TemplateMessage): string {
   const content = message.content;
