@@ -3,7 +3,7 @@
 // and, once the reply is out, remember prompt + answer in the cache. Only the wire format
 // differs between servers.
 import { PromptCache } from "./prompt-cache";
-import { END_OF_TURN, renderAssistantBody, renderChatTemplate, renderGeneratedReply, type TemplateMessage } from "./render-chat-template";
+import { END_OF_TURN, renderAssistantBody, renderChatTemplate, renderGeneratedReply, THINK_START, type TemplateMessage } from "./render-chat-template";
 import type { ChatBody, Respond, ScriptedReply } from "./scripted-model";
 import { tokenize } from "./tokenize";
 
@@ -61,7 +61,8 @@ export function emulateCompletion(body: ChatBody, options: EngineOptions): Compl
   // The model ends its turn with the end-of-turn token and the server caches it with the rest:
   // the next prompt, replaying the turn exactly, extends that entry.
   const stopped = finishReason !== "length";
-  const generatedText = renderGeneratedReply(reply.reasoning ?? "", turn) + (stopped ? END_OF_TURN : "");
+  const generated = reply.cutInReasoning ? THINK_START + (reply.reasoning ?? "") : renderGeneratedReply(reply.reasoning ?? "", turn);
+  const generatedText = generated + (stopped ? END_OF_TURN : "");
   return {
     promptText,
     generatedText,
@@ -70,8 +71,9 @@ export function emulateCompletion(body: ChatBody, options: EngineOptions): Compl
     reasoning: reply.reasoning ?? "",
     text: reply.text ?? "",
     toolCalls,
-    // The stop token counts as generated, as mlx-lm counts it.
-    completionTokens: tokenize(renderGeneratedReply(reply.reasoning ?? "", turn)).length + (stopped ? 1 : 0),
+    // What max_tokens limits: reasoning and turn (the think markers are special tokens, left out
+    // here), plus the stop token, which mlx-lm counts as generated.
+    completionTokens: tokenize(reply.reasoning ?? "").length + tokenize(reply.cutInReasoning ? "" : turn).length + (stopped ? 1 : 0),
     finishReason,
     commit: () => options.cache.store(tokenize(promptText + generatedText), promptTokens),
   };
@@ -85,10 +87,10 @@ function withTemplateArguments(message: TemplateMessage, templateArguments: (arg
 // A reply longer than max_tokens stops there. Reasoning comes first and counts too; a tool call
 // cut off is unfinished, so the server drops it (its parser cannot read half a call), though the
 // model did generate its first tokens: `cutBody` is what it generated of the turn.
-function truncate(reply: ScriptedReply, maxTokens: number, renderBody: (text: string, calls: ScriptedReply["toolCalls"]) => string): ScriptedReply & { cutBody?: string } {
+function truncate(reply: ScriptedReply, maxTokens: number, renderBody: (text: string, calls: ScriptedReply["toolCalls"]) => string): ScriptedReply & { cutBody?: string; cutInReasoning?: boolean } {
   const reasoning = tokenize(reply.reasoning ?? "");
   if (reasoning.length >= maxTokens && (reply.reasoning || maxTokens === 0)) {
-    return { reasoning: reasoning.slice(0, maxTokens).join(""), text: "", finishReason: "length", cutBody: "" };
+    return { reasoning: reasoning.slice(0, maxTokens).join(""), text: "", finishReason: "length", cutBody: "", cutInReasoning: Boolean(reply.reasoning) };
   }
   const room = maxTokens - reasoning.length;
   const bodyTokens = tokenize(renderBody(reply.text ?? "", reply.toolCalls));

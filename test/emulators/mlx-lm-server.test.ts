@@ -92,6 +92,13 @@ describe("mlx_lm.server emulator", () => {
     const capped = (await (await postChat(long.url, { max_tokens: 10, messages: [{ role: "user", content: "go on" }] })).json()) as any;
     expect(capped.usage.completion_tokens).toBe(10);
     await long.stop();
+    // Reasoning counts against max_tokens too: cut off while thinking, the reply has no content.
+    const thinker = await startMlxLmServer({ reasoning: true });
+    const cut = (await (await postChat(thinker.url, { max_tokens: 3, messages: [{ role: "user", content: "What is 2+2?" }] })).json()) as any;
+    const { finish_reason, message } = cut.choices[0];
+    expect([finish_reason, message.content, cut.usage.completion_tokens]).toEqual(["length", null, 3]);
+    expect(thinker.requests[0]!.generatedText).toBe(`<think>\n${message.reasoning}`);
+    await thinker.stop();
   });
 
   test("prefill: one keepalive per 2048-token step, paced by prefillTokensPerSecond", async () => {

@@ -45,7 +45,7 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
 
   const server = await listenHttp10(async (request, respond) => {
     if (request.method === "GET") return handleGet(request, respond, model);
-    if (request.method === "OPTIONS") return respond.head(204, { "Content-type": "application/json", ...CORS }), respond.end();
+    if (request.method === "OPTIONS") return json(respond, 204, ""); // do_OPTIONS: the CORS headers, no body
     if (request.method !== "POST") return unsupportedMethod(request.method, respond);
     if (!["/v1/chat/completions", "/chat/completions"].includes(request.path)) return json(respond, 404, "Not Found");
     const body = readBody(request, respond);
