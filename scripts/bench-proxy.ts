@@ -29,7 +29,7 @@ await waitForHealth(`http://127.0.0.1:${port}`);
 const rssBefore = rssOf(daemon.pid);
 
 // The same request both ways: the translated body direct, the Anthropic body through the daemon.
-const translated = convertToOpenAIRequest(normalizeRequest({ ...request, stream: true }, new Headers()).request, { backend: "lmstudio", model: "qwen/qwen3-coder-30b", images: true, includeTools: true }).body;
+const translated = convertToOpenAIRequest(normalizeRequest({ ...request, stream: true }, new Headers()).request, { backend: "lmstudio", model: "qwen/qwen3-coder-30b", images: true, includeTools: true, cleanToolSchemas: true }).body;
 const direct = () => timeStream(`${lmstudio.url}/chat/completions`, translated);
 const proxied = () => timeStream(`http://127.0.0.1:${port}/v1/messages`, { ...request, stream: true });
 
@@ -89,7 +89,7 @@ function timeTranslation(): number {
     const start = performance.now();
     const normalized = normalizeRequest(request, new Headers());
     const route = resolveRoute(normalized, { routing: config.routing, backends: pool.backends, isHealthy: () => true });
-    convertToOpenAIRequest(normalized.request, { backend: route.backend.config.name, model: "m", images: true, includeTools: route.includeTools });
+    convertToOpenAIRequest(normalized.request, { backend: route.backend.config.name, model: "m", images: true, includeTools: route.includeTools, cleanToolSchemas: true });
     times.push(performance.now() - start);
   }
   return median(times);

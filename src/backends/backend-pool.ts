@@ -2,6 +2,7 @@
 // and the model of each one's prompt cache. Probes run in the background and after any failure.
 import type { BackendConfig } from "../config/config-schema";
 import { CacheModel } from "../prefix/cache-model";
+import { backendQuirks } from "./backend-quirks";
 import { probeBackend, type Probe } from "./probe-backend";
 
 export type BackendStats = { requests: number; errors: number; promptTokens: number; cachedTokens: number };
@@ -26,8 +27,7 @@ export class BackendPool {
   ) {
     this.backends = configs.map((config) => ({
       config,
-      // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
-      cache: new CacheModel(config.cacheSlots, config.kind === "mlx-lm" ? "lru" : "slots"),
+      cache: new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy),
       stats: { requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0 },
     }));
   }

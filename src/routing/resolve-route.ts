@@ -38,30 +38,37 @@ export function needsTools(request: NormalizedRequest, toolsWhen: RoutingConfig[
 export function resolveRoute(request: NormalizedRequest, context: RouteContext): Route {
   const { routing } = context;
   const tools = needsTools(request, routing.toolsWhen);
-  const route = (backend: BackendState, reason: RouteReason, warm: Record<string, number> = {}): Route => {
+  const forced = (backend: BackendState): Route => {
     const includeTools = request.hasTools && backend.config.tools;
-    return { backend, reason, needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools)), warm };
+    return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools)), warm: {} };
   };
 
-  if (routing.mode !== "auto") return route(byName(context.backends, routing.mode), "forced");
+  if (routing.mode !== "auto") return forced(byName(context.backends, routing.mode));
   // `claude --model mlx-lm` (or /model in a session) picks a backend by name for one conversation.
   const named = context.backends.find((backend) => backend.config.name === request.request.model);
-  if (named) return route(named, "forced");
+  if (named) return forced(named);
 
   const capable = context.backends.filter((backend) => (!tools || backend.config.tools) && (!request.hasImages || backend.config.images));
   if (capable.length === 0) throw noCapableBackend(tools, request.hasImages);
   const healthy = capable.filter(context.isHealthy);
   if (healthy.length === 0) throw allDown(capable);
 
-  const preferredName = tools ? routing.toolsBackend : routing.defaultBackend;
-  const preferred = healthy.find((backend) => backend.config.name === preferredName);
+  const preferred = healthy.find((backend) => backend.config.name === (tools ? routing.toolsBackend : routing.defaultBackend));
   const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend, context.now ?? 0, idleTicks(context.backends)) }));
   const warm = Object.fromEntries(options.map((option) => [option.backend.config.name, option.warmth.tokens]));
-  const base = preferred ?? healthy[0]!;
-  const chosen = routing.affinity ? pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base) : undefined;
+  const route = (option: Option, reason: RouteReason): Route => ({
+    backend: option.backend,
+    reason,
+    needsTools: tools,
+    includeTools: request.hasTools && option.backend.config.tools,
+    warmth: option.warmth,
+    warm,
+  });
+  const base = options.find((option) => option.backend === (preferred ?? healthy[0]))!;
+  const chosen = routing.affinity ? (pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base)) : undefined;
   // Warm there: affinity. Warm nowhere, but the default would push out a conversation in use: balance.
-  if (chosen) return route(chosen.backend, chosen.warmth.segments > 1 ? "affinity" : "balance", warm);
-  return route(base, preferred ? (tools ? "tools" : "no-tools") : "fallback", warm);
+  if (chosen) return route(chosen, chosen.warmth.segments > 1 ? "affinity" : "balance");
+  return route(base, preferred ? (tools ? "tools" : "no-tools") : "fallback");
 }
 
 type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number; evicts: number };
@@ -79,8 +86,7 @@ function prefillCost(request: NormalizedRequest, backend: BackendState, now: num
 
 // The cheapest backend, if it saves enough over the default one; the conversation's last
 // backend wins a tie.
-function pickCheapest(options: Option[], base: BackendState, lastBackend: string | undefined): Option | undefined {
-  const baseOption = options.find((option) => option.backend === base)!;
+function pickCheapest(options: Option[], baseOption: Option, lastBackend: string | undefined): Option | undefined {
   let best = baseOption;
   for (const option of options) {
     const cheaper = option.cost < best.cost || (option.cost === best.cost && option.backend.config.name === lastBackend);
@@ -94,8 +100,7 @@ function pickCheapest(options: Option[], base: BackendState, lastBackend: string
 // backend goes to a backend with room instead, even if that one must first compute the shared
 // system prompt: that is paid once, while evicting a live conversation repeats every round
 // (it comes back, recomputes, and pushes out the next).
-function pickRoomier(options: Option[], base: BackendState): Option | undefined {
-  const baseOption = options.find((option) => option.backend === base)!;
+function pickRoomier(options: Option[], baseOption: Option): Option | undefined {
   if (baseOption.warmth.segments > 1 || baseOption.evicts === 0) return undefined;
   return options.find((option) => option.evicts === 0 && option.warmth.segments <= 1);
 }

@@ -122,5 +122,8 @@ describe("the daemon's HTTP surface", () => {
     expect(body).toMatchObject({ model: "claude-opus-5-5", content: [{ type: "text", text: "hi" }] });
     expect(calls[0]!.url).toBe("http://127.0.0.1:8080/v1/messages");
     expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: [{ type: "text", text: "S" }] });
+    // A llama.cpp behind its own Messages API compiles tool schemas too: they are cleaned.
+    await post("/v1/messages", { ...ask, tools: [{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string", format: "uri" } } } }] });
+    expect(calls[1]!.body.tools).toEqual([{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string" } } } }]);
   });
 });

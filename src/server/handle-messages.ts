@@ -1,6 +1,7 @@
 // POST /v1/messages: validate, normalize, route, translate, call, translate back, respond.
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
+import { backendQuirks } from "../backends/backend-quirks";
 import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
@@ -80,7 +81,7 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(normalized.request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools });
+    const body = convertToAnthropicUpstream(normalized.request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, context);
   }
   const { body, warnings } = translate(route, normalized, context.upstreamModel, daemon);
@@ -97,6 +98,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       maxTokens: config.maxTokens,
       images: config.images,
       includeTools: route.includeTools,
+      cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
       replay: daemon.replay,
     });
   } catch (error) {

@@ -2,8 +2,9 @@
 // implement go through (Claude Code's context_management, output_config or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
 import type { MessagesRequest } from "../protocol/anthropic";
+import { cleanJsonSchema } from "./clean-json-schema";
 
-export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean };
+export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean; cleanToolSchemas: boolean };
 
 const PASSED_FIELDS = ["system", "stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
@@ -14,7 +15,9 @@ export function convertToAnthropicUpstream(request: MessagesRequest, target: Ant
     messages: request.messages,
   };
   for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
-  if (target.includeTools && request.tools?.length) body.tools = request.tools.filter((tool) => tool.input_schema);
+  if (target.includeTools && request.tools?.length) {
+    body.tools = request.tools.flatMap((tool) => (tool.input_schema ? [target.cleanToolSchemas ? { ...tool, input_schema: cleanJsonSchema(tool.input_schema) } : tool] : []));
+  }
   else delete body.tool_choice;
   if (request.thinking?.type === "enabled") body.thinking = request.thinking;
   return body;

@@ -3,7 +3,7 @@ import type { MessagesRequest } from "../protocol/anthropic";
 import { convertToOpenAIRequest, type TranslationTarget } from "./convert-to-openai-request";
 import { stripBillingHeader } from "./strip-billing-header";
 
-const target: TranslationTarget = { backend: "lmstudio", model: "qwen3-coder", images: true, includeTools: true };
+const target: TranslationTarget = { backend: "lmstudio", model: "qwen3-coder", images: true, includeTools: true, cleanToolSchemas: true };
 
 function request(overrides: Partial<MessagesRequest>): MessagesRequest {
   return { model: "claude-opus-5-5", max_tokens: 32000, messages: [{ role: "user", content: "hi" }], ...overrides };
@@ -119,6 +119,12 @@ describe("convertToOpenAIRequest", () => {
     expect(body.tools?.[0]?.function.parameters).toEqual({ type: "object", properties: { url: { type: "string" }, pattern: { type: "string" } }, required: ["url"], additionalProperties: false });
     expect(body.tool_choice).toBe("required");
     expect(body.parallel_tool_calls).toBe(false);
+  });
+
+  test("schemas go unchanged to a server that does not compile them to grammars (mlx-lm)", () => {
+    const schema = { type: "object", properties: { url: { type: "string", format: "uri" } } };
+    const { body } = convertToOpenAIRequest(request({ tools: [{ name: "WebFetch", input_schema: schema }] }), { ...target, cleanToolSchemas: false });
+    expect(body.tools?.[0]?.function.parameters).toEqual(schema);
   });
 
   test("tool_choice tool and none", () => {

@@ -12,12 +12,14 @@ export type TranslationTarget = {
   images: boolean;
   // false when the request goes to a backend without tool support (routing.toolsWhen "used").
   includeTools: boolean;
+  cleanToolSchemas: boolean; // for servers that compile tool schemas to grammars
+
   replay?: ReplayLookup;
 };
 
 export function convertToOpenAIRequest(request: MessagesRequest, target: TranslationTarget): { body: ChatRequest; warnings: string[] } {
   const stream = request.stream ?? false;
-  const tools = target.includeTools ? prepareTools(request.tools, request.tool_choice) : { warnings: [] };
+  const tools = target.includeTools ? prepareTools(request.tools, request.tool_choice, target.cleanToolSchemas) : { warnings: [] };
   const { warnings, ...toolFields } = tools;
   const body: ChatRequest = {
     model: target.model,

@@ -7,7 +7,7 @@ import { cleanJsonSchema } from "./clean-json-schema";
 
 type PreparedTools = Pick<ChatRequest, "tools" | "tool_choice" | "parallel_tool_calls"> & { warnings: string[] };
 
-export function prepareTools(tools: Tool[] | undefined, toolChoice: ToolChoice | undefined): PreparedTools {
+export function prepareTools(tools: Tool[] | undefined, toolChoice: ToolChoice | undefined, cleanSchemas: boolean): PreparedTools {
   const warnings: string[] = [];
   const functions: FunctionTool[] = [];
   for (const tool of tools ?? []) {
@@ -16,7 +16,7 @@ export function prepareTools(tools: Tool[] | undefined, toolChoice: ToolChoice |
       warnings.push(`dropped server tool "${tool.name}" (${tool.type ?? "no input_schema"})`);
       continue;
     }
-    const parameters = cleanJsonSchema(tool.input_schema) as Record<string, unknown>;
+    const parameters = cleanSchemas ? (cleanJsonSchema(tool.input_schema) as Record<string, unknown>) : tool.input_schema;
     functions.push({ type: "function", function: { name: tool.name, description: tool.description, parameters } });
   }
   if (functions.length === 0) return { warnings };

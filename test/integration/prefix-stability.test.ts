@@ -25,7 +25,7 @@ type Rng = ReturnType<typeof random>;
 
 function render(request: MessagesRequest, replay: ReplayMemory, addGenerationPrompt: boolean): string {
   const normalized = normalizeRequest(request, new Headers());
-  const { body } = convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, replay });
+  const { body } = convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay });
   return renderChatTemplate(body.messages, body.tools, { addGenerationPrompt });
 }
 

@@ -1,0 +1,25 @@
+// What differs between backend kinds, in one place, keyed on the kind (never on a name or a URL).
+import { assertNever } from "../assert-never";
+import type { BackendKind } from "../config/config-schema";
+import type { CachePolicy } from "../prefix/cache-model";
+
+export type BackendQuirks = {
+  // llama.cpp (LM Studio, llama-server, Ollama) and vLLM compile tool schemas to grammars that
+  // reject `format: "uri"` and friends; mlx-lm only renders them into the prompt.
+  cleanToolSchemas: boolean;
+  // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
+  cachePolicy: CachePolicy;
+};
+
+export function backendQuirks(kind: BackendKind): BackendQuirks {
+  switch (kind) {
+    case "mlx-lm":
+      return { cleanToolSchemas: false, cachePolicy: "lru" };
+    case "lmstudio":
+    case "openai":
+    case "anthropic":
+      return { cleanToolSchemas: true, cachePolicy: "slots" };
+    default:
+      return assertNever(kind);
+  }
+}
