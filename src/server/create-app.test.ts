@@ -78,10 +78,13 @@ describe("the daemon's HTTP surface", () => {
   });
 
   test("a refused connection falls back to another backend that can serve the request", async () => {
-    const { post } = appWith((url) => (url.includes(":8081") ? Promise.reject(new TypeError("Unable to connect. Is the computer able to access the url?")) : completion("from lmstudio")));
+    const { app, post } = appWith((url) => (url.includes(":8081") ? Promise.reject(new TypeError("Unable to connect. Is the computer able to access the url?")) : completion("from lmstudio")));
     const response = await post("/v1/messages", ask);
     expect(response.headers.get("x-anyclaude-backend")).toBe("lmstudio");
     expect(response.headers.get("x-anyclaude-route")).toBe("fallback");
+    const status = await read(await app.handle(new Request("http://localhost/anyclaude/status")));
+    expect(status.routes).toEqual({ fallback: 1 });
+    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ healthy: false, requests: 0, errors: 1 });
   });
 
   test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {

@@ -5,7 +5,7 @@ import type { Config } from "../config/config-schema";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import type { NormalizedRequest } from "../routing/normalize-request";
-import type { Route, RouteReason } from "../routing/resolve-route";
+import type { Route, RouteContext, RouteReason } from "../routing/resolve-route";
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 
@@ -37,6 +37,18 @@ export class Daemon {
 
   uptimeSeconds(): number {
     return Math.floor((this.now() - this.startedAt) / 1000);
+  }
+
+  // What the router knows of the backends and this conversation; `skip` names backends that
+  // just refused a connection.
+  routeContext(request: NormalizedRequest, skip: ReadonlySet<string> = new Set()): RouteContext {
+    return {
+      routing: this.config.routing,
+      backends: this.pool.backends,
+      isHealthy: (backend) => !skip.has(backend.config.name) && this.pool.isHealthy(backend),
+      lastBackend: this.sessions.get(request.sessionId),
+      now: this.replyCount,
+    };
   }
 
   countRoute(route: Route, request: NormalizedRequest): void {

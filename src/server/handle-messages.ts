@@ -34,13 +34,7 @@ export async function handleMessages(daemon: Daemon, request: Request): Promise<
 }
 
 function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreachable: Set<string>): Route {
-  const route = resolveRoute(normalized, {
-    routing: daemon.config.routing,
-    backends: daemon.pool.backends,
-    isHealthy: (backend) => !unreachable.has(backend.config.name) && daemon.pool.isHealthy(backend),
-    lastBackend: daemon.sessions.get(normalized.sessionId),
-    now: daemon.replyCount,
-  });
+  const route = resolveRoute(normalized, daemon.routeContext(normalized, unreachable));
   return unreachable.size > 0 && route.reason !== "forced" ? { ...route, reason: "fallback" } : route;
 }
 
@@ -61,13 +55,14 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
   const call = planCall(daemon, route, normalized, context);
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
-  daemon.countRoute(route, normalized);
   try {
     const response = normalized.request.stream ? await call.streamResponse(daemon) : await readWhole(call, context);
+    daemon.countRoute(route, normalized);
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
   } catch (error) {
     if (error instanceof ApiError) error.headers = headers;
+    if (!(error instanceof BackendUnreachable)) backend.stats.errors++;
     throw error;
   }
 }

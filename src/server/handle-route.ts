@@ -7,13 +7,7 @@ import { readJsonBody } from "./read-json-body";
 
 export async function handleRoute(daemon: Daemon, request: Request): Promise<Response> {
   const normalized = normalizeBody(await readJsonBody(request), request.headers);
-  const isHealthy = daemon.pool.isHealthy.bind(daemon.pool);
-  const route = resolveRoute(normalized, {
-    routing: daemon.config.routing,
-    backends: daemon.pool.backends,
-    isHealthy,
-    lastBackend: daemon.sessions.get(normalized.sessionId),
-    now: daemon.replyCount,
-  });
-  return Response.json(describeRoute(route, normalized, daemon.pool.backends, isHealthy));
+  const context = daemon.routeContext(normalized);
+  const route = resolveRoute(normalized, context);
+  return Response.json(describeRoute(route, normalized, daemon.pool.backends, context.isHealthy));
 }
