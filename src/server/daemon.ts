@@ -1,6 +1,7 @@
 // Everything the daemon keeps between requests: backends and their cache models, conversations,
 // the replay memory, counters. Built once per process from the config and an injected fetch.
 import { BackendPool, type BackendState } from "../backends/backend-pool";
+import { logger } from "../logger";
 import type { Config } from "../config/config-schema";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
@@ -64,6 +65,8 @@ export class Daemon {
     backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
+    const cached = reply.promptTokens ? ` (${Math.round((100 * (reply.cachedTokens ?? 0)) / reply.promptTokens)}% cached)` : "";
+    logger.info(`${backend.config.name} [${route.reason}] ${reply.promptTokens ?? request.estimatedTokens} prompt tokens${cached}, ${reply.completionTokens ?? "?"} generated, ${reply.stopReason}`);
   }
 
   // Ids are made here, not in the translation, which stays pure.
