@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { configPath } from "../config/config-path";
 import { CONFIG_TEMPLATE } from "../config/config-template";
+import { maskSecrets } from "../config/mask-secrets";
 import { logger } from "../logger";
 import { type CliContext, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
@@ -33,8 +34,4 @@ export async function config(context: CliContext): Promise<number> {
     default:
       throw new CliError("usage: anyclaude config path|show|init|check [--config FILE]", 2);
   }
-}
-
-function maskSecrets<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (key, item) => ((key === "apiKey" || key === "authToken") && typeof item === "string" ? "********" : item)));
 }

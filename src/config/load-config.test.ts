@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CONFIG_TEMPLATE } from "./config-template";
 import { loadConfig } from "./load-config";
+import { maskSecrets } from "./mask-secrets";
 
 function withFile(text: string, env: Record<string, string> = {}) {
   const path = join(mkdtempSync(join(tmpdir(), "anyclaude-config-")), "config.json");
@@ -47,5 +49,42 @@ describe("loadConfig", () => {
     expect(config.routing.mode).toBe("lmstudio");
     expect(config.backends.find((backend) => backend.name === "mlx-lm")!.url).toBe("http://127.0.0.1:9999/v1");
     expect(withFile("{}", { ANYCLAUDE_PORT: "eighty" })).toThrow("ANYCLAUDE_PORT");
+  });
+});
+
+describe("loadConfig, edge cases", () => {
+  test("the commented template of `config init` loads back to exactly the defaults", () => {
+    const defaults = loadConfig({ path: "/nonexistent/anyclaude.json", env: {} }).config;
+    expect(withFile(CONFIG_TEMPLATE)().config).toEqual(defaults);
+  });
+
+  test("flags beat the environment, which beats the file", () => {
+    const load = (overrides: { host?: string; port?: number }) =>
+      loadConfig({ path: "/nonexistent/anyclaude.json", env: { ANYCLAUDE_PORT: "9100", ANYCLAUDE_HOST: "127.0.0.2" }, overrides }).config;
+    expect(load({})).toMatchObject({ host: "127.0.0.2", port: 9100 });
+    expect(load({ port: 9200, host: "127.0.0.3" })).toMatchObject({ host: "127.0.0.3", port: 9200 });
+  });
+
+  test("a bad mode from ANYCLAUDE_MODE names the variable, not the file's line", () => {
+    expect(withFile('{\n  "routing": { "mode": "auto" }\n}', { ANYCLAUDE_MODE: "ollama" })).toThrow(/^ANYCLAUDE_MODE: "ollama" is neither/);
+  });
+
+  test("a file error not tied to a line still names the file and the key", () => {
+    expect(withFile('{ "host": "0.0.0.0" }')).toThrow(/config\.json: authToken: listening on 0\.0\.0\.0/);
+  });
+
+  test("duplicate keys, bad escapes and a non-object root are located", () => {
+    expect(withFile('{\n  "port": 1,\n  "port": 2\n}')).toThrow(/config\.json:3:3: "port" appears twice/);
+    expect(withFile('{ "host": "a\\x" }')).toThrow(/config\.json:1:11: invalid string/);
+    expect(withFile("[1]")).toThrow(/config\.json:1:1: the config must be a JSON object/);
+    expect(withFile('{ "__proto__": {} }')).toThrow(/__proto__: unknown key/);
+  });
+
+  test("secrets are masked for `config show`", () => {
+    const { config } = withFile('{ "authToken": "t0ken", "host": "0.0.0.0", "backends": [{ "name": "x", "kind": "openai", "url": "http://127.0.0.1:1/v1", "apiKey": "sk-1" }] }')();
+    const masked = maskSecrets(config);
+    expect(masked.authToken).toBe("********");
+    expect(masked.backends[0]!.apiKey).toBe("********");
+    expect(JSON.stringify(masked)).not.toMatch(/t0ken|sk-1/);
   });
 });

@@ -56,8 +56,14 @@ export function parseLocatedJson(text: string): LocatedJson {
   const parseString = (): string => {
     const match = /^"(?:[^"\\\n]|\\.)*"/.exec(text.slice(index));
     if (!match) fail("a string ending on its line");
-    index += match![0].length;
-    return JSON.parse(match![0]);
+    try {
+      return JSON.parse(match![0]);
+    } catch {
+      // A bad escape such as \x, or a raw tab: JSON.parse says which but not where.
+      throw new JsonSyntaxError("invalid string: a bad \\ escape or a raw control character such as a tab", location());
+    } finally {
+      index += match![0].length;
+    }
   };
 
   const parseObject = (path: string): Record<string, unknown> => {
@@ -71,11 +77,14 @@ export function parseLocatedJson(text: string): LocatedJson {
       const keyAt = location();
       const key = parseString();
       const child = path ? `${path}.${key}` : key;
+      // JSON.parse would keep the last of two equal keys; a config with both is a mistake.
+      if (Object.hasOwn(out, key)) throw new JsonSyntaxError(`"${key}" appears twice in this object`, keyAt);
       locations.set(child, keyAt);
       skipBlank();
       if (text[index] !== ":") fail(`":" after "${key}"`);
       index++;
-      out[key] = parseValue(child);
+      // Defined rather than assigned, so a "__proto__" key stays a key (and is reported as unknown).
+      Object.defineProperty(out, key, { value: parseValue(child), enumerable: true, writable: true, configurable: true });
       skipBlank();
       if (text[index] === ",") index++;
       else if (text[index] === "}") return index++, out;

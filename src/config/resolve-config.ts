@@ -60,7 +60,7 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
       toolsWhen: routing.toolsWhen ?? "defined",
     },
   };
-  checkReferences(config, names);
+  checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;
 }
 
@@ -91,11 +91,11 @@ function checkUniqueNames(names: string[]): void {
   }
 }
 
-function checkReferences(config: Config, names: string[]): void {
+function checkReferences(config: Config, names: string[], modeFromEnv: boolean): void {
   const known = `known backends: ${names.join(", ")}`;
   const { routing } = config;
   if (routing.mode !== "auto" && !names.includes(routing.mode)) {
-    throw new ConfigError(`"${routing.mode}" is neither "auto" nor a backend name (${known})`, "routing.mode");
+    throw new ConfigError(`"${routing.mode}" is neither "auto" nor a backend name (${known})`, modeFromEnv ? "ANYCLAUDE_MODE" : "routing.mode");
   }
   for (const key of ["toolsBackend", "defaultBackend"] as const) {
     if (!names.includes(routing[key])) throw new ConfigError(`no backend named "${routing[key]}" (${known})`, `routing.${key}`);
