@@ -16,5 +16,17 @@ export async function launch(context: CliContext): Promise<number> {
   // Claude Code needs some credential to talk to a base URL; the daemon's own token when it has one.
   if (!env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) env.ANTHROPIC_AUTH_TOKEN = config.authToken ?? "anyclaude";
   const child = Bun.spawn([claude, ...context.args], { env, stdio: ["inherit", "inherit", "inherit"] });
-  return await child.exited;
+  // Ctrl-C reaches claude through the terminal's process group and only interrupts its turn;
+  // we must not die under it. A SIGTERM aimed at us alone is passed on.
+  const ignore = () => {};
+  const forward = () => child.kill("SIGTERM");
+  process.on("SIGINT", ignore);
+  process.on("SIGTERM", forward);
+  try {
+    // A claude killed by a signal exits 128 + its number, as a shell reports it.
+    return await child.exited;
+  } finally {
+    process.off("SIGINT", ignore);
+    process.off("SIGTERM", forward);
+  }
 }

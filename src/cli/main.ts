@@ -26,7 +26,14 @@ async function main(argv: string[]): Promise<number> {
   if (first === undefined || first === "--") return launch({ args: rest, env });
   const command = COMMANDS[first];
   if (!command) throw new CliError(`unknown command "${first}"; see: anyclaude --help`, 2);
+  if (wantsHelp(rest)) return print(HELP);
   return command({ args: rest, env });
+}
+
+// `anyclaude serve --help` and the like; after `--` the words belong to someone else.
+function wantsHelp(args: string[]): boolean {
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  return own.includes("--help") || own.includes("-h");
 }
 
 function print(text: string): number {

@@ -20,7 +20,10 @@ export async function service(context: CliContext): Promise<number> {
       logger.success(`installed ${manager.paths.serviceFile}; logs in ${manager.paths.logFile}`);
       return 0;
     case "uninstall":
-      if (!manager.isInstalled()) logger.info("no anyclaude service is installed");
+      if (!manager.isInstalled()) {
+        logger.info(`no anyclaude service is installed (${manager.paths.serviceFile})`);
+        return 0;
+      }
       manager.uninstall();
       logger.success(`removed ${manager.paths.serviceFile}`);
       return 0;

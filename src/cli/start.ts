@@ -1,13 +1,16 @@
 // `anyclaude start`: through the installed service if there is one, else a detached `serve`;
 // ready when /anyclaude/health answers.
+import { homedir } from "node:os";
+import { resolve } from "node:path";
 import { logger } from "../logger";
-import { isHealthy, startDetached, waitFor } from "../service/daemon-control";
+import { isHealthy, lastLogLine, rotateLog, startDetached, waitFor } from "../service/daemon-control";
 import { selfCommand } from "../service/self-command";
 import { ServiceManager } from "../service/service-manager";
 import { currentPlatform } from "../service/service-paths";
 import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 
+// A cold start binds in well under a second; slow shared machines get room.
 const READY_TIMEOUT_MS = 15_000;
 
 export async function start(context: CliContext): Promise<number> {
@@ -24,17 +27,27 @@ export async function ensureDaemon(context: CliContext, configFile?: string): Pr
     return url;
   }
   const service = new ServiceManager(currentPlatform(), context.env);
+  const { logFile } = service.paths;
   let tried: string;
+  let exited = (): number | undefined => undefined;
   if (service.isInstalled()) {
+    rotateLog(logFile);
     service.start();
     tried = service.describeStart();
   } else {
-    const command = [...selfCommand(), "serve", ...(configFile ? ["--config", configFile] : [])];
-    startDetached(command, service.paths.logFile, context.env);
+    // The detached daemon runs from the home directory, so a relative --config must be made absolute.
+    const command = [...selfCommand(), "serve", ...(configFile ? ["--config", resolve(configFile)] : [])];
+    const daemon = startDetached(command, { logFile, env: context.env, cwd: context.env.HOME || homedir() });
     tried = command.join(" ");
+    exited = daemon.exitCode;
   }
-  if (!(await waitFor(url, true, READY_TIMEOUT_MS))) {
-    throw new CliError(`anyclaude did not answer at ${url}/anyclaude/health within ${READY_TIMEOUT_MS / 1000} s (started with: ${tried}); read ${service.paths.logFile}`);
+  if (!(await waitFor(url, true, READY_TIMEOUT_MS, () => exited() !== undefined))) {
+    const code = exited();
+    if (code !== undefined) {
+      const why = lastLogLine(logFile);
+      throw new CliError(`anyclaude exited (code ${code}) before answering at ${url}${why ? `: ${why}` : ""}; see ${logFile}`);
+    }
+    throw new CliError(`anyclaude did not answer at ${url}/anyclaude/health within ${READY_TIMEOUT_MS / 1000} s (started with: ${tried}); read ${logFile}`);
   }
   logger.success(`anyclaude started at ${url}`);
   return url;

@@ -14,10 +14,9 @@ export async function status(context: CliContext): Promise<number> {
 }
 
 export function formatStatus(report: StatusReport): string {
-  const { routing } = report;
   const lines = [
     `anyclaude ${report.version} running at ${report.listen} (pid ${report.pid}, up ${formatDuration(report.uptimeSeconds)})`,
-    `routing: ${routing.mode === "auto" ? `auto (tools -> ${routing.toolsBackend}, otherwise -> ${routing.defaultBackend}, affinity ${routing.affinity ? "on" : "off"}, tools when ${routing.toolsWhen})` : `everything to ${routing.mode}`}`,
+    ...(report.routing ? [`routing: ${formatRouting(report.routing)}`] : []),
     "",
     table([
       ["backend", "kind", "health", "model", "tools", "requests", "cached"],
@@ -37,6 +36,12 @@ export function formatStatus(report: StatusReport): string {
   ];
   for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(`${backend.name} at ${backend.url}: ${backend.error}`);
   return `${lines.join("\n")}\n`;
+}
+
+// Only what the contract promises is certain: an older or newer daemon may not report its routing.
+function formatRouting(routing: StatusReport["routing"]): string {
+  if (routing.mode !== "auto") return `everything to ${routing.mode}`;
+  return `auto (tools -> ${routing.toolsBackend}, otherwise -> ${routing.defaultBackend}, affinity ${routing.affinity ? "on" : "off"}, tools when ${routing.toolsWhen})`;
 }
 
 function table(rows: string[][]): string {

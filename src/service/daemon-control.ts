@@ -1,7 +1,7 @@
 // Starting and stopping the daemon without a service, and knowing whether it runs. The HTTP
 // probe of /anyclaude/health is the truth; a PID alone never is.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { StatusReport } from "../server/status-report";
 
@@ -16,10 +16,13 @@ export async function isHealthy(url: string, timeoutMs = 1_000): Promise<boolean
   }
 }
 
-export async function waitFor(url: string, wantHealthy: boolean, timeoutMs: number): Promise<boolean> {
+// Polls until the daemon is (or is no longer) healthy. `gaveUp` ends the wait early, e.g. when
+// the process we started has already exited.
+export async function waitFor(url: string, wantHealthy: boolean, timeoutMs: number, gaveUp: () => boolean = () => false): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await isHealthy(url, 500)) === wantHealthy) return true;
+    if (gaveUp()) return false;
     await Bun.sleep(100);
   }
   return false;
@@ -34,17 +37,34 @@ export async function fetchStatus(url: string): Promise<StatusReport | undefined
   }
 }
 
+export type DetachedDaemon = { pid: number | undefined; exitCode(): number | undefined };
+
 // The daemon in the background, detached from this terminal, its output appended to the log.
-export function startDetached(command: string[], logFile: string, env: Record<string, string | undefined>): number | undefined {
-  rotateLog(logFile);
-  const log = openSync(logFile, "a");
-  const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ["ignore", log, log], env: env as NodeJS.ProcessEnv });
+// It runs from `cwd` (the home directory) so it holds no project directory open.
+export function startDetached(command: string[], options: { logFile: string; env: Record<string, string | undefined>; cwd: string }): DetachedDaemon {
+  rotateLog(options.logFile);
+  const log = openSync(options.logFile, "a");
+  const child = spawn(command[0]!, command.slice(1), { detached: true, cwd: options.cwd, stdio: ["ignore", log, log], env: options.env as NodeJS.ProcessEnv });
+  closeSync(log);
+  let exitCode: number | undefined;
+  child.on("exit", (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
+  child.on("error", () => (exitCode = 127));
   child.unref();
-  return child.pid;
+  return { pid: child.pid, exitCode: () => exitCode };
 }
 
-// One old generation is kept: anyclaude.log.1.
+// One old generation is kept: anyclaude.log.1. Rotated whenever the daemon is (re)started.
 export function rotateLog(logFile: string): void {
   mkdirSync(dirname(logFile), { recursive: true });
   if (existsSync(logFile) && statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
+}
+
+// The daemon's last words, for an error message: the last non-empty line of its log.
+export function lastLogLine(logFile: string): string | undefined {
+  if (!existsSync(logFile)) return undefined;
+  const size = statSync(logFile).size;
+  const text = readFileSync(logFile, "utf8").slice(size > 65_536 ? -65_536 : 0);
+  // consola's prefixes ("[anyclaude]  ERROR  " on a terminal, "[error] [anyclaude] " in CI) are
+  // noise inside another message.
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).at(-1)?.replace(/^(?:\[[^\]]+\]\s+)+(?:ERROR\s+)?/, "");
 }

@@ -9,14 +9,20 @@ Type=simple
 ExecStart=${options.program.map(quoteArg).join(" ")}
 Restart=on-failure
 RestartSec=2
-StandardOutput=append:${options.logFile}
-StandardError=append:${options.logFile}
+StandardOutput=append:${escapePercent(options.logFile)}
+StandardError=append:${escapePercent(options.logFile)}
 
 [Install]
 WantedBy=default.target
 `;
 }
 
+// systemd splits ExecStart like a shell would on quotes, and expands %-specifiers everywhere.
 function quoteArg(arg: string): string {
-  return /[\s"\\]/.test(arg) ? `"${arg.replace(/(["\\])/g, "\\$1")}"` : arg;
+  const escaped = escapePercent(arg);
+  return /[\s"\\]/.test(escaped) ? `"${escaped.replace(/(["\\])/g, "\\$1")}"` : escaped;
+}
+
+function escapePercent(text: string): string {
+  return text.replaceAll("%", "%%");
 }

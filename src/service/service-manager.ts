@@ -39,16 +39,22 @@ export class ServiceManager {
     return existsSync(this.paths.serviceFile);
   }
 
-  // Reinstalling replaces the old service cleanly: unloaded first, then written and loaded.
+  // Reinstalling replaces the old service cleanly: unloaded first, then written and loaded. A
+  // service that failed to load is removed again, so `start` never relies on a dead one.
   install(program: string[]): void {
     if (this.isInstalled()) this.unload();
     mkdirSync(dirname(this.paths.serviceFile), { recursive: true });
     mkdirSync(this.paths.logDir, { recursive: true });
     writeFileSync(this.paths.serviceFile, this.render(program));
-    if (this.platform === "darwin") this.must(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]);
-    else {
-      this.must(["systemctl", "--user", "daemon-reload"]);
-      this.must(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]);
+    try {
+      if (this.platform === "darwin") this.bootstrap();
+      else {
+        this.must(["systemctl", "--user", "daemon-reload"]);
+        this.must(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]);
+      }
+    } catch (error) {
+      rmSync(this.paths.serviceFile, { force: true });
+      throw error;
     }
   }
 
@@ -76,6 +82,18 @@ export class ServiceManager {
     return this.platform === "darwin" ? `launchctl bootstrap ${this.domain()} ${this.paths.serviceFile}` : `systemctl --user start ${SYSTEMD_UNIT}`;
   }
 
+  // launchd finishes a bootout after launchctl returns; a bootstrap right behind it fails with
+  // "Bootstrap failed: 5: Input/output error" until it has. Give it up to two seconds.
+  private bootstrap(): void {
+    const command = ["launchctl", "bootstrap", this.domain(), this.paths.serviceFile];
+    let result = this.run(command);
+    for (let attempt = 1; result.exitCode !== 0 && attempt < 10; attempt++) {
+      Bun.sleepSync(200);
+      result = this.run(command);
+    }
+    if (result.exitCode !== 0) throw commandFailed(command, result);
+  }
+
   private unload(): void {
     if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${LAUNCHD_LABEL}`]);
     else this.run(["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT]);
@@ -87,6 +105,10 @@ export class ServiceManager {
 
   private must(command: string[]): void {
     const result = this.run(command);
-    if (result.exitCode !== 0) throw new CliError(`\`${command.join(" ")}\` failed (exit ${result.exitCode}): ${result.output || "no output"}`);
+    if (result.exitCode !== 0) throw commandFailed(command, result);
   }
+}
+
+function commandFailed(command: string[], result: ReturnType<Runner>): CliError {
+  return new CliError(`\`${command.join(" ")}\` failed (exit ${result.exitCode}): ${result.output || "no output"}`);
 }
