@@ -10,7 +10,9 @@ let built: string | undefined;
 export function compiledBinary(): string {
   if (built) return built;
   mkdirSync(join(ROOT, ".tmp", "test-bin"), { recursive: true });
-  const result = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "src/cli/main.ts"), "--outfile", BINARY], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  // bun build inlines process.env.NODE_ENV; `bun test` sets it to "test", `make build` does not.
+  const { NODE_ENV: _, ...env } = process.env;
+  const result = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "src/cli/main.ts"), "--outfile", BINARY], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`bun build --compile failed: ${result.stderr.toString()}`);
   return (built = BINARY);
 }

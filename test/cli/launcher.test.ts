@@ -1,0 +1,55 @@
+// `anyclaude` with no subcommand: the daemon started if needed, then claude run against it.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compiledBinary, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
+
+beforeAll(() => void compiledBinary());
+
+// A stand-in claude that writes its environment and one argument a line, then exits 7.
+const CLAUDE = (out: string) =>
+  `{ echo "url=$ANTHROPIC_BASE_URL"; echo "quiet=$CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"; echo "token=$ANTHROPIC_AUTH_TOKEN"; for arg in "$@"; do echo "arg=$arg"; done; } > "${out}"; exit 7`;
+
+describe("the launcher", () => {
+  test("starts the daemon and runs claude against it, passing arguments and the exit code", async () => {
+    const { env, home, bin } = sandbox();
+    env.ANYCLAUDE_PORT = String(await freePort());
+    standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
+    const run = await runBinary(["--", "-p", "hello there", "--model", "x"], env);
+    expect(run.exitCode).toBe(7);
+    expect(readFileSync(join(home, "claude.out"), "utf8").trim().split("\n")).toEqual([
+      `url=http://127.0.0.1:${env.ANYCLAUDE_PORT}`,
+      "quiet=1",
+      "token=anyclaude",
+      "arg=-p",
+      "arg=hello there",
+      "arg=--model",
+      "arg=x",
+    ]);
+    expect((await runBinary(["status"], env)).exitCode).toBe(0); // the daemon outlives claude
+    await runBinary(["stop"], env);
+  });
+
+  test("keeps the user's own CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC and reuses a running daemon", async () => {
+    const { env, home, bin } = sandbox();
+    env.ANYCLAUDE_PORT = String(await freePort());
+    env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "0";
+    standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
+    expect((await runBinary(["start"], env)).exitCode).toBe(0);
+    const { pid } = JSON.parse((await runBinary(["status", "--json"], env)).stdout);
+    expect((await runBinary([], env)).exitCode).toBe(7);
+    expect(readFileSync(join(home, "claude.out"), "utf8")).toContain("quiet=0\n");
+    expect(JSON.parse((await runBinary(["status", "--json"], env)).stdout).pid).toBe(pid);
+    await runBinary(["stop"], env);
+  });
+
+  test("without claude installed it says how to install it, and starts nothing", async () => {
+    const { env } = sandbox();
+    env.ANYCLAUDE_PORT = String(await freePort());
+    const run = await runBinary([], env);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
+    expect((await runBinary(["status"], env)).exitCode).toBe(1);
+  });
+});

@@ -1,0 +1,100 @@
+// `anyclaude service`: the launchd agent and the systemd unit, with launchctl and systemctl
+// replaced by stand-ins on PATH that record how they were called.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compiledBinary, runBinary, sandbox, standIn } from "../support/compiled-binary";
+import { parsePlist } from "./parse-plist";
+
+beforeAll(() => void compiledBinary());
+
+describe("anyclaude service", () => {
+  test("print --platform darwin: a launchd agent that runs `serve` at load and keeps it alive", async () => {
+    const { env, home } = sandbox();
+    const run = await runBinary(["service", "print", "--platform", "darwin"], env);
+    expect(run.exitCode).toBe(0);
+    const log = join(home, "Library/Logs/anyclaude/anyclaude.log");
+    expect(parsePlist(run.stdout)).toMatchObject({
+      Label: "dev.anyclaude.daemon",
+      ProgramArguments: [compiledBinary(), "serve"],
+      RunAtLoad: true,
+      KeepAlive: true,
+      StandardOutPath: log,
+      StandardErrorPath: log,
+      EnvironmentVariables: { PATH: env.PATH },
+    });
+    expect(existsSync(join(home, "Library"))).toBe(false); // print changes nothing
+  });
+
+  test("print --platform linux: a systemd user unit", async () => {
+    const { env, home } = sandbox();
+    const run = await runBinary(["service", "print", "--platform", "linux"], env);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`\nExecStart=${compiledBinary()} serve\n`);
+    expect(run.stdout).toContain("\nRestart=on-failure\n");
+    expect(run.stdout).toContain("\n[Install]\nWantedBy=default.target\n");
+    expect(readdirSync(home)).toEqual(["bin"]);
+  });
+
+  test("install/uninstall on linux drive systemctl --user; reinstall replaces; uninstall leaves nothing", async () => {
+    const { env, home, bin } = sandbox();
+    standIn(bin, "systemctl", `echo "$@" >> "${home}/systemctl.calls"`);
+    const unit = join(home, ".config/systemd/user/anyclaude.service");
+    expect((await runBinary(["service", "install", "--platform", "linux"], env)).exitCode).toBe(0);
+    expect(readFileSync(unit, "utf8")).toContain(`ExecStart=${compiledBinary()} serve`);
+    expect((await runBinary(["service", "install", "--platform", "linux"], env)).exitCode).toBe(0);
+    expect((await runBinary(["service", "uninstall", "--platform", "linux"], env)).exitCode).toBe(0);
+    expect(existsSync(unit)).toBe(false);
+    expect(readdirSync(join(home, ".config/systemd/user"))).toEqual([]);
+    expect(readFileSync(join(home, "systemctl.calls"), "utf8").trim().split("\n")).toEqual([
+      "--user daemon-reload",
+      "--user enable --now anyclaude.service",
+      "--user disable --now anyclaude.service",
+      "--user daemon-reload",
+      "--user enable --now anyclaude.service",
+      "--user disable --now anyclaude.service",
+      "--user daemon-reload",
+    ]);
+    const again = await runBinary(["service", "uninstall", "--platform", "linux"], env);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain("no anyclaude service is installed");
+  });
+
+  test("install/uninstall on darwin bootstrap and boot out the agent", async () => {
+    const { env, home, bin } = sandbox();
+    standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"`);
+    const plist = join(home, "Library/LaunchAgents/dev.anyclaude.daemon.plist");
+    expect((await runBinary(["service", "install", "--platform", "darwin"], env)).exitCode).toBe(0);
+    expect(parsePlist(readFileSync(plist, "utf8"))).toMatchObject({ Label: "dev.anyclaude.daemon", ProgramArguments: [compiledBinary(), "serve"] });
+    expect(existsSync(join(home, "Library/Logs/anyclaude"))).toBe(true); // launchd does not create it
+    expect((await runBinary(["service", "uninstall", "--platform", "darwin"], env)).exitCode).toBe(0);
+    expect(existsSync(plist)).toBe(false);
+    const uid = process.getuid!();
+    expect(readFileSync(join(home, "launchctl.calls"), "utf8").trim().split("\n")).toEqual([`bootstrap gui/${uid} ${plist}`, `bootout gui/${uid}/dev.anyclaude.daemon`]);
+  });
+
+  test("a bootstrap racing the previous bootout is retried", async () => {
+    const { env, home, bin } = sandbox();
+    // Fails the first two bootstraps the way launchd does while a bootout is still finishing.
+    standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"; [ "$1" = bootstrap ] || exit 0; n=$(grep -c ^bootstrap "${home}/launchctl.calls"); [ "$n" -gt 2 ] || { echo "Bootstrap failed: 5: Input/output error" >&2; exit 5; }`);
+    expect((await runBinary(["service", "install", "--platform", "darwin"], env)).exitCode).toBe(0);
+    expect(readFileSync(join(home, "launchctl.calls"), "utf8").match(/^bootstrap/gm)).toHaveLength(3);
+  });
+
+  test("a failing systemctl is one clear line, exit 1, and no unit left behind", async () => {
+    const { env, home, bin } = sandbox();
+    standIn(bin, "systemctl", 'echo "Failed to connect to bus: No medium found" >&2; exit 1');
+    const run = await runBinary(["service", "install", "--platform", "linux"], env);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    // consola shows `code` as highlighting, without the backticks.
+    expect(run.stderr).toContain("systemctl --user daemon-reload failed (exit 1): Failed to connect to bus");
+    expect(existsSync(join(home, ".config/systemd/user/anyclaude.service"))).toBe(false);
+  });
+
+  test("usage errors exit 2", async () => {
+    const { env } = sandbox();
+    expect((await runBinary(["service", "print", "--platform", "windows"], env)).exitCode).toBe(2);
+    expect((await runBinary(["service"], env)).exitCode).toBe(2);
+  });
+});
