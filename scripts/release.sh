@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The project's own Bun (an npm devDependency) unless one is named; macOS has shasum, not sha256sum.
+bun=${BUN:-$( [ -x node_modules/.bin/bun ] && echo node_modules/.bin/bun || echo bun )}
+if command -v sha256sum >/dev/null; then sha256=(sha256sum); else sha256=(shasum -a 256); fi
+
+# bun build inlines process.env.NODE_ENV; a release is built like `make build`, without one.
+unset NODE_ENV
+
 version=$(node -p 'require("./package.json").version')
 base_url=${RELEASE_URL:-https://github.com/anyclaude/anyclaude/releases/download/v$version}
 out=${RELEASE_OUT:-dist/release}
@@ -15,13 +22,13 @@ rm -rf "$out" && mkdir -p "$out"
 
 for target in darwin-arm64 darwin-x64 linux-x64; do
   stage=$(mktemp -d)
-  bun build --compile --minify --target="bun-$target" src/cli/main.ts --outfile "$stage/anyclaude" >/dev/null
+  "$bun" build --compile --minify --target="bun-$target" src/cli/main.ts --outfile "$stage/anyclaude" >/dev/null
   cp README.md "$stage/"
   tar -C "$stage" -czf "$out/anyclaude-$version-$target.tar.gz" anyclaude README.md
   rm -rf "$stage"
 done
 
-(cd "$out" && sha256sum ./*.tar.gz | sed 's# \./# #' > SHA256SUMS)
+(cd "$out" && "${sha256[@]}" ./*.tar.gz | sed 's# \./# #' > SHA256SUMS)
 sha() { awk -v file="anyclaude-$version-$1.tar.gz" '$2 == file { print $1 }' "$out/SHA256SUMS"; }
 
 sed -e "s#@VERSION@#$version#g" -e "s#@BASE_URL@#$base_url#g" \
