@@ -25,7 +25,8 @@ class Anyclaude < Formula
     bin.install "anyclaude"
   end
 
-  # `brew services start anyclaude` runs the daemon at login, like `anyclaude service install`.
+  # `brew services start anyclaude` runs the daemon at login, like `anyclaude service install`;
+  # anyclaude start, stop and logs then work through it.
   service do
     run [opt_bin/"anyclaude", "serve"]
     keep_alive true

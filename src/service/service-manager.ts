@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { CliError } from "../cli/cli-error";
 import { renderLaunchdPlist } from "./render-launchd-plist";
 import { renderSystemdUnit } from "./render-systemd-unit";
-import { LAUNCHD_LABEL, type Paths, type Platform, SYSTEMD_UNIT, servicePaths } from "./service-paths";
+import { installedServicePaths, type Paths, type Platform, servicePaths } from "./service-paths";
 
 export type Runner = (command: string[]) => { exitCode: number; output: string };
 
@@ -19,20 +19,24 @@ export const runCommand: Runner = (command) => {
 };
 
 export class ServiceManager {
+  // The service start/stop/logs work through: ours, or Homebrew's when only that one is installed.
   readonly paths: Paths;
+  // The service `install` writes.
+  readonly own: Paths;
 
   constructor(
     readonly platform: Platform,
     private readonly env: Record<string, string | undefined>,
     private readonly run: Runner = runCommand,
   ) {
-    this.paths = servicePaths(platform, env);
+    this.own = servicePaths(platform, env);
+    this.paths = installedServicePaths(platform, env);
   }
 
   render(program: string[]): string {
     const serve = [...program, "serve"];
-    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, logFile: this.paths.logFile, path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
-    return renderSystemdUnit({ program: serve, logFile: this.paths.logFile });
+    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, logFile: this.own.logFile, path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
+    return renderSystemdUnit({ program: serve, logFile: this.own.logFile });
   }
 
   isInstalled(): boolean {
@@ -42,6 +46,7 @@ export class ServiceManager {
   // Reinstalling replaces the old service cleanly: unloaded first, then written and loaded. A
   // service that failed to load is removed again, so `start` never relies on a dead one.
   install(program: string[]): void {
+    this.refuseHomebrew();
     if (this.isInstalled()) this.unload();
     mkdirSync(dirname(this.paths.serviceFile), { recursive: true });
     mkdirSync(this.paths.logDir, { recursive: true });
@@ -50,7 +55,7 @@ export class ServiceManager {
       if (this.platform === "darwin") this.bootstrap();
       else {
         this.must(["systemctl", "--user", "daemon-reload"]);
-        this.must(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]);
+        this.must(["systemctl", "--user", "enable", "--now", this.paths.name]);
       }
     } catch (error) {
       rmSync(this.paths.serviceFile, { force: true });
@@ -59,6 +64,7 @@ export class ServiceManager {
   }
 
   uninstall(): void {
+    this.refuseHomebrew();
     if (!this.isInstalled()) return;
     this.unload();
     rmSync(this.paths.serviceFile, { force: true });
@@ -68,18 +74,18 @@ export class ServiceManager {
   start(): void {
     if (this.platform === "darwin") {
       // Already loaded (bootstrap fails then): kickstart runs it again.
-      if (this.run(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]).exitCode !== 0) this.must(["launchctl", "kickstart", `${this.domain()}/${LAUNCHD_LABEL}`]);
-    } else this.must(["systemctl", "--user", "start", SYSTEMD_UNIT]);
+      if (this.run(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]).exitCode !== 0) this.must(["launchctl", "kickstart", `${this.domain()}/${this.paths.name}`]);
+    } else this.must(["systemctl", "--user", "start", this.paths.name]);
   }
 
   // launchd would restart a killed agent (KeepAlive): stopping means unloading it.
   stop(): void {
-    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${LAUNCHD_LABEL}`]);
-    else this.must(["systemctl", "--user", "stop", SYSTEMD_UNIT]);
+    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${this.paths.name}`]);
+    else this.must(["systemctl", "--user", "stop", this.paths.name]);
   }
 
   describeStart(): string {
-    return this.platform === "darwin" ? `launchctl bootstrap ${this.domain()} ${this.paths.serviceFile}` : `systemctl --user start ${SYSTEMD_UNIT}`;
+    return this.platform === "darwin" ? `launchctl bootstrap ${this.domain()} ${this.paths.serviceFile}` : `systemctl --user start ${this.paths.name}`;
   }
 
   // launchd finishes a bootout after launchctl returns; a bootstrap right behind it fails with
@@ -94,9 +100,15 @@ export class ServiceManager {
     if (result.exitCode !== 0) throw commandFailed(command, result);
   }
 
+  // Two agents would fight over one port; Homebrew's is managed with `brew services`.
+  private refuseHomebrew(): void {
+    if (this.paths.owner !== "homebrew") return;
+    throw new CliError(`anyclaude runs as a Homebrew service (${this.paths.serviceFile}); manage it with brew services, or run \`brew services stop anyclaude\` first`);
+  }
+
   private unload(): void {
-    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${LAUNCHD_LABEL}`]);
-    else this.run(["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT]);
+    if (this.platform === "darwin") this.run(["launchctl", "bootout", `${this.domain()}/${this.paths.name}`]);
+    else this.run(["systemctl", "--user", "disable", "--now", this.paths.name]);
   }
 
   private domain(): string {

@@ -1,7 +1,7 @@
 // `anyclaude service`: the launchd agent and the systemd unit, with launchctl and systemctl
 // replaced by stand-ins on PATH that record how they were called.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, runBinary, sandbox, standIn } from "../support/compiled-binary";
 import { parsePlist } from "./parse-plist";
@@ -90,6 +90,30 @@ describe("anyclaude service", () => {
     // consola shows `code` as highlighting, without the backticks.
     expect(run.stderr).toContain("systemctl --user daemon-reload failed (exit 1): Failed to connect to bus");
     expect(existsSync(join(home, ".config/systemd/user/anyclaude.service"))).toBe(false);
+  });
+
+  test("a Homebrew service (brew services) is the one stop and logs use, and install leaves it alone", async () => {
+    const { env, home, bin } = sandbox();
+    standIn(bin, "systemctl", `echo "$@" >> "${home}/systemctl.calls"`);
+    standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"`);
+    const brewLog = join(home, "brew/var/log/anyclaude.log");
+    mkdirSync(join(home, "brew/var/log"), { recursive: true });
+    writeFileSync(brewLog, "from homebrew\n");
+    mkdirSync(join(home, ".config/systemd/user"), { recursive: true });
+    writeFileSync(join(home, ".config/systemd/user/homebrew.anyclaude.service"), `[Service]\nExecStart=/opt/brew/bin/anyclaude serve\nStandardOutput=append:${brewLog}\n`);
+    mkdirSync(join(home, "Library/LaunchAgents"), { recursive: true });
+    writeFileSync(join(home, "Library/LaunchAgents/homebrew.mxcl.anyclaude.plist"), "<plist/>");
+
+    expect((await runBinary(["logs"], env)).stdout).toBe("from homebrew\n");
+    expect((await runBinary(["stop"], env)).exitCode).toBe(0);
+    expect(readFileSync(join(home, "systemctl.calls"), "utf8")).toBe("--user stop homebrew.anyclaude.service\n");
+    for (const platform of ["linux", "darwin"]) {
+      const install = await runBinary(["service", "install", "--platform", platform], env);
+      expect(install.exitCode).toBe(1);
+      expect(install.stderr).toContain("anyclaude runs as a Homebrew service");
+    }
+    expect(existsSync(join(home, "launchctl.calls"))).toBe(false);
+    expect(readdirSync(join(home, ".config/systemd/user"))).toEqual(["homebrew.anyclaude.service"]);
   });
 
   test("usage errors exit 2", async () => {
