@@ -28,7 +28,9 @@ export function readConfig(context: CliContext, flags: { config?: string; host?:
   }
 }
 
+// Where clients reach the daemon. A wildcard listen address is no address to connect to.
 export function daemonUrl(loaded: LoadedConfig): string {
   const { host, port } = loaded.config;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const target = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${target.includes(":") ? `[${target}]` : target}:${port}`;
 }

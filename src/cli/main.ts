@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   if (first === "--help" || first === "-h" || first === "help") return print(HELP);
   if (first === undefined || first === "--") return launch({ args: rest, env });
   const command = COMMANDS[first];
+  if (!command && first.startsWith("-")) throw new CliError(`unknown option "${first}"; arguments for claude go after --, as in: anyclaude -- ${argv.join(" ")}`, 2);
   if (!command) throw new CliError(`unknown command "${first}"; see: anyclaude --help`, 2);
   if (wantsHelp(rest)) return print(HELP);
   return command({ args: rest, env });

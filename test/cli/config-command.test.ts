@@ -70,5 +70,8 @@ describe("anyclaude --version and --help", () => {
     const unknown = await runBinary(["frobnicate"], env);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"; see: anyclaude --help');
+    const option = await runBinary(["-p", "hi"], env);
+    expect(option.exitCode).toBe(2);
+    expect(option.stderr).toContain('unknown option "-p"; arguments for claude go after --, as in: anyclaude -- -p hi');
   });
 });

@@ -1,6 +1,6 @@
 // `anyclaude` with no subcommand: the daemon started if needed, then claude run against it.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
 
@@ -40,6 +40,18 @@ describe("the launcher", () => {
     expect((await runBinary([], env)).exitCode).toBe(7);
     expect(readFileSync(join(home, "claude.out"), "utf8")).toContain("quiet=0\n");
     expect(JSON.parse((await runBinary(["status", "--json"], env)).stdout).pid).toBe(pid);
+    await runBinary(["stop"], env);
+  });
+
+  test("a daemon listening on every address is reached on loopback, with its authToken", async () => {
+    const { env, home, bin } = sandbox();
+    const port = await freePort();
+    const config = join(home, "config.json");
+    writeFileSync(config, JSON.stringify({ host: "0.0.0.0", port, authToken: "s3cret" }));
+    env.ANYCLAUDE_CONFIG = config;
+    standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
+    expect((await runBinary([], env)).exitCode).toBe(7);
+    expect(readFileSync(join(home, "claude.out"), "utf8")).toStartWith(`url=http://127.0.0.1:${port}\nquiet=1\ntoken=s3cret\n`);
     await runBinary(["stop"], env);
   });
 
