@@ -4,9 +4,11 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../../package.json";
-import { compiledBinary, freePort, runBinary, sandbox } from "../support/compiled-binary";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox } from "../support/compiled-binary";
 
 beforeAll(() => void compiledBinary());
+
+const daemonSandbox = daemonSandboxes();
 
 async function isUp(port: string | number): Promise<boolean> {
   return fetch(`http://127.0.0.1:${port}/anyclaude/health`).then((response) => response.ok, () => false);
@@ -14,7 +16,7 @@ async function isUp(port: string | number): Promise<boolean> {
 
 describe("daemon control", () => {
   test("start, status, restart, stop round-trip a detached daemon; status exits 1 with one line when it is down", async () => {
-    const { env } = sandbox();
+    const { env } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     const started = await runBinary(["start"], env);
     expect(started.exitCode).toBe(0);
@@ -56,7 +58,7 @@ describe("daemon control", () => {
   });
 
   test("the log rotates past 5 MB when the daemon starts, keeping one old generation", async () => {
-    const { env, home } = sandbox();
+    const { env, home } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     const logDir = join(home, ".local/state/anyclaude");
     mkdirSync(logDir, { recursive: true });

@@ -2,9 +2,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compiledBinary, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
 
 beforeAll(() => void compiledBinary());
+
+const daemonSandbox = daemonSandboxes();
 
 // A stand-in claude that writes its environment and one argument a line, then exits 7.
 const CLAUDE = (out: string) =>
@@ -12,7 +14,7 @@ const CLAUDE = (out: string) =>
 
 describe("the launcher", () => {
   test("starts the daemon and runs claude against it, passing arguments and the exit code", async () => {
-    const { env, home, bin } = sandbox();
+    const { env, home, bin } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
     const run = await runBinary(["--", "-p", "hello there", "--model", "x"], env);
@@ -31,7 +33,7 @@ describe("the launcher", () => {
   });
 
   test("keeps the user's own CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC and reuses a running daemon", async () => {
-    const { env, home, bin } = sandbox();
+    const { env, home, bin } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "0";
     standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
@@ -44,7 +46,7 @@ describe("the launcher", () => {
   });
 
   test("a daemon listening on every address is reached on loopback, with its authToken", async () => {
-    const { env, home, bin } = sandbox();
+    const { env, home, bin } = daemonSandbox();
     const port = await freePort();
     const config = join(home, "config.json");
     writeFileSync(config, JSON.stringify({ host: "0.0.0.0", port, authToken: "s3cret" }));
@@ -56,7 +58,7 @@ describe("the launcher", () => {
   });
 
   test("without claude installed it says how to install it, and starts nothing", async () => {
-    const { env } = sandbox();
+    const { env } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     const run = await runBinary([], env);
     expect(run.exitCode).toBe(1);

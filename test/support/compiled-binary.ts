@@ -1,4 +1,5 @@
 // The CLI tests run the real compiled binary, built once per test run.
+import { afterAll } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,6 +32,17 @@ export function sandbox(): { home: string; bin: string; env: Record<string, stri
   const bin = join(home, "bin");
   mkdirSync(bin);
   return { home, bin, env: { HOME: home, PATH: `${bin}:/usr/bin:/bin`, XDG_CONFIG_HOME: join(home, ".config"), XDG_STATE_HOME: join(home, ".local/state") } };
+}
+
+// Sandboxes whose daemons are stopped after the file's tests, even when a test failed halfway.
+export function daemonSandboxes(): () => ReturnType<typeof sandbox> {
+  const made: Record<string, string>[] = [];
+  afterAll(() => Promise.all(made.map((env) => runBinary(["stop"], env))));
+  return () => {
+    const box = sandbox();
+    made.push(box.env);
+    return box;
+  };
 }
 
 // A stand-in for a system command: records its arguments and exits as told.
