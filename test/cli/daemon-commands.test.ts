@@ -1,7 +1,7 @@
 // start, stop, restart, status, logs and serve: a real detached daemon on a free loopback port,
 // in a throwaway HOME, without launchd or systemd.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../../package.json";
 import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox } from "../support/compiled-binary";
@@ -82,6 +82,30 @@ describe("daemon control", () => {
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toContain(`before answering at http://127.0.0.1:${port}: 127.0.0.1:${port} is already in use`);
     expect(run.stderr).toContain(".local/state/anyclaude/anyclaude.log");
+  });
+
+  test("logs -f prints what is appended, and starts over after a rotation", async () => {
+    const { env, home } = sandbox();
+    const log = join(home, ".local/state/anyclaude/anyclaude.log");
+    mkdirSync(join(log, ".."), { recursive: true });
+    writeFileSync(log, "first\n");
+    const child = Bun.spawn([compiledBinary(), "logs", "-f"], { env, stdout: "pipe" });
+    const reader = child.stdout.getReader();
+    let seen = "";
+    const waitFor = async (text: string) => {
+      while (!seen.includes(text)) seen += new TextDecoder().decode((await reader.read()).value);
+    };
+    try {
+      await waitFor("first\n");
+      appendFileSync(log, "second\n");
+      await waitFor("second\n");
+      renameSync(log, `${log}.1`);
+      writeFileSync(log, "new\n");
+      await waitFor("new\n");
+      expect(seen).toBe("first\nsecond\nnew\n");
+    } finally {
+      child.kill();
+    }
   });
 
   test("logs before any daemon ran says where it looked", async () => {
