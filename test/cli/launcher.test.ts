@@ -1,6 +1,6 @@
 // `anyclaude` with no subcommand: the daemon started if needed, then claude run against it.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
 
@@ -55,6 +55,21 @@ describe("the launcher", () => {
     expect((await runBinary([], env)).exitCode).toBe(7);
     expect(readFileSync(join(home, "claude.out"), "utf8")).toStartWith(`url=http://127.0.0.1:${port}\nquiet=1\ntoken=s3cret\n`);
     await runBinary(["stop"], env);
+  });
+
+  test("survives Ctrl-C (claude handles it) and passes a SIGTERM on to claude", async () => {
+    const { env, home, bin } = daemonSandbox();
+    env.ANYCLAUDE_PORT = String(await freePort());
+    const out = join(home, "claude.out");
+    standIn(bin, "claude", `trap 'echo TERM >> "${out}"; exit 5' TERM; echo ready > "${out}"; while true; do sleep 0.05; done`);
+    const child = Bun.spawn([compiledBinary()], { env, stdout: "pipe", stderr: "pipe" });
+    for (let tries = 0; tries < 200 && !existsSync(out); tries++) await Bun.sleep(50);
+    child.kill("SIGINT");
+    await Bun.sleep(300);
+    expect(child.exitCode).toBeNull();
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(5);
+    expect(readFileSync(out, "utf8")).toBe("ready\nTERM\n");
   });
 
   test("without claude installed it says how to install it, and starts nothing", async () => {
