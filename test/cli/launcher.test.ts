@@ -61,7 +61,7 @@ describe("the launcher", () => {
     const { env, home, bin } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     const out = join(home, "claude.out");
-    standIn(bin, "claude", `trap 'echo TERM >> "${out}"; exit 5' TERM; echo ready > "${out}"; while true; do sleep 0.05; done`);
+    standIn(bin, "claude", `trap 'echo TERM >> "${out}"; exit 5' TERM; echo ready > "${out}"; for i in $(seq 200); do sleep 0.05; done`); // ends by itself if orphaned
     const child = Bun.spawn([compiledBinary()], { env, stdout: "pipe", stderr: "pipe" });
     for (let tries = 0; tries < 200 && !existsSync(out); tries++) await Bun.sleep(50);
     child.kill("SIGINT");
