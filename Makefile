@@ -2,7 +2,7 @@
 BUN := node_modules/.bin/bun
 SOURCES := $(shell find src -name '*.ts') package.json
 
-.PHONY: install build run test bench bench-cache release clean
+.PHONY: install build run test test-real real-servers bench bench-cache release clean
 
 install: node_modules/.installed
 
@@ -19,8 +19,19 @@ dist/anyclaude: node_modules/.installed $(SOURCES)
 run: build
 	./dist/anyclaude start
 
+# The real-server suite (test/real/) needs llama-server, mlx_lm.server and test models: set up
+# once into ~/.cache/anyclaude-real (ANYCLAUDE_SKIP_REAL=1 skips them, saying so).
 test: node_modules/.installed
+	@if [ "$$ANYCLAUDE_SKIP_REAL" != 1 ]; then scripts/real/setup.sh || { echo "the real servers could not be set up (see above)"; echo "0 passed, 1 failed"; exit 1; }; fi
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts
+
+real-servers: node_modules/.installed
+	scripts/real/setup.sh
+
+# Only the real-server suite, then its figures as the README's tables.
+test-real: real-servers
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/real
+	$(BUN) scripts/real/report.ts
 
 bench: bench-cache bench-proxy
 
