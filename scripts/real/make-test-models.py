@@ -20,6 +20,8 @@ tokenizer.json) and --gguf-py is llama.cpp's gguf-py folder.
 import argparse
 import copy
 import json
+import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,66 +45,102 @@ RMS_EPS = 1e-6
 CONTEXT = 40960
 
 # Residual dimensions [0, FREE) carry random features that attention and the MLP read and write.
-# Dimensions [FREE, HIDDEN) are control dimensions that only the embedding writes:
-# one constant "bias" dimension, one "ordinary token" flag and one flag per script token.
+# Dimensions [FREE, HIDDEN) are control dimensions that only the embedding writes: one flag per
+# token class of the script, and one for every other token. A token's embedding sets exactly one.
 FREE = 192
-BIAS_DIM = FREE
-ORDINARY_DIM = FREE + 1
-FIRST_STATE_DIM = FREE + 2
+OTHER_DIM = FREE
+FIRST_CLASS_DIM = FREE + 1
 
-# Logit levels, in units of the normalized control value (each control flag is 1 in the
-# embedding, about 11 after the final RMSNorm). The script's next token must beat every bias so
-# free decoding follows the script; the biases only decide when a grammar masks the script token.
-SCRIPT_WEIGHT = 6.0
+# The control flag is large next to the random features (embedding noise plus what the layers
+# add, about 1 in all), so after the final RMSNorm it is close to sqrt(HIDDEN) = 16 whatever the
+# layers did.
+CONTROL = 4.0
 EMBED_NOISE = 0.02
-LAYER_OUT_STD = 0.02
+LAYER_OUT_STD = 0.002
+FREE_NORM = 5.0
+NORMALIZED_FLAG = 15.5
 
-ORDINARY = None  # stands for "any token that is not a script token" in a script
+# Logits of a class's preferred next tokens, best first. The levels are 15 apart, so that a
+# later preference wins only when a grammar masks the better ones, and all stay far above the
+# ~150k other tokens, so that even llama-server's default sampling (temperature 0.8) keeps to
+# the script.
+LEVELS = [100.0, 85.0, 70.0, 55.0]
+
+# Where a grammar masks every preference (the literal parts of a forced tool call), the other
+# tokens decide. Longer word tokens win, so names are spelled in few tokens ("arguments", not
+# "a" "r" ...). Any other text token counts as a single character, so that no token slips free
+# text in with a literal (':".$' would open a string and fill it). Whitespace-only tokens come
+# last, so optional whitespace is left out. All of this stays well below the last level.
+WORD_BIAS = 8.0  # per character, up to WORD_BIAS_CHARS
+WORD_BIAS_CHARS = 4
+PUNCTUATION_BIAS = 8.0  # a single non-word character
+WHITESPACE_BIAS = -10.0
+WHITESPACE = set("ĠĊĉčċČ")  # byte-level spellings of " ", "\n", "\t", "\r", "\v", "\f"
 
 
 @dataclass
 class Variant:
+    """A model's script: for the last token, the next tokens it prefers, best first.
+
+    Free decoding always takes the first preference. When llama-server constrains decoding by a
+    grammar (tool_choice "required"), the best preference the grammar allows wins, so the later
+    entries steer a forced tool call through short values to its end. Tokens are written as the
+    byte-level vocabulary spells them ("Ċ" is a newline).
+    """
+
     name: str
     template: str
-    # (after this token, write that token); ORDINARY as the first element means any other token.
-    script: list
-    # text of a single token -> logit preference, for grammar-constrained decoding (see BIASES)
-    biases: dict = field(default_factory=dict)
+    classes: dict
+    # preferences after any token not in classes
+    other: list
 
 
-# Preferences that make grammar-constrained tool calls short: when llama-server forces a tool
-# call (tool_choice "required"), the script's token is masked and these decide. They close
-# strings and tags quickly and never win against the script in free decoding.
-BIASES = {
-    "<tool_call>": 3.0,
-    '"': 2.5,
-    "Ċ</": 2.0,  # "\n</": ends an XML parameter value
-}
+IM_END = "<|im_end|>"
 
 VARIANTS = [
     Variant(
         name="qwen3-coder",
         template="Qwen3-Coder.jinja",
-        script=[(ORDINARY, "Done"), ("Done", "."), (".", "<|im_end|>")],
-        biases=BIASES,
+        classes={
+            # "\n" ends the generation prompt "<|im_start|>assistant\n": answer "Done." and stop.
+            "Ċ": ["Done", "<"],
+            "Done": ["."],
+            # A required tool call masks <|im_end|>: open the call instead.
+            ".": [IM_END, "<tool_call>"],
+            "<tool_call>": ["Ċ"],
+            "<": ["function", "parameter"],
+            # XML parameter values are "ok." and end with ".\n" rather than "\n", whose next
+            # token is "Done" (a value may hold any text, so "Done" would never end).
+            ">Ċ": ["ok", "</tool_call>", "</", "<"],
+            "ok": [".Ċ"],
+            ".Ċ": ["</"],
+            "</": ["parameter", "function"],
+            "parameter": [">Ċ", "="],
+            "function": [">Ċ", "="],
+            "</tool_call>": [IM_END],
+        },
+        # A parameter name is followed by ">\n"; off the script, a value is closed the same way.
+        other=[IM_END, ">Ċ"],
     ),
     Variant(
         name="qwen3-thinking",
         template="Qwen-Qwen3-0.6B.jinja",
-        # "\n" ends the generation prompt "<|im_start|>assistant\n"; "\n\n" ends the one with
-        # thinking switched off ("<think>\n\n</think>\n\n"). Repeated tokens would make the
-        # last-token script ambiguous, so the reasoning block uses no newline inside.
-        script=[
-            (ORDINARY, "Done"),
-            ("Ċ", "<think>"),
-            ("<think>", "Hmm"),
-            ("Hmm", "</think>"),
-            ("</think>", "ĊĊ"),
-            ("ĊĊ", "Done"),
-            ("Done", "."),
-            (".", "<|im_end|>"),
-        ],
-        biases=BIASES,
+        # "\n" ends the generation prompt "<|im_start|>assistant\n" (thinking on), "\n\n" the
+        # one with thinking off ("...<think>\n\n</think>\n\n"). A newline inside the reasoning
+        # would repeat a token and make the script ambiguous, so it reads "<think>Hmm</think>".
+        classes={
+            "Ċ": ["<think>", "{"],
+            "<think>": ["Hmm"],
+            "Hmm": ["</think>"],
+            "</think>": ["ĊĊ"],
+            "ĊĊ": ["Done"],
+            "Done": ["."],
+            ".": [IM_END, "<tool_call>"],
+            "<tool_call>": ["Ċ"],
+        },
+        # Inside a forced JSON tool call: close every string at once (values are ""), then close
+        # the call rather than start another one.
+        other=[IM_END, '"', "</tool_call>"],
     ),
 ]
 
@@ -119,7 +157,8 @@ class Vocab:
 
     def __init__(self, package_dir):
         models = Path(package_dir) / "models"
-        self.tokenizer_json = json.loads((models / "tokenizer.json").read_text(encoding="utf-8"))
+        self.tokenizer_file = models / "tokenizer.json"
+        self.tokenizer_json = json.loads(self.tokenizer_file.read_text(encoding="utf-8"))
         self.tokenizer_config = json.loads(
             (models / "tokenizer_config.json").read_text(encoding="utf-8")
         )
@@ -168,33 +207,47 @@ def check_tokenizer(package_dir, vocab):
 # ---------------------------------------------------------------- weights
 
 
-def script_states(variant):
-    """The tokens that have a control dimension of their own, in a fixed order."""
-    return [after for after, _ in variant.script if after is not ORDINARY]
+def class_dim(variant, token):
+    return FIRST_CLASS_DIM + list(variant.classes).index(token)
 
 
 def embedding(rng, variant, vocab):
-    """Random features for every token, plus its control flags."""
+    """Random features for every token, plus the flag of its script class."""
     embed = rng.normal(0.0, EMBED_NOISE, size=(VOCAB, HIDDEN)).astype(np.float32)
     embed[:, FREE:] = 0.0
-    embed[:, BIAS_DIM] = 1.0
-    embed[:, ORDINARY_DIM] = 1.0
-    for index, token in enumerate(script_states(variant)):
+    embed[:, OTHER_DIM] = CONTROL
+    for token in variant.classes:
         token_id = vocab.id(token)
-        embed[token_id, ORDINARY_DIM] = 0.0
-        embed[token_id, FIRST_STATE_DIM + index] = 1.0
+        embed[token_id, OTHER_DIM] = 0.0
+        embed[token_id, class_dim(variant, token)] = CONTROL
     return embed
 
 
+def tie_break(vocab):
+    """A small preference for every plain text token (see WORD_BIAS)."""
+    bias = np.zeros(VOCAB, dtype=np.float32)
+    for token, token_id in vocab.ids.items():
+        if token in vocab.added:
+            continue
+        if set(token) <= WHITESPACE:
+            bias[token_id] = WHITESPACE_BIAS
+        elif re.fullmatch(r"[A-Za-z0-9_]+", token):
+            bias[token_id] = WORD_BIAS * min(len(token), WORD_BIAS_CHARS)
+        elif len(token) == 1:
+            bias[token_id] = PUNCTUATION_BIAS
+    return bias
+
+
 def lm_head(variant, vocab):
-    """Maps the control dimensions to logits: the script's next token, then the biases."""
+    """Maps each class flag to the logits of its preferred next tokens."""
     head = np.zeros((VOCAB, HIDDEN), dtype=np.float32)
-    states = script_states(variant)
-    for after, then in variant.script:
-        dim = ORDINARY_DIM if after is ORDINARY else FIRST_STATE_DIM + states.index(after)
-        head[vocab.id(then), dim] = SCRIPT_WEIGHT
-    for token, logit in variant.biases.items():
-        head[vocab.id(token), BIAS_DIM] = logit / 11.0
+    head[:, FREE:] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
+    rows = [(OTHER_DIM, variant.other)]
+    rows += [(class_dim(variant, token), then) for token, then in variant.classes.items()]
+    for dim, preferences in rows:
+        assert len(preferences) <= len(LEVELS), preferences
+        for level, token in zip(LEVELS, preferences):
+            head[vocab.id(token), dim] = level / NORMALIZED_FLAG
     return head
 
 
@@ -210,9 +263,13 @@ def layer(rng, index):
 
     prefix = f"model.layers.{index}."
     in_std = HIDDEN**-0.5
+    # The layers see only the random features, scaled back up to the usual size after the norm
+    # divided by the large control flag, so attention really depends on the tokens.
+    norm = np.zeros(HIDDEN, np.float32)
+    norm[:FREE] = FREE_NORM
     return {
-        prefix + "input_layernorm.weight": np.ones(HIDDEN, np.float32),
-        prefix + "post_attention_layernorm.weight": np.ones(HIDDEN, np.float32),
+        prefix + "input_layernorm.weight": norm,
+        prefix + "post_attention_layernorm.weight": norm.copy(),
         prefix + "self_attn.q_proj.weight": linear(HEADS * HEAD_DIM, HIDDEN, in_std),
         prefix + "self_attn.k_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
         prefix + "self_attn.v_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
@@ -276,7 +333,7 @@ def write_mlx(directory, variant, weights, vocab, template):
         directory / "generation_config.json",
         {"eos_token_id": [vocab.id("<|im_end|>"), vocab.id("<|endoftext|>")], "do_sample": False},
     )
-    write_json(directory / "tokenizer.json", vocab.tokenizer_json)
+    shutil.copyfile(vocab.tokenizer_file, directory / "tokenizer.json")
     config = copy.deepcopy(vocab.tokenizer_config)
     # mlx-lm infers the tool parser (qwen3_coder or json_tools) from this template text.
     config["chat_template"] = template
