@@ -1,7 +1,7 @@
 // `anyclaude route FILE.json`: the decision for a request body, without sending it. The running
 // daemon answers with its live cache model; without a daemon, caches are cold and health is probed.
 import { ApiError } from "../api-error";
-import { BackendPool, type BackendState } from "../backends/backend-pool";
+import { BackendPool, type BackendState, takesTools } from "../backends/backend-pool";
 import type { Config } from "../config/config-schema";
 import { chainFor } from "../prefix/prefix-chain";
 import { normalizeBody, type NormalizedRequest } from "./normalize-request";
@@ -30,8 +30,8 @@ export function describeRoute(route: Route, request: NormalizedRequest, backends
     backends: backends.map((backend) => ({
       name: backend.config.name,
       healthy: isHealthy(backend),
-      tools: backend.config.tools,
-      warmTokens: backend.cache.warmth(chainFor(request.chain, request.hasTools && backend.config.tools)).tokens,
+      tools: takesTools(backend),
+      warmTokens: backend.cache.warmth(chainFor(request.chain, request.hasTools && takesTools(backend))).tokens,
     })),
   };
 }

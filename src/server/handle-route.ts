@@ -6,7 +6,7 @@ import type { Daemon } from "./daemon";
 import { readJsonBody } from "./read-json-body";
 
 export async function handleRoute(daemon: Daemon, request: Request): Promise<Response> {
-  const normalized = normalizeBody(await readJsonBody(request), request.headers);
+  const normalized = normalizeBody(await readJsonBody(request, daemon.config.maxBodyBytes), request.headers);
   const context = daemon.routeContext(normalized);
   const route = resolveRoute(normalized, context);
   return Response.json(describeRoute(route, normalized, daemon.pool.backends, context.isHealthy));

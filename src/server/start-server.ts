@@ -18,7 +18,8 @@ export async function startServer(options: { config: Config; configPath?: string
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
-    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0 });
+    // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
+    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;

@@ -1,4 +1,5 @@
 // GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
+import { takesTools } from "../backends/backend-pool";
 import type { Daemon } from "./daemon";
 
 export function statusReport(daemon: Daemon) {
@@ -15,7 +16,8 @@ export function statusReport(daemon: Daemon) {
       healthy: daemon.pool.isHealthy(backend),
       error: backend.probe?.error,
       model: daemon.pool.upstreamModel(backend) ?? null,
-      tools: backend.config.tools,
+      tools: takesTools(backend),
+      contextLength: backend.probe?.contextLength ?? null,
       images: backend.config.images,
       requests: backend.stats.requests,
       errors: backend.stats.errors,
