@@ -5,7 +5,9 @@ import * as v from "valibot";
 import { assertNever } from "../assert-never";
 import type { BackendConfig } from "../config/config-schema";
 import { ModelList } from "../protocol/openai";
+import { describeNetworkFailure } from "./backend-error";
 import { apiBase, serverRoot } from "./backend-url";
+import { fetchFreshOnReset } from "./fetch-fresh-on-reset";
 import { probeLmStudio } from "./probe-lmstudio";
 import { type GetJson, type ProbeResult, probeModelList } from "./probe-model-list";
 import { readLlamaProps } from "./read-llama-props";
@@ -21,11 +23,9 @@ export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch
   }
 }
 
-// Bun words a refused connection "Unable to connect. Is the computer able to access the url?".
 function describeFailure(error: unknown): string {
-  if ((error as { code?: unknown }).code === "ECONNREFUSED") return "nothing is listening there (connection refused)";
   if (error instanceof DOMException && error.name === "TimeoutError") return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
-  return error instanceof Error ? error.message : String(error);
+  return describeNetworkFailure(error);
 }
 
 function probeKind(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
@@ -63,7 +63,7 @@ async function probeLlamaOrOther(backend: BackendConfig, get: GetJson): Promise<
 
 async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {
   const headers: Record<string, string> = backend.apiKey ? { authorization: `Bearer ${backend.apiKey}` } : {};
-  const response = await fetcher(url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  const response = await fetchFreshOnReset(fetcher, url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   // llama-server answers 503 while it loads its model.
   if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}${response.status === 503 ? " (still loading its model?)" : ""}`);
   return response.json();

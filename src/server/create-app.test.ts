@@ -129,12 +129,14 @@ describe("the daemon's HTTP surface", () => {
   });
 
   test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {
-    const { post } = appWith(() => Promise.reject(new TypeError("connection refused")));
+    const { post } = appWith(() => Promise.reject(Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" })));
     const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true });
     expect(response.status).toBe(503);
+    expect(response.headers.get("x-should-retry")).toBe("false");
     const body = await read(response);
-    expect(body.error.type).toBe("overloaded_error");
-    expect(body.error.message).toContain("http://127.0.0.1:1234/v1");
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toContain("lmstudio (lmstudio at http://127.0.0.1:1234/v1): nothing is listening there (connection refused); start LM Studio's server (lms server start) and load a model (lms load <model>).");
+    expect(body.error.message).toContain("mlx-lm (mlx-lm at http://127.0.0.1:8081/v1): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port 8081.");
   });
 
   test("count_tokens estimates without generating, never 0", async () => {

@@ -26,7 +26,7 @@ export async function handleMessages(daemon: Daemon, request: Request): Promise<
       return await callBackend(daemon, route, normalized, request.signal);
     } catch (error) {
       if (!(error instanceof BackendUnreachable)) throw error;
-      daemon.pool.markDown(route.backend, error.message);
+      daemon.pool.markDown(route.backend, error.reason);
       unreachable.add(route.backend.config.name);
       logger.warn(error.message);
       if (route.reason === "forced") throw nothingCanServe([route.backend]);
@@ -119,6 +119,11 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
 // model it has: never send Claude's model name upstream.
 async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<string> {
   if (!daemon.pool.upstreamModel(backend)) await daemon.pool.probe(backend);
+  // Routed before its first probe answered, and that probe found it down: try another.
+  if (!daemon.pool.isHealthy(backend)) {
+    const reason = backend.probe?.error ?? "down";
+    throw new BackendUnreachable(`backend "${backend.config.name}" at ${backend.config.url}: ${reason}`, reason);
+  }
   const model = daemon.pool.upstreamModel(backend);
   if (model) return model;
   const error = new ApiError(503, "overloaded_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
