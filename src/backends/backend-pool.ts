@@ -72,6 +72,12 @@ export class BackendPool {
     return Promise.all(stale.map((backend) => this.probe(backend))).then(() => undefined);
   }
 
+  // Backends not yet probed or down, asked now (the launcher's check before it starts claude).
+  refresh(): Promise<void> {
+    const unsure = this.backends.filter((backend) => !backend.probe || !this.isHealthy(backend));
+    return Promise.all(unsure.map((backend) => this.probe(backend))).then(() => undefined);
+  }
+
   // One probe per backend at a time; callers that arrive meanwhile share it.
   probe(backend: BackendState): Promise<void> {
     const name = backend.config.name;

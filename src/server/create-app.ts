@@ -23,7 +23,11 @@ export function createApp(options: DaemonOptions) {
     .head("/", () => new Response(null, { status: 200 }))
     .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
     .get("/anyclaude/health", () => Response.json({ status: "ok" }))
-    .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
+    // ?refresh=1 (the launcher): backends down or not yet probed are asked first.
+    .get("/anyclaude/status", async ({ request }) => {
+      if (new URL(request.url).searchParams.has("refresh")) await daemon.pool.refresh();
+      return Response.json(statusReport(daemon));
+    })
     .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
     .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
     .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })

@@ -1,5 +1,6 @@
 // GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
 import { takesTools } from "../backends/backend-pool";
+import { describeDownBackend } from "../backends/describe-down-backend";
 import type { Daemon } from "./daemon";
 
 export function statusReport(daemon: Daemon) {
@@ -15,6 +16,7 @@ export function statusReport(daemon: Daemon) {
       url: backend.config.url,
       healthy: daemon.pool.isHealthy(backend),
       error: backend.probe?.error,
+      problem: daemon.pool.isHealthy(backend) ? undefined : describeDownBackend(backend), // with how to start it
       model: daemon.pool.upstreamModel(backend) ?? null,
       tools: takesTools(backend),
       contextLength: backend.probe?.contextLength ?? null,

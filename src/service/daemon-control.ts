@@ -28,9 +28,10 @@ export async function waitFor(url: string, wantHealthy: boolean, timeoutMs: numb
   return false;
 }
 
-export async function fetchStatus(url: string): Promise<StatusReport | undefined> {
+// `refresh` asks the daemon to probe its down backends first (each probe takes up to 3 s).
+export async function fetchStatus(url: string, options: { refresh?: boolean } = {}): Promise<StatusReport | undefined> {
   try {
-    const response = await fetch(`${url}/anyclaude/status`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, { signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000) });
     return response.ok ? ((await response.json()) as StatusReport) : undefined;
   } catch {
     return undefined;
