@@ -8,8 +8,14 @@ export async function status(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { json: { type: "boolean" }, url: { type: "string" }, config: { type: "string" } });
   const url = (values.url ?? daemonUrl(readConfig(context, values))).replace(/\/+$/, "");
   const report = await fetchStatus(url);
-  if (!report) throw new CliError(`anyclaude is not running at ${url} (start it with: anyclaude start)`);
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  const down = `anyclaude is not running at ${url} (start it with: anyclaude start)`;
+  if (values.json) {
+    // Scripts read stdout either way: one shape, with "running" first.
+    process.stdout.write(`${JSON.stringify(report ? { running: true, ...report } : { running: false, url, error: down }, null, 2)}\n`);
+    return report ? 0 : 1;
+  }
+  if (!report) throw new CliError(down);
+  process.stdout.write(formatStatus(report));
   return 0;
 }
 

@@ -6,6 +6,7 @@ import type { Daemon } from "./daemon";
 export function statusReport(daemon: Daemon) {
   return {
     version: daemon.version,
+    build: daemon.build,
     uptimeSeconds: daemon.uptimeSeconds(),
     pid: process.pid,
     listen: daemon.listenUrl,
