@@ -26,6 +26,3 @@ export const LmStudioV1Models = v.looseObject({
     }),
   ),
 });
-
-export type LmStudioV0Models = v.InferOutput<typeof LmStudioV0Models>;
-export type LmStudioV1Models = v.InferOutput<typeof LmStudioV1Models>;

@@ -126,7 +126,8 @@ async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<str
   }
   const model = daemon.pool.upstreamModel(backend);
   if (model) return model;
-  const error = new ApiError(503, "overloaded_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
-  error.headers = { "x-should-retry": "false" }; // retrying will not load one
+  // An api_error, not overloaded_error, whose text Claude Code would hide; retrying loads no model.
+  const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
+  error.headers = { "x-should-retry": "false" };
   throw error;
 }
