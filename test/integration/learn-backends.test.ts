@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { BackendPool } from "../../src/backends/backend-pool";
 import { resolveConfig } from "../../src/config/resolve-config";
+import { startServer } from "../../src/server/start-server";
 import type { ConfigFile } from "../../src/config/config-schema";
 import { startLmStudioServer, startMlxLmServer } from "../emulators";
 import { freePort } from "../support/compiled-binary";
@@ -57,5 +58,21 @@ describe("learning what a backend can do", () => {
   test("nothing listening: down, and the reason reads as one", async () => {
     const [probe] = await learn([{ name: "mlx-lm", kind: "mlx-lm", url: `http://127.0.0.1:${await freePort()}/v1` }]);
     expect(probe).toMatchObject({ healthy: false, error: "nothing is listening there (connection refused)" });
+  });
+
+  test("a prompt over the loaded context is 'prompt is too long' from the daemon; the backend is never asked", async () => {
+    const lmstudio = await startLmStudioServer({ contextLength: 2048 });
+    stops.push(lmstudio.stop);
+    const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }] }, {}) });
+    stops.push(server.stop);
+    const ask = (content: string) =>
+      fetch(`${server.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content }] }) });
+    expect((await ask("What is 2+2?")).status).toBe(200);
+    const tooLong = await ask("word ".repeat(5_000));
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as any).error).toMatchObject({ type: "invalid_request_error", message: expect.stringMatching(/^prompt is too long: \d+ tokens > 2048 maximum/) });
+    expect(lmstudio.requests).toHaveLength(1);
+    const status = (await (await fetch(`${server.url}/anyclaude/status`)).json()) as any;
+    expect(status.backends[0]).toMatchObject({ contextLength: 2048, tools: true });
   });
 });
