@@ -25,13 +25,14 @@ export function formatStatus(report: StatusReport): string {
     ...(report.routing ? [`routing: ${formatRouting(report.routing)}`] : []),
     "",
     table([
-      ["backend", "kind", "health", "model", "tools", "requests", "cached"],
+      ["backend", "kind", "health", "model", "tools", "context", "requests", "cached"],
       ...report.backends.map((backend) => [
         backend.name,
         backend.kind,
         backend.healthy ? "up" : "down",
         backend.model ?? "-",
         backend.tools ? "yes" : "no",
+        backend.contextLength ? String(backend.contextLength) : "-",
         String(backend.requests),
         backend.promptTokens > 0 ? `${Math.round((100 * backend.cachedTokens) / backend.promptTokens)}% of ${backend.promptTokens}` : "-",
       ]),
@@ -40,7 +41,8 @@ export function formatStatus(report: StatusReport): string {
     `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
     `sessions: ${report.sessions}`,
   ];
-  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(`${backend.name} at ${backend.url}: ${backend.error}`);
+  // An older daemon reports only the error, not the problem with how to start the backend.
+  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
   return `${lines.join("\n")}\n`;
 }
 
