@@ -15,9 +15,19 @@ build: dist/anyclaude
 dist/anyclaude: node_modules/.installed $(SOURCES)
 	$(BUN) build --compile --minify --sourcemap src/cli/main.ts --outfile dist/anyclaude
 
-# Builds the binary and starts it as a background daemon (through the service when installed).
+# Where `make run` installs anyclaude: PREFIX/bin, which should be on PATH.
+PREFIX ?= $(HOME)/.local
+
+# Builds the binary, installs it into PREFIX/bin, and starts it as a background daemon (through
+# the service when installed); a daemon of an older build is restarted with this one. Without a
+# claude on PATH, this checkout's own (the devDependency the tests run) is linked next to it.
 run: build
-	./dist/anyclaude start
+	@scripts/install.sh dist/anyclaude "$(PREFIX)"
+	@if ! PATH="$(PREFIX)/bin:$$PATH" command -v claude >/dev/null; then \
+	  ln -sf "$(CURDIR)/node_modules/.bin/claude" "$(PREFIX)/bin/claude" && \
+	  echo "linked $(PREFIX)/bin/claude to this checkout's Claude Code ($$(node_modules/.bin/claude --version))"; \
+	fi
+	@"$(PREFIX)/bin/anyclaude" start
 
 # The real-server suite (test/real/) needs llama-server, mlx_lm.server and test models: set up
 # once into ~/.cache/anyclaude-real (ANYCLAUDE_SKIP_REAL=1 skips them, saying so).

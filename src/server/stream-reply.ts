@@ -35,7 +35,7 @@ async function* upstreamEvents<E>(upstream: Promise<Response>, plan: StreamPlan<
   try {
     response = await upstream;
   } catch (error) {
-    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(plan.backend), error.message);
+    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(plan.backend), error.reason);
     const apiError = error instanceof ApiError ? error : new ApiError(502, "api_error", String(error));
     yield { kind: "failure", errorType: apiError.type, message: apiError.message };
     return;

@@ -1,5 +1,6 @@
 // LM Studio's model lists: the OpenAI-compatible /v1/models (every downloaded model, loaded or
-// not), the REST /api/v0/models (with `type`, `state` and `max_context_length`), and 0.4's
+// not), the REST /api/v0/models (with `type`, `state`, `max_context_length` and, when loaded,
+// `loaded_context_length`), and 0.4's
 // /api/v1/models (with `loaded_instances` and `capabilities.trained_for_tool_use`). Besides the
 // loaded model, an embedding model and a vision model sit on disk, unloaded, as they usually do.
 export type LoadedModel = { id: string; contextLength: number };
@@ -17,7 +18,7 @@ export function modelsResponse(path: string, loaded: LoadedModel): Response | un
 }
 
 function v0Entry(loaded: LoadedModel) {
-  return { id: loaded.id, object: "model", type: "llm", publisher: publisherOf(loaded.id), arch: "qwen3moe", compatibility_type: "gguf", quantization: "Q4_K_M", state: "loaded", max_context_length: 262144 };
+  return { id: loaded.id, object: "model", type: "llm", publisher: publisherOf(loaded.id), arch: "qwen3moe", compatibility_type: "gguf", quantization: "Q4_K_M", state: "loaded", max_context_length: 262144, loaded_context_length: loaded.contextLength };
 }
 
 function v0Others() {

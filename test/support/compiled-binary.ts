@@ -26,12 +26,28 @@ export async function runBinary(args: string[], env: Record<string, string>): Pr
   return { exitCode, stdout, stderr };
 }
 
-// A throwaway HOME with a bin/ directory first on PATH, for stand-in commands.
+// A throwaway HOME with a bin/ directory first on PATH, for stand-in commands. Nothing in it can
+// reach the user's own anyclaude: its own free port (never 8082), backends on ports where nothing
+// listens (never the user's LM Studio or mlx_lm.server), and systemctl, launchctl and brew
+// stand-ins that fail unless a test puts its own there (never the user's service).
 export function sandbox(): { home: string; bin: string; env: Record<string, string> } {
   const home = mkdtempSync(join(tmpdir(), "anyclaude-cli-"));
   const bin = join(home, "bin");
   mkdirSync(bin);
-  return { home, bin, env: { HOME: home, PATH: `${bin}:/usr/bin:/bin`, XDG_CONFIG_HOME: join(home, ".config"), XDG_STATE_HOME: join(home, ".local/state") } };
+  for (const command of ["systemctl", "launchctl", "brew"]) standIn(bin, command, `echo "${command} was not expected in this test" >&2; exit 97`);
+  return {
+    home,
+    bin,
+    env: {
+      HOME: home,
+      PATH: `${bin}:/usr/bin:/bin`,
+      XDG_CONFIG_HOME: join(home, ".config"),
+      XDG_STATE_HOME: join(home, ".local/state"),
+      ANYCLAUDE_PORT: String(freePortNow()),
+      LMSTUDIO_URL: `http://127.0.0.1:${freePortNow()}/v1`,
+      MLX_LM_URL: `http://127.0.0.1:${freePortNow()}/v1`,
+    },
+  };
 }
 
 // Sandboxes whose daemons are stopped after the file's tests, even when a test failed halfway.
@@ -53,6 +69,11 @@ export function standIn(bin: string, name: string, script: string): void {
 }
 
 export async function freePort(): Promise<number> {
+  return freePortNow();
+}
+
+// A port the system just handed out and that nothing listens on any more.
+function freePortNow(): number {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = server.port!;
   server.stop(true);
