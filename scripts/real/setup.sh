@@ -11,9 +11,10 @@ here=scripts/real
 
 # Versions: change one and its part of the cache is rebuilt.
 llama_cpp_python=0.3.36
-mlx=0.32.4
-mlx_lm_current=0.32.2
-mlx_lm_older=0.30.7
+mlx_lm_current=0.32.2 mlx_current=0.32.4
+# The 0.30 line reports no cached_tokens; with MLX 0.32 its batched prefill fails ("There is no
+# Stream(cpu, 0) in current thread"), so it gets the MLX of its day.
+mlx_lm_older=0.30.7 mlx_older=0.30.6
 
 log() { echo "[real servers] $*" >&2; }
 log "cache: $ANYCLAUDE_REAL_CACHE"
@@ -22,8 +23,8 @@ mkdir -p "$ANYCLAUDE_REAL_CACHE" .tmp
 # The slow build (llama-server, ~15 min cold) and the pip installs run side by side.
 LLAMA_CPP_PYTHON_VERSION=$llama_cpp_python "$here/install-llama-server.sh" >.tmp/llama-server.path &
 llama_pid=$!
-mlx_current="$("$here/install-mlx-lm.sh" "$mlx_lm_current" "$mlx")"
-mlx_older="$("$here/install-mlx-lm.sh" "$mlx_lm_older" "$mlx")"
+mlx_current_server="$("$here/install-mlx-lm.sh" "$mlx_lm_current" "$mlx_current")"
+mlx_older_server="$("$here/install-mlx-lm.sh" "$mlx_lm_older" "$mlx_older")"
 wait "$llama_pid" || { log "llama-server could not be built (see above)"; exit 1; }
 llama_server="$(cat .tmp/llama-server.path)"
 llama_dir="$(dirname "$(dirname "$llama_server")")"
@@ -35,7 +36,7 @@ models="$ANYCLAUDE_REAL_CACHE/models-$models_key"
 if [[ ! -f "$models/.complete" ]]; then
   log "making the test models into $models"
   rm -rf "$models"
-  "$(dirname "$mlx_current")/python" "$here/make-test-models.py" --out "$models" --templates "$llama_dir/templates" \
+  "$(dirname "$mlx_current_server")/python" "$here/make-test-models.py" --out "$models" --templates "$llama_dir/templates" \
     --tokenizer "$tokenizer" --gguf-py "$llama_dir/gguf-py" >&2
   touch "$models/.complete"
 fi
@@ -44,8 +45,8 @@ cat >.tmp/real-servers.json <<JSON
 {
   "llamaServer": { "version": "llama-cpp-python $llama_cpp_python", "path": "$llama_server" },
   "mlxLm": [
-    { "version": "$mlx_lm_current", "path": "$mlx_current" },
-    { "version": "$mlx_lm_older", "path": "$mlx_older" }
+    { "version": "$mlx_lm_current", "path": "$mlx_current_server" },
+    { "version": "$mlx_lm_older", "path": "$mlx_older_server" }
   ],
   "models": "$models"
 }
