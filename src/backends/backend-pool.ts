@@ -5,7 +5,7 @@ import { CacheModel } from "../prefix/cache-model";
 import { backendQuirks } from "./backend-quirks";
 import { probeBackend, type Probe } from "./probe-backend";
 
-export type BackendStats = { requests: number; errors: number; promptTokens: number; cachedTokens: number };
+export type BackendStats = { requests: number; promptTokens: number; cachedTokens: number };
 
 export type BackendState = {
   config: BackendConfig;
@@ -28,7 +28,7 @@ export class BackendPool {
     this.backends = configs.map((config) => ({
       config,
       cache: new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy),
-      stats: { requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0 },
+      stats: { requests: 0, promptTokens: 0, cachedTokens: 0 },
     }));
   }
 
@@ -66,7 +66,6 @@ export class BackendPool {
   // A call failed to connect: the backend is down until a probe says otherwise.
   markDown(backend: BackendState, error: string): void {
     backend.probe = { healthy: false, models: backend.probe?.models ?? [], error };
-    backend.stats.errors++;
     void this.probe(backend);
   }
 

@@ -9,16 +9,21 @@ export type BackendQuirks = {
   cleanToolSchemas: boolean;
   // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
   cachePolicy: CachePolicy;
+  // llama-server streams its prefill progress when asked (`return_progress`); other
+  // OpenAI-compatible servers ignore the unknown field. mlx_lm.server sends its keepalive
+  // comments unasked; LM Studio tells nothing.
+  askPrefillProgress: boolean;
 };
 
 export function backendQuirks(kind: BackendKind): BackendQuirks {
   switch (kind) {
     case "mlx-lm":
-      return { cleanToolSchemas: false, cachePolicy: "lru" };
-    case "lmstudio":
+      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false };
     case "openai":
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true };
+    case "lmstudio":
     case "anthropic":
-      return { cleanToolSchemas: true, cachePolicy: "slots" };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false };
     default:
       return assertNever(kind);
   }

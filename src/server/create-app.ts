@@ -8,7 +8,7 @@ import { Daemon, type DaemonOptions } from "./daemon";
 import { handleCountTokens } from "./handle-count-tokens";
 import { handleMessages } from "./handle-messages";
 import { handleRoute } from "./handle-route";
-import { modelList, statusReport } from "./status-report";
+import { modelList, sessionReport, statusReport } from "./status-report";
 
 export function createApp(options: DaemonOptions) {
   const daemon = new Daemon(options);
@@ -24,6 +24,11 @@ export function createApp(options: DaemonOptions) {
     .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
     .get("/anyclaude/health", () => Response.json({ status: "ok" }))
     .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
+    .get("/anyclaude/sessions/:id", ({ params }) => {
+      const report = sessionReport(daemon, decodeURIComponent(params.id));
+      if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
+      return Response.json(report);
+    })
     .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
     .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
     .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })

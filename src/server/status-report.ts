@@ -1,4 +1,5 @@
 // GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
+import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
 
 export function statusReport(daemon: Daemon) {
@@ -18,14 +19,21 @@ export function statusReport(daemon: Daemon) {
       tools: backend.config.tools,
       images: backend.config.images,
       requests: backend.stats.requests,
-      errors: backend.stats.errors,
       promptTokens: backend.stats.promptTokens,
       cachedTokens: backend.stats.cachedTokens,
       cachedPrompts: backend.cache.size,
+      ...daemon.activity.backend(backend.config.name).summary(),
     })),
     routes: daemon.routeCounts,
     sessions: daemon.sessions.size,
+    recent: daemon.activity.recent.map((record) => recordView(record, daemon.now())),
   };
+}
+
+// GET /anyclaude/sessions/:id: the session's last request, in flight or ended (for `statusline`).
+export function sessionReport(daemon: Daemon, sessionId: string) {
+  const record = daemon.activity.session(sessionId);
+  return record && recordView(record, daemon.now());
 }
 
 // Anthropic's model list shape, one entry per model a healthy backend serves.
