@@ -14,9 +14,10 @@ import { serve } from "./serve";
 import { service } from "./service";
 import { start } from "./start";
 import { status } from "./status";
+import { statusline } from "./statusline";
 import { stop } from "./stop";
 
-const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs };
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline };
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -24,11 +25,19 @@ async function main(argv: string[]): Promise<number> {
   if (first === "--version" || first === "-v") return print(`anyclaude ${VERSION}\n`);
   if (first === "--help" || first === "-h" || first === "help") return print(HELP);
   if (first === undefined || first === "--") return launch({ args: rest, env });
+  if (first === "--no-statusline") return launch({ args: claudeArgs(rest), env }, { statusLine: false });
   const command = COMMANDS[first];
   if (!command && first.startsWith("-")) throw new CliError(`unknown option "${first}"; arguments for claude go after --, as in: anyclaude -- ${argv.join(" ")}`, 2);
   if (!command) throw new CliError(`unknown command "${first}"; see: anyclaude --help`, 2);
   if (wantsHelp(rest)) return print(HELP);
   return command({ args: rest, env });
+}
+
+// After `anyclaude --no-statusline`, only `-- claude args` may follow.
+function claudeArgs(rest: string[]): string[] {
+  if (rest.length === 0) return [];
+  if (rest[0] !== "--") throw new CliError(`arguments for claude go after --, as in: anyclaude --no-statusline -- ${rest.join(" ")}`, 2);
+  return rest.slice(1);
 }
 
 // `anyclaude serve --help` and the like; after `--` the words belong to someone else.

@@ -25,7 +25,7 @@ export function createApp(options: DaemonOptions) {
     .get("/anyclaude/health", () => Response.json({ status: "ok" }))
     .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
     .get("/anyclaude/sessions/:id", ({ params }) => {
-      const report = sessionReport(daemon, decodeURIComponent(params.id));
+      const report = sessionReport(daemon, params.id);
       if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
       return Response.json(report);
     })

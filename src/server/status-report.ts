@@ -46,3 +46,4 @@ export function modelList(daemon: Daemon) {
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }
 export type StatusReport = ReturnType<typeof statusReport>;
+export type SessionReport = NonNullable<ReturnType<typeof sessionReport>>;

@@ -20,8 +20,9 @@ export function compiledBinary(): string {
 
 export type Run = { exitCode: number; stdout: string; stderr: string };
 
-export async function runBinary(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = Bun.spawn([compiledBinary(), ...args], { env, stdout: "pipe", stderr: "pipe" });
+export async function runBinary(args: string[], env: Record<string, string>, options: { stdin?: string; cwd?: string } = {}): Promise<Run> {
+  const stdin = options.stdin === undefined ? "ignore" : new Blob([options.stdin]);
+  const child = Bun.spawn([compiledBinary(), ...args], { env, cwd: options.cwd, stdin, stdout: "pipe", stderr: "pipe" });
   const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
   return { exitCode, stdout, stderr };
 }
