@@ -4,6 +4,7 @@ import { logger } from "../logger";
 import { VERSION } from "../version";
 import type { CliContext } from "./cli-context";
 import { CliError } from "./cli-error";
+import { bench } from "./bench";
 import { config } from "./config";
 import { HELP } from "./help";
 import { launch } from "./launch";
@@ -17,7 +18,7 @@ import { status } from "./status";
 import { statusline } from "./statusline";
 import { stop } from "./stop";
 
-const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline };
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline, bench };
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
