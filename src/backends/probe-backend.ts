@@ -53,7 +53,7 @@ async function probeModelList(backend: BackendConfig, fetcher: typeof fetch): Pr
   return { healthy: true, model: backend.model ?? models[0], models };
 }
 
-async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {
+export async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {
   const headers: Record<string, string> = backend.apiKey ? { authorization: `Bearer ${backend.apiKey}` } : {};
   const response = await fetcher(url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);

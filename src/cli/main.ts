@@ -6,6 +6,7 @@ import type { CliContext } from "./cli-context";
 import { CliError } from "./cli-error";
 import { bench } from "./bench";
 import { config } from "./config";
+import { doctor } from "./doctor";
 import { HELP } from "./help";
 import { launch } from "./launch";
 import { logs } from "./logs";
@@ -18,7 +19,7 @@ import { status } from "./status";
 import { statusline } from "./statusline";
 import { stop } from "./stop";
 
-const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline, bench };
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline, bench, doctor };
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
