@@ -10,7 +10,7 @@ import type { SessionReport } from "../server/status-report";
 import { type CliContext, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 import { ensureDaemon } from "./start";
-import { formatStatusLine } from "./statusline";
+import { formatStatusLine } from "./format-status-line";
 
 export async function bench(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { backend: { type: "string" }, json: { type: "boolean" }, queries: { type: "string" }, tokens: { type: "string" }, config: { type: "string" } });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatStatusLine } from "../../src/cli/statusline";
+import { formatStatusLine } from "../../src/cli/format-status-line";
 import type { SessionReport } from "../../src/server/status-report";
 import { startStack, type Stack } from "../support/start-stack";
 import { compiledBinary, freePort, runBinary, sandbox } from "../support/compiled-binary";
