@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMlxLmServer, type EmulatorHandle } from "../emulators";
+import { startLmStudioServer, startMlxLmServer, type EmulatorHandle } from "../emulators";
 import { compiledBinary, daemonSandboxes, freePort, runBinary } from "../support/compiled-binary";
 
 const PREFILL_TOKENS_PER_SECOND = 40_000;
@@ -80,6 +80,22 @@ describe("anyclaude bench", () => {
       for (const query of result.queries) expect(query.cachedTokens).toBe(0);
     } finally {
       await uncached.stop();
+    }
+  });
+
+  test("through LM Studio (its llama.cpp slots, fragments and all), chosen with --backend", async () => {
+    const lmstudio = await startLmStudioServer({ prefillTokensPerSecond: PREFILL_TOKENS_PER_SECOND });
+    try {
+      const box = daemonSandbox();
+      box.env.ANYCLAUDE_CONFIG = join(box.home, "config.json");
+      writeFileSync(box.env.ANYCLAUDE_CONFIG, JSON.stringify({ port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] }));
+      const result = JSON.parse((await runBinary(["bench", "--json", "--backend", "lmstudio", "--queries", "3"], box.env)).stdout);
+      expect(result).toMatchObject({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", verdict: expect.stringContaining("the KV cache works") });
+      const served = lmstudio.requests;
+      expect([...result.queries, ...result.baseline].map((query: { promptTokens: number; cachedTokens: number }) => [query.promptTokens, query.cachedTokens])).toEqual(served.map((request) => [request.promptTokens, request.cachedTokens]));
+      expect(result.queries[0].ttftMs).toBeGreaterThanOrEqual((result.queries[0].promptTokens / PREFILL_TOKENS_PER_SECOND) * 1000 * 0.9);
+    } finally {
+      await lmstudio.stop();
     }
   });
 
