@@ -92,7 +92,7 @@ describe("anyclaude bench", () => {
       const result = JSON.parse((await runBinary(["bench", "--json", "--backend", "lmstudio", "--queries", "3"], box.env)).stdout);
       expect(result).toMatchObject({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", verdict: expect.stringContaining("the KV cache works") });
       const served = lmstudio.requests;
-      expect([...result.queries, ...result.baseline].map((query: { promptTokens: number; cachedTokens: number }) => [query.promptTokens, query.cachedTokens])).toEqual(served.map((request) => [request.promptTokens, request.cachedTokens]));
+      expect([...result.queries, ...result.baseline].map((query: { promptTokens: number; cachedTokens: number }) => [query.promptTokens, query.cachedTokens])).toEqual(served.map((request) => [request.promptTokens!, request.cachedTokens!]));
       expect(result.queries[0].ttftMs).toBeGreaterThanOrEqual((result.queries[0].promptTokens / PREFILL_TOKENS_PER_SECOND) * 1000 * 0.9);
     } finally {
       await lmstudio.stop();
