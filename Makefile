@@ -2,7 +2,7 @@
 BUN := node_modules/.bin/bun
 SOURCES := $(shell find src -name '*.ts') package.json
 
-.PHONY: install build run test bench bench-cache release clean
+.PHONY: install build run test test-real real-servers bench bench-cache release clean
 
 install: node_modules/.installed
 
@@ -15,12 +15,33 @@ build: dist/anyclaude
 dist/anyclaude: node_modules/.installed $(SOURCES)
 	$(BUN) build --compile --minify --sourcemap src/cli/main.ts --outfile dist/anyclaude
 
-# Builds the binary and starts it as a background daemon (through the service when installed).
-run: build
-	./dist/anyclaude start
+# Where `make run` installs anyclaude: PREFIX/bin, which should be on PATH.
+PREFIX ?= $(HOME)/.local
 
+# Builds the binary, installs it into PREFIX/bin, and starts it as a background daemon (through
+# the service when installed); a daemon of an older build is restarted with this one. Without a
+# claude on PATH, this checkout's own (the devDependency the tests run) is linked next to it.
+run: build
+	@scripts/install.sh dist/anyclaude "$(PREFIX)"
+	@if ! PATH="$(PREFIX)/bin:$$PATH" command -v claude >/dev/null; then \
+	  ln -sf "$(CURDIR)/node_modules/.bin/claude" "$(PREFIX)/bin/claude" && \
+	  echo "linked $(PREFIX)/bin/claude to this checkout's Claude Code ($$(node_modules/.bin/claude --version))"; \
+	fi
+	@"$(PREFIX)/bin/anyclaude" start
+
+# The real-server suite (test/real/) needs llama-server, mlx_lm.server and test models: set up
+# once into ~/.cache/anyclaude-real (ANYCLAUDE_SKIP_REAL=1 skips them, saying so).
 test: node_modules/.installed
+	@if [ "$$ANYCLAUDE_SKIP_REAL" != 1 ]; then scripts/real/setup.sh || { echo "the real servers could not be set up (see above)"; echo "0 passed, 1 failed"; exit 1; }; fi
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts
+
+real-servers: node_modules/.installed
+	scripts/real/setup.sh
+
+# Only the real-server suite, then its figures as the README's tables.
+test-real: real-servers
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/real
+	$(BUN) scripts/real/report.ts
 
 bench: bench-cache bench-proxy
 

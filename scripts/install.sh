@@ -27,5 +27,5 @@ mv -f "$prefix/bin/.anyclaude.new" "$prefix/bin/anyclaude"
 echo "installed $prefix/bin/anyclaude ($("$prefix/bin/anyclaude" --version))"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
-  *) echo "note: $prefix/bin is not on your PATH" ;;
+  *) echo "note: $prefix/bin is not on your PATH; add it, e.g. in ~/.zshrc or ~/.bashrc: export PATH=\"$prefix/bin:\$PATH\"" ;;
 esac

@@ -5,7 +5,11 @@ import { mkdirSync, readFileSync, existsSync } from "node:fs";
 const reportPath = ".tmp/junit.xml";
 mkdirSync(".tmp", { recursive: true });
 
-const child = Bun.spawn(["bun", "test", "--reporter=junit", `--reporter-outfile=${reportPath}`, ...Bun.argv.slice(2)], {
+// Integration tests start servers and compile binaries on loopback; give slow shared machines
+// room. A flag, because bunfig.toml's `[test] timeout` is ignored (oven-sh/bun#7789).
+const TEST_TIMEOUT_MS = 60_000;
+
+const child = Bun.spawn(["bun", "test", `--timeout=${TEST_TIMEOUT_MS}`, "--reporter=junit", `--reporter-outfile=${reportPath}`, ...Bun.argv.slice(2)], {
   stdio: ["inherit", "inherit", "inherit"],
 });
 const exitCode = await child.exited;

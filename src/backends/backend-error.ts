@@ -26,14 +26,28 @@ export function upstreamHttpError(backend: BackendConfig, status: number, bodyTe
 }
 
 // The backend could not be reached at all: the request may go to another one instead.
-export class BackendUnreachable extends ApiError {}
+// `reason` is what is wrong, without the backend's name, for the list of down backends.
+export class BackendUnreachable extends ApiError {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(502, "api_error", message);
+  }
+}
 
 export function upstreamNetworkError(backend: BackendConfig, error: unknown): ApiError {
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return new ApiError(504, "api_error", `${backendLabel(backend)} did not answer within ${backend.timeoutMs} ms`);
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new BackendUnreachable(502, "api_error", `${backendLabel(backend)} is not reachable: ${reason}. Is it running?`);
+  const reason = describeNetworkFailure(error);
+  return new BackendUnreachable(`${backendLabel(backend)} is not reachable: ${reason}`, reason);
+}
+
+// Bun words a refused connection "Unable to connect. Is the computer able to access the url?".
+export function describeNetworkFailure(error: unknown): string {
+  if ((error as { code?: unknown } | undefined)?.code === "ECONNREFUSED") return "nothing is listening there (connection refused)";
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function malformedResponse(backend: BackendConfig, problem: string): ApiError {

@@ -1,9 +1,13 @@
 // The backends as the daemon knows them: configuration, last health probe, served model, counters
-// and the model of each one's prompt cache. Probes run in the background and after any failure.
+// and the model of each one's prompt cache. Probes run in the background, after any failure, and
+// when a request needs a backend the last probe found down.
 import type { BackendConfig } from "../config/config-schema";
 import { CacheModel } from "../prefix/cache-model";
 import { backendQuirks } from "./backend-quirks";
-import { probeBackend, type Probe } from "./probe-backend";
+import { probeBackend } from "./probe-backend";
+import type { ProbeResult } from "./probe-model-list";
+
+export type Probe = ProbeResult & { at: number }; // when it answered, by the pool's clock
 
 export type BackendStats = { requests: number; promptTokens: number; cachedTokens: number };
 
@@ -15,6 +19,16 @@ export type BackendState = {
 };
 
 const PROBE_INTERVAL_MS = 15_000;
+// A backend found down is asked again when a request needs it, at most this often: a server that
+// is loading its model (llama-server answers 503 for a while) or an LM Studio started after the
+// daemon serves the first request after it is ready, not the first after the next timed probe.
+const REPROBE_MIN_MS = 1_000;
+
+// Whether a backend is given tools: as configured, or as it says ("auto"; unsaid counts as yes).
+export function takesTools(backend: { config: Pick<BackendConfig, "tools">; probe?: Pick<ProbeResult, "tools"> }): boolean {
+  const { tools } = backend.config;
+  return tools === "auto" ? (backend.probe?.tools ?? true) : tools;
+}
 
 export class BackendPool {
   readonly backends: BackendState[];
@@ -24,6 +38,7 @@ export class BackendPool {
   constructor(
     configs: BackendConfig[],
     private readonly fetcher: typeof fetch,
+    private readonly now: () => number = Date.now,
   ) {
     this.backends = configs.map((config) => ({
       config,
@@ -51,22 +66,33 @@ export class BackendPool {
     return Promise.all(this.backends.map((backend) => this.probe(backend))).then(() => undefined);
   }
 
+  // Down backends probed again, unless one was asked within the last second.
+  reprobeDown(backends: BackendState[] = this.backends): Promise<void> {
+    const stale = backends.filter((backend) => !this.isHealthy(backend) && this.now() - (backend.probe?.at ?? 0) >= REPROBE_MIN_MS);
+    return Promise.all(stale.map((backend) => this.probe(backend))).then(() => undefined);
+  }
+
+  // Backends not yet probed or down, asked now (the launcher's check before it starts claude).
+  refresh(): Promise<void> {
+    const unsure = this.backends.filter((backend) => !backend.probe || !this.isHealthy(backend));
+    return Promise.all(unsure.map((backend) => this.probe(backend))).then(() => undefined);
+  }
+
   // One probe per backend at a time; callers that arrive meanwhile share it.
   probe(backend: BackendState): Promise<void> {
     const name = backend.config.name;
     const running = this.probing.get(name);
     if (running) return running;
     const probe = probeBackend(backend.config, this.fetcher)
-      .then((result) => void (backend.probe = result))
+      .then((result) => void (backend.probe = { ...result, at: this.now() }))
       .finally(() => this.probing.delete(name));
     this.probing.set(name, probe);
     return probe;
   }
 
-  // A call failed to connect: the backend is down until a probe says otherwise.
+  // A call could not reach it, even on a fresh connection: down until a probe says otherwise.
   markDown(backend: BackendState, error: string): void {
-    backend.probe = { healthy: false, models: backend.probe?.models ?? [], error };
-    void this.probe(backend);
+    backend.probe = { ...backend.probe, healthy: false, models: backend.probe?.models ?? [], error, at: this.now() };
   }
 
   startProbing(intervalMs = PROBE_INTERVAL_MS): void {

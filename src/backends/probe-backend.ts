@@ -1,66 +1,70 @@
-// Is a backend up, and which model does it serve? Asked in the background and after a failure.
+// Is a backend up, which model does it serve, can that model call tools, and how long is its
+// loaded context? Asked in the background, after a failure, and when a request needs a backend
+// that was down.
 import * as v from "valibot";
 import { assertNever } from "../assert-never";
 import type { BackendConfig } from "../config/config-schema";
 import { ModelList } from "../protocol/openai";
-
-export type Probe = { healthy: boolean; model?: string; models: string[]; error?: string };
+import { describeNetworkFailure } from "./backend-error";
+import { apiBase, serverRoot } from "./backend-url";
+import { fetchFreshOnReset } from "./fetch-fresh-on-reset";
+import { probeLmStudio } from "./probe-lmstudio";
+import { type GetJson, type ProbeResult, probeModelList } from "./probe-model-list";
+import { readLlamaProps } from "./read-llama-props";
 
 const PROBE_TIMEOUT_MS = 3_000;
 
-// LM Studio's REST API tells which model is loaded; its /v1/models lists every downloaded one.
-const LmStudioModels = v.looseObject({
-  data: v.array(v.looseObject({ id: v.string(), type: v.optional(v.string()), state: v.optional(v.string()) })),
-});
-
-export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch): Promise<Probe> {
+export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch): Promise<ProbeResult> {
+  const get: GetJson = (url) => getJson(url, backend, fetcher);
   try {
-    switch (backend.kind) {
-      case "mlx-lm":
-        return await probeMlxLm(backend, fetcher);
-      case "lmstudio":
-        return await probeLmStudio(backend, fetcher);
-      case "openai":
-      case "anthropic":
-        return await probeModelList(backend, fetcher);
-      default:
-        return assertNever(backend.kind);
-    }
+    return await probeKind(backend, get);
   } catch (error) {
-    return { healthy: false, models: [], error: error instanceof Error ? error.message : String(error) };
+    return { healthy: false, models: [], error: describeFailure(error) };
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof DOMException && error.name === "TimeoutError") return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  return describeNetworkFailure(error);
+}
+
+function probeKind(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
+  switch (backend.kind) {
+    case "mlx-lm":
+      return probeMlxLm(backend, get);
+    case "lmstudio":
+      return probeLmStudio(backend, get);
+    case "openai":
+    case "anthropic":
+      return probeLlamaOrOther(backend, get);
+    default:
+      return assertNever(backend.kind);
   }
 }
 
 // mlx_lm.server's /v1/models lists every model in the Hugging Face cache, not the loaded one;
-// `default_model` always means the model it was started with.
-async function probeMlxLm(backend: BackendConfig, fetcher: typeof fetch): Promise<Probe> {
-  await getJson(`${serverRoot(backend.url)}/health`, backend, fetcher);
-  const listed = v.safeParse(ModelList, await getJson(`${backend.url}/models`, backend, fetcher).catch(() => null));
-  return { healthy: true, model: backend.model ?? "default_model", models: listed.success ? listed.output.data.map((m) => m.id) : [] };
+// `default_model` always means the model it was started with. It tells neither its template nor
+// a context limit. From 0.30 it infers a tool parser from the model's chat template and returns
+// tool calls parsed; with a template that has none, the model's answer comes back as text, which
+// Claude Code still shows. So "auto" counts it as taking tools: one mlx_lm.server alone serves
+// Claude Code, whose every main-loop request carries its tool list.
+async function probeMlxLm(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
+  await get(`${serverRoot(backend.url)}/health`);
+  const listed = v.safeParse(ModelList, await get(`${apiBase(backend)}/models`).catch(() => null));
+  return { healthy: true, model: backend.model ?? "default_model", models: listed.success ? listed.output.data.map((m) => m.id) : [], tools: true };
 }
 
-async function probeLmStudio(backend: BackendConfig, fetcher: typeof fetch): Promise<Probe> {
-  const rest = v.safeParse(LmStudioModels, await getJson(`${serverRoot(backend.url)}/api/v0/models`, backend, fetcher).catch(() => null));
-  if (!rest.success) return probeModelList(backend, fetcher);
-  const llms = rest.output.data.filter((model) => model.type !== "embeddings");
-  const loaded = llms.find((model) => model.state === "loaded");
-  return { healthy: true, model: backend.model ?? loaded?.id ?? llms[0]?.id, models: llms.map((model) => model.id) };
+// Any OpenAI-compatible or Messages API server; llama-server also tells its template's tool
+// support and its context through /props (vLLM and Ollama have no /props: nothing learned).
+async function probeLlamaOrOther(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
+  const [listed, props] = await Promise.all([probeModelList(backend, get), readLlamaProps(backend, get)]);
+  return { ...listed, ...props };
 }
 
-async function probeModelList(backend: BackendConfig, fetcher: typeof fetch): Promise<Probe> {
-  const list = v.parse(ModelList, await getJson(`${backend.url}/models`, backend, fetcher));
-  const models = list.data.map((model) => model.id);
-  return { healthy: true, model: backend.model ?? models[0], models };
-}
-
-export async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {
+async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {
   const headers: Record<string, string> = backend.apiKey ? { authorization: `Bearer ${backend.apiKey}` } : {};
-  const response = await fetcher(url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+  const response = await fetchFreshOnReset(fetcher, url, { headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  // llama-server answers 503 while it loads its model.
+  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}${response.status === 503 ? " (still loading its model?)" : ""}`);
   return response.json();
-}
-
-// "http://127.0.0.1:1234/v1" -> "http://127.0.0.1:1234": where servers keep their own endpoints.
-export function serverRoot(url: string): string {
-  return url.replace(/\/+$/, "").replace(/\/v1$/, "");
 }

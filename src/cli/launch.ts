@@ -1,17 +1,28 @@
-// `anyclaude [--no-statusline] [-- claude args]`: make sure the daemon runs, then run Claude Code
-// against it, with anyclaude's status line unless told otherwise.
+// `anyclaude [--no-statusline] [-- claude args]`: make sure the daemon runs and a backend can
+// serve, then run Claude Code against it, told about the local models, with anyclaude's status
+// line unless told otherwise.
+import { fetchStatus } from "../service/daemon-control";
+import { checkBackends } from "./check-backends";
 import { type CliContext, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
+import { claudeEnvironment } from "./claude-environment";
 import { ensureDaemon } from "./start";
 import { statusLineArgs } from "./statusline-setting";
+
+// claude answers these without a model.
+const NEEDS_NO_MODEL = new Set(["--version", "-v", "--help", "-h"]);
 
 export async function launch(context: CliContext, options: { statusLine: boolean } = { statusLine: true }): Promise<number> {
   const claude = Bun.which("claude", { PATH: context.env.PATH ?? "" });
   if (!claude) throw new CliError("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
   const url = await ensureDaemon(context);
   const { config } = readConfig(context);
+  const report = await fetchStatus(url, { refresh: true });
+  if (!report) throw new CliError(`anyclaude at ${url} did not report its status; see: anyclaude logs`);
+  if (!context.args.some((arg) => NEEDS_NO_MODEL.has(arg))) checkBackends(report);
   const env: Record<string, string | undefined> = {
     ...context.env,
+    ...claudeEnvironment(report, config, context.env),
     ANTHROPIC_BASE_URL: url,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: context.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ?? "1",
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // The entry point: dispatch to one command, and the only place that exits the process.
 import { logger } from "../logger";
-import { VERSION } from "../version";
+import { BUILD_ID, VERSION } from "../version";
 import type { CliContext } from "./cli-context";
 import { CliError } from "./cli-error";
 import { bench } from "./bench";
@@ -24,7 +24,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { ser
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const env = process.env as Record<string, string | undefined>;
-  if (first === "--version" || first === "-v") return print(`anyclaude ${VERSION}\n`);
+  if (first === "--version" || first === "-v") return print(`anyclaude ${VERSION} (build ${BUILD_ID})\n`);
   if (first === "--help" || first === "-h" || first === "help") return print(HELP);
   if (first === undefined || first === "--") return launch({ args: rest, env });
   if (first === "--no-statusline") return launch({ args: claudeArgs(rest), env }, { statusLine: false });

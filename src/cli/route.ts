@@ -36,9 +36,11 @@ function readBody(file: string): unknown {
 }
 
 function formatDecision(decision: Awaited<ReturnType<typeof explainRoute>>): string {
+  const decided = decision.backend
+    ? [`backend: ${decision.backend}`, `reason: ${decision.reason}`]
+    : ["backend: none can serve it now", `why: ${decision.problem}`, `once up: ${decision.whenUp?.backend} (${decision.whenUp?.reason})`];
   const lines = [
-    `backend: ${decision.backend}`,
-    `reason: ${decision.reason}`,
+    ...decided,
     `needs tools: ${decision.needsTools ? "yes" : "no"}${decision.needsTools || !decision.includeTools ? "" : " (tool list sent)"}`,
     `prompt: ~${decision.estimatedTokens} tokens`,
     `decided by: ${decision.source}`,

@@ -3,28 +3,42 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { logger } from "../logger";
-import { isHealthy, lastLogLine, rotateLog, startDetached, waitFor } from "../service/daemon-control";
+import { fetchStatus, isHealthy, lastLogLine, rotateLog, startDetached, waitFor } from "../service/daemon-control";
 import { selfCommand } from "../service/self-command";
 import { ServiceManager } from "../service/service-manager";
 import { currentPlatform } from "../service/service-paths";
+import { BUILD_ID, VERSION } from "../version";
 import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
+import { stopDaemon } from "./stop";
 
 // A cold start binds in well under a second; slow shared machines get room.
 const READY_TIMEOUT_MS = 15_000;
 
+// `start` replaces a daemon of another build (`make run` after a change, an upgrade); the
+// launcher only says so, rather than cut off the requests of sessions already running.
 export async function start(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { config: { type: "string" } });
-  await ensureDaemon(context, values.config);
+  await ensureDaemon(context, values.config, { replaceOtherBuild: true });
   return 0;
 }
 
-export async function ensureDaemon(context: CliContext, configFile?: string): Promise<string> {
+export async function ensureDaemon(context: CliContext, configFile?: string, options: { replaceOtherBuild?: boolean } = {}): Promise<string> {
   const loaded = readConfig(context, { config: configFile });
   const url = daemonUrl(loaded);
   if (await isHealthy(url)) {
-    logger.info(`anyclaude is running at ${url}`);
-    return url;
+    const running = await fetchStatus(url);
+    const other = running && (running.version !== VERSION || running.build !== BUILD_ID) ? `${running.version} (build ${running.build ?? "unknown"})` : undefined;
+    if (!other) {
+      logger.info(`anyclaude is running at ${url}`);
+      return url;
+    }
+    if (!options.replaceOtherBuild) {
+      logger.warn(`anyclaude at ${url} runs ${other}, not this ${VERSION} (build ${BUILD_ID}); to use this one: anyclaude restart`);
+      return url;
+    }
+    logger.info(`anyclaude at ${url} runs ${other}; restarting it with ${VERSION} (build ${BUILD_ID})`);
+    await stopDaemon(context, configFile);
   }
   const service = new ServiceManager(currentPlatform(), context.env);
   const { logFile } = service.paths;

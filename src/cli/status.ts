@@ -9,8 +9,14 @@ export async function status(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { json: { type: "boolean" }, url: { type: "string" }, config: { type: "string" } });
   const url = (values.url ?? daemonUrl(readConfig(context, values))).replace(/\/+$/, "");
   const report = await fetchStatus(url);
-  if (!report) throw new CliError(`anyclaude is not running at ${url} (start it with: anyclaude start)`);
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  const down = `anyclaude is not running at ${url} (start it with: anyclaude start)`;
+  if (values.json) {
+    // Scripts read stdout either way: one shape, with "running" first.
+    process.stdout.write(`${JSON.stringify(report ? { running: true, ...report } : { running: false, url, error: down }, null, 2)}\n`);
+    return report ? 0 : 1;
+  }
+  if (!report) throw new CliError(down);
+  process.stdout.write(formatStatus(report));
   return 0;
 }
 
@@ -22,13 +28,14 @@ export function formatStatus(report: StatusReport): string {
     ...(report.routing ? [`routing: ${formatRouting(report.routing)}`] : []),
     "",
     table([
-      ["backend", "kind", "health", "model", "tools", "requests", "errors", "cached", "ttft p50", "decode"],
+      ["backend", "kind", "health", "model", "tools", "context", "requests", "errors", "cached", "ttft p50", "decode"],
       ...report.backends.map((backend) => [
         backend.name,
         backend.kind,
         backend.healthy ? "up" : "down",
         backend.model ?? "-",
         backend.tools ? "yes" : "no",
+        backend.contextLength ? String(backend.contextLength) : "-",
         String(backend.requests),
         String(backend.errors ?? 0),
         formatCached(backend),
@@ -40,7 +47,8 @@ export function formatStatus(report: StatusReport): string {
     `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
     `sessions: ${report.sessions}`,
   ];
-  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(`${backend.name} at ${backend.url}: ${backend.error}`);
+  // An older daemon reports only the error, not the problem with how to start the backend.
+  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
   for (const backend of report.backends) if (backend.lastError) lines.push(`${backend.name} last error (${backend.lastError.at}): ${backend.lastError.message}`);
   const recent = (report.recent ?? []).slice(-RECENT_SHOWN);
   if (recent.length > 0) lines.push("", "recent:", ...recent.map((record) => `  ${formatReplyLine({ ...record, startedAt: Date.parse(record.startedAt) })}`));

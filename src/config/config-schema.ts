@@ -10,7 +10,8 @@ export const BackendSchema = v.strictObject({
   name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'")),
   kind: v.picklist(BACKEND_KINDS),
   url: v.pipe(v.string(), v.url("must be a URL such as http://127.0.0.1:1234/v1")),
-  tools: v.optional(v.boolean()),
+  // true, false, or "auto": learned from the backend (what its model was trained for, its template)
+  tools: v.optional(v.union([v.boolean(), v.literal("auto")], 'use true, false or "auto"')),
   model: v.optional(v.string()),
   apiKey: v.optional(v.string()),
   timeoutMs: v.optional(PositiveInt),
@@ -33,13 +34,14 @@ export const ConfigSchema = v.strictObject({
   authToken: v.optional(v.pipe(v.string(), v.minLength(1))),
   backends: v.optional(v.pipe(v.array(BackendSchema), v.minLength(1, "needs at least one backend"))),
   routing: v.optional(RoutingSchema),
+  maxBodyBytes: v.optional(PositiveInt),
 });
 
 export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
 
 // The effective config: every default filled in, every reference checked.
 export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "name" | "kind" | "url">> & {
-  tools: boolean;
+  tools: boolean | "auto";
   images: boolean;
   cacheSlots: number;
   timeoutMs: number;
@@ -62,4 +64,5 @@ export type Config = {
   authToken?: string;
   backends: BackendConfig[];
   routing: RoutingConfig;
+  maxBodyBytes: number;
 };

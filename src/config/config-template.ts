@@ -7,14 +7,18 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
 
   // kind: "mlx-lm", "lmstudio", "openai" (llama.cpp, vLLM, Ollama) or "anthropic" (a server with
   // its own /v1/messages). Optional: "model", "apiKey", "timeoutMs", "maxTokens", "images",
-  // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4).
+  // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4), "tools" (true, false, or
+  // "auto", the default: learned from the backend).
   "backends": [
     { "name": "lmstudio", "kind": "lmstudio", "url": "http://127.0.0.1:1234/v1", "tools": true },
-    { "name": "mlx-lm", "kind": "mlx-lm", "url": "http://127.0.0.1:8081/v1", "tools": false }
+    { "name": "mlx-lm", "kind": "mlx-lm", "url": "http://127.0.0.1:8081/v1", "tools": "auto" }
   ],
 
   // mode: "auto", or a backend name to send everything there.
   // toolsWhen: "defined" (a tool list needs tools) or "used" (only tool blocks in the conversation).
-  "routing": { "mode": "auto", "toolsBackend": "lmstudio", "defaultBackend": "mlx-lm", "affinity": true, "toolsWhen": "defined" }
+  "routing": { "mode": "auto", "toolsBackend": "lmstudio", "defaultBackend": "mlx-lm", "affinity": true, "toolsWhen": "defined" },
+
+  // Request bodies larger than this are refused with a 413 (32 MB).
+  "maxBodyBytes": 33554432
 }
 `;

@@ -19,8 +19,9 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ host: "127.0.0.1", port: 8082, routing: { mode: "auto", toolsBackend: "lmstudio", defaultBackend: "mlx-lm", affinity: true, toolsWhen: "defined" } });
     expect(config.backends.map((backend) => [backend.name, backend.url, backend.tools, backend.cacheSlots])).toEqual([
       ["lmstudio", "http://127.0.0.1:1234/v1", true, 4],
-      ["mlx-lm", "http://127.0.0.1:8081/v1", false, 10],
+      ["mlx-lm", "http://127.0.0.1:8081/v1", "auto", 10],
     ]);
+    expect(config.maxBodyBytes).toBe(32 * 1024 * 1024);
   });
 
   test("an unknown key is an error naming the key and its line", () => {

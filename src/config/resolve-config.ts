@@ -13,17 +13,21 @@ export class ConfigError extends Error {
 
 export const DEFAULT_BACKENDS: NonNullable<ConfigFile["backends"]> = [
   { name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1", tools: true },
-  { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: false },
+  { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: "auto" },
 ];
 
 // How many prompts each server's cache keeps: mlx-lm's LRU holds 10 since 0.28.4,
-// LM Studio runs 4 llama.cpp slots by default.
+// LM Studio runs 4 llama.cpp slots by default. Tool calling is learned from the backend.
 const KIND_DEFAULTS: Record<BackendKind, Pick<BackendConfig, "tools" | "images" | "cacheSlots">> = {
-  "mlx-lm": { tools: false, images: false, cacheSlots: 10 },
-  lmstudio: { tools: true, images: true, cacheSlots: 4 },
-  openai: { tools: true, images: false, cacheSlots: 4 },
-  anthropic: { tools: true, images: true, cacheSlots: 4 },
+  "mlx-lm": { tools: "auto", images: false, cacheSlots: 10 },
+  lmstudio: { tools: "auto", images: true, cacheSlots: 4 },
+  openai: { tools: "auto", images: false, cacheSlots: 4 },
+  anthropic: { tools: "auto", images: true, cacheSlots: 4 },
 };
+
+// Claude Code's requests are ~75 KB of prompt and tools plus the conversation; images and pasted
+// files make them larger, but no local model's context holds 32 MB.
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 // A cold prefill of Claude Code's ~18k-token prompt takes 30-60 s on a Mac; leave room for it.
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -44,8 +48,8 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
 
   const routing = file.routing ?? {};
   // The contract's names when those backends exist; else the first backend that fits the role.
-  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (backends.find((backend) => backend.tools)?.name ?? names[0]!));
-  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (backends.find((backend) => !backend.tools)?.name ?? names[0]!));
+  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (backends.find((backend) => backend.tools === true)?.name ?? backends.find((backend) => backend.tools !== false)?.name ?? names[0]!));
+  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (backends.find((backend) => backend.tools !== true)?.name ?? names[0]!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
   const config: Config = {
     host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",
@@ -59,6 +63,7 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
       affinity: routing.affinity ?? true,
       toolsWhen: routing.toolsWhen ?? "defined",
     },
+    maxBodyBytes: file.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
   checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;

@@ -1,8 +1,11 @@
-// `doctor`'s checks of one backend, from what the server says directly (and, when the daemon
-// runs, whether it has seen the backend report cached tokens): it answers, has a model loaded,
-// the loaded context fits Claude Code's prompt, it takes tools, it reports cached tokens.
+// `doctor`'s checks of one backend, from what the server says directly, through the daemon's own
+// probe (and, when the daemon runs, whether it has seen the backend report cached tokens): it
+// answers, has a model loaded, the loaded context fits Claude Code's prompt, it takes tools, it
+// reports cached tokens.
 import { assertNever } from "../assert-never";
-import type { Inspection } from "../backends/inspect-backend";
+import { takesTools } from "../backends/backend-pool";
+import { backendQuirks } from "../backends/backend-quirks";
+import type { ProbeResult } from "../backends/probe-model-list";
 import type { BackendConfig, BackendKind } from "../config/config-schema";
 import type { Check } from "./check";
 
@@ -11,14 +14,14 @@ import type { Check } from "./check";
 export const MIN_CONTEXT_TOKENS = 24_000;
 const SUGGESTED_CONTEXT = 32_768;
 
-export function checkBackend(backend: BackendConfig, inspection: Inspection, reportsCachedTokens: boolean | null | undefined): Check[] {
+export function checkBackend(backend: BackendConfig, probe: ProbeResult, reportsCachedTokens: boolean | null | undefined): Check[] {
   const name = (what: string) => `${backend.name}: ${what}`;
-  if (!inspection.reachable) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${backend.url} does not answer (${inspection.error})`, fix: startFix(backend) }];
+  if (!probe.healthy) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${backend.url} does not answer (${probe.error ?? "down"})`, fix: startFix(backend) }];
   const checks: Check[] = [{ name: name("answers"), ok: true, required: true, detail: `${backend.kind} at ${backend.url}` }];
-  if (!inspection.model) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: loadFix(backend.kind) }];
-  checks.push({ name: name("model loaded"), ok: true, required: true, detail: inspection.model });
-  checks.push(contextCheck(name("context"), backend.kind, inspection.contextLength));
-  checks.push(toolsCheck(name("tools"), backend, inspection.toolUse));
+  if (!probe.model || probe.loaded === false) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: loadFix(backend.kind) }];
+  checks.push({ name: name("model loaded"), ok: true, required: true, detail: probe.model });
+  checks.push(contextCheck(name("context"), backend.kind, probe.contextLength));
+  checks.push(toolsCheck(name("tools"), backend, probe.tools));
   checks.push(cacheReportCheck(name("cached tokens"), backend.kind, reportsCachedTokens));
   return checks;
 }
@@ -31,10 +34,27 @@ function contextCheck(name: string, kind: BackendKind, contextLength: number | u
   return { name, ok: false, required: true, detail: `${detail}: Claude Code's prompt alone is about 20,000`, fix: `${how}; ${SUGGESTED_CONTEXT.toLocaleString("en-US")} or more` };
 }
 
-function toolsCheck(name: string, backend: BackendConfig, toolUse: boolean | undefined): Check {
-  if (!backend.tools) return { name, ok: true, required: false, detail: 'not given tools ("tools": false): requests with tools go to another backend' };
-  if (toolUse === false) return { name, ok: false, required: true, detail: "given tools, but the loaded model was not trained for tool use", fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": false for this backend' };
-  return { name, ok: true, required: true, detail: toolUse ? "takes tools; the model was trained for tool use" : "takes tools (the server does not say what the model was trained for)" };
+// `said`: what the probe learned (LM Studio: trained for tool use; llama-server: its template
+// takes tools; mlx_lm.server: assumed, see probe-backend.ts); "tools": "auto" follows it.
+function toolsCheck(name: string, backend: BackendConfig, said: boolean | undefined): Check {
+  if (backend.tools === false) return { name, ok: true, required: false, detail: 'not given tools ("tools": false): requests with tools go to another backend' };
+  if (!takesTools({ config: backend, probe: { tools: said } })) return { name, ok: false, required: false, detail: 'not given tools ("tools": "auto"): the loaded model was not made for tool use; requests with tools go to another backend', fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": true for this backend' };
+  if (said === false) return { name, ok: false, required: true, detail: "given tools, but the loaded model was not trained for tool use", fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": false for this backend' };
+  return { name, ok: true, required: true, detail: said ? `takes tools; ${toolsEvidence(backend.kind)}` : "takes tools (the server does not say what the model was trained for)" };
+}
+
+function toolsEvidence(kind: BackendKind): string {
+  switch (kind) {
+    case "lmstudio":
+      return "the model was trained for tool use";
+    case "mlx-lm":
+      return "mlx_lm.server parses tool calls with the parser its model's template implies";
+    case "openai":
+    case "anthropic":
+      return "the server's chat template takes tools";
+    default:
+      return assertNever(kind);
+  }
 }
 
 // Informational: routing works either way, but without reported cached tokens its cache model
@@ -59,19 +79,10 @@ function cacheFix(kind: BackendKind): string {
   }
 }
 
+// The same words the daemon gives when a backend is down (backend-quirks.ts).
 function startFix(backend: BackendConfig): string {
-  const port = new URL(backend.url).port;
-  switch (backend.kind) {
-    case "lmstudio":
-      return `start LM Studio's server (Developer tab, or: lms server start --port ${port || 1234}), or correct its url in the config`;
-    case "mlx-lm":
-      return `start it: mlx_lm.server --model <model> --port ${port || 8080}, or correct its url in the config`;
-    case "openai":
-    case "anthropic":
-      return `start the server at ${backend.url}, or correct its url in the config`;
-    default:
-      return assertNever(backend.kind);
-  }
+  const url = new URL(backend.url);
+  return `${backendQuirks(backend.kind).howToStart(url.port || (url.protocol === "https:" ? "443" : "80"))}, or correct its url in the config`;
 }
 
 function loadFix(kind: BackendKind): string {

@@ -1,7 +1,8 @@
 // `anyclaude doctor`: every check, from the config straight to the backends (and to the daemon
 // when it runs), and the verdict: Claude Code can work through anyclaude when claude is installed
 // and at least one backend that takes tools passes all of its checks.
-import { inspectBackend } from "../backends/inspect-backend";
+import { takesTools } from "../backends/backend-pool";
+import { probeBackend } from "../backends/probe-backend";
 import type { Config } from "../config/config-schema";
 import type { StatusReport } from "../server/status-report";
 import { ServiceManager } from "../service/service-manager";
@@ -18,12 +19,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const perBackend = await Promise.all(
     options.config.backends.map(async (backend) => {
       const seen = options.status?.backends.find((entry) => entry.name === backend.name);
-      return { backend, checks: checkBackend(backend, await inspectBackend(backend, options.fetcher ?? fetch), seen?.reportsCachedTokens) };
+      const probe = await probeBackend(backend, options.fetcher ?? fetch);
+      return { backend, probe, checks: checkBackend(backend, probe, seen?.reportsCachedTokens) };
     }),
   );
   const claude = await claudeCheck(options.env);
   const checks = [daemonCheck(options), ...perBackend.flatMap((entry) => entry.checks), claude, serviceCheck(options.env)];
-  const serving = perBackend.filter((entry) => entry.backend.tools && entry.checks.every((check) => check.ok || !check.required)).map((entry) => entry.backend.name);
+  const serving = perBackend.filter((entry) => takesTools({ config: entry.backend, probe: entry.probe }) && entry.checks.every((check) => check.ok || !check.required)).map((entry) => entry.backend.name);
   const ok = claude.ok && serving.length > 0;
   const summary = ok
     ? `Claude Code can work through anyclaude: ${serving.join(", ")} can serve its requests`

@@ -3,7 +3,7 @@
 // log line per reply.
 import { logger } from "../logger";
 import { BackendTimings } from "./backend-timings";
-import { formatReplyLine } from "./format-reply-line";
+import { formatReply } from "./format-reply-line";
 import { RequestTrace, type RequestRecord, type TraceStart } from "./request-trace";
 
 const RECENT = 20;
@@ -42,7 +42,7 @@ export class Activity {
     this.backend(record.backend).add(record);
     this.recent.push(record);
     if (this.recent.length > RECENT) this.recent.shift();
-    const line = formatReplyLine(record);
+    const line = formatReply(record);
     if (record.state === "failed") logger.warn(line);
     else logger.info(line);
   }

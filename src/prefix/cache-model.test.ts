@@ -39,19 +39,27 @@ describe("CacheModel", () => {
     expect(cache.warmth(chain("head", "q1", "r1", "q3")).segments).toBe(3);
   });
 
-  test("a backend that never reports a hit is never treated as warm", () => {
+  test("a backend that reports no hit where one was predicted is never treated as warm", () => {
     const cache = new CacheModel(4, "lru");
     cache.record(chain("head", "q1"), cold, {});
     cache.record(chain("head", "q1", "q2"), { segments: 2, tokens: 200 }, { cachedTokens: 0 });
-    cache.record(chain("head", "q1", "q2", "q3"), { segments: 3, tokens: 300 }, {});
+    cache.record(chain("head", "q1", "q2", "q3"), { segments: 3, tokens: 300 }, { cachedTokens: 0 });
     expect(cache.warmth(chain("head", "q1", "q2", "q3", "q4"))).toEqual(cold);
+  });
+
+  test("a backend that reports no cached tokens at all (LM Studio, mlx-lm < 0.31) is not taken as cold", () => {
+    const cache = new CacheModel(4, "lru");
+    cache.record(chain("head", "q1"), cold, {});
+    cache.record(chain("head", "q1", "q2"), { segments: 2, tokens: 200 }, { promptTokens: 300 });
+    cache.record(chain("head", "q1", "q2", "q3"), { segments: 3, tokens: 300 }, { promptTokens: 400 });
+    expect(cache.warmth(chain("head", "q1", "q2", "q3", "q4")).segments).toBe(4);
   });
 
   test('"slots" (llama.cpp): a new conversation sharing the system prompt overwrites the most similar slot', () => {
     const cache = new CacheModel(4, "slots");
     cache.record(chain("head", "a1", "a2"), cold, {}, 1);
     cache.record(chain("head", "b1"), cold, {}, 2);
-    expect(cache.size).toBe(1); // b took a's slot: they share more than half
+    expect(cache.size).toBe(1); // b took a's slot: they share more than a tenth
     expect(cache.warmth(chain("head", "a1", "a2", "a3")).segments).toBe(1);
   });
 

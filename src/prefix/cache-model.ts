@@ -3,7 +3,7 @@
 // - "lru" (mlx_lm.server 0.28.4+): up to `slots` prompts in a trie; a prompt that extends a cached
 //   one replaces it; the oldest goes when full. (One slot is mlx-lm up to 0.28.3.)
 // - "slots" (llama.cpp, so LM Studio, llama-server, Ollama): `slots` sequences; a prompt takes the
-//   slot most similar to it (sharing at least half of it) and overwrites it, else the oldest.
+//   slot most similar to it (sharing more than a tenth of it) and overwrites it, else the oldest.
 //   Claude Code conversations share a long system prompt, so a new one overwrites a live one.
 import type { Segment } from "./prefix-chain";
 
@@ -13,7 +13,7 @@ type Entry = { hashes: string[]; tokens: number[]; tick: number };
 
 export type Warmth = { segments: number; tokens: number };
 
-const SLOT_SIMILARITY = 0.5; // llama-server's --slot-prompt-similarity default
+const SLOT_SIMILARITY = 0.1; // llama-server's --slot-prompt-similarity default (checked on the real server)
 
 export class CacheModel {
   private entries: Entry[] = []; // oldest first
@@ -79,14 +79,16 @@ export class CacheModel {
     return best;
   }
 
-  // A backend that never reports a hit (caching off, or no cached_tokens in its usage) is not
-  // treated as warm, whatever the model predicts.
+  // A backend whose reports show no hit where the model predicted some (caching off) is not
+  // treated as warm. One that reports nothing (LM Studio, mlx-lm before 0.31: no cached_tokens
+  // in usage) is not taken as cold either: the model stands.
   private neverHits(): boolean {
     return this.reportedHits === 0 && this.missedPredictions >= 2;
   }
 
   private learnFromReport(chain: Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }): void {
-    const cached = report.cachedTokens ?? 0;
+    const cached = report.cachedTokens;
+    if (cached === undefined) return;
     if (cached > 0) this.reportedHits++;
     if (predicted.tokens === 0) return;
     const expected = report.promptTokens ? (predicted.tokens / Math.max(1, sumTokens(chain, chain.length))) * report.promptTokens : predicted.tokens;

@@ -90,9 +90,37 @@ export const ToolChoice = v.variant("type", [
 
 const System = v.union([v.string(), v.array(TextBlock)]);
 
+// Anthropic's rules across messages, each reported on the field that breaks it: at least one
+// message; no empty content (but a final assistant turn, which the model continues); every
+// tool_result answers a tool_use sent before it.
+const Conversation = v.pipe(
+  v.array(Message),
+  v.minLength(1, "must hold at least one message"),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const messages = dataset.value;
+    const toolUses = new Set<string>();
+    const at = (index: number, ...keys: (string | number)[]): [v.IssuePathItem, ...v.IssuePathItem[]] => [
+      { type: "array", origin: "value", input: messages, key: index, value: messages[index] },
+      ...keys.map((key): v.IssuePathItem => (typeof key === "number" ? { type: "array", origin: "value", input: [], key, value: undefined } : { type: "object", origin: "value", input: {}, key, value: undefined })),
+    ];
+    for (const [index, message] of messages.entries()) {
+      const finalAssistant = index === messages.length - 1 && message.role === "assistant";
+      if (message.content.length === 0 && !finalAssistant) addIssue({ message: "must not be empty", path: at(index, "content") });
+      if (typeof message.content === "string") continue;
+      for (const [position, block] of message.content.entries()) {
+        if (block.type === "tool_use") toolUses.add(block.id);
+        if (block.type === "tool_result" && !toolUses.has(block.tool_use_id)) {
+          addIssue({ message: `answers tool_use id "${block.tool_use_id}", which no earlier message holds`, path: at(index, "content", position, "tool_use_id") });
+        }
+      }
+    }
+  }),
+);
+
 const countTokensEntries = {
   model: v.string(),
-  messages: v.array(Message),
+  messages: Conversation,
   system: v.optional(System),
   tools: v.optional(v.array(Tool)),
   tool_choice: v.optional(ToolChoice),

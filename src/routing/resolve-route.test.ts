@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BackendPool } from "../backends/backend-pool";
-import type { Config } from "../config/config-schema";
+import type { Config, ConfigFile } from "../config/config-schema";
 import { resolveConfig } from "../config/resolve-config";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import type { MessagesRequest } from "../protocol/anthropic";
@@ -9,8 +9,16 @@ import { resolveRoute } from "./resolve-route";
 
 const TOOLS = [{ name: "Bash", input_schema: { type: "object" } }];
 
-function setup(overrides: Partial<Config["routing"]> = {}) {
-  const config = resolveConfig({}, {});
+// LM Studio for tools, an mlx-lm told to take none: the split the routing rules are about.
+const SPLIT: ConfigFile = {
+  backends: [
+    { name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1", tools: true },
+    { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: false },
+  ],
+};
+
+function setup(overrides: Partial<Config["routing"]> = {}, file: ConfigFile = SPLIT) {
+  const config = resolveConfig(file, {});
   const routing = { ...config.routing, ...overrides };
   const pool = new BackendPool(config.backends, fetch);
   const decide = (body: Partial<MessagesRequest>, healthy = (_name: string) => true) =>
@@ -81,7 +89,26 @@ describe("resolveRoute", () => {
   test("a down backend is skipped; when none can serve, the error names each backend and URL", () => {
     const { decide } = setup();
     expect(decide({}, (name) => name !== "mlx-lm")).toMatchObject({ reason: "fallback", backend: { config: { name: "lmstudio" } } });
-    expect(() => decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toThrow('"lmstudio" at http://127.0.0.1:1234/v1');
+    expect(() => decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toThrow("lmstudio (lmstudio at http://127.0.0.1:1234/v1)");
+  });
+
+  test("with the default config, a tools request goes to mlx-lm when LM Studio is down (tools: auto)", () => {
+    const { decide, pool } = setup({}, {});
+    expect(decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toMatchObject({ reason: "fallback", includeTools: true, backend: { config: { name: "mlx-lm" } } });
+    // A backend that says its model takes no tools is not given them.
+    pool.get("mlx-lm").probe = { healthy: true, models: [], tools: false, at: 0 };
+    expect(() => decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toThrow("no backend can serve this request");
+  });
+
+  test("a prompt larger than every loaded context is 'prompt is too long' before any backend is asked", () => {
+    const { decide, pool } = setup();
+    pool.get("lmstudio").probe = { healthy: true, models: [], contextLength: 4096, at: 0 };
+    pool.get("mlx-lm").probe = { healthy: true, models: [], contextLength: 8192, at: 0 };
+    const long = { messages: [{ role: "user" as const, content: "word ".repeat(20_000) }] };
+    expect(() => decide(long)).toThrow(/^prompt is too long: \d+ tokens > 8192 maximum/);
+    // One that fits on the larger context goes there, even off its usual backend.
+    pool.get("lmstudio").probe = { healthy: true, models: [], contextLength: 131072, at: 0 };
+    expect(decide(long)).toMatchObject({ reason: "fallback", backend: { config: { name: "lmstudio" } } });
   });
 
   test("forced mode wins over everything, and a model naming a backend forces it", () => {

@@ -1,7 +1,8 @@
 // Which backend serves a request, and why. Tools decide who can serve it, health who is up,
 // and the prompt-cache model where the conversation's prefix is still warm.
 import { ApiError } from "../api-error";
-import type { BackendState } from "../backends/backend-pool";
+import { type BackendState, takesTools } from "../backends/backend-pool";
+import { nothingCanServe } from "../backends/describe-down-backend";
 import type { RoutingConfig } from "../config/config-schema";
 import { chainFor, chainTokens } from "../prefix/prefix-chain";
 import type { Warmth } from "../prefix/cache-model";
@@ -39,7 +40,7 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
   const { routing } = context;
   const tools = needsTools(request, routing.toolsWhen);
   const forced = (backend: BackendState): Route => {
-    const includeTools = request.hasTools && backend.config.tools;
+    const includeTools = request.hasTools && takesTools(backend);
     return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools)), warm: {} };
   };
 
@@ -48,10 +49,12 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
   const named = context.backends.find((backend) => backend.config.name === request.request.model);
   if (named) return forced(named);
 
-  const capable = context.backends.filter((backend) => (!tools || backend.config.tools) && (!request.hasImages || backend.config.images));
+  const capable = context.backends.filter((backend) => (!tools || takesTools(backend)) && (!request.hasImages || backend.config.images));
   if (capable.length === 0) throw noCapableBackend(tools, request.hasImages);
-  const healthy = capable.filter(context.isHealthy);
-  if (healthy.length === 0) throw allDown(capable);
+  const up = capable.filter(context.isHealthy);
+  if (up.length === 0) throw nothingCanServe(capable);
+  const healthy = up.filter((backend) => fits(request, backend));
+  if (healthy.length === 0) throw promptTooLong(request, up);
 
   const preferred = healthy.find((backend) => backend.config.name === (tools ? routing.toolsBackend : routing.defaultBackend));
   const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend, context.now ?? 0, idleTicks(context.backends)) }));
@@ -60,7 +63,7 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
     backend: option.backend,
     reason,
     needsTools: tools,
-    includeTools: request.hasTools && option.backend.config.tools,
+    includeTools: request.hasTools && takesTools(option.backend),
     warmth: option.warmth,
     warm,
   });
@@ -77,7 +80,7 @@ type Option = { backend: BackendState; warmth: Warmth; cost: number; total: numb
 // there, with or without the tool list, minus the prefix its cache holds), plus the part of a
 // conversation still in use that its cache would overwrite and have to compute again later.
 function prefillCost(request: NormalizedRequest, backend: BackendState, now: number, idle: number): Omit<Option, "backend"> {
-  const chain = chainFor(request.chain, request.hasTools && backend.config.tools);
+  const chain = chainFor(request.chain, request.hasTools && takesTools(backend));
   const warmth = backend.cache.warmth(chain);
   const total = chainTokens(chain);
   const evicts = backend.cache.evictionCost(chain, now, idle);
@@ -121,7 +124,21 @@ function noCapableBackend(tools: boolean, images: boolean): ApiError {
   return new ApiError(400, "invalid_request_error", `this request needs ${needs}, and no configured backend offers it`);
 }
 
-function allDown(capable: BackendState[]): ApiError {
-  const list = capable.map((backend) => `"${backend.config.name}" at ${backend.config.url} (${backend.probe?.error ?? "down"})`).join("; ");
-  return new ApiError(503, "overloaded_error", `no backend that can serve this request is up: ${list}`);
+// The prompt as that backend would get it (with or without the tool list), in estimated tokens.
+function promptTokens(request: NormalizedRequest, backend: BackendState): number {
+  return chainTokens(chainFor(request.chain, request.hasTools && takesTools(backend)));
+}
+
+// A backend whose loaded context cannot hold the prompt would fail after a long prefill, or
+// silently drop its start; a backend that does not tell its context is given the benefit.
+function fits(request: NormalizedRequest, backend: BackendState): boolean {
+  const contextLength = backend.probe?.contextLength;
+  return !contextLength || promptTokens(request, backend) <= contextLength;
+}
+
+// Claude Code compacts the conversation when an error message starts with these words.
+function promptTooLong(request: NormalizedRequest, up: BackendState[]): ApiError {
+  const largest = up.reduce((best, backend) => ((backend.probe?.contextLength ?? 0) > (best.probe?.contextLength ?? 0) ? backend : best));
+  const maximum = largest.probe?.contextLength ?? 0;
+  return new ApiError(400, "invalid_request_error", `prompt is too long: ${promptTokens(request, largest)} tokens > ${maximum} maximum (the context ${largest.config.name} has loaded)`);
 }

@@ -61,6 +61,47 @@ describe("the daemon's HTTP surface", () => {
     expect(await read(badRole)).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("messages[0].role") } });
   });
 
+  test("a conversation that breaks Anthropic's rules is refused naming the field, before any backend", async () => {
+    const { post, calls } = appWith(() => completion(""));
+    const cases: [unknown, string][] = [
+      [{ ...ask, messages: [] }, "messages: must hold at least one message"],
+      [{ ...ask, messages: [{ role: "user", content: "" }] }, "messages[0].content: must not be empty"],
+      [{ ...ask, messages: [{ role: "user", content: "hi" }, { role: "assistant", content: [] }, { role: "user", content: "?" }] }, "messages[1].content: must not be empty"],
+      [{ ...ask, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "done" }] }] }, 'messages[0].content[0].tool_use_id: answers tool_use id "toolu_1", which no earlier message holds'],
+      [[ask], "body: the request body must be a JSON object"],
+      ["42", "body: the request body must be a JSON object"],
+    ];
+    for (const [body, message] of cases) {
+      const response = await post("/v1/messages", typeof body === "string" ? body : body);
+      expect(response.status).toBe(400);
+      expect(await read(response)).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining(message) } });
+    }
+    expect((await post("/v1/messages/count_tokens", { model: "m", messages: [] })).status).toBe(400);
+    expect(calls).toHaveLength(0);
+  });
+
+  test("a final assistant turn may be empty (the model continues it); a tool_result after its tool_use passes", async () => {
+    const { post } = appWith(() => completion("4"));
+    expect((await post("/v1/messages", { ...ask, messages: [...ask.messages, { role: "assistant", content: "" }] })).status).toBe(200);
+    const loop = [
+      { role: "user", content: "write it" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Write", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "done" }] },
+    ];
+    expect((await post("/v1/messages", { ...ask, tools: TOOLS, messages: loop })).status).toBe(200);
+  });
+
+  test("a body over maxBodyBytes is a 413 request_too_large; GET /v1/messages a 405", async () => {
+    const { post, app } = appWith(() => completion(""), { maxBodyBytes: 1000 });
+    const response = await post("/v1/messages", { ...ask, messages: [{ role: "user", content: "x".repeat(2000) }] });
+    expect(response.status).toBe(413);
+    expect(await read(response)).toMatchObject({ type: "error", error: { type: "request_too_large", message: expect.stringContaining("1000 bytes") } });
+    const get = await app.handle(new Request("http://localhost/v1/messages"));
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect(await read(get)).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+  });
+
   test("mlx-lm's HTTP 404 {error} becomes a 400 that names the backend, with the routing headers", async () => {
     const { post } = appWith(() => Response.json({ error: "Only 'text' content type is supported." }, { status: 404 }));
     const response = await post("/v1/messages", ask);
@@ -88,12 +129,14 @@ describe("the daemon's HTTP surface", () => {
   });
 
   test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {
-    const { post } = appWith(() => Promise.reject(new TypeError("connection refused")));
+    const { post } = appWith(() => Promise.reject(Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" })));
     const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true });
     expect(response.status).toBe(503);
+    expect(response.headers.get("x-should-retry")).toBe("false");
     const body = await read(response);
-    expect(body.error.type).toBe("overloaded_error");
-    expect(body.error.message).toContain("http://127.0.0.1:1234/v1");
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toContain("lmstudio (lmstudio at http://127.0.0.1:1234/v1): nothing is listening there (connection refused); start LM Studio's server (lms server start) and load a model (lms load <model>).");
+    expect(body.error.message).toContain("mlx-lm (mlx-lm at http://127.0.0.1:8081/v1): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port 8081.");
   });
 
   test("count_tokens estimates without generating, never 0", async () => {
@@ -115,7 +158,7 @@ describe("the daemon's HTTP surface", () => {
     await post("/v1/messages", ask);
     const status = await read(await app.handle(new Request("http://localhost/anyclaude/status")));
     expect(status).toMatchObject({ version: "test", routes: { "no-tools": 1 }, sessions: 1 });
-    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ requests: 1, promptTokens: 50, cachedTokens: 20, kind: "mlx-lm", tools: false });
+    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ requests: 1, promptTokens: 50, cachedTokens: 20, kind: "mlx-lm", tools: true, contextLength: null });
   });
 
   test("an anthropic-kind backend is relayed with the client's model name", async () => {

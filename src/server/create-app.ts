@@ -23,7 +23,11 @@ export function createApp(options: DaemonOptions) {
     .head("/", () => new Response(null, { status: 200 }))
     .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
     .get("/anyclaude/health", () => Response.json({ status: "ok" }))
-    .get("/anyclaude/status", () => Response.json(statusReport(daemon)))
+    // ?refresh=1 (the launcher): backends down or not yet probed are asked first.
+    .get("/anyclaude/status", async ({ request }) => {
+      if (new URL(request.url).searchParams.has("refresh")) await daemon.pool.refresh();
+      return Response.json(statusReport(daemon));
+    })
     .get("/anyclaude/sessions/:id", ({ params }) => {
       const report = sessionReport(daemon, params.id);
       if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
@@ -32,8 +36,16 @@ export function createApp(options: DaemonOptions) {
     .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
     .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
     .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })
-    .post("/v1/messages/count_tokens", guarded(handleCountTokens), { parse: "none" });
+    .post("/v1/messages/count_tokens", guarded((request) => handleCountTokens(daemon, request)), { parse: "none" })
+    .all("/v1/messages", methodNotAllowed)
+    .all("/v1/messages/count_tokens", methodNotAllowed);
   return { app, daemon };
+}
+
+function methodNotAllowed({ request }: { request: Request }): Response {
+  const error = new ApiError(405, "invalid_request_error", `${request.method} ${new URL(request.url).pathname} is not supported; send POST`);
+  error.headers = { allow: "POST" };
+  return toResponse(error);
 }
 
 function errorResponse(error: unknown, code: unknown): Response {

@@ -10,12 +10,13 @@ import type { Route, RouteContext, RouteReason } from "../routing/resolve-route"
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 
-export type DaemonOptions = { config: Config; fetch?: typeof fetch; version: string; now?: () => number };
+export type DaemonOptions = { config: Config; fetch?: typeof fetch; version: string; build?: string; now?: () => number };
 
 export class Daemon {
   readonly config: Config;
   readonly fetcher: typeof fetch;
   readonly version: string;
+  readonly build?: string; // the source hash it was built from (see build-id.ts)
   readonly pool: BackendPool;
   readonly sessions = new SessionTable();
   readonly replay = new ReplayMemory();
@@ -31,6 +32,7 @@ export class Daemon {
     this.config = options.config;
     this.fetcher = options.fetch ?? fetch;
     this.version = options.version;
+    this.build = options.build;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.activity = new Activity(this.now);

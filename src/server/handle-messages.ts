@@ -1,6 +1,7 @@
 // POST /v1/messages: validate, normalize, route, translate, call, translate back, respond.
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
+import { nothingCanServe } from "../backends/describe-down-backend";
 import { backendQuirks } from "../backends/backend-quirks";
 import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
@@ -17,26 +18,38 @@ import { callChatCompletions } from "./call-chat-completions";
 import { readJsonBody } from "./read-json-body";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
-  const normalized = normalizeBody(await readJsonBody(request), request.headers);
+  const normalized = normalizeBody(await readJsonBody(request, daemon.config.maxBodyBytes), request.headers);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
   while (true) {
-    const route = routeAround(daemon, normalized, unreachable);
+    const route = await routeAround(daemon, normalized, unreachable);
     try {
       return await callBackend(daemon, route, normalized, request.signal);
     } catch (error) {
       if (!(error instanceof BackendUnreachable)) throw error;
-      daemon.pool.markDown(route.backend, error.message);
+      daemon.pool.markDown(route.backend, error.reason);
       unreachable.add(route.backend.config.name);
       logger.warn(error.message);
-      if (route.reason === "forced") throw error;
+      if (route.reason === "forced") throw nothingCanServe([route.backend]);
     }
   }
 }
 
-function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreachable: Set<string>): Route {
-  const route = resolveRoute(normalized, daemon.routeContext(normalized, unreachable));
-  return unreachable.size > 0 && route.reason !== "forced" ? { ...route, reason: "fallback" } : route;
+// When the request would have to fall back, or nothing can serve it, backends the last probe
+// found down are asked again first: one may have come up since (a model finished loading).
+async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreachable: Set<string>): Promise<Route> {
+  const decide = () => {
+    const route = resolveRoute(normalized, daemon.routeContext(normalized, unreachable));
+    return unreachable.size > 0 && route.reason !== "forced" ? { ...route, reason: "fallback" as const } : route;
+  };
+  try {
+    const route = decide();
+    if (route.reason !== "fallback" && daemon.pool.isHealthy(route.backend)) return route;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 503) throw error;
+  }
+  await daemon.pool.reprobeDown();
+  return decide();
 }
 
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
@@ -53,7 +66,8 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
   } catch (error) {
-    if (error instanceof ApiError) error.headers = headers;
+    // The routing headers, besides any of the error's own (x-should-retry: false when no model is loaded).
+    if (error instanceof ApiError) error.headers = { ...error.headers, ...headers };
     if (signal.aborted) trace.cancel();
     else trace.fail(error instanceof Error ? error.message : String(error));
     throw error;
@@ -120,7 +134,15 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
 // model it has: never send Claude's model name upstream.
 async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<string> {
   if (!daemon.pool.upstreamModel(backend)) await daemon.pool.probe(backend);
+  // Routed before its first probe answered, and that probe found it down: try another.
+  if (!daemon.pool.isHealthy(backend)) {
+    const reason = backend.probe?.error ?? "down";
+    throw new BackendUnreachable(`backend "${backend.config.name}" at ${backend.config.url}: ${reason}`, reason);
+  }
   const model = daemon.pool.upstreamModel(backend);
   if (model) return model;
-  throw new ApiError(503, "overloaded_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
+  // An api_error, not overloaded_error, whose text Claude Code would hide; retrying loads no model.
+  const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
+  error.headers = { "x-should-retry": "false" };
+  throw error;
 }

@@ -1,12 +1,36 @@
-// Request bodies: JSON, or a 400 that says what is wrong with them.
-import { invalidRequest } from "../api-error";
+// Request bodies: a JSON object, or an error that says what is wrong with them. A body over the
+// cap is refused as soon as it is known to be too large, never read whole into memory.
+import { ApiError, invalidRequest } from "../api-error";
 
-export async function readJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = await readCapped(request, maxBytes);
   if (text.trim() === "") throw invalidRequest("the request body is empty; expected a JSON object");
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (error) {
     throw invalidRequest(`the request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw invalidRequest(`body: the request body must be a JSON object ({"model", "messages", ...}), not ${Array.isArray(json) ? "an array" : json === null ? "null" : `a ${typeof json}`}`);
+  }
+  return json as Record<string, unknown>;
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // A chunked body announces no length: count while reading.
+  for await (const chunk of request.body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, "request_too_large", `the request body is larger than ${maxBytes} bytes (the daemon's "maxBodyBytes")`);
 }

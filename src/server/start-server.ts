@@ -1,7 +1,7 @@
 // Binds the app to its address. A taken port is its own error: the CLI reports it in one line.
 import type { Config } from "../config/config-schema";
 import { logger } from "../logger";
-import { VERSION } from "../version";
+import { BUILD_ID, VERSION } from "../version";
 import { createApp } from "./create-app";
 
 export class PortInUseError extends Error {
@@ -14,11 +14,12 @@ export type RunningServer = { url: string; stop(): Promise<void> };
 
 export async function startServer(options: { config: Config; configPath?: string; fetch?: typeof fetch }): Promise<RunningServer> {
   const { config } = options;
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION });
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID });
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
-    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0 });
+    // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
+    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;

@@ -1,10 +1,13 @@
 // GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
+import { takesTools } from "../backends/backend-pool";
+import { describeDownBackend } from "../backends/describe-down-backend";
 import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
 
 export function statusReport(daemon: Daemon) {
   return {
     version: daemon.version,
+    build: daemon.build,
     uptimeSeconds: daemon.uptimeSeconds(),
     pid: process.pid,
     listen: daemon.listenUrl,
@@ -15,8 +18,10 @@ export function statusReport(daemon: Daemon) {
       url: backend.config.url,
       healthy: daemon.pool.isHealthy(backend),
       error: backend.probe?.error,
+      problem: daemon.pool.isHealthy(backend) ? undefined : describeDownBackend(backend), // with how to start it
       model: daemon.pool.upstreamModel(backend) ?? null,
-      tools: backend.config.tools,
+      tools: takesTools(backend),
+      contextLength: backend.probe?.contextLength ?? null,
       images: backend.config.images,
       requests: backend.stats.requests,
       promptTokens: backend.stats.promptTokens,

@@ -38,7 +38,7 @@ async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Res
   try {
     response = await upstream;
   } catch (error) {
-    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(plan.backend), error.message);
+    if (error instanceof BackendUnreachable) daemon.pool.markDown(daemon.pool.get(plan.backend), error.reason);
     const apiError = error instanceof ApiError ? error : new ApiError(502, "api_error", String(error));
     yield { kind: "failure", errorType: apiError.type, message: apiError.message };
     return;

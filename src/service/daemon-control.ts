@@ -28,9 +28,10 @@ export async function waitFor(url: string, wantHealthy: boolean, timeoutMs: numb
   return false;
 }
 
-export async function fetchStatus(url: string): Promise<StatusReport | undefined> {
+// `refresh` asks the daemon to probe its down backends first (each probe takes up to 3 s).
+export async function fetchStatus(url: string, options: { refresh?: boolean } = {}): Promise<StatusReport | undefined> {
   try {
-    const response = await fetch(`${url}/anyclaude/status`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, { signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000) });
     return response.ok ? ((await response.json()) as StatusReport) : undefined;
   } catch {
     return undefined;
@@ -64,7 +65,7 @@ export function lastLogLine(logFile: string): string | undefined {
   if (!existsSync(logFile)) return undefined;
   const size = statSync(logFile).size;
   const text = readFileSync(logFile, "utf8").slice(size > 65_536 ? -65_536 : 0);
-  // consola's prefixes ("[anyclaude]  ERROR  " on a terminal, "[error] [anyclaude] " in CI) are
-  // noise inside another message.
-  return text.split("\n").map((line) => line.trim()).filter(Boolean).at(-1)?.replace(/^(?:\[[^\]]+\]\s+)+(?:ERROR\s+)?/, "");
+  // The log's prefixes ("2026-11-30T03:40:13.123Z [error] [anyclaude] ", or "[anyclaude]  ERROR  "
+  // from a terminal) are noise inside another message.
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).at(-1)?.replace(/^(?:\d{4}-\d\d-\d\dT[\d:.]+Z\s+)?(?:\[[^\]]+\]\s+)+(?:ERROR\s+)?/, "");
 }

@@ -2,10 +2,10 @@
 // with a real prefill delay: its figures are checked against what the server reports for each
 // request, and the CSV history grows by one row per query.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLmStudioServer, startMlxLmServer, type EmulatorHandle } from "../emulators";
-import { compiledBinary, daemonSandboxes, freePort, runBinary } from "../support/compiled-binary";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, useConfigFile } from "../support/compiled-binary";
 
 const PREFILL_TOKENS_PER_SECOND = 40_000;
 
@@ -14,8 +14,7 @@ const daemonSandbox = daemonSandboxes();
 
 async function benchSandbox(mlx: EmulatorHandle) {
   const box = daemonSandbox();
-  box.env.ANYCLAUDE_CONFIG = join(box.home, "config.json");
-  writeFileSync(box.env.ANYCLAUDE_CONFIG, JSON.stringify({ port: await freePort(), backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: true }] }));
+  useConfigFile(box, { port: await freePort(), backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: true }] });
   return { ...box, benchDir: join(box.home, ".local/state/anyclaude/bench") };
 }
 
@@ -87,8 +86,7 @@ describe("anyclaude bench", () => {
     const lmstudio = await startLmStudioServer({ prefillTokensPerSecond: PREFILL_TOKENS_PER_SECOND });
     try {
       const box = daemonSandbox();
-      box.env.ANYCLAUDE_CONFIG = join(box.home, "config.json");
-      writeFileSync(box.env.ANYCLAUDE_CONFIG, JSON.stringify({ port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] }));
+      useConfigFile(box, { port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] });
       const result = JSON.parse((await runBinary(["bench", "--json", "--backend", "lmstudio", "--queries", "3"], box.env)).stdout);
       expect(result).toMatchObject({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", verdict: expect.stringContaining("the KV cache works") });
       const served = lmstudio.requests;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../../package.json";
-import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox } from "../support/compiled-binary";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
 
 beforeAll(() => void compiledBinary());
 
@@ -13,6 +13,19 @@ const daemonSandbox = daemonSandboxes();
 async function isUp(port: string | number): Promise<boolean> {
   return fetch(`http://127.0.0.1:${port}/anyclaude/health`).then((response) => response.ok, () => false);
 }
+
+// An anyclaude of another build: answers health and status, reports a healthy backend, stops on SIGTERM.
+const OLD_DAEMON = `
+const status = { version: "0.0.1", build: "000000000000", pid: process.pid, listen: "", uptimeSeconds: 1, routes: {}, sessions: 0,
+  backends: [{ name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1/v1", healthy: true, model: "m", tools: true, contextLength: null, requests: 0, promptTokens: 0, cachedTokens: 0 }] };
+const server = Bun.serve({ hostname: "127.0.0.1", port: Number(process.env.PORT), fetch(request) {
+  const path = new URL(request.url).pathname;
+  if (path === "/anyclaude/health") return Response.json({ status: "ok" });
+  if (path === "/anyclaude/status") return Response.json(status);
+  return new Response("", { status: 404 });
+} });
+process.on("SIGTERM", () => { server.stop(true); process.exit(0); });
+`;
 
 describe("daemon control", () => {
   test("start, status, restart, stop round-trip a detached daemon; status exits 1 with one line when it is down", async () => {
@@ -25,13 +38,14 @@ describe("daemon control", () => {
     const status = await runBinary(["status", "--json"], env);
     expect(status.exitCode).toBe(0);
     const report = JSON.parse(status.stdout);
-    expect(report).toMatchObject({ version: packageJson.version, listen: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`, routes: {}, sessions: 0 });
+    expect(report).toMatchObject({ running: true, version: packageJson.version, listen: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`, routes: {}, sessions: 0 });
     expect(report.backends.map((backend: { name: string; requests: number }) => [backend.name, backend.requests])).toEqual([["lmstudio", 0], ["mlx-lm", 0]]);
 
     const human = await runBinary(["status"], env);
     expect(human.stdout).toStartWith(`anyclaude ${packageJson.version} running at http://127.0.0.1:${env.ANYCLAUDE_PORT} (pid ${report.pid}, up `);
-    expect(human.stdout).toMatch(/^backend +kind +health +model +tools +requests +errors +cached +ttft p50 +decode$/m);
-    expect(human.stdout).toMatch(/^lmstudio +lmstudio +down +- +yes +0 +0 +- +- +-$/m);
+    expect(human.stdout).toMatch(/^backend +kind +health +model +tools +context +requests +errors +cached +ttft p50 +decode$/m);
+    expect(human.stdout).toMatch(/^lmstudio +lmstudio +down +- +yes +- +0 +0 +- +- +-$/m);
+    expect(human.stdout).toContain(`lmstudio (lmstudio at ${env.LMSTUDIO_URL}): nothing is listening there (connection refused); start LM Studio's server`);
     expect(human.stdout).toContain("routes: none yet");
     const viaUrl = await runBinary(["status", "--json", "--url", `http://127.0.0.1:${env.ANYCLAUDE_PORT}/`], { ...env, ANYCLAUDE_PORT: "1" });
     expect(JSON.parse(viaUrl.stdout).pid).toBe(report.pid);
@@ -50,11 +64,37 @@ describe("daemon control", () => {
     expect(down.stdout).toBe("");
     expect(down.stderr.trim().split("\n")).toHaveLength(1);
     expect(down.stderr).toContain(`anyclaude is not running at http://127.0.0.1:${env.ANYCLAUDE_PORT} (start it with: anyclaude start)`);
+    const downJson = await runBinary(["status", "--json"], env);
+    expect(downJson.exitCode).toBe(1);
+    expect(JSON.parse(downJson.stdout)).toEqual({ running: false, url: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`, error: expect.stringContaining("anyclaude is not running") });
     expect((await runBinary(["stop"], env)).exitCode).toBe(0); // already stopped: fine
 
     const logs = await runBinary(["logs"], env);
     expect(logs.stdout.match(/listening on/g)).toHaveLength(2);
     expect(logs.stdout).toContain("SIGTERM: stopping");
+    expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[info\] \[anyclaude\] listening on /m); // timestamped lines
+  });
+
+  test("start restarts a daemon of another build with this one; the launcher only says so", async () => {
+    const { env, bin, home } = daemonSandbox();
+    const startOld = async () => {
+      const old = Bun.spawn([process.execPath, "-e", OLD_DAEMON], { env: { ...env, PORT: env.ANYCLAUDE_PORT! }, stdout: "ignore", stderr: "ignore" });
+      for (let tries = 0; tries < 100 && !(await isUp(env.ANYCLAUDE_PORT!)); tries++) await Bun.sleep(50);
+      return old;
+    };
+    const old = await startOld();
+    standIn(bin, "claude", `touch "${join(home, "claude.ran")}"`);
+    const launched = await runBinary([], env);
+    expect(launched.stderr).toContain("runs 0.0.1 (build 000000000000), not this");
+    expect(launched.stderr).toContain("to use this one: anyclaude restart");
+    expect(existsSync(join(home, "claude.ran"))).toBe(true);
+    const started = await runBinary(["start"], env);
+    expect(started.exitCode).toBe(0);
+    expect(started.stderr).toContain("runs 0.0.1 (build 000000000000); restarting it with");
+    await old.exited;
+    const report = JSON.parse((await runBinary(["status", "--json"], env)).stdout);
+    expect(report).toMatchObject({ running: true, version: packageJson.version, build: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(report.pid).not.toBe(old.pid);
   });
 
   test("the log rotates past 5 MB when the daemon starts, keeping one old generation", async () => {

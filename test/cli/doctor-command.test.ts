@@ -1,11 +1,9 @@
 // `anyclaude doctor` against emulated backends in each failing state: down, no model loaded,
 // context too small, a model not trained for tools; and without claude installed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import packageJson from "../../package.json";
 import { startLmStudioServer, startMlxLmServer, type EmulatorHandle, type LmStudioOptions } from "../emulators";
-import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn } from "../support/compiled-binary";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn, useConfigFile } from "../support/compiled-binary";
 
 beforeAll(() => void compiledBinary());
 const daemonSandbox = daemonSandboxes();
@@ -18,11 +16,11 @@ beforeAll(async () => {
 });
 afterAll(() => mlx.stop());
 
-async function doctorWith(lmstudioUrl: string, options: { claude?: boolean; json?: boolean } = {}) {
-  const { env, home, bin } = daemonSandbox();
+async function doctorWith(lmstudioUrl: string, options: { claude?: boolean; json?: boolean; tools?: boolean | "auto" } = {}) {
+  const box = daemonSandbox();
+  const { env, bin } = box;
   if (options.claude !== false) standIn(bin, "claude", 'echo "2.1.197 (Claude Code)"');
-  env.ANYCLAUDE_CONFIG = join(home, "config.json");
-  writeFileSync(env.ANYCLAUDE_CONFIG, JSON.stringify({ port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudioUrl }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: false }] }));
+  useConfigFile(box, { port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudioUrl, tools: options.tools ?? "auto" }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: false }] });
   const run = await runBinary(["doctor", ...(options.json === false ? [] : ["--json"])], env);
   return { run, env, report: options.json === false ? undefined : (JSON.parse(run.stdout) as { ok: boolean; summary: string; checks: Check[] }) };
 }
@@ -83,9 +81,14 @@ describe("anyclaude doctor", () => {
 
   test("a model not trained for tool use on the tools backend", async () => {
     await withLmStudio({ trainedForToolUse: false }, async (url) => {
-      const { run, report } = await doctorWith(url);
-      expect(run.exitCode).toBe(1);
-      expect(check(report!.checks, "lmstudio: tools")).toMatchObject({ ok: false, detail: "given tools, but the loaded model was not trained for tool use" });
+      const given = await doctorWith(url, { tools: true });
+      expect(given.run.exitCode).toBe(1);
+      expect(check(given.report!.checks, "lmstudio: tools")).toMatchObject({ ok: false, required: true, detail: "given tools, but the loaded model was not trained for tool use" });
+      // "tools": "auto" (the default) follows what LM Studio says: no tools for it, and none left.
+      const auto = await doctorWith(url);
+      expect(auto.run.exitCode).toBe(1);
+      expect(check(auto.report!.checks, "lmstudio: tools")).toMatchObject({ ok: false, required: false, detail: expect.stringMatching(/^not given tools \("tools": "auto"\)/) });
+      expect(auto.report!.summary).toBe("Claude Code cannot work through anyclaude: no backend that takes tools answers with a model loaded and enough context");
     });
   });
 

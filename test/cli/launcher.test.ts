@@ -1,13 +1,24 @@
 // `anyclaude` with no subcommand: the daemon started if needed, then claude run against it.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMlxLmServer } from "../emulators";
-import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
+import { startLmStudioServer, startMlxLmServer, type EmulatorHandle } from "../emulators";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn, useConfigFile } from "../support/compiled-binary";
 
-beforeAll(() => void compiledBinary());
+// An LM Studio with a 32768-token context loaded, for the daemons that claude is run against.
+let lmstudio: EmulatorHandle;
+beforeAll(async () => {
+  compiledBinary();
+  lmstudio = await startLmStudioServer({ contextLength: 32768 });
+});
+afterAll(() => lmstudio.stop());
 
-const daemonSandbox = daemonSandboxes();
+const sandboxes = daemonSandboxes();
+const daemonSandbox = () => {
+  const box = sandboxes();
+  box.env.LMSTUDIO_URL = lmstudio.url;
+  return box;
+};
 
 // A stand-in claude that writes its environment and one argument a line, then exits 7.
 const CLAUDE = (out: string) =>
@@ -48,12 +59,14 @@ describe("the launcher", () => {
     await runBinary(["stop"], env);
   });
 
-  test("a daemon listening on every address is reached on loopback, with its authToken", async () => {
+  // A wildcard host is reached on loopback too (daemonUrl, tested in src/cli); tests bind loopback only.
+  test("a daemon with an authToken is given it by the launcher", async () => {
     const { env, home, bin } = daemonSandbox();
     const port = await freePort();
     const config = join(home, "config.json");
-    writeFileSync(config, JSON.stringify({ host: "0.0.0.0", port, authToken: "s3cret" }));
+    writeFileSync(config, JSON.stringify({ host: "127.0.0.1", port, authToken: "s3cret" }));
     env.ANYCLAUDE_CONFIG = config;
+    delete env.ANYCLAUDE_PORT; // the config's port
     standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
     expect((await runBinary([], env)).exitCode).toBe(7);
     expect(readFileSync(join(home, "claude.out"), "utf8")).toStartWith(`url=http://127.0.0.1:${port}\nquiet=1\ntoken=s3cret\n`);
@@ -76,8 +89,7 @@ describe("the launcher", () => {
   });
 
   test("without claude installed it says how to install it, and starts nothing", async () => {
-    const { env } = daemonSandbox();
-    env.ANYCLAUDE_PORT = String(await freePort());
+    const { env } = sandboxes();
     const run = await runBinary([], env);
     expect(run.exitCode).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -88,10 +100,10 @@ describe("the launcher", () => {
   test("the status line Claude Code is given prints the session's last request", async () => {
     const mlx = await startMlxLmServer();
     try {
-      const { env, home, bin } = daemonSandbox();
+      const box = daemonSandbox();
+      const { env, home, bin } = box;
       const port = await freePort();
-      env.ANYCLAUDE_CONFIG = join(home, "config.json");
-      writeFileSync(env.ANYCLAUDE_CONFIG, JSON.stringify({ port, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] }));
+      useConfigFile(box, { port, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] });
       standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
       expect((await runBinary([], env)).exitCode).toBe(7);
       const settings = readFileSync(join(home, "claude.out"), "utf8").split("\n").find((line) => line.startsWith("arg={"))!.slice(4);
@@ -135,5 +147,38 @@ describe("the launcher", () => {
     expect(misplaced.exitCode).toBe(2);
     expect(misplaced.stderr).toContain("arguments for claude go after --, as in: anyclaude --no-statusline -- -p hi");
     await runBinary(["stop"], env);
+  });
+
+  test("tells claude about the loaded model: context, timeout and model names; the user's own settings win", async () => {
+    const { env, home, bin } = daemonSandbox();
+    const out = join(home, "claude.env");
+    standIn(bin, "claude", `env > "${out}"`);
+    env.ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME = "my haiku";
+    expect((await runBinary(["--", "-p", "hi"], env)).exitCode).toBe(0);
+    const seen = Object.fromEntries(readFileSync(out, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    expect(seen).toMatchObject({
+      CLAUDE_CODE_MAX_CONTEXT_TOKENS: "32768",
+      CLAUDE_CODE_AUTO_COMPACT_WINDOW: "32768",
+      API_TIMEOUT_MS: "1200000",
+      ANTHROPIC_DEFAULT_OPUS_MODEL_NAME: "qwen/qwen3-coder-30b (lmstudio)",
+      ANTHROPIC_DEFAULT_SONNET_MODEL_NAME: "qwen/qwen3-coder-30b (lmstudio)",
+      ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME: "my haiku",
+    });
+  });
+
+  test("with no backend up it says what is wrong with each and how to start it, and runs no claude", async () => {
+    const { env, home, bin } = sandboxes();
+    standIn(bin, "claude", `touch "${join(home, "claude.ran")}"`);
+    const started = Date.now();
+    const run = await runBinary(["--", "-p", "What is 2+2?"], env);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("no backend can serve Claude Code.");
+    expect(run.stderr).toContain(`lmstudio (lmstudio at ${env.LMSTUDIO_URL}): nothing is listening there (connection refused); start LM Studio's server (lms server start --port`);
+    expect(run.stderr).toContain(`mlx-lm (mlx-lm at ${env.MLX_LM_URL}): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port`);
+    expect(existsSync(join(home, "claude.ran"))).toBe(false);
+    // claude --version needs no model: it runs anyway.
+    expect((await runBinary(["--", "--version"], env)).exitCode).toBe(0);
+    expect(existsSync(join(home, "claude.ran"))).toBe(true);
   });
 });

@@ -25,9 +25,15 @@ describe("anyclaude route", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ backend: "lmstudio", reason: "tools", needsTools: true, backends: [{ name: "lmstudio", healthy: true, warmTokens: 0 }, { name: "mlx-lm", healthy: true, warmTokens: 0 }] });
     const human = await runBinary(["route", body], env);
     expect(human.stdout).toStartWith("backend: lmstudio\nreason: tools\nneeds tools: yes\n");
-    expect(human.stdout).toContain("warm prefix per backend:\n  lmstudio: 0 tokens, tools\n  mlx-lm: 0 tokens\n");
+    expect(human.stdout).toContain("warm prefix per backend:\n  lmstudio: 0 tokens, tools\n  mlx-lm: 0 tokens, tools\n");
     expect(lmstudio.requests).toHaveLength(0);
-    writeFileSync(body, JSON.stringify({ model: "x", messages: [] }));
+    // With the backends down it still explains: what is wrong, and where it would go once up.
+    const down = await runBinary(["route", body], sandbox().env);
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toStartWith("backend: none can serve it now\nwhy: no backend can serve this request. lmstudio (lmstudio at http://127.0.0.1:");
+    expect(down.stdout).toContain("once up: lmstudio (tools)\nneeds tools: yes\n");
+    expect(down.stdout).toMatch(/lmstudio: 0 tokens \(down\), tools/);
+    writeFileSync(body, JSON.stringify({ model: "x", messages: [{ role: "user", content: "hi" }] }));
     const bad = await runBinary(["route", body], env);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain("max_tokens");

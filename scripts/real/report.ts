@@ -1,0 +1,32 @@
+// Prints the real-server suite's figures (.tmp/real-figures/, written by test/real/) as the
+// Markdown tables of the README's performance section.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const DIR = ".tmp/real-figures";
+if (!existsSync(DIR)) throw new Error(`${DIR} is missing: run make test-real first`);
+const figures = Object.fromEntries(readdirSync(DIR).map((name) => [name.replace(/\.json$/, ""), JSON.parse(readFileSync(join(DIR, name), "utf8"))]));
+const named = (prefix: string) => Object.entries(figures).filter(([name]) => name.startsWith(prefix)).map(([, value]) => value);
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+console.log("Seed test: 18,490-token Claude Code prompt, five questions (time to first token; cached/prompt tokens)\n");
+console.log("| server | query 1 | query 2 | query 3 | query 4 | query 5 | speedup |\n|---|---|---|---|---|---|---|");
+for (const run of named("seed-")) {
+  const cells = run.queries.map((query: any) => `${seconds(query.ttftMs)} (${query.cachedTokens}/${query.promptTokens})`);
+  console.log(`| ${run.server} | ${cells.join(" | ")} | ${run.speedup}x |`);
+}
+
+console.log("\nReuse per follow-up: cached tokens / (previous prompt + its reply), as the server reported\n");
+console.log("| template | server | turns | min | median |\n|---|---|---|---|---|");
+for (const run of named("reuse-")) {
+  const reuse = run.turns.map((turn: any) => turn.reuse).sort((a: number, b: number) => a - b);
+  const cell = (value: number | undefined) => (value === undefined ? "-" : `${(100 * value).toFixed(1)}%`);
+  console.log(`| ${run.template} | ${run.server} | ${run.turns.map((turn: any) => `${turn.kind} ${cell(turn.reuse)}`).join(", ")} | ${cell(reuse[0])} | ${cell(reuse[Math.floor(reuse.length / 2)])} |`);
+}
+
+console.log("\nReal Claude Code sessions: tokens evaluated anew per request, per run (the server's own count)\n");
+console.log("| path | runs |\n|---|---|");
+for (const run of named("claude-code-")) {
+  console.log(`| ${run.path} | ${run.runs.map((entry: any) => entry.evaluated.join(" + ")).join(" / ")} |`);
+}

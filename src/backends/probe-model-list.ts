@@ -1,0 +1,23 @@
+// What every probe learns, and the probe of last resort: the OpenAI model list, first entry served.
+import * as v from "valibot";
+import type { BackendConfig } from "../config/config-schema";
+import { ModelList } from "../protocol/openai";
+import { apiBase } from "./backend-url";
+
+export type ProbeResult = {
+  healthy: boolean;
+  model?: string;
+  models: string[];
+  error?: string;
+  tools?: boolean; // what the backend says about tool calling; undefined when it does not say
+  contextLength?: number; // the loaded context, in tokens, when the backend tells
+  loaded?: boolean; // whether `model` is loaded now, when the backend tells (LM Studio loads it on the first request)
+};
+
+export type GetJson = (url: string) => Promise<unknown>;
+
+export async function probeModelList(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
+  const list = v.parse(ModelList, await get(`${apiBase(backend)}/models`));
+  const models = list.data.map((model) => model.id);
+  return { healthy: true, model: backend.model ?? models[0], models };
+}

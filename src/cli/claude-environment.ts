@@ -1,0 +1,41 @@
+// What the launcher tells Claude Code about the local models, through the environment it reads
+// (2.1.197), computed from the daemon's status. A variable the user set is never overridden.
+import type { Config } from "../config/config-schema";
+import type { StatusReport } from "../server/status-report";
+
+type Backend = StatusReport["backends"][number];
+type Env = Record<string, string | undefined>;
+
+// The daemon waits `timeoutMs` for a backend to begin (a cold prefill); a non-streaming request,
+// which Claude Code falls back to, then waits for the whole generation on top of that.
+const GENERATION_ALLOWANCE_MS = 10 * 60_000;
+
+export function claudeEnvironment(report: StatusReport, config: Config, userEnv: Env): Env {
+  const up = report.backends.filter((backend) => backend.healthy);
+  // Claude Code's main loop always sends tools; its side requests (titles, summaries) none.
+  const main = pick(up.filter((backend) => backend.tools), config.routing.toolsBackend);
+  const side = pick(up, config.routing.defaultBackend) ?? main;
+  const contexts = up.filter((backend) => backend.tools).map((backend) => backend.contextLength).filter((length): length is number => typeof length === "number");
+  const context = contexts.length ? Math.min(...contexts) : undefined;
+  const wanted: Env = {
+    // Claude Code 2.1.197 applies MAX_CONTEXT_TOKENS only with DISABLE_COMPACT, and floors
+    // AUTO_COMPACT_WINDOW at 100k tokens; below that the daemon's own "prompt is too long"
+    // answer is what makes it compact.
+    CLAUDE_CODE_MAX_CONTEXT_TOKENS: context?.toString(),
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: context?.toString(),
+    API_TIMEOUT_MS: String(Math.max(...config.backends.map((backend) => backend.timeoutMs)) + GENERATION_ALLOWANCE_MS),
+    ANTHROPIC_DEFAULT_OPUS_MODEL_NAME: main && displayName(main),
+    ANTHROPIC_DEFAULT_SONNET_MODEL_NAME: main && displayName(main),
+    ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME: side && displayName(side),
+  };
+  return Object.fromEntries(Object.entries(wanted).filter(([name, value]) => value !== undefined && userEnv[name] === undefined));
+}
+
+function pick(backends: Backend[], preferred: string): Backend | undefined {
+  return backends.find((backend) => backend.name === preferred) ?? backends[0];
+}
+
+// mlx_lm.server serves "default_model": the model it was started with, whose name it does not tell.
+function displayName(backend: Backend): string {
+  return backend.model && backend.model !== "default_model" ? `${backend.model} (${backend.name})` : `${backend.name}'s model`;
+}

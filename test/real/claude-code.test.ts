@@ -1,0 +1,67 @@
+// The real Claude Code (`claude -p`, then `--continue`) on real servers: through the daemon to
+// llama-server and to mlx_lm.server, and, side by side, straight to llama-server's own
+// /v1/messages, the path a user could take instead. Per request, the tokens the server had to
+// evaluate anew, from the server's own reports.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { saveFigures } from "./figures";
+import { daemonFor, type RealStack } from "./real-stack";
+import { describeReal, llamaEvaluatedTokens, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
+import { makeClaudeHome, runClaude } from "../support/run-claude";
+
+// Issue 9's sessions: a warm-up run and its --continue, then a question and three --continue turns.
+const SESSION = [
+  ["-p", "Say hello"],
+  ["-p", "--continue", "And again"],
+  ["-p", "What is 2+2?"],
+  ["-p", "--continue", "And 3+3?"],
+  ["-p", "--continue", "And 4+4?"],
+  ["-p", "--continue", "And 5+5?"],
+];
+
+const PATHS = [
+  { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder"), viaDaemon: undefined, llama: true },
+  { id: "anyclaude -> llama-server", server: () => startLlamaServer("qwen3-coder"), viaDaemon: "openai", llama: true },
+  { id: "anyclaude -> mlx-lm-0.32.2", server: () => startMlxLmServer("qwen3-coder", "0.32.2"), viaDaemon: "mlx-lm", llama: false },
+] as const;
+
+for (const path of PATHS) {
+  describeReal(`Claude Code, ${path.id}`, () => {
+    let real: RealServer;
+    let stack: RealStack | undefined;
+    beforeAll(async () => {
+      real = await path.server();
+      stack = path.viaDaemon ? await daemonFor(real, path.viaDaemon) : undefined;
+    }, 180_000);
+    afterAll(async () => {
+      await stack?.stop();
+      await real?.stop();
+    });
+
+    test("a session of six runs: every run answers; tokens evaluated per request", async () => {
+      const { home, workdir } = makeClaudeHome();
+      const runs: { args: string; evaluated: number[] }[] = [];
+      for (const args of SESSION) {
+        const mark = { log: real.log.length, upstream: stack?.upstream.length ?? 0 };
+        const run = await runClaude(args, { baseUrl: stack?.url ?? real.root, home, workdir, timeoutMs: 300_000 });
+        runs.push({ args: args.join(" "), evaluated: path.llama ? await llamaCounts(real, mark.log) : await upstreamCounts(stack!, mark.upstream) });
+        expect(run.stderr).toBe("");
+        expect(run.exitCode).toBe(0);
+        expect(run.stdout.trim().length).toBeGreaterThan(0);
+      }
+      saveFigures(`claude-code-${path.id.replace(/[^a-z0-9.]+/gi, "-")}`, { path: path.id, runs });
+    }, 1_800_000);
+  });
+}
+
+// llama-server prints a request's timings as it finishes; give the log a moment to arrive.
+async function llamaCounts(server: RealServer, mark: number): Promise<number[]> {
+  await Bun.sleep(200);
+  return llamaEvaluatedTokens(server, mark);
+}
+
+// mlx_lm.server reports its prompt and the part it found cached in each answer's usage.
+async function upstreamCounts(stack: RealStack, mark: number): Promise<number[]> {
+  const records = stack.upstream.slice(mark);
+  await Promise.all(records.map((record) => record.read));
+  return records.map((record) => (record.usage?.prompt_tokens ?? 0) - (record.usage?.prompt_tokens_details?.cached_tokens ?? 0));
+}

@@ -1,0 +1,109 @@
+// The real servers of the suite (llama.cpp's llama-server, mlx_lm.server), started on free loopback
+// ports with the test models that scripts/real/setup.sh made, and what they report about each
+// request: the tokens they evaluated and the tokens they took from their cache.
+import { describe } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { freePort } from "../support/compiled-binary";
+
+const MANIFEST = resolve(import.meta.dir, "../../.tmp/real-servers.json");
+
+export type Manifest = {
+  llamaServer: { version: string; path: string };
+  mlxLm: { version: string; path: string }[];
+  models: string; // a directory with <variant>/mlx/ and <variant>/model.gguf
+};
+
+// Skipped only when asked, and saying so; otherwise a missing setup is a failure with its reason.
+export const skipReal = process.env.ANYCLAUDE_SKIP_REAL === "1";
+export const describeReal = skipReal ? describe.skip : describe;
+if (skipReal) console.warn("ANYCLAUDE_SKIP_REAL=1: the real-server suite (test/real/) is skipped");
+
+export function manifest(): Manifest {
+  if (!existsSync(MANIFEST)) throw new Error(`${MANIFEST} is missing: run scripts/real/setup.sh (make test does), or set ANYCLAUDE_SKIP_REAL=1 to skip the real-server suite`);
+  return JSON.parse(readFileSync(MANIFEST, "utf8"));
+}
+
+export type Variant = "qwen3-coder" | "qwen3-thinking";
+
+export type RealServer = {
+  name: string; // e.g. "llama-server qwen3-coder"
+  url: string; // OpenAI base URL, http://127.0.0.1:PORT/v1
+  root: string; // http://127.0.0.1:PORT
+  log: string[]; // stderr and stdout lines
+  stop(): Promise<void>;
+};
+
+// llama-server: one slot so every request of a test meets the same cache (4 are its default, and
+// routing across them is the server's business, not what these tests measure), the context sized
+// for Claude Code's prompt, metrics on.
+export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number } = {}): Promise<RealServer> {
+  const { llamaServer, models } = manifest();
+  const port = await freePort();
+  const slots = options.slots ?? 1;
+  const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
+    "-c", String((options.ctx ?? 40_960) * slots), "--parallel", String(slots), "--threads", "2", "--no-webui", "--metrics"];
+  return start(`llama-server ${variant}`, args, port, "/health");
+}
+
+export async function startMlxLmServer(variant: Variant, version?: string): Promise<RealServer> {
+  const { mlxLm, models } = manifest();
+  const server = version ? mlxLm.find((entry) => entry.version === version) : mlxLm[0];
+  if (!server) throw new Error(`mlx-lm ${version} is not in the manifest`);
+  const port = await freePort();
+  const args = [server.path, "--model", join(models, variant, "mlx"), "--host", "127.0.0.1", "--port", String(port), "--max-tokens", "64"];
+  return start(`mlx_lm.server ${server.version} ${variant}`, args, port, "/health");
+}
+
+async function start(name: string, args: string[], port: number, healthPath: string): Promise<RealServer> {
+  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" } });
+  const log: string[] = [];
+  void collectLines(child.stdout, log);
+  void collectLines(child.stderr, log);
+  const root = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill();
+    await child.exited;
+  };
+  try {
+    await waitHealthy(`${root}${healthPath}`, child, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name, url: `${root}/v1`, root, log, stop };
+}
+
+async function waitHealthy(url: string, child: ReturnType<typeof Bun.spawn>, log: string[]): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log.slice(-20).join("\n")}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
+    if (ok) return;
+    await Bun.sleep(250);
+  }
+  throw new Error(`server not healthy after 180 s:\n${log.slice(-20).join("\n")}`);
+}
+
+async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  // A TextDecoder rather than pipeThrough(new TextDecoderStream()), whose types bun-types 1.4.5
+  // and TypeScript's lib do not agree on.
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const bytes of stream) {
+    const lines = (pending + decoder.decode(bytes, { stream: true })).split("\n");
+    pending = lines.pop()!;
+    into.push(...lines);
+  }
+  pending += decoder.decode();
+  if (pending) into.push(pending);
+}
+
+// The tokens llama-server evaluated for each request since `from` (its own timing lines):
+// what a request really cost, whoever sent it.
+export function llamaEvaluatedTokens(server: RealServer, from = 0): number[] {
+  return server.log.slice(from).flatMap((line) => {
+    const match = /prompt eval time =\s*[\d.]+ ms \/\s*(\d+) tokens/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+}

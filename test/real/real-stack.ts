@@ -1,0 +1,78 @@
+// The daemon, in process on a free port, in front of one real server; and a client that times
+// each streamed reply the way a user feels it (time to the first generated token).
+import Anthropic from "@anthropic-ai/sdk";
+import type { BackendKind } from "../../src/config/config-schema";
+import { resolveConfig } from "../../src/config/resolve-config";
+import { startServer } from "../../src/server/start-server";
+import type { RealServer } from "./real-servers";
+
+export type RealStack = { url: string; client: Anthropic; backend: string; upstream: UpstreamRecord[]; lastUpstream(): Promise<UpstreamRecord>; stop(): Promise<void> };
+
+// One chat-completions call the daemon made, with the body it sent and the usage the server
+// reported at the end of its answer.
+export type UpstreamRecord = { body: any; read: Promise<unknown>; usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { cache_n?: number; prompt_n?: number } };
+
+export async function daemonFor(server: RealServer, kind: BackendKind, name = "real"): Promise<RealStack> {
+  const config = resolveConfig({ port: 0, backends: [{ name, kind, url: server.url, tools: true }] }, {});
+  const upstream: UpstreamRecord[] = [];
+  const daemon = await startServer({ config, fetch: recordingFetch(upstream) });
+  return {
+    url: daemon.url,
+    backend: name,
+    upstream,
+    async lastUpstream() {
+      const record = upstream.at(-1);
+      if (!record) throw new Error("the daemon sent nothing upstream");
+      await record.read;
+      return record;
+    },
+    client: new Anthropic({ baseURL: daemon.url, apiKey: "real-suite", maxRetries: 0, timeout: 600_000 }),
+    stop: () => daemon.stop(),
+  };
+}
+
+export type Timed = { message: Anthropic.Message; ttftMs: number; totalMs: number; promptTokens: number; cachedTokens: number };
+
+export async function timedStream(client: Anthropic, params: Anthropic.MessageCreateParamsNonStreaming): Promise<Timed> {
+  const started = performance.now();
+  let firstToken: number | undefined;
+  const stream = client.messages.stream(params);
+  stream.on("streamEvent", (event) => {
+    if (firstToken === undefined && event.type === "content_block_delta") firstToken = performance.now();
+  });
+  const message = await stream.finalMessage();
+  const totalMs = performance.now() - started;
+  const cachedTokens = message.usage.cache_read_input_tokens ?? 0;
+  return { message, ttftMs: (firstToken ?? performance.now()) - started, totalMs, promptTokens: message.usage.input_tokens + cachedTokens, cachedTokens };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+// The daemon's fetch, teeing each chat-completions answer so the test reads the server's own
+// report (its last usage and timings) without touching what the daemon receives.
+function recordingFetch(into: UpstreamRecord[]): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await fetch(input, init);
+    if (!String(input).endsWith("/chat/completions") || !response.body) return response;
+    const [mine, theirs] = response.body.tee();
+    const record: UpstreamRecord = { body: JSON.parse(String(init?.body)), read: Promise.resolve() };
+    record.read = new Response(mine).text().then((text) => Object.assign(record, lastReport(text)), () => undefined);
+    into.push(record);
+    return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }) as typeof fetch;
+}
+
+function lastReport(text: string): Pick<UpstreamRecord, "usage" | "timings"> {
+  const payloads = text.trimStart().startsWith("{") ? [text] : text.split("\n").filter((line) => line.startsWith("data: {")).map((line) => line.slice(6));
+  const report: Pick<UpstreamRecord, "usage" | "timings"> = {};
+  for (const payload of payloads) {
+    const parsed = JSON.parse(payload);
+    if (parsed.usage) report.usage = parsed.usage;
+    if (parsed.timings) report.timings = parsed.timings;
+  }
+  return report;
+}

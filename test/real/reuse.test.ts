@@ -1,0 +1,82 @@
+// Per follow-up, how much of what a real server computed for the previous turn (its prompt plus
+// the reply it generated) it reuses for the next, read from the server's own report. Plain
+// conversations and tool loops, per chat template, on llama-server and mlx_lm.server.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type Anthropic from "@anthropic-ai/sdk";
+import { saveFigures } from "./figures";
+import { daemonFor, timedStream, type RealStack, type UpstreamRecord } from "./real-stack";
+import { describeReal, startLlamaServer, startMlxLmServer, type RealServer, type Variant } from "./real-servers";
+
+const SYSTEM = `You are a coding agent working in /tmp/project.\n${Array.from({ length: 120 }, (_, index) => `- guideline ${index}: prefer small, well-named functions.`).join("\n")}`;
+const TOOLS: Anthropic.Tool[] = [
+  { name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } },
+  { name: "Read", description: "Read a file", input_schema: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] } },
+];
+const QUESTIONS = ["What does this project do?", "Where is the config loaded?", "How are errors reported?", "Summarize our conversation."];
+
+type Turn = { turn: number; kind: string; promptTokens: number; cachedTokens: number; previousComputed: number; reuse: number };
+
+const SERVERS = [
+  { id: "llama-server", kind: "openai", forcesTools: true, start: (variant: Variant) => startLlamaServer(variant) },
+  { id: "mlx-lm-0.32.2", kind: "mlx-lm", forcesTools: false, start: (variant: Variant) => startMlxLmServer(variant, "0.32.2") },
+] as const;
+
+for (const server of SERVERS) {
+  for (const variant of ["qwen3-coder", "qwen3-thinking"] as const) {
+    describeReal(`cache reuse per turn: ${variant} on ${server.id}`, () => {
+      let real: RealServer;
+      let stack: RealStack;
+      const turns: Turn[] = [];
+      let previous: UpstreamRecord | undefined;
+
+      beforeAll(async () => {
+        real = await server.start(variant);
+        stack = await daemonFor(real, server.kind);
+      }, 180_000);
+      afterAll(async () => {
+        saveFigures(`reuse-${variant}-${server.id}`, { server: server.id, template: variant, turns });
+        await stack?.stop();
+        await real?.stop();
+      });
+
+      // One request, and what the server reused of the previous one.
+      async function ask(kind: string, messages: Anthropic.MessageParam[], extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) {
+        const timed = await timedStream(stack.client, { model: "claude-opus-4-8", max_tokens: 48, system: SYSTEM, tools: TOOLS, messages, ...extra });
+        const record = await stack.lastUpstream();
+        const usage = record.usage ?? {};
+        if (previous?.usage) {
+          const previousComputed = (previous.usage.prompt_tokens ?? 0) + (previous.usage.completion_tokens ?? 0);
+          const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
+          turns.push({ turn: turns.length + 1, kind, promptTokens: usage.prompt_tokens ?? 0, cachedTokens, previousComputed, reuse: Number((cachedTokens / previousComputed).toFixed(4)) });
+        }
+        previous = record;
+        return timed.message;
+      }
+
+      test("a plain conversation", async () => {
+        const messages: Anthropic.MessageParam[] = [];
+        for (const question of QUESTIONS) {
+          messages.push({ role: "user", content: question });
+          const reply = await ask("plain", messages);
+          expect(reply.stop_reason).toBe("end_turn");
+          messages.push({ role: "assistant", content: reply.content });
+        }
+        expect(turns.length).toBe(QUESTIONS.length - 1);
+        for (const turn of turns) expect(turn.cachedTokens).toBeGreaterThan(0);
+      }, 600_000);
+
+      test.if(server.forcesTools)("a tool loop: a forced call, its result, the answer, the next question", async () => {
+        previous = undefined;
+        const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Create notes.txt saying hello" }];
+        const call = await ask("tool call", messages, { tool_choice: { type: "any" } });
+        expect(call.stop_reason).toBe("tool_use");
+        const toolUse = call.content.find((block) => block.type === "tool_use")!;
+        messages.push({ role: "assistant", content: call.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "File created successfully" }] });
+        const answer = await ask("after tool result", messages);
+        messages.push({ role: "assistant", content: answer.content }, { role: "user", content: "Now read it back" });
+        const next = await ask("next question", messages, { tool_choice: { type: "any" } });
+        expect(next.stop_reason).toBe("tool_use");
+      }, 600_000);
+    });
+  }
+}
