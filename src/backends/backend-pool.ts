@@ -9,7 +9,7 @@ import type { ProbeResult } from "./probe-model-list";
 
 export type Probe = ProbeResult & { at: number }; // when it answered, by the pool's clock
 
-export type BackendStats = { requests: number; errors: number; promptTokens: number; cachedTokens: number };
+export type BackendStats = { requests: number; promptTokens: number; cachedTokens: number };
 
 export type BackendState = {
   config: BackendConfig;
@@ -25,7 +25,7 @@ const PROBE_INTERVAL_MS = 15_000;
 const REPROBE_MIN_MS = 1_000;
 
 // Whether a backend is given tools: as configured, or as it says ("auto"; unsaid counts as yes).
-export function takesTools(backend: BackendState): boolean {
+export function takesTools(backend: { config: Pick<BackendConfig, "tools">; probe?: Pick<ProbeResult, "tools"> }): boolean {
   const { tools } = backend.config;
   return tools === "auto" ? (backend.probe?.tools ?? true) : tools;
 }
@@ -43,7 +43,7 @@ export class BackendPool {
     this.backends = configs.map((config) => ({
       config,
       cache: new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy),
-      stats: { requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0 },
+      stats: { requests: 0, promptTokens: 0, cachedTokens: 0 },
     }));
   }
 
@@ -93,7 +93,6 @@ export class BackendPool {
   // A call could not reach it, even on a fresh connection: down until a probe says otherwise.
   markDown(backend: BackendState, error: string): void {
     backend.probe = { ...backend.probe, healthy: false, models: backend.probe?.models ?? [], error, at: this.now() };
-    backend.stats.errors++;
   }
 
   startProbing(intervalMs = PROBE_INTERVAL_MS): void {

@@ -9,6 +9,10 @@ export type BackendQuirks = {
   cleanToolSchemas: boolean;
   // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
   cachePolicy: CachePolicy;
+  // llama-server streams its prefill progress when asked (`return_progress`); other
+  // OpenAI-compatible servers ignore the unknown field. mlx_lm.server sends its keepalive
+  // comments unasked; LM Studio tells nothing.
+  askPrefillProgress: boolean;
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
@@ -18,13 +22,13 @@ export type BackendQuirks = {
 export function backendQuirks(kind: BackendKind): BackendQuirks {
   switch (kind) {
     case "mlx-lm":
-      return { cleanToolSchemas: false, cachePolicy: "lru", apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
+      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
     case "lmstudio":
-      return { cleanToolSchemas: true, cachePolicy: "slots", apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
     case "openai":
-      return { cleanToolSchemas: true, cachePolicy: "slots", apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
     case "anthropic":
-      return { cleanToolSchemas: true, cachePolicy: "slots", apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
     default:
       return assertNever(kind);
   }

@@ -24,6 +24,7 @@ export async function probeLmStudio(backend: BackendConfig, get: GetJson): Promi
     models: llms.map((llm) => llm.id),
     tools: entry?.capabilities?.trained_for_tool_use,
     contextLength: instance?.config?.context_length ?? llms.find((llm) => llm.id === model)?.loaded_context_length ?? undefined,
+    loaded: Boolean(instance) || llms.some((llm) => llm.id === model && llm.state === "loaded"),
   };
 }
 

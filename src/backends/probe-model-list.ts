@@ -11,6 +11,7 @@ export type ProbeResult = {
   error?: string;
   tools?: boolean; // what the backend says about tool calling; undefined when it does not say
   contextLength?: number; // the loaded context, in tokens, when the backend tells
+  loaded?: boolean; // whether `model` is loaded now, when the backend tells (LM Studio loads it on the first request)
 };
 
 export type GetJson = (url: string) => Promise<unknown>;

@@ -1,13 +1,20 @@
-// An OpenAI-compatible backend's stream -> the events the stream converter takes.
+// An OpenAI-compatible backend's stream -> the events the stream converter takes. Prefill
+// progress (mlx_lm.server's keepalive comments, llama-server's prompt_progress) rides on comments.
 import * as v from "valibot";
 import { ChatChunk } from "../protocol/openai";
 import { readSseFrames } from "../sse/read-sse-frames";
 import type { UpstreamEvent } from "../translate/create-stream-converter";
+import { progressFromComment, progressFromPromptProgress } from "./prefill-progress";
 
 export async function* readChatChunks(body: ReadableStream<Uint8Array>, backend: string): AsyncGenerator<UpstreamEvent> {
   for await (const frame of readSseFrames(body)) {
-    if (frame.kind === "comment") yield { kind: "comment" };
-    else yield toUpstreamEvent(frame.data, backend);
+    if (frame.kind === "comment") {
+      yield { kind: "comment", progress: progressFromComment(frame.text) };
+      continue;
+    }
+    const event = toUpstreamEvent(frame.data, backend);
+    if (event.kind === "chunk" && event.chunk.prompt_progress) yield { kind: "comment", progress: progressFromPromptProgress(event.chunk.prompt_progress) };
+    yield event;
   }
 }
 

@@ -1,16 +1,18 @@
-// `anyclaude [-- claude args]`: make sure the daemon runs and a backend can serve, then run
-// Claude Code against it, told about the local models.
+// `anyclaude [--no-statusline] [-- claude args]`: make sure the daemon runs and a backend can
+// serve, then run Claude Code against it, told about the local models, with anyclaude's status
+// line unless told otherwise.
 import { fetchStatus } from "../service/daemon-control";
 import { checkBackends } from "./check-backends";
 import { type CliContext, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 import { claudeEnvironment } from "./claude-environment";
 import { ensureDaemon } from "./start";
+import { statusLineArgs } from "./statusline-setting";
 
 // claude answers these without a model.
 const NEEDS_NO_MODEL = new Set(["--version", "-v", "--help", "-h"]);
 
-export async function launch(context: CliContext): Promise<number> {
+export async function launch(context: CliContext, options: { statusLine: boolean } = { statusLine: true }): Promise<number> {
   const claude = Bun.which("claude", { PATH: context.env.PATH ?? "" });
   if (!claude) throw new CliError("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
   const url = await ensureDaemon(context);
@@ -26,7 +28,8 @@ export async function launch(context: CliContext): Promise<number> {
   };
   // Claude Code needs some credential to talk to a base URL; the daemon's own token when it has one.
   if (!env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) env.ANTHROPIC_AUTH_TOKEN = config.authToken ?? "anyclaude";
-  const child = Bun.spawn([claude, ...context.args], { env, stdio: ["inherit", "inherit", "inherit"] });
+  const statusLine = options.statusLine ? statusLineArgs({ claudeArgs: context.args, env: context.env, cwd: process.cwd(), daemonUrl: url }) : [];
+  const child = Bun.spawn([claude, ...statusLine, ...context.args], { env, stdio: ["inherit", "inherit", "inherit"] });
   // Ctrl-C reaches claude through the terminal's process group and only interrupts its turn;
   // we must not die under it. A SIGTERM aimed at us alone is passed on.
   const ignore = () => {};

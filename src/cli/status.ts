@@ -1,4 +1,5 @@
 // `anyclaude status`: a report and exit 0 when the daemon answers; one line and exit 1 when not.
+import { formatReplyLine, seconds } from "../metrics/format-reply-line";
 import type { StatusReport } from "../server/status-report";
 import { fetchStatus } from "../service/daemon-control";
 import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
@@ -19,13 +20,15 @@ export async function status(context: CliContext): Promise<number> {
   return 0;
 }
 
+const RECENT_SHOWN = 5;
+
 export function formatStatus(report: StatusReport): string {
   const lines = [
     `anyclaude ${report.version} running at ${report.listen} (pid ${report.pid}, up ${formatDuration(report.uptimeSeconds)})`,
     ...(report.routing ? [`routing: ${formatRouting(report.routing)}`] : []),
     "",
     table([
-      ["backend", "kind", "health", "model", "tools", "context", "requests", "cached"],
+      ["backend", "kind", "health", "model", "tools", "context", "requests", "errors", "cached", "ttft p50", "decode"],
       ...report.backends.map((backend) => [
         backend.name,
         backend.kind,
@@ -34,7 +37,10 @@ export function formatStatus(report: StatusReport): string {
         backend.tools ? "yes" : "no",
         backend.contextLength ? String(backend.contextLength) : "-",
         String(backend.requests),
-        backend.promptTokens > 0 ? `${Math.round((100 * backend.cachedTokens) / backend.promptTokens)}% of ${backend.promptTokens}` : "-",
+        String(backend.errors ?? 0),
+        formatCached(backend),
+        backend.ttftP50Ms == null ? "-" : seconds(backend.ttftP50Ms),
+        backend.decodeTokensPerSecond == null ? "-" : `${backend.decodeTokensPerSecond} tok/s`,
       ]),
     ]),
     "",
@@ -43,7 +49,17 @@ export function formatStatus(report: StatusReport): string {
   ];
   // An older daemon reports only the error, not the problem with how to start the backend.
   for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
+  for (const backend of report.backends) if (backend.lastError) lines.push(`${backend.name} last error (${backend.lastError.at}): ${backend.lastError.message}`);
+  const recent = (report.recent ?? []).slice(-RECENT_SHOWN);
+  if (recent.length > 0) lines.push("", "recent:", ...recent.map((record) => `  ${formatReplyLine({ ...record, startedAt: Date.parse(record.startedAt) })}`));
   return `${lines.join("\n")}\n`;
+}
+
+// LM Studio reports no cached tokens: its share is unknown, not 0%.
+function formatCached(backend: StatusReport["backends"][number]): string {
+  if (backend.promptTokens === 0) return "-";
+  if (backend.reportsCachedTokens === false) return `not reported (${backend.promptTokens})`;
+  return `${Math.round((100 * backend.cachedTokens) / backend.promptTokens)}% of ${backend.promptTokens}`;
 }
 
 // Only what the contract promises is certain: an older or newer daemon may not report its routing.

@@ -35,6 +35,7 @@ export type ChatRequest = {
   temperature?: number;
   top_p?: number;
   top_k?: number;
+  return_progress?: boolean; // llama-server: prompt_progress chunks while it prefills
 };
 
 const Count = v.optional(v.nullable(v.number()));
@@ -60,9 +61,25 @@ const Delta = v.looseObject({
   tool_calls: v.optional(v.nullable(v.array(ToolCallDelta))),
 });
 
+// llama-server's own measurements, in the last chunk (tools/server/server-common.cpp, server_slot_stats).
+export const ServerTimings = v.looseObject({
+  cache_n: Count,
+  prompt_n: Count,
+  prompt_ms: Count,
+  predicted_n: Count,
+  predicted_ms: Count,
+  predicted_per_second: Count,
+});
+
+// llama-server with `return_progress`: how far the prefill is (result_prompt_progress). `processed`
+// counts the cached tokens too.
+export const PromptProgress = v.looseObject({ total: v.number(), cache: v.number(), processed: v.number(), time_ms: Count });
+
 export const ChatChunk = v.looseObject({
   choices: v.optional(v.nullable(v.array(v.looseObject({ delta: v.optional(v.nullable(Delta)), finish_reason: Text })))),
   usage: v.optional(v.nullable(ChatUsage)),
+  timings: v.optional(v.nullable(ServerTimings)),
+  prompt_progress: v.optional(v.nullable(PromptProgress)),
 });
 
 export const ChatCompletion = v.looseObject({
@@ -71,6 +88,7 @@ export const ChatCompletion = v.looseObject({
     v.minLength(1, "the completion has no choices"),
   ),
   usage: v.optional(v.nullable(ChatUsage)),
+  timings: v.optional(v.nullable(ServerTimings)),
 });
 
 // mlx_lm.server answers {"error": "text"}; LM Studio, llama.cpp and vLLM {"error": {"message", ...}}.
@@ -83,6 +101,8 @@ export const ModelList = v.looseObject({
 });
 
 export type ChatUsage = v.InferOutput<typeof ChatUsage>;
+export type ServerTimings = v.InferOutput<typeof ServerTimings>;
+export type PromptProgress = v.InferOutput<typeof PromptProgress>;
 export type ChatChunk = v.InferOutput<typeof ChatChunk>;
 export type ToolCallDelta = v.InferOutput<typeof ToolCallDelta>;
 export type ChatCompletion = v.InferOutput<typeof ChatCompletion>;

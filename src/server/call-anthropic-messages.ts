@@ -16,7 +16,7 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
   const upstream = sendToBackend(backend, { path: "/messages", body, signal: context.signal, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, decode: readRelayEvents, converter: createAnthropicRelay(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, decode: readRelayEvents, converter: createAnthropicRelay(context) }, daemon),
     async readMessage(response) {
       const json: unknown = await response.json().catch(() => undefined);
       const parsed = v.safeParse(UpstreamMessage, json);

@@ -14,7 +14,7 @@ export function callChatCompletions(backend: BackendConfig, body: ChatRequest, c
   const upstream = sendToBackend(backend, { path: "/chat/completions", body, signal: context.signal, fetcher: context.fetcher });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, decode: (stream) => readChatChunks(stream, backend.name), converter: createStreamConverter(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, decode: (stream) => readChatChunks(stream, backend.name), converter: createStreamConverter(context) }, daemon),
     async readMessage(response) {
       const parsed = v.safeParse(ChatCompletion, await response.json().catch(() => undefined));
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));

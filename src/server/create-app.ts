@@ -8,7 +8,7 @@ import { Daemon, type DaemonOptions } from "./daemon";
 import { handleCountTokens } from "./handle-count-tokens";
 import { handleMessages } from "./handle-messages";
 import { handleRoute } from "./handle-route";
-import { modelList, statusReport } from "./status-report";
+import { modelList, sessionReport, statusReport } from "./status-report";
 
 export function createApp(options: DaemonOptions) {
   const daemon = new Daemon(options);
@@ -27,6 +27,11 @@ export function createApp(options: DaemonOptions) {
     .get("/anyclaude/status", async ({ request }) => {
       if (new URL(request.url).searchParams.has("refresh")) await daemon.pool.refresh();
       return Response.json(statusReport(daemon));
+    })
+    .get("/anyclaude/sessions/:id", ({ params }) => {
+      const report = sessionReport(daemon, params.id);
+      if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
+      return Response.json(report);
     })
     .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
     .get("/v1/models", guarded(() => Response.json(modelList(daemon))))

@@ -1,8 +1,8 @@
 // Everything the daemon keeps between requests: backends and their cache models, conversations,
-// the replay memory, counters. Built once per process from the config and an injected fetch.
+// the replay memory, counters, recent activity. Built once per process from the config and an injected fetch.
 import { BackendPool, type BackendState } from "../backends/backend-pool";
-import { logger } from "../logger";
 import type { Config } from "../config/config-schema";
+import { Activity } from "../metrics/activity";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import type { NormalizedRequest } from "../routing/normalize-request";
@@ -22,8 +22,9 @@ export class Daemon {
   readonly replay = new ReplayMemory();
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
+  readonly activity: Activity;
   listenUrl: string;
-  private readonly now: () => number;
+  readonly now: () => number;
   private messageCount = 0;
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
@@ -34,6 +35,7 @@ export class Daemon {
     this.build = options.build;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
+    this.activity = new Activity(this.now);
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
   }
@@ -67,8 +69,6 @@ export class Daemon {
     backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
-    const cached = reply.promptTokens ? ` (${Math.round((100 * (reply.cachedTokens ?? 0)) / reply.promptTokens)}% cached)` : "";
-    logger.info(`${backend.config.name} [${route.reason}] ${reply.promptTokens ?? request.estimatedTokens} prompt tokens${cached}, ${reply.completionTokens ?? "?"} generated, ${reply.stopReason}`);
   }
 
   // Ids are made here, not in the translation, which stays pure.

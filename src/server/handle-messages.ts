@@ -5,6 +5,7 @@ import { nothingCanServe } from "../backends/describe-down-backend";
 import { backendQuirks } from "../backends/backend-quirks";
 import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
+import type { RequestTrace } from "../metrics/request-trace";
 import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
@@ -53,31 +54,44 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
 
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
   const backend = route.backend;
+  const trace = daemon.activity.begin({ sessionId: normalized.sessionId, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
+  const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
+  try {
+    const context = await callContext(daemon, route, normalized, trace, signal);
+    trace.record.model = context.upstreamModel;
+    logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
+    const call = planCall(daemon, route, normalized, context);
+    const response = normalized.request.stream ? await call.streamResponse(daemon) : await readWhole(call, context);
+    daemon.countRoute(route, normalized);
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  } catch (error) {
+    // The routing headers, besides any of the error's own (x-should-retry: false when no model is loaded).
+    if (error instanceof ApiError) error.headers = { ...error.headers, ...headers };
+    if (signal.aborted) trace.cancel();
+    else trace.fail(error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+async function callContext(daemon: Daemon, route: Route, normalized: NormalizedRequest, trace: RequestTrace, signal: AbortSignal): Promise<CallContext> {
+  const backend = route.backend;
   const messageId = daemon.nextMessageId();
-  const context: CallContext = {
+  return {
     backend: backend.config.name,
     model: normalized.request.model,
     upstreamModel: await upstreamModel(daemon, backend),
     messageId,
     inputTokens: normalized.estimatedTokens,
     toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
-    onReply: (reply) => daemon.recordReply(backend, route, normalized, reply),
+    onReply: (reply) => {
+      daemon.recordReply(backend, route, normalized, reply);
+      trace.finish(reply);
+    },
+    trace,
     signal,
     fetcher: daemon.fetcher,
   };
-  logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
-  const call = planCall(daemon, route, normalized, context);
-  const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
-  try {
-    const response = normalized.request.stream ? await call.streamResponse(daemon) : await readWhole(call, context);
-    daemon.countRoute(route, normalized);
-    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-    return response;
-  } catch (error) {
-    if (error instanceof ApiError) error.headers = headers;
-    if (!(error instanceof BackendUnreachable)) backend.stats.errors++;
-    throw error;
-  }
 }
 
 async function readWhole(call: BackendCall, context: CallContext): Promise<Response> {
@@ -107,6 +121,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       images: config.images,
       includeTools: route.includeTools,
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
+      askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
       replay: daemon.replay,
     });
   } catch (error) {

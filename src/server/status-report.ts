@@ -1,6 +1,7 @@
 // GET /anyclaude/status and GET /v1/models: what the daemon knows, as JSON.
 import { takesTools } from "../backends/backend-pool";
 import { describeDownBackend } from "../backends/describe-down-backend";
+import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
 
 export function statusReport(daemon: Daemon) {
@@ -23,14 +24,21 @@ export function statusReport(daemon: Daemon) {
       contextLength: backend.probe?.contextLength ?? null,
       images: backend.config.images,
       requests: backend.stats.requests,
-      errors: backend.stats.errors,
       promptTokens: backend.stats.promptTokens,
       cachedTokens: backend.stats.cachedTokens,
       cachedPrompts: backend.cache.size,
+      ...daemon.activity.backend(backend.config.name).summary(),
     })),
     routes: daemon.routeCounts,
     sessions: daemon.sessions.size,
+    recent: daemon.activity.recent.map((record) => recordView(record, daemon.now())),
   };
+}
+
+// GET /anyclaude/sessions/:id: the session's last request, in flight or ended (for `statusline`).
+export function sessionReport(daemon: Daemon, sessionId: string) {
+  const record = daemon.activity.session(sessionId);
+  return record && recordView(record, daemon.now());
 }
 
 // Anthropic's model list shape, one entry per model a healthy backend serves.
@@ -43,3 +51,4 @@ export function modelList(daemon: Daemon) {
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }
 export type StatusReport = ReturnType<typeof statusReport>;
+export type SessionReport = NonNullable<ReturnType<typeof sessionReport>>;

@@ -3,6 +3,8 @@
 // prompt), then each upstream event translated the moment it arrives.
 import { ApiError } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
+import type { PrefillProgress } from "../backends/prefill-progress";
+import type { RequestTrace } from "../metrics/request-trace";
 import type { StreamEvent } from "../protocol/anthropic";
 import { encodeSseEvents } from "../sse/encode-sse-events";
 import { withHeartbeat } from "../sse/with-heartbeat";
@@ -15,22 +17,23 @@ const HEARTBEAT_MS = 10_000;
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
 
 // What every upstream decoder yields besides its own events.
-export type CommonEvent = { kind: "comment" } | { kind: "failure"; errorType: ApiError["type"]; message: string };
+export type CommonEvent = { kind: "comment"; progress?: PrefillProgress } | { kind: "failure"; errorType: ApiError["type"]; message: string };
 
-export type StreamPlan<E> = {
+export type StreamPlan<E extends { kind: string }> = {
   backend: string;
+  trace: RequestTrace;
   decode: (body: ReadableStream<Uint8Array>) => AsyncIterable<E | CommonEvent>;
   converter: TransformStream<E | CommonEvent, StreamEvent>;
 };
 
-export async function streamReply<E>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
+export async function streamReply<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
   await Promise.race([upstream, Bun.sleep(EARLY_ANSWER_MS)]); // an early failure throws here
   const events = withHeartbeat<E | CommonEvent>(upstreamEvents(upstream, plan, daemon), HEARTBEAT_MS, { kind: "comment" });
-  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(encodeSseEvents());
+  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(plan.trace.observe()).pipeThrough(encodeSseEvents());
   return new Response(body, { headers: SSE_HEADERS });
 }
 
-async function* upstreamEvents<E>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): AsyncGenerator<E | CommonEvent> {
+async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): AsyncGenerator<E | CommonEvent> {
   let response: Response;
   try {
     response = await upstream;
@@ -40,7 +43,12 @@ async function* upstreamEvents<E>(upstream: Promise<Response>, plan: StreamPlan<
     yield { kind: "failure", errorType: apiError.type, message: apiError.message };
     return;
   }
-  if (response.body) yield* plan.decode(response.body);
+  if (!response.body) return;
+  for await (const event of plan.decode(response.body)) {
+    const progress = event.kind === "comment" ? (event as CommonEvent & { kind: "comment" }).progress : undefined;
+    if (progress) plan.trace.progress(progress);
+    yield event;
+  }
 }
 
 function streamOf<T>(iterator: AsyncIterator<T>): ReadableStream<T> {

@@ -48,6 +48,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
     promptTokens: completion.usage?.prompt_tokens ?? undefined,
     cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
     completionTokens: completion.usage?.completion_tokens ?? undefined,
+    serverTimings: completion.timings ?? undefined,
   };
   return { message, reply };
 }

@@ -160,4 +160,10 @@ describe("stripBillingHeader", () => {
     expect(stripBillingHeader("x-anthropic-billing-header: cc_version=1;\nYou are Claude Code.")).toBe("You are Claude Code.");
     expect(stripBillingHeader("You are Claude Code.")).toBe("You are Claude Code.");
   });
+
+  test("llama-server is asked for its prefill progress on a stream (return_progress), others are not", () => {
+    expect(convertToOpenAIRequest(request({ stream: true }), { ...target, askPrefillProgress: true }).body.return_progress).toBe(true);
+    expect(convertToOpenAIRequest(request({ stream: false }), { ...target, askPrefillProgress: true }).body).not.toHaveProperty("return_progress");
+    expect(convertToOpenAIRequest(request({ stream: true }), target).body).not.toHaveProperty("return_progress");
+  });
 });

@@ -13,6 +13,7 @@ export type TranslationTarget = {
   // false when the request goes to a backend without tool support (routing.toolsWhen "used").
   includeTools: boolean;
   cleanToolSchemas: boolean; // for servers that compile tool schemas to grammars
+  askPrefillProgress?: boolean; // llama-server's `return_progress` on a stream
 
   replay?: ReplayLookup;
 };
@@ -28,6 +29,7 @@ export function convertToOpenAIRequest(request: MessagesRequest, target: Transla
     max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),
+    ...(stream && target.askPrefillProgress ? { return_progress: true } : {}),
     ...toolFields,
     ...(request.stop_sequences?.length ? { stop: request.stop_sequences } : {}),
     ...optionalNumber("temperature", request.temperature),

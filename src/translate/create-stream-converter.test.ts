@@ -116,3 +116,9 @@ describe("stream converter on recorded backend streams", () => {
     expect(events[0]).toMatchObject({ type: "message_start", message: { model: "claude-sonnet-test", usage: { input_tokens: 4321 } } });
   });
 });
+
+test("llama-server's timings in its last chunk reach the reply; its progress chunks are pings", async () => {
+  const { events, reply } = await convertFixture("llama-cpp-prompt-progress-and-timings");
+  expect(summarize(events)).toEqual(["message_start", "ping", "ping", "ping", "ping", "start 0 text", "delta 0 text_delta Hello", "stop 0", "message_delta end_turn in=18000 out=2 cached=490", "message_stop"]);
+  expect(reply?.serverTimings).toMatchObject({ prompt_n: 18000, prompt_ms: 15000.5, predicted_per_second: 49.75 });
+});

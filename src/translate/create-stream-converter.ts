@@ -1,5 +1,6 @@
 // OpenAI chat-completion chunks -> Anthropic stream events, one explicit state machine.
 // Every upstream chunk is translated the moment it arrives; nothing is held back that could go out.
+import type { PrefillProgress } from "../backends/prefill-progress";
 import type { ErrorType, StreamEvent } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
@@ -9,7 +10,7 @@ import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 
 export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatChunk }
-  | { kind: "comment" } // an SSE comment (mlx_lm.server's `: keepalive N/M` during prefill) or a heartbeat
+  | { kind: "comment"; progress?: PrefillProgress } // an SSE comment (mlx_lm.server's `: keepalive N/M` during prefill) or a heartbeat
   | { kind: "done" } // `data: [DONE]`
   | { kind: "failure"; errorType: ErrorType; message: string };
 
@@ -33,6 +34,7 @@ type State = {
   toolCalls: Map<number, ToolCallState>;
   finishReason?: string | null;
   usage?: ChatChunk["usage"];
+  timings?: ChatChunk["timings"]; // llama-server's, in its last chunk
   failed: boolean;
 };
 
@@ -77,6 +79,7 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
     return fail(state, emit, "api_error", `backend "${context.backend}": ${describeError(chunk.error)}`);
   }
   if (chunk.usage) state.usage = chunk.usage;
+  if (chunk.timings) state.timings = chunk.timings;
   for (const choice of chunk.choices ?? []) {
     const delta = choice.delta;
     const reasoning = delta?.reasoning ?? delta?.reasoning_content;
@@ -161,6 +164,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
     promptTokens: state.usage?.prompt_tokens ?? undefined,
     cachedTokens: state.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
     completionTokens: state.usage?.completion_tokens ?? undefined,
+    serverTimings: state.timings ?? undefined,
   });
 }
 

@@ -1,6 +1,6 @@
 // What one backend reply amounted to, streamed or not: the exact bytes the model generated
 // (for replaying the turn byte-for-byte) and the counts the backend reported.
-import type { ChatUsage } from "../protocol/openai";
+import type { ChatUsage, ServerTimings } from "../protocol/openai";
 import type { StopReason, Usage } from "../protocol/anthropic";
 
 export type GeneratedToolCall = { id: string; name: string; arguments: string };
@@ -13,6 +13,7 @@ export type Reply = {
   promptTokens?: number;
   cachedTokens?: number;
   completionTokens?: number;
+  serverTimings?: ServerTimings; // llama-server measures prefill and decode itself
 };
 
 // Anthropic's input_tokens excludes cache reads: input = prompt - cached, cache_read = cached.

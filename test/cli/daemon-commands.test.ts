@@ -43,8 +43,8 @@ describe("daemon control", () => {
 
     const human = await runBinary(["status"], env);
     expect(human.stdout).toStartWith(`anyclaude ${packageJson.version} running at http://127.0.0.1:${env.ANYCLAUDE_PORT} (pid ${report.pid}, up `);
-    expect(human.stdout).toMatch(/^backend +kind +health +model +tools +context +requests +cached$/m);
-    expect(human.stdout).toMatch(/^lmstudio +lmstudio +down +- +yes +- +0 +-$/m);
+    expect(human.stdout).toMatch(/^backend +kind +health +model +tools +context +requests +errors +cached +ttft p50 +decode$/m);
+    expect(human.stdout).toMatch(/^lmstudio +lmstudio +down +- +yes +- +0 +0 +- +- +-$/m);
     expect(human.stdout).toContain(`lmstudio (lmstudio at ${env.LMSTUDIO_URL}): nothing is listening there (connection refused); start LM Studio's server`);
     expect(human.stdout).toContain("routes: none yet");
     const viaUrl = await runBinary(["status", "--json", "--url", `http://127.0.0.1:${env.ANYCLAUDE_PORT}/`], { ...env, ANYCLAUDE_PORT: "1" });

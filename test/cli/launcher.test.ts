@@ -1,9 +1,9 @@
 // `anyclaude` with no subcommand: the daemon started if needed, then claude run against it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startLmStudioServer, type EmulatorHandle } from "../emulators";
-import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn } from "../support/compiled-binary";
+import { startLmStudioServer, startMlxLmServer, type EmulatorHandle } from "../emulators";
+import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn, useConfigFile } from "../support/compiled-binary";
 
 // An LM Studio with a 32768-token context loaded, for the daemons that claude is run against.
 let lmstudio: EmulatorHandle;
@@ -35,6 +35,8 @@ describe("the launcher", () => {
       `url=http://127.0.0.1:${env.ANYCLAUDE_PORT}`,
       "quiet=1",
       "token=anyclaude",
+      "arg=--settings",
+      `arg={"statusLine":{"type":"command","command":"${compiledBinary()} statusline --url http://127.0.0.1:${env.ANYCLAUDE_PORT}"}}`,
       "arg=-p",
       "arg=hello there",
       "arg=--model",
@@ -93,6 +95,58 @@ describe("the launcher", () => {
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toContain("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
     expect((await runBinary(["status"], env)).exitCode).toBe(1);
+  });
+
+  test("the status line Claude Code is given prints the session's last request", async () => {
+    const mlx = await startMlxLmServer();
+    try {
+      const box = daemonSandbox();
+      const { env, home, bin } = box;
+      const port = await freePort();
+      useConfigFile(box, { port, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] });
+      standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
+      expect((await runBinary([], env)).exitCode).toBe(7);
+      const settings = readFileSync(join(home, "claude.out"), "utf8").split("\n").find((line) => line.startsWith("arg={"))!.slice(4);
+      const { command } = JSON.parse(settings).statusLine;
+      // What Claude Code does after a message of the session whose stdin it recorded.
+      const stdin = readFileSync(new URL("../fixtures/claude-code/statusline.stdin.json", import.meta.url), "utf8");
+      await fetch(`http://127.0.0.1:${port}/v1/messages`, { method: "POST", headers: { "x-claude-code-session-id": JSON.parse(stdin).session_id }, body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 50, messages: [{ role: "user", content: "What is 2+2?" }] }) });
+      const line = Bun.spawnSync(["sh", "-c", command], { stdin: new Blob([stdin]), env: { PATH: "/usr/bin:/bin" } });
+      expect(line.stderr.toString()).toBe("");
+      expect(line.stdout.toString()).toStartWith("mlx-lm · default_model · 0% cached");
+      await runBinary(["stop"], env);
+    } finally {
+      await mlx.stop();
+    }
+  });
+
+  test("no status line of ours over the user's own, or with --no-statusline, or when claude is given --settings", async () => {
+    const { env, home, bin } = daemonSandbox();
+    env.ANYCLAUDE_PORT = String(await freePort());
+    const out = join(home, "claude.out");
+    standIn(bin, "claude", CLAUDE(out));
+    const args = () => readFileSync(out, "utf8").split("\n").filter((line) => line.startsWith("arg="));
+
+    expect((await runBinary(["--no-statusline", "--", "-p", "hi"], env)).exitCode).toBe(7);
+    expect(args()).toEqual(["arg=-p", "arg=hi"]);
+    expect((await runBinary(["--", "--settings", "{}"], env)).exitCode).toBe(7);
+    expect(args()).toEqual(["arg=--settings", "arg={}"]);
+
+    const project = join(home, "project");
+    mkdirSync(join(project, ".claude"), { recursive: true });
+    writeFileSync(join(project, ".claude", "settings.json"), JSON.stringify({ statusLine: { type: "command", command: "echo mine" } }));
+    expect((await runBinary([], env, { cwd: project })).exitCode).toBe(7);
+    expect(args()).toEqual([]);
+
+    mkdirSync(join(home, ".claude"));
+    writeFileSync(join(home, ".claude", "settings.json"), JSON.stringify({ statusLine: { type: "command", command: "echo mine" } }));
+    expect((await runBinary([], env)).exitCode).toBe(7);
+    expect(args()).toEqual([]);
+
+    const misplaced = await runBinary(["--no-statusline", "-p", "hi"], env);
+    expect(misplaced.exitCode).toBe(2);
+    expect(misplaced.stderr).toContain("arguments for claude go after --, as in: anyclaude --no-statusline -- -p hi");
+    await runBinary(["stop"], env);
   });
 
   test("tells claude about the loaded model: context, timeout and model names; the user's own settings win", async () => {

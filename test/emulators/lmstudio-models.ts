@@ -1,9 +1,11 @@
 // LM Studio's model lists: the OpenAI-compatible /v1/models (every downloaded model, loaded or
 // not), the REST /api/v0/models (with `type`, `state`, `max_context_length` and, when loaded,
-// `loaded_context_length`), and 0.4's
-// /api/v1/models (with `loaded_instances` and `capabilities.trained_for_tool_use`). Besides the
-// loaded model, an embedding model and a vision model sit on disk, unloaded, as they usually do.
-export type LoadedModel = { id: string; contextLength: number };
+// `loaded_context_length`), and 0.4's /api/v1/models (with `loaded_instances` and
+// `capabilities.trained_for_tool_use`). Besides the loaded model, an embedding model and a vision
+// model sit on disk, unloaded, as they usually do.
+// `loaded: false`: the model sits on disk, nothing is loaded (LM Studio just started, or unloaded
+// it); `toolUse`: its capabilities say it was trained for tool use.
+export type LoadedModel = { id: string; contextLength: number; loaded: boolean; toolUse: boolean };
 
 const EMBEDDING = "text-embedding-nomic-embed-text-v1.5";
 const VISION = "google/gemma-3-12b";
@@ -18,7 +20,8 @@ export function modelsResponse(path: string, loaded: LoadedModel): Response | un
 }
 
 function v0Entry(loaded: LoadedModel) {
-  return { id: loaded.id, object: "model", type: "llm", publisher: publisherOf(loaded.id), arch: "qwen3moe", compatibility_type: "gguf", quantization: "Q4_K_M", state: "loaded", max_context_length: 262144, loaded_context_length: loaded.contextLength };
+  const state = loaded.loaded ? { state: "loaded", loaded_context_length: loaded.contextLength } : { state: "not-loaded" };
+  return { id: loaded.id, object: "model", type: "llm", publisher: publisherOf(loaded.id), arch: "qwen3moe", compatibility_type: "gguf", quantization: "Q4_K_M", ...state, max_context_length: 262144 };
 }
 
 function v0Others() {
@@ -38,10 +41,10 @@ function v1Entry(loaded: LoadedModel) {
     quantization: { name: "Q4_K_M", bits_per_weight: 4 },
     size_bytes: 18556685568,
     params_string: "30B",
-    loaded_instances: [{ id: loaded.id, config: { context_length: loaded.contextLength, eval_batch_size: 512, flash_attention: true, offload_kv_cache_to_gpu: true } }],
+    loaded_instances: loaded.loaded ? [{ id: loaded.id, config: { context_length: loaded.contextLength, eval_batch_size: 512, flash_attention: true, offload_kv_cache_to_gpu: true } }] : [],
     max_context_length: 262144,
     format: "gguf",
-    capabilities: { vision: false, trained_for_tool_use: true },
+    capabilities: { vision: false, trained_for_tool_use: loaded.toolUse },
     description: null,
     variants: [`${loaded.id}@q4_k_m`],
     selected_variant: `${loaded.id}@q4_k_m`,

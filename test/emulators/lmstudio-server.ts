@@ -18,6 +18,8 @@ export type LmStudioOptions = {
   model?: string; // the loaded model's id
   cacheSlots?: number; // llama.cpp parallel slots: 4 by default
   contextLength?: number; // the loaded context length: 32768 by default
+  modelLoaded?: boolean; // false: the model lists show it on disk, not loaded (chat still answers, as JIT loading would)
+  trainedForToolUse?: boolean; // its capabilities in /api/v1/models: true by default
   respond?: Respond; // the emulated model; the scripted one by default
   reasoning?: boolean; // the scripted model thinks first (ignored with `respond`)
   decodeDelayMs?: number; // pause between streamed chunks
@@ -46,7 +48,7 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
     idleTimeout: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;
-      if (request.method === "GET") return modelsResponse(path, { id: model, contextLength }) ?? unexpectedEndpoint(request.method, path);
+      if (request.method === "GET") return modelsResponse(path, { id: model, contextLength, loaded: options.modelLoaded ?? true, toolUse: options.trainedForToolUse ?? true }) ?? unexpectedEndpoint(request.method, path);
       if (request.method !== "POST" || path !== "/v1/chat/completions") return unexpectedEndpoint(request.method, path);
       let body: ChatBody;
       try {

@@ -86,12 +86,16 @@ async function waitHealthy(url: string, child: ReturnType<typeof Bun.spawn>, log
 }
 
 async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  // A TextDecoder rather than pipeThrough(new TextDecoderStream()), whose types bun-types 1.4.5
+  // and TypeScript's lib do not agree on.
+  const decoder = new TextDecoder();
   let pending = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (pending + chunk).split("\n");
+  for await (const bytes of stream) {
+    const lines = (pending + decoder.decode(bytes, { stream: true })).split("\n");
     pending = lines.pop()!;
     into.push(...lines);
   }
+  pending += decoder.decode();
   if (pending) into.push(pending);
 }
 

@@ -55,7 +55,7 @@ export function median(values: number[]): number {
 // The daemon's fetch, teeing each chat-completions answer so the test reads the server's own
 // report (its last usage and timings) without touching what the daemon receives.
 function recordingFetch(into: UpstreamRecord[]): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
     const response = await fetch(input, init);
     if (!String(input).endsWith("/chat/completions") || !response.body) return response;
     const [mine, theirs] = response.body.tee();

@@ -20,8 +20,9 @@ export function compiledBinary(): string {
 
 export type Run = { exitCode: number; stdout: string; stderr: string };
 
-export async function runBinary(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = Bun.spawn([compiledBinary(), ...args], { env, stdout: "pipe", stderr: "pipe" });
+export async function runBinary(args: string[], env: Record<string, string>, options: { stdin?: string; cwd?: string } = {}): Promise<Run> {
+  const stdin = options.stdin === undefined ? "ignore" : new Blob([options.stdin]);
+  const child = Bun.spawn([compiledBinary(), ...args], { env, cwd: options.cwd, stdin, stdout: "pipe", stderr: "pipe" });
   const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
   return { exitCode, stdout, stderr };
 }
@@ -48,6 +49,16 @@ export function sandbox(): { home: string; bin: string; env: Record<string, stri
       MLX_LM_URL: `http://127.0.0.1:${freePortNow()}/v1`,
     },
   };
+}
+
+// Gives a sandbox a config file of its own (in its HOME), and drops the sandbox's port and
+// backend URLs from its environment, which would otherwise override the file's.
+export function useConfigFile(box: { home: string; env: Record<string, string> }, config: unknown): string {
+  const file = join(box.home, "config.json");
+  writeFileSync(file, JSON.stringify(config));
+  box.env.ANYCLAUDE_CONFIG = file;
+  for (const name of ["ANYCLAUDE_PORT", "LMSTUDIO_URL", "MLX_LM_URL"]) delete box.env[name];
+  return file;
 }
 
 // Sandboxes whose daemons are stopped after the file's tests, even when a test failed halfway.

@@ -1,0 +1,99 @@
+// One request to one backend, as it happens: waiting for the prefill (with its progress when the
+// backend tells), generating from the first token on, then done, failed or cancelled. Its record
+// is what `statusline` reads for the session and what `status` lists among the recent replies.
+import type { PrefillProgress } from "../backends/prefill-progress";
+import type { StreamEvent } from "../protocol/anthropic";
+import type { RouteReason } from "../routing/resolve-route";
+import type { Reply } from "../translate/reply";
+import { replyTimings, type ReplyTimings } from "./reply-timings";
+
+export type RequestState = "prefill" | "generating" | "done" | "failed" | "cancelled";
+
+export type RequestRecord = Partial<ReplyTimings> & {
+  sessionId?: string;
+  backend: string;
+  model?: string; // the model the backend was asked for
+  route: RouteReason;
+  startedAt: number;
+  state: RequestState;
+  progress?: PrefillProgress;
+  promptTokens?: number;
+  cachedTokens?: number;
+  completionTokens?: number;
+  stopReason?: string;
+  error?: string;
+};
+
+export type TraceStart = Pick<RequestRecord, "sessionId" | "backend" | "model" | "route"> & { estimatedTokens: number };
+
+export class RequestTrace {
+  readonly record: RequestRecord;
+  private firstTokenAt?: number;
+  private readonly estimatedTokens: number;
+
+  constructor(
+    start: TraceStart,
+    private readonly now: () => number,
+    private readonly onEnd: (trace: RequestTrace, reply?: Reply) => void,
+  ) {
+    const { estimatedTokens, ...record } = start;
+    this.estimatedTokens = estimatedTokens;
+    this.record = { ...record, startedAt: now(), state: "prefill" };
+  }
+
+  get ended(): boolean {
+    return this.record.state === "done" || this.record.state === "failed" || this.record.state === "cancelled";
+  }
+
+  progress(progress: PrefillProgress): void {
+    if (this.record.state === "prefill") this.record.progress = progress;
+  }
+
+  firstToken(): void {
+    if (this.firstTokenAt !== undefined || this.ended) return;
+    this.firstTokenAt = this.now();
+    this.record.state = "generating";
+    this.record.ttftMs = this.firstTokenAt - this.record.startedAt;
+    this.record.progress = undefined;
+  }
+
+  finish(reply: Reply): void {
+    if (this.ended) return;
+    const timings = replyTimings({ startedAt: this.record.startedAt, firstTokenAt: this.firstTokenAt, endedAt: this.now() }, reply);
+    Object.assign(this.record, timings, {
+      state: "done",
+      promptTokens: reply.promptTokens ?? this.estimatedTokens,
+      cachedTokens: reply.cachedTokens,
+      completionTokens: reply.completionTokens,
+      stopReason: reply.stopReason,
+    });
+    this.onEnd(this, reply);
+  }
+
+  fail(message: string): void {
+    this.end("failed", message);
+  }
+
+  // The client went away: nobody's error.
+  cancel(): void {
+    this.end("cancelled");
+  }
+
+  // Watches the Anthropic events on their way to the client: the first content is the first
+  // token; an error event ends the request as failed.
+  observe(): TransformStream<StreamEvent, StreamEvent> {
+    return new TransformStream({
+      transform: (event, controller) => {
+        if (event.type === "content_block_start" || event.type === "content_block_delta") this.firstToken();
+        if (event.type === "error") this.fail(event.error.message);
+        controller.enqueue(event);
+      },
+    });
+  }
+
+  private end(state: "failed" | "cancelled", error?: string): void {
+    if (this.ended) return;
+    Object.assign(this.record, { state, error, progress: undefined, totalMs: this.now() - this.record.startedAt });
+    this.onEnd(this);
+  }
+}
