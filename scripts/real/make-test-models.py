@@ -7,9 +7,10 @@ dimensions of the residual stream that the attention and MLP layers never write 
 still hold real random weights and run at full size, so a long prompt costs real prefill time,
 but the final norm drops their output, which makes greedy (and low-temperature) decoding exact.
 
-Every variant is written twice from the same float16 weights:
-  OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`
-  OUT/<variant>/model.gguf  for `llama-server -m ... --jinja`
+Every variant is written twice with the same weight values (all exact in float16):
+  OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`, stored as float32
+                            because mlx's CPU backend multiplies float16 without BLAS, ~10x slower
+  OUT/<variant>/model.gguf  for `llama-server -m ... --jinja`, stored as float16
 
 Usage:
   make-test-models.py --out DIR --templates DIR --tokenizer NPM_PKG_DIR --gguf-py DIR
@@ -35,8 +36,8 @@ SEED = 20240607
 # Shapes: small enough for 2 CPU cores, with Qwen3's real (padded) vocabulary.
 HIDDEN = 256
 LAYERS = 4
-HEADS = 4
-KV_HEADS = 2
+HEADS = 2
+KV_HEADS = 1
 HEAD_DIM = 64
 FFN = 768
 VOCAB = 151936  # Qwen3 checkpoints pad the 151,669 real tokens to this size
@@ -283,7 +284,7 @@ def layer(rng, index):
 
 
 def design_weights(variant, vocab):
-    """All weights of one variant, under Hugging Face names, as float16 arrays."""
+    """All weights of one variant, under Hugging Face names, rounded to float16 values."""
     rng = np.random.default_rng(SEED)
     weights = {"model.embed_tokens.weight": embedding(rng, variant, vocab)}
     for index in range(LAYERS):
@@ -293,7 +294,7 @@ def design_weights(variant, vocab):
     norm[FREE:] = 1.0
     weights["model.norm.weight"] = norm
     weights["lm_head.weight"] = lm_head(variant, vocab)
-    return {name: w.astype(np.float16) for name, w in weights.items()}
+    return {name: w.astype(np.float16).astype(np.float32) for name, w in weights.items()}
 
 
 # ---------------------------------------------------------------- Hugging Face / mlx form
@@ -319,7 +320,7 @@ def hf_config(vocab):
         "attention_bias": False,
         "attention_dropout": 0.0,
         "use_sliding_window": False,
-        "torch_dtype": "float16",
+        "torch_dtype": "float32",
         "bos_token_id": vocab.id("<|endoftext|>"),
         "eos_token_id": vocab.id("<|im_end|>"),
     }
@@ -389,8 +390,8 @@ def write_gguf(path, variant, weights, vocab, template, gguf):
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     add_gguf_tokenizer(writer, vocab, template, gguf)
     for name, weight in weights.items():
-        # llama.cpp keeps 1-D norm weights in float32; the values are the same float16 ones.
-        writer.add_tensor(gguf_name(name), weight.astype(np.float32) if weight.ndim == 1 else weight)
+        # llama.cpp keeps 1-D norm weights in float32, as its converter does.
+        writer.add_tensor(gguf_name(name), weight if weight.ndim == 1 else weight.astype(np.float16))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

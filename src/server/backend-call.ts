@@ -7,7 +7,7 @@ import type { Daemon } from "./daemon";
 
 export type CallContext = {
   backend: string;
-  model: string; // the client's model name, echoed back
+  model: string; // the name replies carry (replyModelName): the served model, not the Claude one asked for
   upstreamModel: string;
   messageId: string;
   inputTokens: number;

@@ -9,6 +9,7 @@ import type { RequestTrace } from "../metrics/request-trace";
 import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
+import { replyModelName } from "../translate/message-start";
 import { convertToOpenAIRequest } from "../translate/convert-to-openai-request";
 import { TranslationError } from "../translate/translation-error";
 import type { Daemon } from "./daemon";
@@ -77,10 +78,11 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
 async function callContext(daemon: Daemon, route: Route, normalized: NormalizedRequest, trace: RequestTrace, signal: AbortSignal): Promise<CallContext> {
   const backend = route.backend;
   const messageId = daemon.nextMessageId();
+  const served = await upstreamModel(daemon, backend);
   return {
     backend: backend.config.name,
-    model: normalized.request.model,
-    upstreamModel: await upstreamModel(daemon, backend),
+    model: replyModelName(served, backend.config.name),
+    upstreamModel: served,
     messageId,
     inputTokens: normalized.estimatedTokens,
     toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,

@@ -16,7 +16,7 @@ export type UpstreamEvent =
 
 export type StreamContext = {
   backend: string;
-  model: string; // the name the client asked for: Claude Code sizes its context from it
+  model: string; // the name replies carry (replyModelName)
   messageId: string;
   inputTokens: number; // estimate for message_start; the backend's count arrives at the end
   toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id

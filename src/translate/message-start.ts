@@ -1,7 +1,7 @@
 import type { StreamEvent } from "../protocol/anthropic";
 
 // The first event of every stream, sent before the backend answers. Claude Code needs
-// usage.input_tokens here, and sizes its context window from the model name: the one it asked for.
+// usage.input_tokens here. The model is the one that answers (see replyModelName).
 export function messageStart(context: { messageId: string; model: string; inputTokens: number }): StreamEvent {
   return {
     type: "message_start",
@@ -16,4 +16,15 @@ export function messageStart(context: { messageId: string; model: string; inputT
       usage: { input_tokens: context.inputTokens, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
     },
   };
+}
+
+// The name replies carry: the model the backend served, never the Claude model the client asked
+// for. Claude Code stores each reply's model in its transcript and resumes `--continue` with it:
+// measured with 2.1.197, a reply named "claude-opus-4-8" turned the continued run's
+// "claude-opus-4-8[1m]" (system prompt line "Opus 4.8 (1M context)", the context-1m beta) into
+// "claude-opus-4-8", which changes the system prompt 5% in and costs the whole cached prompt; a
+// name that is not a Claude model leaves the client's own choice, and its context sizing, as it was.
+export function replyModelName(upstreamModel: string, backendName: string): string {
+  // mlx_lm.server's alias for whatever it was started with says nothing: name the backend.
+  return upstreamModel === "default_model" ? backendName : upstreamModel;
 }

@@ -15,12 +15,12 @@ describe("the daemon through the Anthropic SDK", () => {
   beforeAll(async () => (stack = await startStack({ mlx: { keepalives: 3 } })));
   afterAll(() => stack.stop());
 
-  test("messages.create: a plain question is answered by mlx-lm, under the client's model name", async () => {
+  test("messages.create: a plain question is answered by mlx-lm, under the served model's name (never the Claude model asked for)", async () => {
     const { data, response } = await stack.client.messages
       .create({ model: "claude-opus-5-5", max_tokens: 1024, messages: [{ role: "user", content: "What is 2+2?" }] })
       .withResponse();
     expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
-    expect(data.model).toBe("claude-opus-5-5");
+    expect(data.model).toBe("mlx-lm"); // mlx_lm.server's "default_model" names nothing: the backend does
     expect(data.content).toMatchObject([{ type: "text", text: "4" }]);
     expect(data.stop_reason).toBe("end_turn");
     expect(stack.mlx.requests.at(-1)!.body.model).toBe("default_model");
