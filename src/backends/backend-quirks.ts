@@ -13,6 +13,10 @@ export type BackendQuirks = {
   // OpenAI-compatible servers ignore the unknown field. mlx_lm.server sends its keepalive
   // comments unasked; LM Studio tells nothing.
   askPrefillProgress: boolean;
+  // mlx_lm.server's parser strips only the marker strings, so the content it returns keeps the
+  // newlines the model wrote after </think> and before <tool_call>, which the chat template
+  // writes again when it renders the turn back: they are taken off before a replay.
+  contentKeepsSeparators: boolean;
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
@@ -22,13 +26,13 @@ export type BackendQuirks = {
 export function backendQuirks(kind: BackendKind): BackendQuirks {
   switch (kind) {
     case "mlx-lm":
-      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
+      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, contentKeepsSeparators: true, apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
     case "lmstudio":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
     case "openai":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, contentKeepsSeparators: false, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
     case "anthropic":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
     default:
       return assertNever(kind);
   }

@@ -12,7 +12,7 @@ export type ToolCall = { id: string; type: "function"; function: { name: string;
 export type ChatMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: string | ContentPart[] }
-  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | { role: "assistant"; content: string | null; reasoning_content?: string; tool_calls?: ToolCall[] }
   | { role: "tool"; tool_call_id: string; content: string };
 
 export type FunctionTool = {
@@ -36,6 +36,7 @@ export type ChatRequest = {
   top_p?: number;
   top_k?: number;
   return_progress?: boolean; // llama-server: prompt_progress chunks while it prefills
+  chat_template_kwargs?: Record<string, unknown>; // llama-server, mlx-lm, vLLM: passed to the chat template
 };
 
 const Count = v.optional(v.nullable(v.number()));

@@ -124,6 +124,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       includeTools: route.includeTools,
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
       askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
+      contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
       replay: daemon.replay,
     });
   } catch (error) {

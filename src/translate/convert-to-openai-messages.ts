@@ -11,7 +11,7 @@ export type ReplayLookup = {
   text(text: string): string | undefined;
 };
 
-export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup };
+export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean };
 
 export function convertToOpenAIMessages(
   system: MessagesRequest["system"],
@@ -28,7 +28,7 @@ function convertMessage(message: Message, field: string, options: MessageOptions
   const blocks: ContentBlock[] = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
   switch (message.role) {
     case "assistant":
-      return [convertAssistant(blocks, options.replay)];
+      return [convertAssistant(blocks, options)];
     case "user":
       return convertUser(blocks, field, options);
     case "system":
@@ -40,20 +40,41 @@ function convertMessage(message: Message, field: string, options: MessageOptions
   }
 }
 
-function convertAssistant(blocks: ContentBlock[], replay: ReplayLookup | undefined): ChatMessage {
+// The turn as the model generated it, for the chat template to render back token for token.
+// Its reasoning goes along as `reasoning_content`: templates render it where they keep reasoning
+// (Qwen3 and Qwen3.5: the turns after the last user message, i.e. the steps of a tool loop; all
+// turns with a flag such as preserve_thinking) and drop it elsewhere, as they would anyway.
+function convertAssistant(blocks: ContentBlock[], { replay, contentKeepsSeparators }: MessageOptions): ChatMessage {
   const texts: string[] = [];
+  const thoughts: string[] = [];
   const toolCalls: ToolCall[] = [];
   for (const block of blocks) {
     if (block.type === "text") texts.push(block.text);
+    if (block.type === "thinking") thoughts.push(block.thinking);
     if (block.type === "tool_use") {
       const args = replay?.toolArguments(block.id) ?? JSON.stringify(block.input);
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
     }
-    // Past thinking is dropped: local chat templates strip reasoning from earlier turns anyway.
   }
   const joined = texts.join("\n\n");
-  const content = replay?.text(joined) ?? joined;
-  return toolCalls.length > 0 ? { role: "assistant", content, tool_calls: toolCalls } : { role: "assistant", content };
+  const reasoning = thoughts.join("");
+  const generated = replay?.text(joined) ?? joined;
+  const content = contentKeepsSeparators ? withoutTemplateSeparators(generated, reasoning !== "", toolCalls.length > 0) : generated;
+  return {
+    role: "assistant",
+    content,
+    ...(reasoning ? { reasoning_content: reasoning } : {}),
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+}
+
+// mlx_lm.server returns the text between the markers with the newlines the model wrote around
+// them ("\n\n" after </think>, "\n" before <tool_call>). Templates write those separators
+// themselves: Qwen3's renders "</think>\n\n" + content.lstrip("\n"), and "\n<tool_call>" after
+// any non-empty content, whitespace or not. Left in, they change the tokens.
+function withoutTemplateSeparators(content: string, afterReasoning: boolean, beforeToolCall: boolean): string {
+  const out = afterReasoning ? content.replace(/^\n+/, "") : content;
+  return beforeToolCall ? out.replace(/\n$/, "") : out;
 }
 
 // Tool results become `tool` messages right after the assistant turn that called them (OpenAI

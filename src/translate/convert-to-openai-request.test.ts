@@ -68,6 +68,7 @@ describe("convertToOpenAIRequest", () => {
       {
         role: "assistant",
         content: "Reading.",
+        reasoning_content: "plan", // templates render it where they keep reasoning, drop it elsewhere
         tool_calls: [
           { id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path":"/a"}' } },
           { id: "toolu_2", type: "function", function: { name: "Read", arguments: '{"file_path":"/b"}' } },
@@ -165,5 +166,25 @@ describe("stripBillingHeader", () => {
     expect(convertToOpenAIRequest(request({ stream: true }), { ...target, askPrefillProgress: true }).body.return_progress).toBe(true);
     expect(convertToOpenAIRequest(request({ stream: false }), { ...target, askPrefillProgress: true }).body).not.toHaveProperty("return_progress");
     expect(convertToOpenAIRequest(request({ stream: true }), target).body).not.toHaveProperty("return_progress");
+  });
+});
+
+describe("replayed turns for mlx_lm.server, whose content keeps the model's separators", () => {
+  const mlx: TranslationTarget = { ...target, backend: "mlx-lm", contentKeepsSeparators: true };
+  const turn = (blocks: any[]) => convertToOpenAIRequest(request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: blocks }] }), mlx).body.messages[1];
+
+  test("the newlines after </think> go (the template writes them), the reasoning goes along", () => {
+    expect(turn([{ type: "thinking", thinking: "\nHmm\n", signature: "s" }, { type: "text", text: "\n\nDone" }])).toEqual({ role: "assistant", content: "Done", reasoning_content: "\nHmm\n" });
+  });
+
+  test("the newline before <tool_call> goes: Qwen3's template writes one after any non-empty content", () => {
+    const call = { type: "tool_use", id: "toolu_9", name: "Read", input: { file_path: "/a" } };
+    expect(turn([{ type: "text", text: "Reading.\n" }, call])).toMatchObject({ content: "Reading." });
+    expect(turn([{ type: "thinking", thinking: "plan", signature: "s" }, { type: "text", text: "\n\n\n" }, call])).toMatchObject({ content: "" });
+  });
+
+  test("other backends get the content as generated", () => {
+    const other = convertToOpenAIRequest(request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: [{ type: "text", text: "\n\nDone\n" }] }] }), target).body.messages[1];
+    expect(other).toEqual({ role: "assistant", content: "\n\nDone\n" });
   });
 });

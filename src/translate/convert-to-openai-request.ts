@@ -13,6 +13,7 @@ export type TranslationTarget = {
   // false when the request goes to a backend without tool support (routing.toolsWhen "used").
   includeTools: boolean;
   cleanToolSchemas: boolean; // for servers that compile tool schemas to grammars
+  contentKeepsSeparators?: boolean; // mlx-lm: see withoutTemplateSeparators
   askPrefillProgress?: boolean; // llama-server's `return_progress` on a stream
 
   replay?: ReplayLookup;
