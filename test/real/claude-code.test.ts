@@ -24,6 +24,11 @@ const PATHS = [
   { id: "anyclaude -> mlx-lm-0.32.2", server: () => startMlxLmServer("qwen3-coder", "0.32.2"), viaDaemon: "mlx-lm", llama: false },
 ] as const;
 
+// Per path, the tokens each run cost: the paths run in this order, so the direct path's figures
+// are there when anyclaude's are compared with them.
+const costs = new Map<string, number[]>();
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
 for (const path of PATHS) {
   describeReal(`Claude Code, ${path.id}`, () => {
     let real: RealServer;
@@ -49,6 +54,20 @@ for (const path of PATHS) {
         expect(run.stdout.trim().length).toBeGreaterThan(0);
       }
       saveFigures(`claude-code-${path.id.replace(/[^a-z0-9.]+/gi, "-")}`, { path: path.id, runs });
+      costs.set(path.id, runs.map((run) => sum(run.evaluated)));
+
+      // A --continue run costs its new turn, not the conversation (Claude Code's reply names
+      // once broke the first one's system prompt: ~1,600 tokens, once the whole 21k).
+      for (const run of runs) {
+        if (run.args.includes("--continue")) expect(sum(run.evaluated)).toBeLessThan(200);
+      }
+      // Through anyclaude, every run costs at most what it costs straight to llama-server's own
+      // /v1/messages (which keeps Claude Code's per-session billing line: a new session there
+      // recomputes the whole prompt).
+      const direct = costs.get(PATHS[0].id);
+      if (path.viaDaemon && path.llama && direct) {
+        costs.get(path.id)!.forEach((cost, index) => expect(cost).toBeLessThanOrEqual(direct[index]! + 16));
+      }
     }, 1_800_000);
   });
 }
