@@ -17,12 +17,12 @@ for (const run of named("seed-")) {
   console.log(`| ${run.server} | ${cells.join(" | ")} | ${run.speedup}x |`);
 }
 
-console.log("\nReuse per follow-up: cached tokens / (previous prompt + its reply), as the server reported\n");
+console.log("\nReuse per follow-up: cached tokens / (previous prompt + its reply), as the server reported; in brackets, the tokens it computed again\n");
 console.log("| template | server | turns | min | median |\n|---|---|---|---|---|");
 for (const run of named("reuse-")) {
   const reuse = run.turns.map((turn: any) => turn.reuse).sort((a: number, b: number) => a - b);
   const cell = (value: number | undefined) => (value === undefined ? "-" : `${(100 * value).toFixed(1)}%`);
-  console.log(`| ${run.template} | ${run.server} | ${run.turns.map((turn: any) => `${turn.kind} ${cell(turn.reuse)}`).join(", ")} | ${cell(reuse[0])} | ${cell(reuse[Math.floor(reuse.length / 2)])} |`);
+  console.log(`| ${run.template} | ${run.server} | ${run.turns.map((turn: any) => `${turn.kind} ${cell(turn.reuse)} (${turn.lostTokens})`).join(", ")} | ${cell(reuse[0])} | ${cell(reuse[Math.floor(reuse.length / 2)])} |`);
 }
 
 console.log("\nReal Claude Code sessions: tokens evaluated anew per request, per run (the server's own count)\n");

@@ -14,7 +14,9 @@ const TOOLS: Anthropic.Tool[] = [
 ];
 const QUESTIONS = ["What does this project do?", "Where is the config loaded?", "How are errors reported?", "Summarize our conversation."];
 
-type Turn = { turn: number; kind: string; promptTokens: number; cachedTokens: number; previousComputed: number; reuse: number };
+// previousComputed: the previous request's prompt plus the reply it generated, all of which the
+// server holds afterwards; lostTokens: what of that it had to compute again.
+type Turn = { turn: number; kind: string; promptTokens: number; cachedTokens: number; previousPrompt: number; previousComputed: number; lostTokens: number; reuse: number };
 
 const SERVERS = [
   { id: "llama-server", kind: "openai", forcesTools: true, start: (variant: Variant) => startLlamaServer(variant) },
@@ -45,9 +47,11 @@ for (const server of SERVERS) {
         const record = await stack.lastUpstream();
         const usage = record.usage ?? {};
         if (previous?.usage) {
-          const previousComputed = (previous.usage.prompt_tokens ?? 0) + (previous.usage.completion_tokens ?? 0);
+          const previousPrompt = previous.usage.prompt_tokens ?? 0;
+          const previousComputed = previousPrompt + (previous.usage.completion_tokens ?? 0);
           const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
-          turns.push({ turn: turns.length + 1, kind, promptTokens: usage.prompt_tokens ?? 0, cachedTokens, previousComputed, reuse: Number((cachedTokens / previousComputed).toFixed(4)) });
+          const reuse = Number((cachedTokens / previousComputed).toFixed(4));
+          turns.push({ turn: turns.length + 1, kind, promptTokens: usage.prompt_tokens ?? 0, cachedTokens, previousPrompt, previousComputed, lostTokens: previousComputed - cachedTokens, reuse });
         }
         previous = record;
         return timed.message;
@@ -62,7 +66,7 @@ for (const server of SERVERS) {
           messages.push({ role: "assistant", content: reply.content });
         }
         expect(turns.length).toBe(QUESTIONS.length - 1);
-        for (const turn of turns) expect(turn.cachedTokens).toBeGreaterThan(0);
+        for (const turn of turns) expect(turn.reuse).toBeGreaterThanOrEqual(0.98);
       }, 600_000);
 
       test.if(server.forcesTools)("a tool loop: a forced call, its result, the answer, the next question", async () => {
@@ -76,6 +80,10 @@ for (const server of SERVERS) {
         messages.push({ role: "assistant", content: answer.content }, { role: "user", content: "Now read it back" });
         const next = await ask("next question", messages, { tool_choice: { type: "any" } });
         expect(next.stop_reason).toBe("tool_use");
+        // At worst a step recomputes the reply it follows (where a template renders a generated
+        // turn differently: Qwen3-Coder's newline before <tool_call>, reasoning dropped once a new
+        // question comes), never the prompt before it.
+        for (const turn of turns) expect(turn.cachedTokens).toBeGreaterThanOrEqual(turn.previousPrompt - 1);
       }, 600_000);
     });
   }
