@@ -65,11 +65,13 @@ export class Prewarmer {
   private readonly watchIntervalMs: number;
   private timer?: Timer;
   private started = false;
+  private readonly startedAt: number;
 
   constructor(private readonly options: PrewarmerOptions) {
     this.now = options.now ?? Date.now;
     this.quietMs = options.quietMs ?? QUIET_MS;
     this.watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
+    this.startedAt = this.now();
     for (const backend of options.pool.backends) {
       this.states.set(backend.config.name, { requests: new Set(), lastRequestEndedAt: 0, stale: new Set(), warmedAt: new Map(), failures: new Map(), checking: false, runs: 0, cancelled: 0 });
     }
@@ -119,8 +121,9 @@ export class Prewarmer {
     const newest = prefixes[0];
     return {
       enabled: this.enabled,
-      // The newest prefix is in the backend's cache, by the cache model, and no restart since.
-      warm: Boolean(newest && backend.cache.holdsHead(newest.hash) && !state.stale.has(newest.hash)),
+      // The backend is up, and its newest prefix is in its cache by the cache model, with no
+      // restart since.
+      warm: Boolean(newest && this.options.pool.isHealthy(backend) && backend.cache.holdsHead(newest.hash) && !state.stale.has(newest.hash)),
       running: Boolean(state.running),
       prefixes: prefixes.length,
       prefixTokens: newest?.tokens ?? null,
@@ -148,9 +151,14 @@ export class Prewarmer {
     const modelChanged = !cameUp && previous.model !== undefined && probe.model !== undefined && previous.model !== probe.model;
     if (modelChanged) this.options.pool.forgetCache(backend);
     if (cameUp || modelChanged) {
-      const prefixes = this.options.store.prefixes(backend.config.name);
+      // What it computed before it went down (or before this daemon first saw it) is gone; a
+      // prefix it was sent since, it holds. Requests before the restart do not delay the prewarm.
+      const since = modelChanged ? this.now() : (previous?.at ?? this.startedAt);
+      const prefixes = this.options.store.prefixes(backend.config.name).filter((prefix) => prefix.seenAt <= since);
       for (const prefix of prefixes) state.stale.add(prefix.hash);
       state.failures.clear();
+      this.busy(state);
+      state.lastRequestEndedAt = 0;
       if (prefixes.length > 0) logger.info(`prewarm ${backend.config.name}: ${modelChanged ? `model changed to ${probe.model}` : previous ? "came up" : "found up"}; ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} to warm`);
     }
     this.schedule(backend);
