@@ -10,7 +10,7 @@ import type { Segment } from "../prefix/prefix-chain";
 import { idleTicks } from "../routing/resolve-route";
 import type { PrewarmPrefix, PrewarmStore } from "./prewarm-store";
 import { sendPrewarm } from "./send-prewarm";
-import { restartSign } from "./watch-restart";
+import { checkRestart } from "./watch-restart";
 
 export type PrewarmerOptions = {
   enabled: boolean;
@@ -49,6 +49,7 @@ type BackendPrewarm = {
   warmedAt: Map<string, number>;
   failures: Map<string, { at: number; count: number }>;
   checking: boolean;
+  portOnly: boolean; // the server has no health path to ask: its port is asked instead
   lastWarmedAt?: number;
   lastDurationMs?: number;
   lastPromptTokens?: number;
@@ -73,7 +74,7 @@ export class Prewarmer {
     this.watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
     this.startedAt = this.now();
     for (const backend of options.pool.backends) {
-      this.states.set(backend.config.name, { requests: new Set(), lastRequestEndedAt: 0, stale: new Set(), warmedAt: new Map(), failures: new Map(), checking: false, runs: 0, cancelled: 0 });
+      this.states.set(backend.config.name, { requests: new Set(), lastRequestEndedAt: 0, stale: new Set(), warmedAt: new Map(), failures: new Map(), checking: false, portOnly: false, runs: 0, cancelled: 0 });
     }
   }
 
@@ -263,7 +264,9 @@ export class Prewarmer {
       if (backend.probe && this.now() - backend.probe.at >= this.watchIntervalMs) await pool.probe(backend);
       return;
     }
-    const sign = await restartSign(backend.config, this.options.fetcher);
+    const state = this.state(backend);
+    const { sign, noHealthPath } = await checkRestart(backend.config, this.options.fetcher, { port: state.portOnly });
+    if (noHealthPath) state.portOnly = true;
     if (sign && pool.isHealthy(backend)) {
       logger.info(`prewarm ${backend.config.name}: the server went away (${sign}); it will be warmed when it is back`);
       pool.markDown(backend, sign);
