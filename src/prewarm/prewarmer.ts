@@ -1,9 +1,10 @@
 // Prewarming: when a backend comes up, loads another model, or (by its cache model) no longer
 // holds the prefix Claude Code sessions sent it lately, and nobody is using it, anyclaude sends it
 // that prefix (system prompt and tools) as a one-token request, newest first, so the first
-// question of the next session finds it cached. One prewarm per backend at a time; a real request
-// for that backend cancels it (the user goes first); none at all with "prewarm": false.
+// question of the next session finds it cached. One prewarm per machine at a time; a real request
+// for a backend on that machine cancels it (the user goes first); none at all with "prewarm": false.
 import { type BackendPool, type BackendState } from "../backends/backend-pool";
+import { isLoopback } from "../config/resolve-config";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import type { Segment } from "../prefix/prefix-chain";
@@ -98,13 +99,15 @@ export class Prewarmer {
     await this.options.store.flush();
   }
 
-  // A real request is about to go to this backend: it goes first.
+  // A real request is about to go to this backend: it goes first, before any prewarm on the same
+  // machine (LM Studio and mlx_lm.server on one Mac share its GPU).
   requestStarted(backend: BackendState, trace: RequestTrace): void {
-    const state = this.state(backend);
-    state.requests.add(trace);
-    if (state.running && !state.running.cancelledBy) {
-      state.running.cancelledBy = "a request came";
-      state.running.controller.abort();
+    this.state(backend).requests.add(trace);
+    for (const peer of this.peers(backend)) {
+      const { running } = this.state(peer);
+      if (!running || running.cancelledBy) continue;
+      running.cancelledBy = peer === backend ? "a request came" : `a request came for ${backend.config.name}, on the same machine`;
+      running.controller.abort();
     }
   }
 
@@ -173,8 +176,12 @@ export class Prewarmer {
   private consider(backend: BackendState): void {
     if (!this.started) return;
     const state = this.state(backend);
-    if (state.running || !this.options.pool.isHealthy(backend) || this.busy(state)) return;
-    if (this.now() - state.lastRequestEndedAt < this.quietMs) return;
+    if (!this.options.pool.isHealthy(backend)) return;
+    // One prewarm per machine at a time, none while a request runs there, and (but after a
+    // restart) none until the machine has been left alone for a while.
+    const peers = this.peers(backend).map((peer) => this.state(peer));
+    if (peers.some((peer) => peer.running || this.busy(peer))) return;
+    if (this.now() - Math.max(...peers.map((peer) => peer.lastRequestEndedAt)) < this.quietMs) return;
     const model = this.options.pool.upstreamModel(backend);
     const prefix = model && this.nextPrefix(backend, state);
     if (prefix) void this.run(backend, state, prefix, model);
@@ -234,7 +241,13 @@ export class Prewarmer {
       state.running = undefined;
     }
     // The next prefix, if any (a cancelled one waits for the next probe and the quiet period).
-    if (!running.cancelledBy) this.schedule(backend);
+    if (!running.cancelledBy) for (const peer of this.peers(backend)) this.schedule(peer);
+  }
+
+  // The backends on the same machine as this one (itself included): servers on loopback share it.
+  private peers(backend: BackendState): BackendState[] {
+    const machine = machineOf(backend);
+    return this.options.pool.backends.filter((other) => machineOf(other) === machine);
   }
 
   // Whether a request is in flight there; ended ones are dropped, the last end remembered.
@@ -272,6 +285,11 @@ export class Prewarmer {
       pool.markDown(backend, sign);
     }
   }
+}
+
+function machineOf(backend: BackendState): string {
+  const host = new URL(backend.config.url).hostname.replace(/^\[|\]$/g, "");
+  return isLoopback(host) ? "loopback" : host;
 }
 
 // The cache model's view of a prewarm: the head, then a tail no real conversation shares.

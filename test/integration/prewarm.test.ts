@@ -131,6 +131,22 @@ describe("prewarm", () => {
     expect(prewarms(second)).toHaveLength(1); // not sent again right after: the backend was just used
   });
 
+  test("a request for another backend on the same machine cancels it too: they share its GPU", async () => {
+    const first = await emulator(mlx);
+    const lmstudio = await emulator(EMULATED[1]!);
+    const config = resolveConfig({ port: 0, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: first.url, tools: true }, { name: "lmstudio", kind: "lmstudio", url: lmstudio.url }], routing: { toolsBackend: "mlx-lm", defaultBackend: "mlx-lm" } }, {});
+    const server = await startServer({ config, stateDir: tempStateDir(), prewarm: { watchIntervalMs: 50, quietMs: 60_000 } });
+    cleanups.push(() => server.stop());
+    const client = new Anthropic({ baseURL: server.url, apiKey: "test-key", maxRetries: 0 });
+    const mlxStatus = async () => ((await (await fetch(`${server.url}/anyclaude/status`)).json()) as any).backends[0];
+    await ask(client, "What does this project do?");
+    await waitFor("the prefix to be remembered", async () => (await mlxStatus()).prewarm.prefixes === 1);
+    const second = await restart(mlx, first, mlxStatus, { prefillTokensPerSecond: 1_000 });
+    await waitFor("the prewarm to start", () => prewarms(second).length === 1);
+    await client.messages.create({ model: "lmstudio", max_tokens: 16, messages: [{ role: "user", content: "What is 2+2?" }] });
+    expect((await mlxStatus()).prewarm).toMatchObject({ running: false, cancelled: 1 });
+  });
+
   test('"prewarm": false sends nothing and keeps nothing', async () => {
     const dir = tempStateDir();
     const first = await emulator(mlx);
