@@ -9,6 +9,9 @@ import type { ProbeResult } from "./probe-model-list";
 
 export type Probe = ProbeResult & { at: number }; // when it answered, by the pool's clock
 
+// Told after every probe, with what the previous one found (undefined: the first).
+export type ProbeListener = (backend: BackendState, previous: Probe | undefined) => void;
+
 export type BackendStats = { requests: number; promptTokens: number; cachedTokens: number };
 
 export type BackendState = {
@@ -30,21 +33,27 @@ export function takesTools(backend: { config: Pick<BackendConfig, "tools">; prob
   return tools === "auto" ? (backend.probe?.tools ?? true) : tools;
 }
 
+function emptyCache(config: BackendConfig): CacheModel {
+  return new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy);
+}
+
 export class BackendPool {
   readonly backends: BackendState[];
   private timer?: Timer;
   private readonly probing = new Map<string, Promise<void>>();
+  private readonly listeners: ProbeListener[] = [];
 
   constructor(
     configs: BackendConfig[],
     private readonly fetcher: typeof fetch,
     private readonly now: () => number = Date.now,
   ) {
-    this.backends = configs.map((config) => ({
-      config,
-      cache: new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy),
-      stats: { requests: 0, promptTokens: 0, cachedTokens: 0 },
-    }));
+    this.backends = configs.map((config) => ({ config, cache: emptyCache(config), stats: { requests: 0, promptTokens: 0, cachedTokens: 0 } }));
+  }
+
+  // The server loaded another model: nothing it computed before is of use.
+  forgetCache(backend: BackendState): void {
+    backend.cache = emptyCache(backend.config);
   }
 
   get(name: string): BackendState {
@@ -84,10 +93,18 @@ export class BackendPool {
     const running = this.probing.get(name);
     if (running) return running;
     const probe = probeBackend(backend.config, this.fetcher)
-      .then((result) => void (backend.probe = { ...result, at: this.now() }))
+      .then((result) => {
+        const previous = backend.probe;
+        backend.probe = { ...result, at: this.now() };
+        for (const listener of this.listeners) listener(backend, previous);
+      })
       .finally(() => this.probing.delete(name));
     this.probing.set(name, probe);
     return probe;
+  }
+
+  onProbe(listener: ProbeListener): void {
+    this.listeners.push(listener);
   }
 
   // A call could not reach it, even on a fresh connection: down until a probe says otherwise.
@@ -96,6 +113,7 @@ export class BackendPool {
   }
 
   startProbing(intervalMs = PROBE_INTERVAL_MS): void {
+    clearInterval(this.timer);
     this.timer = setInterval(() => void this.probeAll(), intervalMs);
     this.timer.unref?.();
   }

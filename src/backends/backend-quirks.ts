@@ -21,6 +21,12 @@ export type BackendQuirks = {
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
   howToStart: (port: string) => string;
+  // How a restart shows between probes (src/prewarm/watch-restart.ts): a path under the server's
+  // root that answers 503 while the model loads, asked every second; else the port closing.
+  // llama-server binds its port before loading the model and answers 503 meanwhile (its
+  // /v1/health, an alias of /health, is the one path it does not log); mlx_lm.server loads its
+  // model before it binds, and logs every request it answers.
+  restartHealthPath?: string;
 };
 
 export function backendQuirks(kind: BackendKind): BackendQuirks {
@@ -30,9 +36,9 @@ export function backendQuirks(kind: BackendKind): BackendQuirks {
     case "lmstudio":
       return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
     case "openai":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, contentKeepsSeparators: false, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, contentKeepsSeparators: false, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`, restartHealthPath: "/v1/health" };
     case "anthropic":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja` };
+      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`, restartHealthPath: "/v1/health" };
     default:
       return assertNever(kind);
   }

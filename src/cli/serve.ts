@@ -1,6 +1,7 @@
 // `anyclaude serve`: the daemon in the foreground, until SIGINT or SIGTERM.
 import { logger } from "../logger";
 import { PortInUseError, startServer } from "../server/start-server";
+import { currentPlatform, servicePaths } from "../service/service-paths";
 import { type CliContext, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 
@@ -9,7 +10,9 @@ export async function serve(context: CliContext): Promise<number> {
   const loaded = readConfig(context, values);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ config: loaded.config, configPath: loaded.exists ? loaded.path : undefined });
+    // The state directory is the log's (bench results and prewarm.json live there too).
+    const stateDir = servicePaths(currentPlatform(), context.env).logDir;
+    server = await startServer({ config: loaded.config, configPath: loaded.exists ? loaded.path : undefined, stateDir });
   } catch (error) {
     if (error instanceof PortInUseError) throw new CliError(error.message);
     throw error;

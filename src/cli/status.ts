@@ -47,12 +47,23 @@ export function formatStatus(report: StatusReport): string {
     `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
     `sessions: ${report.sessions}`,
   ];
+  for (const backend of report.backends) if (backend.prewarm) lines.push(formatPrewarm(backend.name, backend.prewarm));
   // An older daemon reports only the error, not the problem with how to start the backend.
   for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
   for (const backend of report.backends) if (backend.lastError) lines.push(`${backend.name} last error (${backend.lastError.at}): ${backend.lastError.message}`);
   const recent = (report.recent ?? []).slice(-RECENT_SHOWN);
   if (recent.length > 0) lines.push("", "recent:", ...recent.map((record) => `  ${formatReplyLine({ ...record, startedAt: Date.parse(record.startedAt) })}`));
   return `${lines.join("\n")}\n`;
+}
+
+// Whether Claude Code's prompt prefix is warm there, and when it was last warmed.
+function formatPrewarm(name: string, prewarm: StatusReport["backends"][number]["prewarm"]): string {
+  if (!prewarm.enabled) return `${name} prewarm: off`;
+  if (prewarm.prefixes === 0) return `${name} prewarm: no Claude Code prefix seen yet`;
+  const state = prewarm.running ? "warming now" : prewarm.warm ? "warm" : "not warm";
+  const last = prewarm.lastWarmedAt ? `, last warmed ${prewarm.lastWarmedAt} in ${seconds(prewarm.lastDurationMs ?? 0)}` : "";
+  const failed = prewarm.lastError ? `, last failure: ${prewarm.lastError}` : "";
+  return `${name} prewarm: ${state} (${prewarm.prefixes} prefix${prewarm.prefixes === 1 ? "" : "es"}${last}${prewarm.cancelled ? `, ${prewarm.cancelled} cancelled by requests` : ""}${failed})`;
 }
 
 // LM Studio reports no cached tokens: its share is unknown, not 0%.

@@ -35,6 +35,8 @@ export const ConfigSchema = v.strictObject({
   backends: v.optional(v.pipe(v.array(BackendSchema), v.minLength(1, "needs at least one backend"))),
   routing: v.optional(RoutingSchema),
   maxBodyBytes: v.optional(PositiveInt),
+  // Warm the backends with Claude Code's recent prompt prefixes when they come up (src/prewarm/).
+  prewarm: v.optional(v.boolean()),
 });
 
 export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
@@ -65,4 +67,5 @@ export type Config = {
   backends: BackendConfig[];
   routing: RoutingConfig;
   maxBodyBytes: number;
+  prewarm: boolean;
 };

@@ -19,6 +19,10 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
   "routing": { "mode": "auto", "toolsBackend": "lmstudio", "defaultBackend": "mlx-lm", "affinity": true, "toolsWhen": "defined" },
 
   // Request bodies larger than this are refused with a 413 (32 MB).
-  "maxBodyBytes": 33554432
+  "maxBodyBytes": 33554432,
+
+  // When a backend comes up or loads a model, warm it with the prompt prefixes (system prompt and
+  // tools) Claude Code sessions sent it most recently, while it is idle.
+  "prewarm": true
 }
 `;

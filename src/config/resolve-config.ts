@@ -64,6 +64,7 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
       toolsWhen: routing.toolsWhen ?? "defined",
     },
     maxBodyBytes: file.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    prewarm: file.prewarm ?? true,
   };
   checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;

@@ -9,6 +9,7 @@ import { ServiceManager } from "../service/service-manager";
 import { currentPlatform } from "../service/service-paths";
 import type { Check } from "./check";
 import { checkBackend } from "./check-backend";
+import { checkPrewarm } from "./check-prewarm";
 
 export type DoctorOptions = { config: Config; daemonUrl: string; status: StatusReport | undefined; version: string; env: Record<string, string | undefined>; fetcher?: typeof fetch };
 export type DoctorReport = { ok: boolean; checks: Check[]; summary: string };
@@ -20,7 +21,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     options.config.backends.map(async (backend) => {
       const seen = options.status?.backends.find((entry) => entry.name === backend.name);
       const probe = await probeBackend(backend, options.fetcher ?? fetch);
-      return { backend, probe, checks: checkBackend(backend, probe, seen?.reportsCachedTokens) };
+      const checks = checkBackend(backend, probe, seen?.reportsCachedTokens);
+      // Whether the daemon has warmed Claude Code's prefix there (only the running daemon knows).
+      const prewarm = probe.healthy ? checkPrewarm(backend.name, seen?.prewarm, Date.now()) : undefined;
+      return { backend, probe, checks: prewarm ? [...checks, prewarm] : checks };
     }),
   );
   const claude = await claudeCheck(options.env);

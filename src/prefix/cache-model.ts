@@ -52,6 +52,12 @@ export class CacheModel {
     return replaced.tokens.slice(shared).reduce((sum, tokens) => sum + tokens, 0);
   }
 
+  // Whether some cached prompt starts with this head (system prompt and tools), by the model alone:
+  // unlike warmth(), not zeroed for a backend that never reports a hit (see prewarm).
+  holdsHead(headHash: string): boolean {
+    return this.entries.some((entry) => entry.hashes[0] === headHash);
+  }
+
   get size(): number {
     return this.entries.length;
   }

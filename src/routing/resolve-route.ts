@@ -109,7 +109,7 @@ function pickRoomier(options: Option[], baseOption: Option): Option | undefined 
 }
 
 // A conversation not extended for two rounds of every cache slot is taken as finished.
-function idleTicks(backends: BackendState[]): number {
+export function idleTicks(backends: BackendState[]): number {
   return 2 * backends.reduce((sum, backend) => sum + backend.config.cacheSlots, 0);
 }
 

@@ -5,12 +5,24 @@ import type { Config } from "../config/config-schema";
 import { Activity } from "../metrics/activity";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
+import type { PrewarmHead } from "../prewarm/prewarm-head";
+import { PrewarmStore } from "../prewarm/prewarm-store";
+import { Prewarmer, type PrewarmerOptions } from "../prewarm/prewarmer";
 import type { NormalizedRequest } from "../routing/normalize-request";
 import type { Route, RouteContext, RouteReason } from "../routing/resolve-route";
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 
-export type DaemonOptions = { config: Config; fetch?: typeof fetch; version: string; build?: string; now?: () => number };
+// stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
+export type DaemonOptions = {
+  config: Config;
+  fetch?: typeof fetch;
+  version: string;
+  build?: string;
+  now?: () => number;
+  stateDir?: string;
+  prewarm?: Pick<PrewarmerOptions, "quietMs" | "watchIntervalMs">;
+};
 
 export class Daemon {
   readonly config: Config;
@@ -23,6 +35,7 @@ export class Daemon {
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
   readonly activity: Activity;
+  readonly prewarm: Prewarmer;
   listenUrl: string;
   readonly now: () => number;
   private messageCount = 0;
@@ -38,6 +51,16 @@ export class Daemon {
     this.activity = new Activity(this.now);
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
+    const { backends, prewarm } = options.config;
+    this.prewarm = new Prewarmer({
+      enabled: prewarm,
+      pool: this.pool,
+      store: new PrewarmStore(backends, prewarm ? options.stateDir : undefined),
+      fetcher: this.fetcher,
+      clock: () => this.replyCount,
+      now: this.now,
+      ...options.prewarm,
+    });
   }
 
   uptimeSeconds(): number {
@@ -69,6 +92,13 @@ export class Daemon {
     backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
+  }
+
+  // After a reply: the request's prefix (system prompt and tools) as this backend got it, to warm
+  // it there again when it comes up (src/prewarm/).
+  rememberPrefix(route: Route, request: NormalizedRequest, head: PrewarmHead): void {
+    const segment = chainFor(request.chain, route.includeTools)[0]!;
+    this.prewarm.remember(route.backend, { hash: segment.hash, tokens: segment.tokens, head, seenAt: this.now() });
   }
 
   // Ids are made here, not in the translation, which stays pure.

@@ -6,6 +6,7 @@ import { backendQuirks } from "../backends/backend-quirks";
 import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
+import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
 import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
@@ -56,6 +57,7 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
   const backend = route.backend;
   const trace = daemon.activity.begin({ sessionId: normalized.sessionId, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
+  daemon.prewarm.requestStarted(backend, trace); // a prewarm running there is cancelled
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);
@@ -106,11 +108,24 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
   const { config } = route.backend;
   if (config.kind === "anthropic") {
     const body = convertToAnthropicUpstream(normalized.request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
-    return callAnthropicMessages(config, body, context);
+    return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
   const { body, warnings } = translate(route, normalized, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
-  return callChatCompletions(config, body, context);
+  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
+}
+
+// Once the backend has replied, it holds the request's prefix as it was sent: remembered for
+// prewarming (src/prewarm/).
+function withPrefix(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext, head: PrewarmHead | undefined): CallContext {
+  if (!head) return context;
+  return {
+    ...context,
+    onReply: (reply) => {
+      context.onReply(reply);
+      daemon.rememberPrefix(route, normalized, head);
+    },
+  };
 }
 
 function translate(route: Route, normalized: NormalizedRequest, model: string, daemon: Daemon) {

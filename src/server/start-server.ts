@@ -3,6 +3,7 @@ import type { Config } from "../config/config-schema";
 import { logger } from "../logger";
 import { BUILD_ID, VERSION } from "../version";
 import { createApp } from "./create-app";
+import type { DaemonOptions } from "./daemon";
 
 export class PortInUseError extends Error {
   constructor(readonly address: string) {
@@ -12,9 +13,12 @@ export class PortInUseError extends Error {
 
 export type RunningServer = { url: string; stop(): Promise<void> };
 
-export async function startServer(options: { config: Config; configPath?: string; fetch?: typeof fetch }): Promise<RunningServer> {
+// stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs: tests.
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm">;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID });
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm });
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
@@ -27,13 +31,15 @@ export async function startServer(options: { config: Config; configPath?: string
   // Port 0 asks the system for a free port (tests); the URL names the one bound.
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   daemon.listenUrl = url;
-  daemon.pool.startProbing();
+  daemon.pool.startProbing(options.probeIntervalMs);
+  daemon.prewarm.start(); // before the first probes: they tell it which backends are up
   void daemon.pool.probeAll().then(() => logBackends(daemon.pool.backends));
   logger.info(`listening on ${url}${options.configPath ? ` (config ${options.configPath})` : ""}`);
   return {
     url,
     async stop() {
       daemon.pool.stopProbing();
+      await daemon.prewarm.stop();
       await server.stop(true);
     },
   };

@@ -27,6 +27,8 @@ export function statusReport(daemon: Daemon) {
       promptTokens: backend.stats.promptTokens,
       cachedTokens: backend.stats.cachedTokens,
       cachedPrompts: backend.cache.size,
+      // Whether Claude Code's prompt prefix is warm there, when it was last warmed (src/prewarm/).
+      prewarm: daemon.prewarm.view(backend),
       ...daemon.activity.backend(backend.config.name).summary(),
     })),
     routes: daemon.routeCounts,

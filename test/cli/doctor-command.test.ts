@@ -113,6 +113,7 @@ describe("anyclaude doctor", () => {
       const report = JSON.parse((await runBinary(["doctor", "--json"], env)).stdout) as { checks: Check[] };
       expect(check(report.checks, "daemon")).toMatchObject({ ok: true, detail: expect.stringContaining(`anyclaude ${packageJson.version} at http://127.0.0.1:${port}`) });
       expect(check(report.checks, "mlx-lm: cached tokens")).toMatchObject({ ok: true, detail: "reports cached tokens" });
+      expect(check(report.checks, "mlx-lm: prewarm")).toMatchObject({ ok: true, required: false, detail: "no Claude Code session seen here yet: nothing to warm" });
       await runBinary(["stop"], env);
     });
   });

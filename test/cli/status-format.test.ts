@@ -30,3 +30,12 @@ describe("status, formatted", () => {
     expect(text).toContain("recent:\n  2026-05-01 14:03:07 mlx-lm [no-tools] 18500 prompt tokens, 99% cached, 40 generated (end_turn); ttft 0.41 s, decode 48.2 tok/s, total 1.25 s\n");
   });
 });
+
+describe("status, formatted: prewarm", () => {
+  const prewarm = { enabled: true, warm: true, running: false, prefixes: 2, prefixTokens: 20_000, lastWarmedAt: at.toISOString(), lastDurationMs: 12_345, lastPromptTokens: 20_010, lastCachedTokens: 0, runs: 2, cancelled: 1, lastError: null };
+  test("per backend: warm or not, when it was last warmed and how long it took", () => {
+    const text = formatStatus({ ...report, backends: [{ ...report.backends[0]!, prewarm }, { ...report.backends[1]!, prewarm: { ...prewarm, enabled: false } }] } as StatusReport);
+    expect(text).toContain(`mlx-lm prewarm: warm (2 prefixes, last warmed ${at.toISOString()} in 12.3 s, 1 cancelled by requests)\n`);
+    expect(text).toContain("lmstudio prewarm: off\n");
+  });
+});

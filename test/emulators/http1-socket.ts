@@ -24,7 +24,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 
 export type Http10Server = { port: number; close(): Promise<void> };
 
-export function listenHttp10(handler: (request: RawRequest, respond: RawResponder) => Promise<void> | void): Promise<Http10Server> {
+// port 0 (default): a free one; a given port: a restarted server where the last one listened.
+export function listenHttp10(handler: (request: RawRequest, respond: RawResponder) => Promise<void> | void, port = 0): Promise<Http10Server> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -51,7 +52,7 @@ export function listenHttp10(handler: (request: RawRequest, respond: RawResponde
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
     });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as { port: number }).port, close })));
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ port: (server.address() as { port: number }).port, close })));
 }
 
 function parseRequest(buffer: Buffer): RawRequest | "incomplete" | undefined {

@@ -29,6 +29,7 @@ export type LmStudioOptions = {
   jitLoading?: boolean;
   interleaveToolCalls?: boolean; // parallel calls' argument fragments round-robin (real: one call after another)
   overflowMessage?: "trying-to-keep" | "n-keep"; // llama.cpp's older or newer wording
+  port?: number; // a free one by default; a test restarts a server on the port it had
 };
 
 export const LMSTUDIO_DEFAULT_MODEL = "qwen/qwen3-coder-30b";
@@ -44,7 +45,7 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
   let counter = 0;
   const server = Bun.serve({
     hostname: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
     idleTimeout: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;

@@ -30,6 +30,7 @@ export type MlxLmOptions = {
   decodeDelayMs?: number; // pause between streamed chunks
   modelLoadMs?: number; // reloading the model after a wrong name unloaded it
   maxTokens?: number; // --max-tokens, the default for a request without max_tokens: 512
+  port?: number; // --port: a free one by default; a test restarts a server on the port it had
 };
 
 export const MLX_DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit";
@@ -96,7 +97,7 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
     respond.head(200, { "Content-type": "application/json", ...CORS, "Content-Length": String(Buffer.byteLength(text)) });
     respond.end(text);
     completion.commit();
-  });
+  }, options.port);
   return handle(server, requests, cache, faults);
 }
 

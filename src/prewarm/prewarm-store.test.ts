@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveConfig } from "../config/resolve-config";
+import { PREWARM_FILE, type PrewarmPrefix, PrewarmStore } from "./prewarm-store";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function stateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "anyclaude-prewarm-"));
+  dirs.push(dir);
+  return join(dir, "state"); // not there yet: created on the first write
+}
+
+const { backends } = resolveConfig(
+  {
+    backends: [
+      { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1" },
+      { name: "old-mlx", kind: "mlx-lm", url: "http://127.0.0.1:8083/v1", cacheSlots: 1 },
+    ],
+  },
+  {},
+);
+const prefix = (hash: string): PrewarmPrefix => ({ hash, tokens: 20_000, head: { api: "chat", fields: { messages: [{ role: "system", content: hash }] } }, seenAt: 1 });
+
+describe("PrewarmStore", () => {
+  test("newest first, a few per backend, never more than its cache keeps", () => {
+    const store = new PrewarmStore(backends);
+    for (const hash of ["a", "b", "c", "d", "b"]) {
+      store.remember("mlx-lm", prefix(hash));
+      store.remember("old-mlx", prefix(hash));
+    }
+    expect(store.prefixes("mlx-lm").map((entry) => entry.hash)).toEqual(["b", "d", "c"]);
+    expect(store.prefixes("old-mlx").map((entry) => entry.hash)).toEqual(["b"]);
+    expect(store.prefixes("unknown")).toEqual([]);
+  });
+
+  test("kept across restarts in <state dir>/prewarm.json, written whole by a rename", async () => {
+    const dir = stateDir();
+    const first = new PrewarmStore(backends, dir);
+    first.remember("mlx-lm", prefix("a"));
+    first.remember("mlx-lm", prefix("b"));
+    await first.flush();
+    expect(readdirSync(dir)).toEqual([PREWARM_FILE]); // no temporary file left behind
+    expect(new PrewarmStore(backends, dir).prefixes("mlx-lm")).toEqual([prefix("b"), prefix("a")]);
+    // The same backend name with another kind: its bodies are of no use.
+    const renamed = backends.map((backend) => (backend.name === "mlx-lm" ? { ...backend, kind: "lmstudio" as const } : backend));
+    expect(new PrewarmStore(renamed, dir).prefixes("mlx-lm")).toEqual([]);
+  });
+
+  test("a damaged file is ignored, and replaced by the next write", async () => {
+    const dir = stateDir();
+    new PrewarmStore(backends, dir).remember("mlx-lm", prefix("a"));
+    await Bun.sleep(300);
+    writeFileSync(join(dir, PREWARM_FILE), "{ not json");
+    const store = new PrewarmStore(backends, dir);
+    expect(store.prefixes("mlx-lm")).toEqual([]);
+    store.remember("mlx-lm", prefix("c"));
+    await store.flush();
+    expect(JSON.parse(readFileSync(join(dir, PREWARM_FILE), "utf8")).backends["mlx-lm"].prefixes[0].hash).toBe("c");
+  });
+
+  test("without a state directory nothing is written", async () => {
+    const store = new PrewarmStore(backends);
+    store.remember("mlx-lm", prefix("a"));
+    await store.flush();
+    expect(store.path).toBeUndefined();
+    expect(existsSync(join(tmpdir(), PREWARM_FILE))).toBe(false);
+  });
+});
