@@ -36,12 +36,12 @@ describe("the daemon's HTTP surface", () => {
     expect(await read(await app.handle(new Request("http://localhost/anyclaude/health")))).toEqual({ status: "ok" });
   });
 
-  test("a plain question goes to mlx-lm with default_model, and the reply echoes the client's model", async () => {
+  test("a plain question goes to mlx-lm with default_model, and the reply is named after the backend, not the Claude model", async () => {
     const { post, calls } = appWith(() => completion("4"));
     const response = await post("/v1/messages?beta=true", ask);
     expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
     expect(response.headers.get("x-anyclaude-route")).toBe("no-tools");
-    expect(await read(response)).toMatchObject({ model: "claude-opus-5-5", content: [{ type: "text", text: "4" }], usage: { input_tokens: 30, cache_read_input_tokens: 20 } });
+    expect(await read(response)).toMatchObject({ model: "mlx-lm", content: [{ type: "text", text: "4" }], usage: { input_tokens: 30, cache_read_input_tokens: 20 } });
     expect(calls[0]).toMatchObject({ url: "http://127.0.0.1:8081/v1/chat/completions", body: { model: "default_model", max_tokens: 1024 } });
   });
 
@@ -161,11 +161,11 @@ describe("the daemon's HTTP surface", () => {
     expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ requests: 1, promptTokens: 50, cachedTokens: 20, kind: "mlx-lm", tools: true, contextLength: null });
   });
 
-  test("an anthropic-kind backend is relayed with the client's model name", async () => {
+  test("an anthropic-kind backend is relayed under the served model's name", async () => {
     const upstreamMessage = { id: "x", type: "message", role: "assistant", model: "local", content: [{ type: "text", text: "hi" }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 1, cache_read_input_tokens: 10 } };
     const { post, calls } = appWith(() => Response.json(upstreamMessage), { backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1", model: "qwen" }] });
     const body = await read(await post("/v1/messages", { ...ask, system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=1;" }, { type: "text", text: "S" }], context_management: {} }));
-    expect(body).toMatchObject({ model: "claude-opus-5-5", content: [{ type: "text", text: "hi" }] });
+    expect(body).toMatchObject({ model: "qwen", content: [{ type: "text", text: "hi" }] });
     expect(calls[0]!.url).toBe("http://127.0.0.1:8080/v1/messages");
     expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: [{ type: "text", text: "S" }] });
     // A llama.cpp behind its own Messages API compiles tool schemas too: they are cleaned.
