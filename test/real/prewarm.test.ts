@@ -1,0 +1,71 @@
+// The first question after a server restart, with the real Claude Code on a real llama-server:
+// the daemon warms the server with the system prompt and tools Claude Code sent before, so the
+// new session's first request computes only what is new. The time to first token next to a warm
+// follow-up's is reported; the tokens the server computed are asserted.
+import { afterAll, expect, test } from "bun:test";
+import { freePort } from "../support/compiled-binary";
+import { makeClaudeHome, runClaude } from "../support/run-claude";
+import { saveFigures } from "./figures";
+import { daemonFor, type RealStack } from "./real-stack";
+import { describeReal, llamaEvaluatedTokens, startLlamaServer, type RealServer } from "./real-servers";
+
+describeReal("prewarm after a llama-server restart, with the real Claude Code", () => {
+  let real: RealServer | undefined;
+  let stack: RealStack | undefined;
+  afterAll(async () => {
+    await stack?.stop();
+    await real?.stop();
+  });
+
+  test("the first question after the restart finds the system prompt and tools computed", async () => {
+    const port = await freePort();
+    real = await startLlamaServer("qwen3-coder", { port });
+    stack = await daemonFor(real, "openai");
+    const { home, workdir } = makeClaudeHome();
+    const claude = (args: string[]) => runClaude(args, { baseUrl: stack!.url, home, workdir, timeoutMs: 300_000 });
+
+    expect((await claude(["-p", "Say hello"])).exitCode).toBe(0);
+    expect((await claude(["-p", "--continue", "And again"])).exitCode).toBe(0);
+    const warmFollowUp = (await lastReply(stack)).ttftMs;
+
+    await real.stop();
+    await until(async () => (await backendStatus(stack!)).healthy === false);
+    real = await startLlamaServer("qwen3-coder", { port });
+    const prewarm = await until(async () => {
+      const status = await backendStatus(stack!);
+      return status.healthy && status.prewarm.warm && !status.prewarm.running ? status.prewarm : undefined;
+    });
+
+    const mark = real.log.length;
+    expect((await claude(["-p", "What is 2+2?"])).exitCode).toBe(0);
+    await Bun.sleep(200);
+    const evaluated = llamaEvaluatedTokens(real, mark);
+    const firstAfterRestart = (await lastReply(stack)).ttftMs;
+    saveFigures("prewarm-llama-server", { warmFollowUpTtftMs: warmFollowUp, firstAfterRestartTtftMs: firstAfterRestart, ratio: Number((firstAfterRestart / warmFollowUp).toFixed(2)), evaluated, prewarm });
+
+    expect(prewarm.lastPromptTokens).toBeGreaterThan(15_000);
+    // The new session computes its own turn (and what Claude Code puts after its question), not
+    // the ~19k tokens of system prompt and tools.
+    expect(evaluated.reduce((sum, tokens) => sum + tokens, 0)).toBeLessThan(3_000);
+  }, 900_000);
+});
+
+async function backendStatus(stack: RealStack): Promise<any> {
+  const status = await (await fetch(`${stack.url}/anyclaude/status`)).json();
+  return status.backends[0];
+}
+
+async function lastReply(stack: RealStack): Promise<{ ttftMs: number }> {
+  const status = await (await fetch(`${stack.url}/anyclaude/status`)).json();
+  return status.recent.at(-1);
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value as T;
+    await Bun.sleep(250);
+  }
+  throw new Error(`not reached within ${timeoutMs} ms`);
+}
