@@ -302,6 +302,7 @@ def lm_head(variant, vocab):
     rows = [(OTHER_DIM, variant.other)]
     rows += [(class_dim(variant, token), then) for token, then in variant.classes.items()]
     for dim, preferences in rows:
+        preferences = list(dict.fromkeys(preferences))  # a token keeps its best level
         assert len(preferences) <= len(LEVELS), preferences
         for level, token in zip(LEVELS, preferences):
             head[vocab.id(token), dim] = level / NORMALIZED_FLAG

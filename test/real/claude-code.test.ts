@@ -4,8 +4,8 @@
 // evaluate anew, from the server's own reports.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { saveFigures } from "./figures";
-import { daemonFor, type RealStack } from "./real-stack";
-import { describeReal, llamaEvaluatedTokens, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
+import { daemonFor, llamaCounts, upstreamCounts, type RealStack } from "./real-stack";
+import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 import { makeClaudeHome, runClaude } from "../support/run-claude";
 
 // Issue 9's sessions: a warm-up run and its --continue, then a question and three --continue turns.
@@ -70,17 +70,4 @@ for (const path of PATHS) {
       }
     }, 1_800_000);
   });
-}
-
-// llama-server prints a request's timings as it finishes; give the log a moment to arrive.
-async function llamaCounts(server: RealServer, mark: number): Promise<number[]> {
-  await Bun.sleep(200);
-  return llamaEvaluatedTokens(server, mark);
-}
-
-// mlx_lm.server reports its prompt and the part it found cached in each answer's usage.
-async function upstreamCounts(stack: RealStack, mark: number): Promise<number[]> {
-  const records = stack.upstream.slice(mark);
-  await Promise.all(records.map((record) => record.read));
-  return records.map((record) => (record.usage?.prompt_tokens ?? 0) - (record.usage?.prompt_tokens_details?.cached_tokens ?? 0));
 }

@@ -1,4 +1,4 @@
-// The first question after a server restart, with the real Claude Code on a real llama-server:
+// The first question after a server restart, with the real Claude Code on the real servers:
 // the daemon warms the server with the system prompt and tools Claude Code sent before, so the
 // new session's first request computes only what is new. The time to first token next to a warm
 // follow-up's is reported; the tokens the server computed are asserted.
@@ -6,10 +6,15 @@ import { afterAll, expect, test } from "bun:test";
 import { freePort } from "../support/compiled-binary";
 import { makeClaudeHome, runClaude } from "../support/run-claude";
 import { saveFigures } from "./figures";
-import { daemonFor, type RealStack } from "./real-stack";
-import { describeReal, llamaEvaluatedTokens, startLlamaServer, type RealServer } from "./real-servers";
+import { daemonFor, llamaCounts, upstreamCounts, type RealStack } from "./real-stack";
+import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 
-describeReal("prewarm after a llama-server restart, with the real Claude Code", () => {
+const SERVERS = [
+  { id: "llama-server", kind: "openai", start: (port: number) => startLlamaServer("qwen3-coder", { port }) },
+  { id: "mlx-lm-0.32.2", kind: "mlx-lm", start: (port: number) => startMlxLmServer("qwen3-coder", "0.32.2", port) },
+] as const;
+
+for (const server of SERVERS) describeReal(`prewarm after a ${server.id} restart, with the real Claude Code`, () => {
   let real: RealServer | undefined;
   let stack: RealStack | undefined;
   afterAll(async () => {
@@ -19,8 +24,8 @@ describeReal("prewarm after a llama-server restart, with the real Claude Code", 
 
   test("the first question after the restart finds the system prompt and tools computed", async () => {
     const port = await freePort();
-    real = await startLlamaServer("qwen3-coder", { port });
-    stack = await daemonFor(real, "openai");
+    real = await server.start(port);
+    stack = await daemonFor(real, server.kind);
     const { home, workdir } = makeClaudeHome();
     const claude = (args: string[]) => runClaude(args, { baseUrl: stack!.url, home, workdir, timeoutMs: 300_000 });
 
@@ -30,18 +35,17 @@ describeReal("prewarm after a llama-server restart, with the real Claude Code", 
 
     await real.stop();
     await until(async () => (await backendStatus(stack!)).healthy === false);
-    real = await startLlamaServer("qwen3-coder", { port });
+    real = await server.start(port);
     const prewarm = await until(async () => {
       const status = await backendStatus(stack!);
       return status.healthy && status.prewarm.warm && !status.prewarm.running ? status.prewarm : undefined;
     });
 
-    const mark = real.log.length;
+    const mark = { log: real.log.length, upstream: stack.upstream.length };
     expect((await claude(["-p", "What is 2+2?"])).exitCode).toBe(0);
-    await Bun.sleep(200);
-    const evaluated = llamaEvaluatedTokens(real, mark);
+    const evaluated = server.kind === "openai" ? await llamaCounts(real, mark.log) : await upstreamCounts(stack, mark.upstream);
     const firstAfterRestart = (await lastReply(stack)).ttftMs;
-    saveFigures("prewarm-llama-server", { warmFollowUpTtftMs: warmFollowUp, firstAfterRestartTtftMs: firstAfterRestart, ratio: Number((firstAfterRestart / warmFollowUp).toFixed(2)), evaluated, prewarm });
+    saveFigures(`prewarm-${server.id}`, { warmFollowUpTtftMs: warmFollowUp, firstAfterRestartTtftMs: firstAfterRestart, ratio: Number((firstAfterRestart / warmFollowUp).toFixed(2)), evaluated, prewarm });
 
     expect(prewarm.lastPromptTokens).toBeGreaterThan(15_000);
     // The new session computes its own turn (and what Claude Code puts after its question), not
@@ -51,12 +55,12 @@ describeReal("prewarm after a llama-server restart, with the real Claude Code", 
 });
 
 async function backendStatus(stack: RealStack): Promise<any> {
-  const status = await (await fetch(`${stack.url}/anyclaude/status`)).json();
+  const status: any = await (await fetch(`${stack.url}/anyclaude/status`)).json();
   return status.backends[0];
 }
 
 async function lastReply(stack: RealStack): Promise<{ ttftMs: number }> {
-  const status = await (await fetch(`${stack.url}/anyclaude/status`)).json();
+  const status: any = await (await fetch(`${stack.url}/anyclaude/status`)).json();
   return status.recent.at(-1);
 }
 

@@ -46,11 +46,11 @@ export async function startLlamaServer(variant: Variant, options: { slots?: numb
   return start(`llama-server ${variant}`, args, port, "/health");
 }
 
-export async function startMlxLmServer(variant: Variant, version?: string): Promise<RealServer> {
+export async function startMlxLmServer(variant: Variant, version?: string, fixedPort?: number): Promise<RealServer> {
   const { mlxLm, models } = manifest();
   const server = version ? mlxLm.find((entry) => entry.version === version) : mlxLm[0];
   if (!server) throw new Error(`mlx-lm ${version} is not in the manifest`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const args = [server.path, "--model", join(models, variant, "mlx"), "--host", "127.0.0.1", "--port", String(port), "--max-tokens", "64"];
   return start(`mlx_lm.server ${server.version} ${variant}`, args, port, "/health");
 }

@@ -4,7 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { BackendKind } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { startServer } from "../../src/server/start-server";
-import type { RealServer } from "./real-servers";
+import { llamaEvaluatedTokens, type RealServer } from "./real-servers";
 
 export type RealStack = { url: string; client: Anthropic; backend: string; upstream: UpstreamRecord[]; lastUpstream(): Promise<UpstreamRecord>; stop(): Promise<void> };
 
@@ -75,4 +75,17 @@ function lastReport(text: string): Pick<UpstreamRecord, "usage" | "timings"> {
     if (parsed.timings) report.timings = parsed.timings;
   }
   return report;
+}
+
+// llama-server prints a request's timings as it finishes; give the log a moment to arrive.
+export async function llamaCounts(server: RealServer, mark: number): Promise<number[]> {
+  await Bun.sleep(200);
+  return llamaEvaluatedTokens(server, mark);
+}
+
+// mlx_lm.server reports its prompt and the part it found cached in each answer's usage.
+export async function upstreamCounts(stack: RealStack, mark: number): Promise<number[]> {
+  const records = stack.upstream.slice(mark);
+  await Promise.all(records.map((record) => record.read));
+  return records.map((record) => (record.usage?.prompt_tokens ?? 0) - (record.usage?.prompt_tokens_details?.cached_tokens ?? 0));
 }
