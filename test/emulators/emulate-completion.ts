@@ -1,17 +1,17 @@
-// What both emulated servers do with a chat request: render the prompt with the chat template,
-// look it up in the prompt cache, let the scripted model answer, cut the answer at max_tokens,
-// and, once the reply is out, remember prompt + answer in the cache. Only the wire format
-// differs between servers.
-import { PromptCache } from "./prompt-cache";
-import { END_OF_TURN, renderAssistantBody, renderChatTemplate, renderGeneratedReply, THINK_START, type TemplateMessage } from "./render-chat-template";
+// What both emulated servers do with a chat request: render the prompt with the model's chat
+// template, look it up in the prompt cache, let the scripted model answer, cut the answer at
+// max_tokens, and, once the reply is out, remember prompt + answer in the cache. Only the wire
+// format differs between servers.
+import { decodeTokens, encodeTokens } from "./encode-tokens";
+import type { PromptCache } from "./prompt-cache";
+import { renderChatTemplate, templateNeedsObjectArguments, type ChatTemplateName, type TemplateMessage } from "./render-chat-template";
 import type { ChatBody, Respond, ScriptedReply } from "./scripted-model";
-import { tokenize } from "./tokenize";
 
 export type EmulatedToolCall = { id: string; name: string; arguments: string };
 
 export type Completion = {
   promptText: string;
-  generatedText: string; // what the model generated: reasoning, the turn as the template renders it, end-of-turn
+  generatedText: string; // what the model generated: its turn as the template renders it, end-of-turn included
   promptTokens: number;
   cachedTokens: number;
   reasoning: string;
@@ -28,9 +28,10 @@ export type EngineOptions = {
   cache: PromptCache;
   respond: Respond;
   maxTokens: number;
-  // How the server hands assistant tool-call arguments to the template (mlx-lm parses and
-  // re-dumps them; LM Studio passes the string through).
-  templateArguments: (args: string) => string;
+  template: ChatTemplateName;
+  // What the server hands the template as an assistant tool call's `arguments`, from the string
+  // the client sent (mlx-lm json.loads it; see each server for its choice).
+  templateArguments: (args: string) => string | Record<string, unknown>;
   nextId: () => string;
   contextLength?: number;
 };
@@ -44,66 +45,72 @@ export class ContextOverflow extends Error {
   }
 }
 
+const END_OF_TURN = "<|im_end|>";
+
 export function emulateCompletion(body: ChatBody, options: EngineOptions): Completion {
   const messages = body.messages.map((message) => withTemplateArguments(message, options.templateArguments));
   const tools = body.tools?.length ? body.tools : undefined;
-  const promptText = renderChatTemplate(messages, tools, { addGenerationPrompt: true });
-  const promptTokens = tokenize(promptText);
+  const promptText = renderChatTemplate(options.template, messages, tools, { addGenerationPrompt: true });
+  const promptTokens = encodeTokens(promptText);
   if (options.contextLength && promptTokens.length > options.contextLength) throw new ContextOverflow(promptTokens.length, options.contextLength);
   const cachedTokens = options.cache.lookup(promptTokens);
-  // The turn as the model wrote it, arguments included: the template renders a replay of it from
-  // what the client sends back, which may differ (re-serialized arguments, trimmed text).
-  const renderBody = (text: string, calls: ScriptedReply["toolCalls"] = []) => renderAssistantBody(text, calls.map((call) => ({ function: call })));
-  const reply = truncate(options.respond(body), options.maxTokens, renderBody);
-  const toolCalls = (reply.toolCalls ?? []).map((call) => ({ id: options.nextId(), ...call }));
-  const finishReason = reply.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
-  const turn = reply.cutBody ?? renderBody(reply.text ?? "", reply.toolCalls);
-  // The model ends its turn with the end-of-turn token and the server caches it with the rest:
-  // the next prompt, replaying the turn exactly, extends that entry.
-  const stopped = finishReason !== "length";
-  const generated = reply.cutInReasoning ? THINK_START + (reply.reasoning ?? "") : renderGeneratedReply(reply.reasoning ?? "", turn);
-  const generatedText = generated + (stopped ? END_OF_TURN : "");
+  const reply = options.respond(body);
+  const full = generatedTurn(options.template, messages, tools, promptText, reply);
+  const cut = cutAt(full, reply, options.maxTokens);
+  const toolCalls = cut.toolCalls.map((call) => ({ id: options.nextId(), ...call }));
+  const finishReason = cut.generated.length < full.length ? "length" : (reply.finishReason ?? (toolCalls.length ? "tool_calls" : "stop"));
+  const generatedIds = encodeTokens(cut.generated);
   return {
     promptText,
-    generatedText,
+    generatedText: cut.generated,
     promptTokens: promptTokens.length,
     cachedTokens,
-    reasoning: reply.reasoning ?? "",
-    text: reply.text ?? "",
+    reasoning: cut.reasoning,
+    text: cut.text,
     toolCalls,
-    // What max_tokens limits: reasoning and turn (the think markers are special tokens, left out
-    // here), plus the stop token, which mlx-lm counts as generated.
-    completionTokens: tokenize(reply.reasoning ?? "").length + tokenize(reply.cutInReasoning ? "" : turn).length + (stopped ? 1 : 0),
+    completionTokens: generatedIds.length, // think markers and the end-of-turn token count, as on a server
     finishReason,
-    commit: () => options.cache.store(tokenize(promptText + generatedText), promptTokens),
+    commit: () => options.cache.store([...promptTokens, ...generatedIds], promptTokens),
   };
 }
 
-function withTemplateArguments(message: TemplateMessage, templateArguments: (args: string) => string): TemplateMessage {
+// What the model generated: the conversation with its reply appended, rendered by the same
+// template, less the prompt, up to the end-of-turn token (the newline the template puts after
+// it is the next prompt's). The reply carries its reasoning and its arguments as the model wrote
+// them, so this is what the template renders of a byte-exact replay while the reply is after the
+// last user message (reasoning included where the template keeps it there).
+export function generatedTurn(name: ChatTemplateName, messages: TemplateMessage[], tools: unknown[] | undefined, promptText: string, reply: ScriptedReply): string {
+  const asWritten = (args: string) => (templateNeedsObjectArguments(name) ? (JSON.parse(args) as Record<string, unknown>) : args);
+  const turn: TemplateMessage = {
+    role: "assistant",
+    content: reply.text ?? "",
+    ...(reply.reasoning ? { reasoning_content: reply.reasoning } : {}),
+    ...(reply.toolCalls?.length ? { tool_calls: reply.toolCalls.map((call) => ({ type: "function", function: { name: call.name, arguments: asWritten(call.arguments) } })) } : {}),
+  };
+  const rendered = renderChatTemplate(name, [...messages, turn], tools, { addGenerationPrompt: false });
+  if (!rendered.startsWith(promptText)) throw new Error(`the ${name} template renders the reply in a way that does not extend its prompt`);
+  const generated = rendered.slice(promptText.length);
+  return generated.endsWith(`${END_OF_TURN}\n`) ? generated.slice(0, -1) : generated;
+}
+
+// A reply longer than max_tokens stops there: the reasoning and text generated so far go out,
+// a tool call not finished is dropped (the server's parser cannot read half a call).
+function cutAt(generated: string, reply: ScriptedReply, maxTokens: number): { generated: string; reasoning: string; text: string; toolCalls: ScriptedReply["toolCalls"] & {} } {
+  const whole = { generated, reasoning: reply.reasoning ?? "", text: reply.text ?? "", toolCalls: reply.toolCalls ?? [] };
+  const ids = encodeTokens(generated);
+  if (!(ids.length > maxTokens)) return whole;
+  const kept = decodeTokens(ids.slice(0, Math.max(0, maxTokens))).replace(/\uFFFD+$/, "");
+  const visible = (part: string, from: number) => {
+    const at = part ? generated.indexOf(part, from) : -1;
+    return { text: at < 0 ? "" : part.slice(0, Math.max(0, kept.length - at)), end: at < 0 ? from : at + part.length };
+  };
+  const reasoning = visible(whole.reasoning, 0);
+  const text = visible(whole.text.trim(), reasoning.end);
+  const lastCallEnd = generated.lastIndexOf("</tool_call>");
+  return { generated: kept, reasoning: reasoning.text, text: text.text, toolCalls: lastCallEnd >= 0 && kept.length >= lastCallEnd + "</tool_call>".length ? whole.toolCalls : [] };
+}
+
+function withTemplateArguments(message: TemplateMessage, templateArguments: EngineOptions["templateArguments"]): TemplateMessage {
   if (!message.tool_calls) return message;
-  return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: templateArguments(call.function.arguments) } })) };
-}
-
-// A reply longer than max_tokens stops there. Reasoning comes first and counts too; a tool call
-// cut off is unfinished, so the server drops it (its parser cannot read half a call), though the
-// model did generate its first tokens: `cutBody` is what it generated of the turn.
-function truncate(reply: ScriptedReply, maxTokens: number, renderBody: (text: string, calls: ScriptedReply["toolCalls"]) => string): ScriptedReply & { cutBody?: string; cutInReasoning?: boolean } {
-  const reasoning = tokenize(reply.reasoning ?? "");
-  if (reasoning.length >= maxTokens && (reply.reasoning || maxTokens === 0)) {
-    return { reasoning: reasoning.slice(0, maxTokens).join(""), text: "", finishReason: "length", cutBody: "", cutInReasoning: Boolean(reply.reasoning) };
-  }
-  const room = maxTokens - reasoning.length;
-  const bodyTokens = tokenize(renderBody(reply.text ?? "", reply.toolCalls));
-  if (bodyTokens.length <= room) return reply;
-  const cutBody = bodyTokens.slice(0, room).join("");
-  const text = reply.text ?? "";
-  return { reasoning: reply.reasoning, text: cutBody.length <= text.length ? cutBody : text, finishReason: "length", cutBody };
-}
-
-// Splits generated text into the small deltas a server streams.
-export function streamPieces(text: string, tokensPerPiece = 3): string[] {
-  const tokens = tokenize(text);
-  const pieces: string[] = [];
-  for (let index = 0; index < tokens.length; index += tokensPerPiece) pieces.push(tokens.slice(index, index + tokensPerPiece).join(""));
-  return pieces;
+  return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: typeof call.function.arguments === "string" ? templateArguments(call.function.arguments) : call.function.arguments } })) };
 }

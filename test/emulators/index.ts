@@ -4,6 +4,6 @@ export { startMlxLmServer, MLX_DEFAULT_MODEL, type MlxLmOptions } from "./mlx-lm
 export type { EmulatorHandle, RecordedRequest } from "./emulator-handle";
 export type { Fault } from "./faults";
 export { PromptCache, type CachePolicy } from "./prompt-cache";
-export { renderChatTemplate, renderAssistantBody, renderGeneratedReply, TemplateError, type TemplateMessage } from "./render-chat-template";
+export { renderChatTemplate, TemplateError, type ChatTemplateName, type TemplateMessage } from "./render-chat-template";
 export { defaultRespond, scriptedModel, type ChatBody, type Respond, type ScriptedReply, type ScriptedToolCall, type ScriptOptions } from "./scripted-model";
-export { tokenize } from "./tokenize";
+export { encodeTokens } from "./encode-tokens";

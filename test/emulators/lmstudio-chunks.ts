@@ -3,9 +3,10 @@
 // type and name and empty arguments, then argument pieces per index, each repeating
 // `type: "function"` and an empty name, as LM Studio 0.3.16+ logs them); a last delta with the
 // finish_reason; then, when asked for, a usage chunk with no choices.
-import { streamPieces, type Completion, type EmulatedToolCall } from "./emulate-completion";
+import type { Completion, EmulatedToolCall } from "./emulate-completion";
+import { streamPieces } from "./encode-tokens";
 
-export type ChunkContext = { id: string; model: string; created: number; includeUsage: boolean; interleaveToolCalls: boolean };
+export type ChunkContext = { id: string; model: string; created: number; includeUsage: boolean; interleaveToolCalls: boolean; reportsCachedTokens: boolean };
 
 export function lmStudioChunks(completion: Completion, context: ChunkContext): object[] {
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
@@ -24,7 +25,7 @@ export function lmStudioChunks(completion: Completion, context: ChunkContext): o
   const chunks: object[] = deltas.map((delta, index) => chunk(index === 0 ? { role: "assistant", ...delta } : delta));
   chunks.push(chunk(chunks.length === 0 ? { role: "assistant" } : {}, completion.finishReason));
   if (context.includeUsage) {
-    chunks.push({ id: context.id, object: "chat.completion.chunk", created: context.created, model: context.model, system_fingerprint: context.model, choices: [], usage: usageOf(completion) });
+    chunks.push({ id: context.id, object: "chat.completion.chunk", created: context.created, model: context.model, system_fingerprint: context.model, choices: [], usage: usageOf(completion, context.reportsCachedTokens) });
   }
   return chunks;
 }
@@ -45,7 +46,7 @@ function toolCallDeltas(calls: EmulatedToolCall[], interleave: boolean): Record<
   return deltas;
 }
 
-export function completionBody(completion: Completion, context: { id: string; model: string; created: number }) {
+export function completionBody(completion: Completion, context: { id: string; model: string; created: number; reportsCachedTokens: boolean }) {
   const message: Record<string, unknown> = { role: "assistant", content: completion.text };
   if (completion.reasoning) message.reasoning_content = completion.reasoning;
   if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }));
@@ -55,12 +56,14 @@ export function completionBody(completion: Completion, context: { id: string; mo
     created: context.created,
     model: context.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: completion.finishReason }],
-    usage: usageOf(completion),
+    usage: usageOf(completion, context.reportsCachedTokens),
     stats: {},
     system_fingerprint: context.model,
   };
 }
 
-function usageOf(completion: Completion) {
-  return { prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, total_tokens: completion.promptTokens + completion.completionTokens, prompt_tokens_details: { cached_tokens: completion.cachedTokens } };
+// LM Studio's usage has no prompt_tokens_details (no cached_tokens): see LmStudioOptions.reportsCachedTokens.
+function usageOf(completion: Completion, reportsCachedTokens: boolean) {
+  const usage = { prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, total_tokens: completion.promptTokens + completion.completionTokens };
+  return reportsCachedTokens ? { ...usage, prompt_tokens_details: { cached_tokens: completion.cachedTokens } } : usage;
 }

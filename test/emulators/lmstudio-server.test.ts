@@ -25,7 +25,22 @@ describe("LM Studio emulator", () => {
     expect(chunks[0].choices[0].delta.role).toBe("assistant");
     expect(chunks.slice(1).every((chunk) => chunk.choices.length === 0 || chunk.choices[0].delta.role === undefined)).toBe(true);
     expect(chunks.at(-2).choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" });
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens_details: { cached_tokens: 0 } } });
+    // LM Studio reports no cached_tokens (its tracker: #778, #2390, #2419).
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) } });
+    expect(chunks.at(-1).usage.prompt_tokens_details).toBeUndefined();
+  });
+
+  test("usage reports the cache only with reportsCachedTokens; the request record always has it", async () => {
+    const reporting = await startLmStudioServer({ reportsCachedTokens: true });
+    const messages = [SYSTEM, { role: "user", content: "What is 2+2?" }];
+    for (const emulator of [lmstudio, reporting]) {
+      await postChat(emulator.url, { messages });
+      const second = (await (await postChat(emulator.url, { messages })).json()) as any;
+      const recorded = emulator.requests.at(-1)!;
+      expect(recorded.cachedTokens).toBe(recorded.promptTokens! - 1); // all but the last prompt token
+      expect(second.usage.prompt_tokens_details).toEqual(emulator === reporting ? { cached_tokens: recorded.cachedTokens } : undefined);
+    }
+    await reporting.stop();
   });
 
   test("parallel calls stream one after another, or interleaved by index when asked", async () => {
@@ -83,9 +98,12 @@ describe("LM Studio emulator", () => {
     const newer = await startLmStudioServer({ contextLength: 400, overflowMessage: "n-keep" });
     expect(((await (await postChat(newer.url, { messages: [{ role: "user", content: "word ".repeat(2000) }] })).json()) as any).error).toMatch(/n_keep: \d+>= n_ctx: 400/);
     await newer.stop();
-    const lateSystem = await postChat(lmstudio.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
+    // Qwen3.5's template refuses a late system message (Qwen3-Coder's renders it in place).
+    const qwen35 = await startLmStudioServer({ chatTemplate: "qwen3.5" });
+    const lateSystem = await postChat(qwen35.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
     expect(lateSystem.status).toBe(400);
     expect(((await lateSystem.json()) as any).error).toStartWith('Error rendering prompt with jinja template: "System message must be at the beginning.".');
+    await qwen35.stop();
   });
 
   test("speaks HTTP/1.1 with a framed body, unlike mlx_lm.server", async () => {

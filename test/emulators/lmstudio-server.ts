@@ -11,7 +11,7 @@ import { FaultQueue } from "./faults";
 import { completionBody, lmStudioChunks } from "./lmstudio-chunks";
 import { DOWNLOADED_MODELS, modelsResponse } from "./lmstudio-models";
 import { PromptCache } from "./prompt-cache";
-import { TemplateError } from "./render-chat-template";
+import { TemplateError, templateNeedsObjectArguments, type ChatTemplateName } from "./render-chat-template";
 import { scriptedModel, type ChatBody, type Respond } from "./scripted-model";
 
 export type LmStudioOptions = {
@@ -30,6 +30,13 @@ export type LmStudioOptions = {
   interleaveToolCalls?: boolean; // parallel calls' argument fragments round-robin (real: one call after another)
   overflowMessage?: "trying-to-keep" | "n-keep"; // llama.cpp's older or newer wording
   port?: number; // a free one by default; a test restarts a server on the port it had
+  // The model's chat template: Qwen3-Coder's for the default model, Qwen3's (a thinking model)
+  // with `reasoning`.
+  chatTemplate?: ChatTemplateName;
+  // LM Studio reports no cached_tokens (its tracker: #778, #2390, #2419, open), so usage has no
+  // prompt_tokens_details. On: usage says what the emulated cache reused, as a server that
+  // reports it would. Either way `requests[n].cachedTokens` records it.
+  reportsCachedTokens?: boolean;
 };
 
 export const LMSTUDIO_DEFAULT_MODEL = "qwen/qwen3-coder-30b";
@@ -40,6 +47,8 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
   const contextLength = options.contextLength ?? 32768;
   const cache = new PromptCache(options.cacheSlots ?? 4, "slots");
   const respondWith = options.respond ?? scriptedModel({ reasoning: options.reasoning });
+  const template = options.chatTemplate ?? (options.reasoning ? "qwen3" : "qwen3-coder");
+  const reportsCachedTokens = options.reportsCachedTokens ?? false;
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let counter = 0;
@@ -71,7 +80,7 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
       let completion: Completion;
       try {
         const maxTokens = body.max_tokens ?? (body as { max_completion_tokens?: number }).max_completion_tokens ?? Number.POSITIVE_INFINITY;
-        completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens: maxTokens < 0 ? Number.POSITIVE_INFINITY : maxTokens, templateArguments: (args) => args, nextId: () => String(100000000 + ++counter * 7919), contextLength });
+        completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens: maxTokens < 0 ? Number.POSITIVE_INFINITY : maxTokens, template, templateArguments: (args) => lmStudioTemplateArguments(args, template), nextId: () => String(100000000 + ++counter * 7919), contextLength });
       } catch (problem) {
         // Prediction errors come back as a bare string, unlike the request checks above.
         if (problem instanceof ContextOverflow) return Response.json({ error: overflowText(problem, options.overflowMessage) }, { status: 400 });
@@ -85,9 +94,9 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
         if (prefillMs > 0) await Bun.sleep(prefillMs);
         if (fault?.kind === "break-stream") return dropped();
         completion.commit();
-        return Response.json(completionBody(completion, context));
+        return Response.json(completionBody(completion, { ...context, reportsCachedTokens }));
       }
-      const chunks = lmStudioChunks(completion, { ...context, includeUsage: body.stream_options?.include_usage === true, interleaveToolCalls: options.interleaveToolCalls ?? false });
+      const chunks = lmStudioChunks(completion, { ...context, includeUsage: body.stream_options?.include_usage === true, reportsCachedTokens, interleaveToolCalls: options.interleaveToolCalls ?? false });
       const breakAfter = fault?.kind === "break-stream" ? fault.afterChunks : undefined;
       return new Response(sse(chunks, { breakAfter, prefillMs, delayMs: options.decodeDelayMs ?? 0, onDone: () => completion.commit() }), {
         headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-powered-by": "Express" },
@@ -125,6 +134,20 @@ function sse(chunks: object[], options: { breakAfter?: number; prefillMs: number
       controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunks[index++])}\n\n`));
     },
   });
+}
+
+// An assumption (LM Studio's template code is not public): a string `arguments` goes to the
+// template as sent when the template can embed a string (Qwen3's does, verbatim), parsed when it
+// iterates arguments as a mapping (Qwen3-Coder's, Qwen3.5's), as llama.cpp does for templates
+// that need object arguments. So a client that re-serializes arguments changes the prompt only
+// under the first kind.
+function lmStudioTemplateArguments(args: string, template: ChatTemplateName): string | Record<string, unknown> {
+  if (!templateNeedsObjectArguments(template)) return args;
+  try {
+    return JSON.parse(args) as Record<string, unknown>;
+  } catch {
+    return args; // the template then fails on it, as it would on a real server
+  }
 }
 
 function openAiError(status: number, message: string, type: string, param: string | null, code: string | null): Response {

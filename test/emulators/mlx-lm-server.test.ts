@@ -70,8 +70,10 @@ describe("mlx_lm.server emulator", () => {
     expect(((await wrongModel.json()) as { error: string }).error).toContain("Repository Not Found for url: https://huggingface.co/api/models/claude-opus-5-5");
     const image = await postChat(mlx.url, { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:," } }] }] });
     expect([image.status, await image.json()]).toEqual([404, { error: "Only 'text' content type is supported." }]);
-    const lateSystem = await postChat(mlx.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
+    const qwen35 = await startMlxLmServer({ chatTemplate: "qwen3.5" }); // Qwen3-Coder's template renders it in place
+    const lateSystem = await postChat(qwen35.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
     expect([lateSystem.status, await lateSystem.json()]).toEqual([404, { error: "System message must be at the beginning." }]);
+    await qwen35.stop();
     const call = { id: "1", type: "function", function: { name: "Write", arguments: "{file_path: x}" } };
     const badArguments = await postChat(mlx.url, { messages: [{ role: "user", content: "a" }, { role: "assistant", content: "", tool_calls: [call] }, { role: "tool", tool_call_id: "1", content: "ok" }] });
     expect([badArguments.status, await badArguments.json()]).toEqual([404, { error: "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)" }]);

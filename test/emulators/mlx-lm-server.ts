@@ -13,7 +13,7 @@ import { FaultQueue } from "./faults";
 import { listenHttp10, type Http10Server, type RawRequest, type RawResponder } from "./http1-socket";
 import { PromptCache } from "./prompt-cache";
 import { pythonJsonDumps } from "./python-json";
-import { TemplateError } from "./render-chat-template";
+import { TemplateError, type ChatTemplateName } from "./render-chat-template";
 import { scriptedModel, type ChatBody, type Respond } from "./scripted-model";
 import { formatToolCall, usageOf, writeMlxLmStream } from "./write-mlx-lm-stream";
 
@@ -31,6 +31,9 @@ export type MlxLmOptions = {
   modelLoadMs?: number; // reloading the model after a wrong name unloaded it
   maxTokens?: number; // --max-tokens, the default for a request without max_tokens: 512
   port?: number; // --port: a free one by default; a test restarts a server on the port it had
+  // The model's chat template: Qwen3-Coder's for the default model, Qwen3's (a thinking model)
+  // with `reasoning`.
+  chatTemplate?: ChatTemplateName;
 };
 
 export const MLX_DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit";
@@ -40,6 +43,7 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
   const model = options.model ?? MLX_DEFAULT_MODEL;
   const cache = new PromptCache(options.cacheSlots ?? 10, "lru");
   const respondWith = options.respond ?? scriptedModel({ reasoning: options.reasoning });
+  const template = options.chatTemplate ?? (options.reasoning ? "qwen3" : "qwen3-coder");
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
   let loaded = true;
@@ -72,7 +76,9 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
     if (problem) return json(respond, 404, errorBody(problem));
     let completion: Completion;
     try {
-      completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens, templateArguments: toTemplateArguments, nextId: () => crypto.randomUUID() });
+      // process_message_content json.loads each call's arguments (messageProblem checked they
+      // parse): the template renders them from the object, whatever spacing the client sent.
+      completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens, template, templateArguments: (args) => JSON.parse(args) as Record<string, unknown>, nextId: () => crypto.randomUUID() });
     } catch (error) {
       if (error instanceof TemplateError) return json(respond, 404, errorBody(error.message));
       throw error;
@@ -136,11 +142,6 @@ function unsupportedMethod(method: string, respond: RawResponder): void {
 // What huggingface_hub raises when the name is not a repository it can download.
 function huggingFaceNotFound(name: string): string {
   return `401 Client Error. (Request ID: Root=1-6921a3f0-3c1f2a7b5d9e0c4b6a8f1e2d;emulated)\n\nRepository Not Found for url: https://huggingface.co/api/models/${name}/revision/main.\nPlease make sure you specified the correct \`repo_id\` and \`repo_type\`.\nIf you are trying to access a private or gated repo, make sure you are authenticated. For more details, see https://huggingface.co/docs/huggingface_hub/authentication\nInvalid username or password.`;
-}
-
-// process_message_content json.loads the arguments; the template renders them back with tojson.
-function toTemplateArguments(args: string): string {
-  return parses(args) ? pythonJsonDumps(JSON.parse(args)) : args;
 }
 
 function parses(text: string): boolean {

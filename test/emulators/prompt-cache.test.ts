@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { PromptCache } from "./prompt-cache";
-import { tokenize } from "./tokenize";
+import { encodeTokens } from "./encode-tokens";
 
 // Turns end on a full stop, so an earlier turn's tokens are an exact prefix of a later one's.
-const conversation = (name: string, turns: number) => tokenize(`shared system prompt with tools.${Array.from({ length: turns }, (_, turn) => ` ${name} turn ${turn}.`).join("")}`);
+const conversation = (name: string, turns: number) => encodeTokens(`shared system prompt with tools.${Array.from({ length: turns }, (_, turn) => ` ${name} turn ${turn}.`).join("")}`);
 
 describe("PromptCache", () => {
   test("lookup is the longest common token prefix over what it holds, short of the last token", () => {
@@ -11,7 +11,7 @@ describe("PromptCache", () => {
     cache.store(conversation("A", 1));
     expect(cache.lookup(conversation("A", 2))).toBe(conversation("A", 1).length);
     expect(cache.lookup(conversation("A", 1))).toBe(conversation("A", 1).length - 1); // the last token is always computed
-    const unrelated = tokenize("something else entirely");
+    const unrelated = encodeTokens("something else entirely");
     expect(cache.lookup(unrelated)).toBe(0);
     expect([cache.totalPromptTokens, cache.totalCachedTokens]).toEqual([conversation("A", 2).length + conversation("A", 1).length + unrelated.length, conversation("A", 1).length * 2 - 1]);
   });

@@ -1,4 +1,4 @@
-// A model of a server's prompt (KV) cache, measured in tokens, in the two ways local servers keep one:
+// A model of a server's prompt (KV) cache, over token ids, in the two ways local servers keep one:
 // - "lru" (mlx_lm.server 0.28.4+, mlx-lm's LRUPromptCache): up to `slots` token sequences in a
 //   trie; a lookup copies the nearest one and changes nothing; an insert drops the entries it
 //   extends and evicts the oldest insert when full. `slots: 1` is mlx-lm up to 0.28.3.
@@ -12,10 +12,10 @@ export type CachePolicy = "lru" | "slots";
 const SLOT_SIMILARITY_THRESHOLD = 0.5; // llama-server's --slot-prompt-similarity default
 
 export class PromptCache {
-  private entries: string[][] = []; // oldest first
+  private entries: number[][] = []; // oldest first
   // "slots": the slot each prompt took at lookup (undefined: a free one), until its reply is stored.
-  private claims = new WeakMap<string[], string[] | undefined>();
-  private lastPrompt: string[] | undefined;
+  private claims = new WeakMap<number[], number[] | undefined>();
+  private lastPrompt: number[] | undefined;
   totalPromptTokens = 0;
   totalCachedTokens = 0;
 
@@ -29,7 +29,7 @@ export class PromptCache {
   }
 
   // cached_tokens for this prompt. A prompt always computes at least its last token.
-  lookup(tokens: string[]): number {
+  lookup(tokens: number[]): number {
     const common = this.entries.map((entry) => commonPrefix(entry, tokens));
     let best = common.reduce((bestIndex, length, index) => (length > (common[bestIndex] ?? 0) ? index : bestIndex), -1);
     if (this.policy === "slots") {
@@ -46,7 +46,7 @@ export class PromptCache {
 
   // The server computed these tokens (prompt + reply): it now holds them. `prompt` is the array
   // given to lookup (requests overlap on a server); without it, the latest lookup's.
-  store(tokens: string[], prompt: string[] | undefined = this.lastPrompt): void {
+  store(tokens: number[], prompt: number[] | undefined = this.lastPrompt): void {
     if (this.policy === "slots") {
       const claimed = prompt ? this.claims.get(prompt) : undefined;
       if (prompt) this.claims.delete(prompt);
@@ -63,7 +63,7 @@ export class PromptCache {
   }
 }
 
-function commonPrefix(a: string[], b: string[]): number {
+function commonPrefix(a: number[], b: number[]): number {
   const limit = Math.min(a.length, b.length);
   let index = 0;
   while (index < limit && a[index] === b[index]) index++;

@@ -4,7 +4,7 @@
 // last chunk with finish_reason, the usage chunk when asked for, `data: [DONE]`, and the
 // connection closes: there is no other end-of-body marker.
 import type { Completion, EmulatedToolCall } from "./emulate-completion";
-import { streamPieces } from "./emulate-completion";
+import { streamPieces } from "./encode-tokens";
 import type { RawResponder } from "./http1-socket";
 import { pythonJsonDumps } from "./python-json";
 

@@ -1,5 +1,7 @@
-// The translated prompt of turn n+1, rendered by a reference chat template, starts with the
-// rendered prompt of turn n plus the reply as the model generated it. Checked over many
+// The translated prompt of turn n+1, rendered by Qwen3's real chat template, starts with the
+// rendered prompt of turn n plus the reply as the model generated it (less the think block,
+// where the template drops it). Qwen3's template embeds a string `arguments` verbatim, so the
+// arguments must go back byte for byte. Checked over many
 // Claude-Code-shaped sessions: tool loops, parallel calls, thinking, mid-conversation system
 // messages, images, trimmed replays, and a billing line that changes on every request.
 import { describe, expect, test } from "bun:test";
@@ -8,7 +10,8 @@ import { ReplayMemory } from "../../src/prefix/replay-memory";
 import { normalizeRequest } from "../../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../../src/translate/convert-to-openai-request";
 import type { Reply } from "../../src/translate/reply";
-import { renderAssistantBody, renderChatTemplate } from "../emulators/render-chat-template";
+import { generatedTurn } from "../emulators/emulate-completion";
+import { renderChatTemplate } from "../emulators/render-chat-template";
 import { pythonJsonDumps } from "../emulators/python-json";
 import { claudeCodeSystem, claudeCodeTools } from "../support/claude-code-fixture";
 
@@ -23,11 +26,26 @@ function random(seed: number) {
 
 type Rng = ReturnType<typeof random>;
 
-function render(request: MessagesRequest, replay: ReplayMemory, addGenerationPrompt: boolean): string {
+function translate(request: MessagesRequest, replay: ReplayMemory) {
   const normalized = normalizeRequest(request, new Headers());
-  const { body } = convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay });
-  return renderChatTemplate(body.messages, body.tools, { addGenerationPrompt });
+  return convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay }).body;
 }
+
+function render(request: MessagesRequest, replay: ReplayMemory, addGenerationPrompt: boolean): string {
+  const body = translate(request, replay);
+  return renderChatTemplate("qwen3", body.messages, body.tools, { addGenerationPrompt });
+}
+
+// What the model generated after `request`'s prompt, as the emulators work it out.
+function generated(request: MessagesRequest, replay: ReplayMemory, prompt: string, reply: Reply): string {
+  const body = translate(request, replay);
+  return generatedTurn("qwen3", body.messages, body.tools, prompt, { reasoning: reply.thinking, text: reply.text, toolCalls: reply.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })) });
+}
+
+// Qwen3's template drops the think blocks of turns before the last user query (a new question
+// drops those of the whole tool loop before it, a real cost of the template), and an empty one
+// always. The prefix is checked with them taken out; that they are kept in a tool loop, as well.
+const withoutThink = (text: string) => text.replace(/<think>\n[\s\S]*?\n<\/think>\n\n/g, "");
 
 // What the model generates for one turn: raw text and raw argument strings, as a server sends them.
 function generateReply(rng: Rng, turn: number): Reply & { blocks: ContentBlock[] } {
@@ -63,6 +81,7 @@ function nextUserTurn(rng: Rng, reply: ReturnType<typeof generateReply>, turn: n
 
 describe("prefix stability", () => {
   test("turn n+1 extends turn n plus the generated reply, over 40 seeded sessions of 8 turns", () => {
+    let reasoningKept = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const rng = random(seed);
       const replay = new ReplayMemory();
@@ -72,16 +91,19 @@ describe("prefix stability", () => {
         const prompt = render(request, replay, true);
         const reply = generateReply(rng, turn);
         replay.remember(reply);
-        const generated = renderAssistantBody(reply.text, reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })));
+        const turnText = generated(request, replay, prompt, reply);
         messages = [...messages, { role: "assistant", content: reply.blocks }, ...nextUserTurn(rng, reply, turn)];
         const next = render({ ...request, system: claudeCodeSystem(rng.next().toString(36)), messages }, replay, true);
-        if (!next.startsWith(prompt + generated)) {
+        if (reply.thinking && next.startsWith(prompt + turnText)) reasoningKept++;
+        const [actual, expected] = [withoutThink(next), withoutThink(prompt + turnText)];
+        if (!actual.startsWith(expected)) {
           let at = 0;
-          while (next[at] === (prompt + generated)[at]) at++;
-          throw new Error(`seed ${seed}, turn ${turn}: diverges at ${at}: ${JSON.stringify(next.slice(at - 80, at + 80))}`);
+          while (actual[at] === expected[at]) at++;
+          throw new Error(`seed ${seed}, turn ${turn}: diverges at ${at}: ${JSON.stringify(actual.slice(at - 80, at + 80))}`);
         }
       }
     }
+    expect(reasoningKept).toBeGreaterThan(10); // tool loops replay their reasoning (reasoning_content)
   });
 
   test("without the replay memory the same sessions diverge (the test can fail)", () => {
@@ -90,9 +112,9 @@ describe("prefix stability", () => {
     const request: MessagesRequest = { model: "m", max_tokens: 100, system: claudeCodeSystem("a"), tools: TOOLS, messages };
     const prompt = render(request, replay, true);
     const call = { id: "toolu_x", name: "Read", arguments: '{"file_path": "/a.ts"}' };
-    const generated = renderAssistantBody("", [{ function: call }]);
+    const turnText = withoutThink(generated(request, replay, prompt, { text: "", thinking: "", toolCalls: [call], stopReason: "tool_use" } as Reply));
     const next = render({ ...request, messages: [...messages, { role: "assistant", content: [{ type: "tool_use", id: call.id, name: call.name, input: { file_path: "/a.ts" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "x" }] }] }, replay, true);
-    expect(next.startsWith(prompt + generated)).toBe(false);
+    expect(next.startsWith(prompt + turnText)).toBe(false);
   });
 
   test("two sessions with different billing lines render the same prefix up to their first user message", () => {

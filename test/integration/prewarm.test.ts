@@ -12,7 +12,7 @@ import type { BackendKind, ConfigFile } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { PREWARM_FILE } from "../../src/prewarm/prewarm-store";
 import { startServer, type RunningServer } from "../../src/server/start-server";
-import { type EmulatorHandle, startLmStudioServer, startMlxLmServer, tokenize } from "../emulators";
+import { encodeTokens, type EmulatorHandle, startLmStudioServer, startMlxLmServer } from "../emulators";
 import { claudeCodePrompt } from "../support/claude-code-fixture";
 
 const PROMPT_TOKENS = 6_000;
@@ -61,7 +61,7 @@ function ask(client: Anthropic, question: string) {
 // The system prompt and tools as the server rendered them: everything before the first user turn.
 function headTokens(handle: EmulatorHandle): number {
   const prompt = handle.requests.at(-1)!.promptText!;
-  return tokenize(prompt.slice(0, prompt.indexOf("<|im_start|>user"))).length;
+  return encodeTokens(prompt.slice(0, prompt.indexOf("<|im_start|>user"))).length;
 }
 
 const prewarms = (handle: EmulatorHandle) => handle.requests.filter((request) => request.body.max_tokens === 1);
