@@ -4,7 +4,7 @@
 // emulated servers report, not what anyclaude predicts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
-import { tokenize } from "../emulators/tokenize";
+import { encodeTokens } from "../emulators/encode-tokens";
 import { claudeCodePrompt } from "../support/claude-code-fixture";
 import { startStack, type Stack } from "../support/start-stack";
 
@@ -20,7 +20,10 @@ for (const backend of ["lmstudio", "mlx-lm"] as const) {
   describe(`prompt cache hits through ${backend}`, () => {
     let stack: Stack;
     beforeAll(async () => {
+      // LM Studio reports no cached_tokens: the hit rates below are the emulator's own records;
+      // the status test is about what anyclaude does with reported counts, so it reports them.
       stack = await startStack({
+        lmstudio: { reportsCachedTokens: true },
         config: ({ mlx, lmstudio }) => ({
           backends: backend === "lmstudio" ? [{ name: "lmstudio", kind: "lmstudio", url: lmstudio }] : [{ name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true }],
         }),
@@ -40,7 +43,7 @@ for (const backend of ["lmstudio", "mlx-lm"] as const) {
         messages.push({ role: "assistant", content: reply.content });
         const recorded = emulator().requests.at(-1)!;
         // The system prompt and tools: everything before the first user turn, as the server rendered it.
-        const head = tokenize(recorded.promptText!.slice(0, recorded.promptText!.indexOf("<|im_start|>user"))).length;
+        const head = encodeTokens(recorded.promptText!.slice(0, recorded.promptText!.indexOf("<|im_start|>user"))).length;
         reports.push({ prompt: recorded.promptTokens!, cached: recorded.cachedTokens!, head });
       }
       return reports;
@@ -48,7 +51,9 @@ for (const backend of ["lmstudio", "mlx-lm"] as const) {
 
     test("five questions: every follow-up is >= 95% cached", async () => {
       const reports = await converse("s1-0001", QUESTIONS);
-      expect(Math.abs(reports[0]!.prompt - SEED_PROMPT_TOKENS) / SEED_PROMPT_TOKENS).toBeLessThan(0.02);
+      // Sized for the schemas as Claude Code sends them; for LM Studio anyclaude strips the
+      // keywords grammars reject, and Qwen3-Coder's template renders every key: ~3% fewer tokens.
+      expect(Math.abs(reports[0]!.prompt - SEED_PROMPT_TOKENS) / SEED_PROMPT_TOKENS).toBeLessThan(backend === "lmstudio" ? 0.04 : 0.02);
       expect(reports[0]!.cached).toBe(0);
       for (const report of reports.slice(1)) expect(report.cached / report.prompt).toBeGreaterThanOrEqual(0.95);
     });

@@ -12,7 +12,9 @@ const SYSTEM = "You are a coding agent.\nWorking directory: /tmp/sdk-test";
 
 describe("the daemon through the Anthropic SDK", () => {
   let stack: Stack;
-  beforeAll(async () => (stack = await startStack({ mlx: { keepalives: 3 } })));
+  // LM Studio reports no cached_tokens by default; these tests are about what anyclaude does with
+  // reported counts (cache_read_input_tokens, status), so the emulated one reports them.
+  beforeAll(async () => (stack = await startStack({ mlx: { keepalives: 3 }, lmstudio: { reportsCachedTokens: true } })));
   afterAll(() => stack.stop());
 
   test("messages.create: a plain question is answered by mlx-lm, under the served model's name (never the Claude model asked for)", async () => {
