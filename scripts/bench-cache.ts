@@ -1,11 +1,12 @@
 // `make bench-cache`: how much prompt the backends must compute (prefill) under each routing
 // policy, replaying interleaved Claude-Code-shaped sessions against the emulated servers and
-// their prompt-cache models. Token counts are what the emulators report; seconds are those
+// their prompt-cache models. Token counts are what the emulators count (Qwen3-Coder's template,
+// Qwen3's tokenizer; LM Studio's from its record, since it reports none); seconds are those
 // counts at each server's prefill rate on an Apple Silicon Mac.
 import type { ConfigFile } from "../src/config/config-schema";
 import { resolveConfig } from "../src/config/resolve-config";
 import { startServer } from "../src/server/start-server";
-import { PromptCache, startLmStudioServer, startMlxLmServer, tokenize, type EmulatorHandle, type Respond } from "../test/emulators";
+import { encodeTokens, PromptCache, startLmStudioServer, startMlxLmServer, type EmulatorHandle, type Respond } from "../test/emulators";
 import { claudeCodePrompt } from "../test/support/claude-code-fixture";
 
 const SESSIONS = 24;
@@ -100,9 +101,9 @@ function lowerBound(emulator: EmulatorHandle): number {
   const cache = new PromptCache(Number.POSITIVE_INFINITY);
   let tokens = 0;
   for (const request of emulator.requests) {
-    const prompt = tokenize(request.promptText!);
+    const prompt = encodeTokens(request.promptText!);
     tokens += prompt.length - cache.lookup(prompt);
-    cache.store(tokenize(request.promptText! + request.generatedText!));
+    cache.store([...prompt, ...encodeTokens(request.generatedText!)]);
   }
   return tokens;
 }
