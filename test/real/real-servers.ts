@@ -11,6 +11,7 @@ const MANIFEST = resolve(import.meta.dir, "../../.tmp/real-servers.json");
 export type Manifest = {
   llamaServer: { version: string; path: string };
   mlxLm: { version: string; path: string }[];
+  mlxPreload: string; // a faster BLAS for MLX's CPU build, or "" (see scripts/real/setup.sh)
   models: string; // a directory with <variant>/mlx/ and <variant>/model.gguf
 };
 
@@ -24,7 +25,7 @@ export function manifest(): Manifest {
   return JSON.parse(readFileSync(MANIFEST, "utf8"));
 }
 
-export type Variant = "qwen3-coder" | "qwen3-thinking";
+export type Variant = "qwen3-coder" | "qwen3-thinking" | "qwen3.5";
 
 export type RealServer = {
   name: string; // e.g. "llama-server qwen3-coder"
@@ -47,16 +48,16 @@ export async function startLlamaServer(variant: Variant, options: { slots?: numb
 }
 
 export async function startMlxLmServer(variant: Variant, version?: string, fixedPort?: number): Promise<RealServer> {
-  const { mlxLm, models } = manifest();
+  const { mlxLm, models, mlxPreload } = manifest();
   const server = version ? mlxLm.find((entry) => entry.version === version) : mlxLm[0];
   if (!server) throw new Error(`mlx-lm ${version} is not in the manifest`);
   const port = fixedPort ?? (await freePort());
   const args = [server.path, "--model", join(models, variant, "mlx"), "--host", "127.0.0.1", "--port", String(port), "--max-tokens", "64"];
-  return start(`mlx_lm.server ${server.version} ${variant}`, args, port, "/health");
+  return start(`mlx_lm.server ${server.version} ${variant}`, args, port, "/health", mlxPreload ? { LD_PRELOAD: mlxPreload } : {});
 }
 
-async function start(name: string, args: string[], port: number, healthPath: string): Promise<RealServer> {
-  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" } });
+async function start(name: string, args: string[], port: number, healthPath: string, env: Record<string, string> = {}): Promise<RealServer> {
+  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...env } });
   const log: string[] = [];
   void collectLines(child.stdout, log);
   void collectLines(child.stderr, log);
