@@ -18,10 +18,36 @@ export function convertToOpenAIMessages(
   messages: Message[],
   options: MessageOptions,
 ): ChatMessage[] {
-  const systemText = typeof system === "string" ? system : (system ?? []).map((block) => block.text).join("\n\n");
+  const context = sessionContext(messages);
+  const systemText = [typeof system === "string" ? system : (system ?? []).map((block) => block.text).join("\n\n"), ...context.map(messageText)].filter(Boolean).join("\n\n");
   const out: ChatMessage[] = systemText ? [{ role: "system", content: systemText }] : [];
-  messages.forEach((message, index) => out.push(...convertMessage(message, `messages[${index}]`, options)));
+  messages.forEach((message, index) => {
+    if (!context.includes(message)) out.push(...convertMessage(message, `messages[${index}]`, options));
+  });
   return out;
+}
+
+// The system messages Claude Code sends right after a conversation's first user message, before
+// any reply (2.1.197: its agent list, ~1.3k tokens). They are the same for every session of a
+// project, but sent after the question they would be computed anew by every new session, and
+// miss a prewarmed prefix. They join the system prompt instead: every request of a conversation
+// begins with the same first messages, so its prompt stays an extension of the previous one.
+function sessionContext(messages: Message[]): Message[] {
+  if (messages[0]?.role !== "user") return [];
+  const context: Message[] = [];
+  for (const message of messages.slice(1)) {
+    if (message.role !== "system" || !isText(message)) break;
+    context.push(message);
+  }
+  return context;
+}
+
+function isText(message: Message): boolean {
+  return typeof message.content === "string" || message.content.every((block) => block.type === "text");
+}
+
+function messageText(message: Message): string {
+  return typeof message.content === "string" ? message.content : message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("\n\n");
 }
 
 function convertMessage(message: Message, field: string, options: MessageOptions): ChatMessage[] {

@@ -188,3 +188,33 @@ describe("replayed turns for mlx_lm.server, whose content keeps the model's sepa
     expect(other).toEqual({ role: "assistant", content: "\n\nDone\n" });
   });
 });
+
+describe("Claude Code's session context", () => {
+  test("system messages right after the first question join the system prompt; later ones stay in place as user text", () => {
+    const { body } = convertToOpenAIRequest(
+      request({
+        system: "S",
+        messages: [
+          { role: "user", content: "question" },
+          { role: "system", content: "Available agent types: ..." },
+          { role: "assistant", content: "answer" },
+          { role: "user", content: "next" },
+          { role: "system", content: "reminder" },
+        ] as any,
+      }),
+      target,
+    );
+    expect(body.messages).toEqual([
+      { role: "system", content: "S\n\nAvailable agent types: ..." },
+      { role: "user", content: "question" },
+      { role: "assistant", content: "answer" },
+      { role: "user", content: "next" },
+      { role: "user", content: "reminder" },
+    ]);
+  });
+
+  test("a new session's prompt shares the system prompt with the agent list up to its own question", () => {
+    const first = (question: string) => convertToOpenAIRequest(request({ system: "S", messages: [{ role: "user", content: question }, { role: "system", content: "agents" }] as any }), target).body.messages;
+    expect(first("one")[0]).toEqual(first("two")[0]);
+  });
+});
