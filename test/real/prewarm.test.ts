@@ -48,9 +48,8 @@ for (const server of SERVERS) describeReal(`prewarm after a ${server.id} restart
     saveFigures(`prewarm-${server.id}`, { warmFollowUpTtftMs: warmFollowUp, firstAfterRestartTtftMs: firstAfterRestart, ratio: Number((firstAfterRestart / warmFollowUp).toFixed(2)), evaluated, prewarm });
 
     expect(prewarm.lastPromptTokens).toBeGreaterThan(15_000);
-    // The new session computes its own turn (and what Claude Code puts after its question), not
-    // the ~19k tokens of system prompt and tools.
-    expect(evaluated.reduce((sum, tokens) => sum + tokens, 0)).toBeLessThan(3_000);
+    // The new session computes its own turn, not the ~19k tokens of system prompt and tools.
+    expect(evaluated.reduce((sum, tokens) => sum + tokens, 0)).toBeLessThan(500);
   }, 900_000);
 });
 
