@@ -17,6 +17,9 @@ export const BackendSchema = v.strictObject({
   timeoutMs: v.optional(PositiveInt),
   maxTokens: v.optional(PositiveInt),
   images: v.optional(v.boolean()),
+  // Passed to the server's chat template with every request (llama-server, mlx-lm, vLLM), e.g.
+  // {"preserve_thinking": true} for a template that can keep past reasoning.
+  chatTemplateKwargs: v.optional(v.record(v.string(), v.unknown())),
   cacheSlots: v.optional(PositiveInt),
 });
 
@@ -50,6 +53,7 @@ export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "
   model?: string;
   apiKey?: string;
   maxTokens?: number;
+  chatTemplateKwargs?: Record<string, unknown>;
 };
 
 export type RoutingConfig = {

@@ -135,6 +135,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       backend: config.name,
       model,
       maxTokens: config.maxTokens,
+      chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,

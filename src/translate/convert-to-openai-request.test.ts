@@ -218,3 +218,9 @@ describe("Claude Code's session context", () => {
     expect(first("one")[0]).toEqual(first("two")[0]);
   });
 });
+
+test("a backend's chatTemplateKwargs go with every request (e.g. preserve_thinking)", () => {
+  const { body } = convertToOpenAIRequest(request({}), { ...target, chatTemplateKwargs: { preserve_thinking: true } });
+  expect(body.chat_template_kwargs).toEqual({ preserve_thinking: true });
+  expect(convertToOpenAIRequest(request({}), target).body.chat_template_kwargs).toBeUndefined();
+});

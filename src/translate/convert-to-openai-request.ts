@@ -9,6 +9,7 @@ export type TranslationTarget = {
   backend: string;
   model: string;
   maxTokens?: number;
+  chatTemplateKwargs?: Record<string, unknown>; // from the backend's config
   images: boolean;
   // false when the request goes to a backend without tool support (routing.toolsWhen "used").
   includeTools: boolean;
@@ -36,6 +37,7 @@ export function convertToOpenAIRequest(request: MessagesRequest, target: Transla
     ...optionalNumber("temperature", request.temperature),
     ...optionalNumber("top_p", request.top_p),
     ...optionalNumber("top_k", request.top_k),
+    ...(target.chatTemplateKwargs ? { chat_template_kwargs: target.chatTemplateKwargs } : {}),
   };
   if (target.maxTokens && request.max_tokens > target.maxTokens) {
     warnings.push(`max_tokens ${request.max_tokens} clamped to backend "${target.backend}" limit ${target.maxTokens}`);
