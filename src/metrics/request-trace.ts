@@ -81,10 +81,13 @@ export class RequestTrace {
 
   // Watches the Anthropic events on their way to the client: the first content is the first
   // token; an error event ends the request as failed.
-  observe(): TransformStream<StreamEvent, StreamEvent> {
+  observe(onFirstToken?: () => void): TransformStream<StreamEvent, StreamEvent> {
     return new TransformStream({
       transform: (event, controller) => {
-        if (event.type === "content_block_start" || event.type === "content_block_delta") this.firstToken();
+        if (this.firstTokenAt === undefined && (event.type === "content_block_start" || event.type === "content_block_delta")) {
+          this.firstToken();
+          onFirstToken?.();
+        }
         if (event.type === "error") this.fail(event.error.message);
         controller.enqueue(event);
       },

@@ -4,6 +4,7 @@
 import { ApiError } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import type { PrefillProgress } from "../backends/prefill-progress";
+import type { UpstreamWatch } from "../backends/upstream-watch";
 import type { RequestTrace } from "../metrics/request-trace";
 import type { StreamEvent } from "../protocol/anthropic";
 import { encodeSseEvents } from "../sse/encode-sse-events";
@@ -22,6 +23,7 @@ export type CommonEvent = { kind: "comment"; progress?: PrefillProgress } | { ki
 export type StreamPlan<E extends { kind: string }> = {
   backend: string;
   trace: RequestTrace;
+  watch: UpstreamWatch; // told when the first token goes out: from then on, silence means a stall
   decode: (body: ReadableStream<Uint8Array>) => AsyncIterable<E | CommonEvent>;
   converter: TransformStream<E | CommonEvent, StreamEvent>;
 };
@@ -29,7 +31,7 @@ export type StreamPlan<E extends { kind: string }> = {
 export async function streamReply<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
   await Promise.race([upstream, Bun.sleep(EARLY_ANSWER_MS)]); // an early failure throws here
   const events = withHeartbeat<E | CommonEvent>(upstreamEvents(upstream, plan, daemon), HEARTBEAT_MS, { kind: "comment" });
-  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(plan.trace.observe()).pipeThrough(encodeSseEvents());
+  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(plan.trace.observe(() => plan.watch.firstToken())).pipeThrough(encodeSseEvents());
   return new Response(body, { headers: SSE_HEADERS });
 }
 
@@ -44,10 +46,27 @@ async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Res
     return;
   }
   if (!response.body) return;
-  for await (const event of plan.decode(response.body)) {
-    const progress = event.kind === "comment" ? (event as CommonEvent & { kind: "comment" }).progress : undefined;
-    if (progress) plan.trace.progress(progress);
-    yield event;
+  try {
+    for await (const event of plan.decode(response.body)) {
+      const progress = event.kind === "comment" ? (event as CommonEvent & { kind: "comment" }).progress : undefined;
+      if (progress) plan.trace.progress(progress);
+      yield event;
+    }
+  } catch (error) {
+    // A limit of the watch passed (a dropped connection just ends the frames).
+    const apiError = error instanceof ApiError ? error : new ApiError(502, "api_error", `backend "${plan.backend}": ${error instanceof Error ? error.message : String(error)}`);
+    yield { kind: "failure", errorType: apiError.type, message: apiError.message };
+  }
+}
+
+// A whole (non-streaming) answer's JSON; undefined when it is not JSON. A limit of the watch
+// passed while reading is thrown as it is.
+export async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    return undefined;
   }
 }
 
