@@ -1,10 +1,16 @@
 // Request bodies: a JSON object, or an error that says what is wrong with them. A body over the
 // cap is refused as soon as it is known to be too large, never read whole into memory.
 import { ApiError, invalidRequest } from "../api-error";
+import { nestsDeeperThan } from "./json-depth";
+
+// Claude Code's deepest value is a tool's JSON schema, a dozen levels; recursion in validation,
+// hashing and translation is safe far beyond this.
+export const MAX_NESTING = 512;
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
   const text = await readCapped(request, maxBytes);
   if (text.trim() === "") throw invalidRequest("the request body is empty; expected a JSON object");
+  if (nestsDeeperThan(text, MAX_NESTING)) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
   let json: unknown;
   try {
     json = JSON.parse(text);
