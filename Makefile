@@ -2,7 +2,7 @@
 BUN := node_modules/.bin/bun
 SOURCES := $(shell find src -name '*.ts') package.json
 
-.PHONY: install build run test test-real real-servers bench bench-cache release clean
+.PHONY: install build run test test-real real-servers fuzz bench bench-cache bench-proxy bench-load release clean
 
 install: node_modules/.installed
 
@@ -43,7 +43,13 @@ test-real: real-servers
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/real
 	$(BUN) scripts/real/report.ts
 
-bench: bench-cache bench-proxy
+# The fuzz test of `make test` (2,000 cases, seed 12), larger: FUZZ_CASES=N FUZZ_SEED=S.
+FUZZ_CASES ?= 20000
+FUZZ_SEED ?= 12
+fuzz: node_modules/.installed
+	ANYCLAUDE_FUZZ_CASES=$(FUZZ_CASES) ANYCLAUDE_FUZZ_SEED=$(FUZZ_SEED) $(BUN) test --timeout=3600000 test/integration/fuzz.test.ts
+
+bench: bench-cache bench-proxy bench-load
 
 bench-cache: node_modules/.installed
 	$(BUN) scripts/bench-cache.ts

@@ -8,7 +8,8 @@ import { ErrorBody } from "../protocol/openai";
 
 // LM Studio (llama.cpp) context overflow texts. Claude Code compacts the conversation when an
 // error message starts with "prompt is too long", so overflow is reported in those words.
-const CONTEXT_OVERFLOW = [/keep the first \d+ tokens when context the overflows/i, /cannot truncate prompt with n_keep/i, /context length|context size|exceeds? (the )?(maximum )?context/i];
+// A Messages API server (llama-server, LM Studio 0.4) may already say "prompt is too long".
+const CONTEXT_OVERFLOW = [/keep the first \d+ tokens when context the overflows/i, /cannot truncate prompt with n_keep/i, /context length|context size|exceeds? (the )?(maximum )?context/i, /prompt is too long/i];
 
 export function backendLabel(backend: Pick<BackendConfig, "name" | "kind" | "url">): string {
   return `backend "${backend.name}" (${backend.kind} at ${redactUrl(backend.url)})`;

@@ -22,6 +22,7 @@ export type RequestRecord = Partial<ReplyTimings> & {
   completionTokens?: number;
   stopReason?: string;
   error?: string;
+  clientFault?: boolean; // failed because of the request, not the backend
 };
 
 export type TraceStart = Pick<RequestRecord, "sessionId" | "backend" | "model" | "route"> & { estimatedTokens: number };
@@ -70,7 +71,8 @@ export class RequestTrace {
     this.onEnd(this, reply);
   }
 
-  fail(message: string): void {
+  fail(message: string, clientFault = false): void {
+    if (clientFault) this.record.clientFault = true;
     this.end("failed", message);
   }
 

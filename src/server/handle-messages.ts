@@ -72,7 +72,7 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
     // The routing headers, besides any of the error's own (x-should-retry: false when no model is loaded).
     if (error instanceof ApiError) error.headers = { ...error.headers, ...headers };
     if (signal.aborted) trace.cancel();
-    else trace.fail(error instanceof Error ? error.message : String(error));
+    else trace.fail(error instanceof Error ? error.message : String(error), error instanceof ApiError && error.clientFault);
     throw error;
   }
 }
@@ -128,7 +128,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       replay: daemon.replay,
     });
   } catch (error) {
-    if (error instanceof TranslationError) throw invalidRequest(error.message);
+    if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
     throw error;
   }
 }
