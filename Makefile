@@ -57,6 +57,10 @@ bench-cache: node_modules/.installed
 bench-proxy: node_modules/.installed
 	$(BUN) scripts/bench-proxy.ts
 
+# 64 streaming clients for 60 s (BENCH_CLIENTS, BENCH_SECONDS): latency added, errors, memory.
+bench-load: node_modules/.installed
+	$(BUN) scripts/bench-load.ts
+
 release: node_modules/.installed
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" scripts/release.sh
 
