@@ -4,7 +4,8 @@
 // under the same load; the table gives p50 and p99 of each and what the daemon adds, every
 // stream checked whole (message_stop, no error event), and the daemon's resident memory at
 // start, at its peak, and after 10 s idle.
-// BENCH_CLIENTS, BENCH_SECONDS, BENCH_WORDS, BENCH_DELAY_MS change the load.
+// BENCH_CLIENTS, BENCH_SECONDS, BENCH_WORDS, BENCH_DELAY_MS change the load; BENCH_DAEMON="dist/anyclaude"
+// measures the compiled binary.
 import { recordedRequest } from "../test/support/claude-code-fixture";
 import { normalizeRequest } from "../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
@@ -19,7 +20,8 @@ const IDLE_SECONDS = 10;
 
 const request = { ...recordedRequest("tool-loop-2").body, stream: true };
 const backend = startStreamBackend({ words: WORDS, delayMs: DELAY_MS });
-const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }]);
+// BENCH_DAEMON: the command that runs anyclaude (default: this checkout's source under bun).
+const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: process.env.BENCH_DAEMON?.split(" ") });
 const translated = convertToOpenAIRequest(normalizeRequest(request, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body;
 const directBody = JSON.stringify(translated);
 const proxiedBody = JSON.stringify(request);

@@ -82,15 +82,18 @@ export class RequestTrace {
   }
 
   // Watches the Anthropic events on their way to the client: the first content is the first
-  // token; an error event ends the request as failed.
+  // token; an error event ends the request as failed. True for the event that was the first token.
+  see(event: StreamEvent): boolean {
+    if (event.type === "error") this.fail(event.error.message);
+    if (this.firstTokenAt !== undefined || (event.type !== "content_block_start" && event.type !== "content_block_delta")) return false;
+    this.firstToken();
+    return true;
+  }
+
   observe(onFirstToken?: () => void): TransformStream<StreamEvent, StreamEvent> {
     return new TransformStream({
       transform: (event, controller) => {
-        if (this.firstTokenAt === undefined && (event.type === "content_block_start" || event.type === "content_block_delta")) {
-          this.firstToken();
-          onFirstToken?.();
-        }
-        if (event.type === "error") this.fail(event.error.message);
+        if (this.see(event)) onFirstToken?.();
         controller.enqueue(event);
       },
     });

@@ -6,7 +6,7 @@ import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
 import { type MessagesResponse, type StopReason, UpstreamMessage } from "../protocol/anthropic";
 import { readSseFrames } from "../sse/read-sse-frames";
-import { createAnthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
+import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import type { Reply } from "../translate/reply";
 import type { BackendCall, CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
@@ -18,7 +18,7 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
   const upstream = sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: createAnthropicRelay(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: anthropicRelay(context) }, daemon),
     async readMessage(response) {
       const json: unknown = await readJson(response);
       const parsed = v.safeParse(UpstreamMessage, json);

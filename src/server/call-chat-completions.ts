@@ -7,7 +7,7 @@ import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
 import { ChatCompletion, type ChatRequest } from "../protocol/openai";
 import { convertFromOpenAICompletion } from "../translate/convert-from-openai-completion";
-import { createStreamConverter } from "../translate/create-stream-converter";
+import { streamConverter } from "../translate/create-stream-converter";
 import type { BackendCall, CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
@@ -16,7 +16,7 @@ export function callChatCompletions(backend: BackendConfig, body: ChatRequest, c
   const upstream = sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: createStreamConverter(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) }, daemon),
     async readMessage(response) {
       const parsed = v.safeParse(ChatCompletion, await readJson(response));
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));

@@ -1,18 +1,21 @@
 // A streaming reply. The Anthropic stream starts at once, before the backend has answered:
 // message_start, then pings while the backend prefills (30-60 s cold on a Mac for Claude Code's
 // prompt), then each upstream event translated the moment it arrives.
+// One ReadableStream per reply drives the whole way: upstream event -> converter -> trace ->
+// SSE bytes, one enqueue per upstream event. (Chained TransformStreams cost a queue, promises
+// and a pipe per stage and per event: about a third of the daemon's time per chunk.)
 import { ApiError } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import type { PrefillProgress } from "../backends/prefill-progress";
 import type { UpstreamWatch } from "../backends/upstream-watch";
 import type { RequestTrace } from "../metrics/request-trace";
 import type { StreamEvent } from "../protocol/anthropic";
-import { encodeSseEvents } from "../sse/encode-sse-events";
-import { withHeartbeat } from "../sse/with-heartbeat";
+import { formatSseEvent } from "../sse/encode-sse-events";
 import type { Daemon } from "./daemon";
 
 // Errors that come this fast (connection refused, an HTTP error) still get a proper status code.
 const EARLY_ANSWER_MS = 1_500;
+// Claude Code gives up after ~40 s without a byte: while the backend is silent, a ping this often.
 const HEARTBEAT_MS = 10_000;
 
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
@@ -25,14 +28,80 @@ export type StreamPlan<E extends { kind: string }> = {
   trace: RequestTrace;
   watch: UpstreamWatch; // told when the first token goes out: from then on, silence means a stall
   decode: (body: ReadableStream<Uint8Array>) => AsyncIterable<E | CommonEvent>;
-  converter: TransformStream<E | CommonEvent, StreamEvent>;
+  converter: Transformer<E | CommonEvent, StreamEvent>;
 };
+
+const HEARTBEAT: CommonEvent = { kind: "comment" };
+const encoder = new TextEncoder();
 
 export async function streamReply<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
   await Promise.race([upstream, Bun.sleep(EARLY_ANSWER_MS)]); // an early failure throws here
-  const events = withHeartbeat<E | CommonEvent>(upstreamEvents(upstream, plan, daemon), HEARTBEAT_MS, { kind: "comment" });
-  const body = streamOf(events).pipeThrough(plan.converter).pipeThrough(plan.trace.observe(() => plan.watch.firstToken())).pipeThrough(encodeSseEvents());
-  return new Response(body, { headers: SSE_HEADERS });
+  const { converter, trace, watch } = plan;
+  let iterator: AsyncIterator<E | CommonEvent> | undefined;
+  let heartbeat: Timer | undefined;
+  let quiet = true; // nothing from upstream since the last heartbeat tick
+  let closed = false;
+
+  // The converter writes here; what it wrote for one upstream event leaves as one chunk.
+  let out = "";
+  const collect = {
+    enqueue(event: StreamEvent) {
+      if (trace.see(event)) watch.firstToken();
+      out += formatSseEvent(event);
+    },
+  } as TransformStreamDefaultController<StreamEvent>;
+  const flushOut = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!out || closed) return;
+    controller.enqueue(encoder.encode(out));
+    out = "";
+  };
+  const stop = () => {
+    closed = true;
+    clearInterval(heartbeat);
+  };
+
+  return new Response(
+    new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          converter.start?.(collect);
+          flushOut(controller);
+          // One timer per reply: a ping when nothing came from upstream for a whole interval.
+          heartbeat = setInterval(() => {
+            if (quiet && !closed) {
+              converter.transform?.(HEARTBEAT, collect);
+              flushOut(controller);
+            }
+            quiet = true;
+          }, HEARTBEAT_MS);
+        },
+        async pull(controller) {
+          iterator ??= upstreamEvents(upstream, plan, daemon)[Symbol.asyncIterator]();
+          // Events that produce nothing for the client (a bare [DONE]) are read past.
+          while (!closed) {
+            const { done, value } = await iterator.next();
+            quiet = false;
+            if (closed) return;
+            if (done) {
+              await converter.flush?.(collect);
+              flushOut(controller);
+              stop();
+              return controller.close();
+            }
+            await converter.transform?.(value, collect);
+            if (out) return flushOut(controller);
+          }
+        },
+        async cancel() {
+          // The client went away: stop reading upstream, which aborts the backend's generation.
+          stop();
+          await iterator?.return?.(undefined);
+        },
+      },
+      { highWaterMark: 0 },
+    ),
+    { headers: SSE_HEADERS },
+  );
 }
 
 async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): AsyncGenerator<E | CommonEvent> {
@@ -68,18 +137,4 @@ export async function readJson(response: Response): Promise<unknown> {
     if (error instanceof ApiError) throw error;
     return undefined;
   }
-}
-
-function streamOf<T>(iterator: AsyncIterator<T>): ReadableStream<T> {
-  return new ReadableStream<T>({
-    async pull(controller) {
-      const { done, value } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      // The client went away: stop reading upstream, which aborts the backend's generation.
-      await iterator.return?.(undefined);
-    },
-  });
 }
