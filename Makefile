@@ -54,7 +54,8 @@ bench: bench-cache bench-proxy bench-load
 bench-cache: node_modules/.installed
 	$(BUN) scripts/bench-cache.ts
 
-bench-proxy: node_modules/.installed
+# The compiled binary against claude-code-router 2.0.0 (installed into .tmp/ by npm on first use).
+bench-proxy: dist/anyclaude
 	$(BUN) scripts/bench-proxy.ts
 
 # 64 streaming clients for 60 s (BENCH_CLIENTS, BENCH_SECONDS): latency added, errors, memory.
