@@ -59,7 +59,7 @@ bench-proxy: dist/anyclaude
 	$(BUN) scripts/bench-proxy.ts
 
 # 64 streaming clients for 60 s (BENCH_CLIENTS, BENCH_SECONDS): latency added, errors, memory.
-bench-load: node_modules/.installed
+bench-load: dist/anyclaude
 	$(BUN) scripts/bench-load.ts
 
 release: node_modules/.installed

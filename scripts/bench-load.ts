@@ -4,8 +4,9 @@
 // under the same load; the table gives p50 and p99 of each and what the daemon adds, every
 // stream checked whole (message_stop, no error event), and the daemon's resident memory at
 // start, at its peak, and after 10 s idle.
-// BENCH_CLIENTS, BENCH_SECONDS, BENCH_WORDS, BENCH_DELAY_MS change the load; BENCH_DAEMON="dist/anyclaude"
-// measures the compiled binary.
+// BENCH_CLIENTS, BENCH_SECONDS, BENCH_WORDS, BENCH_DELAY_MS change the load; BENCH_DAEMON="bun
+// src/cli/main.ts" measures the source instead of the compiled binary.
+import { join } from "node:path";
 import { recordedRequest } from "../test/support/claude-code-fixture";
 import { normalizeRequest } from "../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
@@ -20,8 +21,9 @@ const IDLE_SECONDS = 10;
 
 const request = { ...recordedRequest("tool-loop-2").body, stream: true };
 const backend = startStreamBackend({ words: WORDS, delayMs: DELAY_MS });
-// BENCH_DAEMON: the command that runs anyclaude (default: this checkout's source under bun).
-const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: process.env.BENCH_DAEMON?.split(" ") });
+// BENCH_DAEMON: the command that runs anyclaude (default: the compiled binary, as users run it).
+const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [join(import.meta.dir, "../dist/anyclaude")];
+const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand });
 const translated = convertToOpenAIRequest(normalizeRequest(request, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body;
 const directBody = JSON.stringify(translated);
 const proxiedBody = JSON.stringify(request);
