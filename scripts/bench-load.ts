@@ -11,7 +11,7 @@ import { recordedRequest } from "../test/support/claude-code-fixture";
 import { normalizeRequest } from "../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
 import { percentile, startDaemonProcess } from "./bench/daemon-process";
-import { startStreamBackend } from "./bench/stream-backend";
+import { startStreamBackendProcess } from "./bench/stream-backend";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -20,7 +20,7 @@ const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 5);
 const IDLE_SECONDS = 10;
 
 const request = { ...recordedRequest("tool-loop-2").body, stream: true };
-const backend = startStreamBackend({ words: WORDS, delayMs: DELAY_MS });
+const backend = await startStreamBackendProcess({ words: WORDS, delayMs: DELAY_MS });
 // BENCH_DAEMON: the command that runs anyclaude (default: the compiled binary, as users run it).
 const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [join(import.meta.dir, "../dist/anyclaude")];
 const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand });

@@ -16,9 +16,10 @@ import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-reque
 import { recordedRequest } from "../test/support/claude-code-fixture";
 import { freePort } from "../test/support/compiled-binary";
 import { percentile, rssMb, startDaemonProcess, waitForHealth } from "./bench/daemon-process";
-import { startStreamBackend } from "./bench/stream-backend";
+import { startStreamBackendProcess } from "./bench/stream-backend";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
+const WARMUP = 100;
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const WORDS = 50;
 const DELAY_MS = 2;
@@ -27,7 +28,7 @@ const BINARY = join(ROOT, "dist/anyclaude");
 const CCR_VERSION = "2.0.0";
 
 const request = recordedRequest("tool-loop-2").body;
-const backend = startStreamBackend({ words: WORDS, delayMs: DELAY_MS });
+const backend = await startStreamBackendProcess({ words: WORDS, delayMs: DELAY_MS });
 
 // The compiled binary: start to healthy, five times, then the one measured.
 if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: make build`);
@@ -86,7 +87,9 @@ async function timeOne(target: Target, stream: boolean, session: string): Promis
 // Latency: rounds alternating the order of the targets.
 const latency: Record<string, Timing[]> = {};
 for (const stream of [true, false]) {
-  for (let round = 0; round < 3; round++) for (const target of targets) await timeOne(target, stream, "warm"); // connections, JIT
+  // Connections opened and code compiled by the JIT (both proxies' runtimes tier up over the first
+  // hundred requests or so): what a daemon that has been running a while costs.
+  for (let round = 0; round < WARMUP; round++) for (const target of targets) await timeOne(target, stream, "warm");
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) (latency[`${target}/${stream}`] ??= []).push(await timeOne(target, stream, `round-${round % 4}`));

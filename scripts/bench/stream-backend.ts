@@ -48,3 +48,23 @@ export function startStreamBackend(options: { words: number; delayMs: number }):
   });
   return { url: `http://127.0.0.1:${server.port}/v1`, requests: () => requests, stop: async () => void server.stop(true) };
 }
+
+// The backend as a process of its own, as a real one is: a client and the backend sharing one
+// event loop would make "direct" a call without a hop between processes.
+export async function startStreamBackendProcess(options: { words: number; delayMs: number }): Promise<StreamBackend> {
+  const child = Bun.spawn([process.execPath, import.meta.path, String(options.words), String(options.delayMs)], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("the bench backend did not start");
+    line += new TextDecoder().decode(value);
+  }
+  const url = line.trim();
+  return { url, requests: () => Number.NaN, stop: async () => void child.kill() };
+}
+
+if (import.meta.main) {
+  const backend = startStreamBackend({ words: Number(Bun.argv[2]), delayMs: Number(Bun.argv[3]) });
+  process.stdout.write(`${backend.url}\n`);
+}
