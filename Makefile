@@ -12,8 +12,10 @@ node_modules/.installed: package.json package-lock.json
 
 build: dist/anyclaude
 
+# --bytecode: the code ships compiled for JSC, and the daemon is healthy in ~40 ms instead of ~100
+# (ESM, for main.ts's top-level await).
 dist/anyclaude: node_modules/.installed $(SOURCES)
-	$(BUN) build --compile --minify --sourcemap src/cli/main.ts --outfile dist/anyclaude
+	$(BUN) build --compile --minify --sourcemap --bytecode --format=esm src/cli/main.ts --outfile dist/anyclaude
 
 # Where `make run` installs anyclaude: PREFIX/bin, which should be on PATH.
 PREFIX ?= $(HOME)/.local
