@@ -96,6 +96,28 @@ for (const stream of [true, false]) {
   }
 }
 
+// Back to back: the same request again the moment the last answer is in, from a backend that
+// answers at once (every process stays busy, caches warm): the proxy's own cost, without the
+// wake-ups a 100 ms wait for the backend costs on a shared machine.
+const instant = await startStreamBackendProcess({ words: 1, delayMs: 0 });
+const instantTargets = { direct: `${instant.url}/chat/completions`, anyclaude: `${anyclaude.url}/v1/messages`, ccr: ccr && `${ccr.url}/v1/messages` };
+const backToBack: Record<string, number[]> = {};
+const instantAnyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: instant.url, tools: true }], { command: [BINARY] });
+const instantCcr = ccr && (await startClaudeCodeRouter(instant.url));
+instantTargets.anyclaude = `${instantAnyclaude.url}/v1/messages`;
+if (instantCcr) instantTargets.ccr = `${instantCcr.url}/v1/messages`;
+for (let round = 0; round < WARMUP + 300; round++) {
+  for (const target of targets) {
+    const started = performance.now();
+    const response = await fetch(instantTargets[target]!, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "bench" }, body: target === "direct" ? bodies.direct.false : bodies.proxied.false });
+    await response.text();
+    if (round >= WARMUP) (backToBack[target] ??= []).push(performance.now() - started);
+  }
+}
+instantAnyclaude.stop();
+instantCcr?.stop();
+await instant.stop();
+
 // Throughput: whole streamed replies per second with N clients in a closed loop.
 const throughput: Record<string, number> = {};
 for (const clients of [1, 8, 64]) {
@@ -146,6 +168,8 @@ for (const stream of [true, false]) {
     }
   }
 }
+const b2b = (target: Target) => percentile(backToBack[target]!, 50);
+lines.push("", `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${((b2b("ccr") - b2b("direct")) / (b2b("anyclaude") - b2b("direct"))).toFixed(0)}x)` : ""}.`);
 lines.push("", "Throughput, whole streamed replies per second:", "", `| clients | ${targets.map((target) => (target === "ccr" ? "claude-code-router" : target === "direct" ? "direct to backend" : "through anyclaude")).join(" | ")} |`, `| --- | ${targets.map(() => "---").join(" | ")} |`);
 for (const clients of [1, 8, 64]) lines.push(`| ${clients} | ${targets.map((target) => throughput[`${target}/${clients}`]!.toFixed(1)).join(" | ")} |`);
 lines.push(
