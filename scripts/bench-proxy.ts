@@ -160,7 +160,7 @@ for (const stream of [true, false]) {
       const cells = [`${stream ? "streamed" : "not streamed"}, ${label}, p${p}`, ms(direct), ms(ours)];
       if (ccr) {
         const theirs = pick("ccr", stream, measure, p);
-        cells.push(ms(theirs), added(ours - direct), added(theirs - direct), `${((theirs - direct) / Math.max(ours - direct, 0.01)).toFixed(0)}x`);
+        cells.push(ms(theirs), added(ours - direct), added(theirs - direct), ours - direct > 0.05 ? `${((theirs - direct) / (ours - direct)).toFixed(0)}x` : "-");
       } else {
         cells.push(added(ours - direct));
       }
