@@ -1,114 +1,208 @@
-// `make bench-proxy`: what anyclaude costs on the way. Everything side by side in one run,
-// alternating, medians reported (the machine is shared and noisy; compare ratios, not absolutes).
-// - time to first byte and to the end of a streamed reply, direct to the emulated LM Studio vs
-//   through the daemon, with Claude Code's real 76 KB request;
-// - translation alone: normalize + route + translate of that request, in process;
-// - the daemon's resident memory (a separate `serve` process) before and after load.
-import { readFileSync } from "node:fs";
-import { startLmStudioServer } from "../test/emulators";
-import { freePort } from "../test/support/compiled-binary";
-import { recordedRequest } from "../test/support/claude-code-fixture";
-import { resolveConfig } from "../src/config/resolve-config";
-import { BackendPool } from "../src/backends/backend-pool";
+// `make bench-proxy`: what anyclaude costs on the way, next to claude-code-router 2.0.0 (npm
+// @musistudio/claude-code-router@2.0.0, installed into .tmp/ on first use) in front of the same
+// backend, in one run:
+// - Claude Code's real 75 KB request (24 tools), streamed and not: time to first byte and to the
+//   end, p50 and p99, straight to the backend and through each proxy, rounds alternating;
+// - throughput (whole streamed replies per second) at 1, 8 and 64 clients;
+// - each proxy's resident memory idle, and after the load;
+// - the compiled binary's time from start to a healthy /anyclaude/health.
+// The machine is shared and noisy: compare the columns of one run, not runs.
+// BENCH_ROUNDS, BENCH_THROUGHPUT_SECONDS change the run; BENCH_NO_CCR=1 leaves claude-code-router out.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { normalizeRequest } from "../src/routing/normalize-request";
-import { resolveRoute } from "../src/routing/resolve-route";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
+import { recordedRequest } from "../test/support/claude-code-fixture";
+import { freePort } from "../test/support/compiled-binary";
+import { percentile, rssMb, startDaemonProcess, waitForHealth } from "./bench/daemon-process";
+import { startStreamBackendProcess } from "./bench/stream-backend";
 
-const ROUNDS = 40;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
+const WARMUP = 100;
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const WORDS = 50;
+const DELAY_MS = 2;
+const ROOT = resolve(import.meta.dir, "..");
+const BINARY = join(ROOT, "dist/anyclaude");
+const CCR_VERSION = "2.0.0";
+
 const request = recordedRequest("tool-loop-2").body;
+const backend = await startStreamBackendProcess({ words: WORDS, delayMs: DELAY_MS });
 
-// Chunks 2 ms apart, as a model decoding at a few hundred tokens a second.
-const lmstudio = await startLmStudioServer({ contextLength: 1_000_000, decodeDelayMs: 2, respond: () => ({ text: "word ".repeat(100) }) });
-const port = await freePort();
-const daemon = Bun.spawn([process.execPath, "src/cli/main.ts", "serve", "--port", String(port)], {
-  env: { ...process.env, LMSTUDIO_URL: lmstudio.url, MLX_LM_URL: "http://127.0.0.1:9/v1", ANYCLAUDE_CONFIG: "/nonexistent" },
-  stdout: "ignore",
-  stderr: "ignore",
-});
-await waitForHealth(`http://127.0.0.1:${port}`);
-const rssBefore = rssOf(daemon.pid);
-
-// The same request both ways: the translated body direct, the Anthropic body through the daemon.
-const translated = convertToOpenAIRequest(normalizeRequest({ ...request, stream: true }, new Headers()).request, { backend: "lmstudio", model: "qwen/qwen3-coder-30b", images: true, includeTools: true, cleanToolSchemas: true }).body;
-const direct = () => timeStream(`${lmstudio.url}/chat/completions`, translated);
-const proxied = () => timeStream(`http://127.0.0.1:${port}/v1/messages`, { ...request, stream: true });
-
-const samples = { direct: [] as Timing[], proxied: [] as Timing[] };
-for (let round = 0; round < ROUNDS; round++) {
-  // Alternate the order so neither side always runs on a warmer machine.
-  if (round % 2 === 0) samples.direct.push(await direct()), samples.proxied.push(await proxied());
-  else samples.proxied.push(await proxied()), samples.direct.push(await direct());
+// The compiled binary: start to healthy, five times, then the one measured.
+if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: make build`);
+const startTimes: number[] = [];
+for (let run = 0; run < 5; run++) {
+  const port = await freePort();
+  const home = mkdtempSync(join(tmpdir(), "anyclaude-start-"));
+  const started = performance.now();
+  const child = Bun.spawn([BINARY, "serve", "--port", String(port)], { env: { PATH: process.env.PATH ?? "", HOME: home, ANYCLAUDE_CONFIG: join(home, "none.json"), LMSTUDIO_URL: backend.url, MLX_LM_URL: "http://127.0.0.1:9/v1" }, stdout: "ignore", stderr: "ignore" });
+  for (;;) {
+    if (await fetch(`http://127.0.0.1:${port}/anyclaude/health`).then((response) => response.ok, () => false)) break;
+    await Bun.sleep(1);
+  }
+  startTimes.push(performance.now() - started);
+  child.kill();
+  await child.exited;
 }
-const rssAfter = rssOf(daemon.pid);
 
-const translation = timeTranslation();
-daemon.kill();
-await lmstudio.stop();
+const anyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: [BINARY] });
+const ccr = process.env.BENCH_NO_CCR === "1" ? undefined : await startClaudeCodeRouter(backend.url);
+await Bun.sleep(1_000);
+const idle = { anyclaude: anyclaude.rssMb(), ccr: ccr?.rssMb() };
 
-const row = (name: string, pick: (timing: Timing) => number) => {
-  const d = median(samples.direct.map(pick));
-  const p = median(samples.proxied.map(pick));
-  return `| ${name} | ${d.toFixed(2)} ms | ${p.toFixed(2)} ms | ${(p / d).toFixed(2)}x | +${(p - d).toFixed(2)} ms |`;
+type Target = "direct" | "anyclaude" | "ccr";
+const targets: Target[] = ccr ? ["direct", "anyclaude", "ccr"] : ["direct", "anyclaude"];
+const translated = (stream: boolean) => JSON.stringify(convertToOpenAIRequest(normalizeRequest({ ...request, stream }, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body);
+const bodies = {
+  direct: { true: translated(true), false: translated(false) },
+  proxied: { true: JSON.stringify({ ...request, stream: true }), false: JSON.stringify({ ...request, stream: false }) },
 };
-process.stdout.write(
-  [
-    `Claude Code request of ${(JSON.stringify(request).length / 1024).toFixed(0)} KB (${request.tools?.length} tools), streamed reply of 100 words in chunks 2 ms apart, ${ROUNDS} rounds alternating, medians:`,
-    "",
-    "| measure | direct to emulator | through anyclaude | ratio | added |",
-    "| --- | --- | --- | --- | --- |",
-    row("time to first byte", (timing) => timing.firstByte),
-    row("time to last byte", (timing) => timing.total),
-    "",
-    `translation alone (normalize, route, translate), in process: median ${translation.toFixed(3)} ms per request`,
-    `daemon resident memory: ${rssBefore} MB idle, ${rssAfter} MB after ${ROUNDS} requests`,
-    "",
-  ].join("\n"),
-);
+const urlOf = (target: Target) => (target === "direct" ? `${backend.url}/chat/completions` : target === "anyclaude" ? `${anyclaude.url}/v1/messages?beta=true` : `${ccr!.url}/v1/messages?beta=true`);
 
 type Timing = { firstByte: number; total: number };
 
-async function timeStream(url: string, body: unknown): Promise<Timing> {
-  const start = performance.now();
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function timeOne(target: Target, stream: boolean, session: string): Promise<Timing> {
+  const started = performance.now();
+  const response = await fetch(urlOf(target), {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": "bench", "x-claude-code-session-id": session },
+    body: target === "direct" ? bodies.direct[`${stream}`] : bodies.proxied[`${stream}`],
+  });
   const reader = response.body!.getReader();
   let firstByte = 0;
+  let tail = "";
+  const decoder = new TextDecoder();
   while (true) {
-    const { done } = await reader.read();
-    if (!firstByte) firstByte = performance.now() - start;
+    const { done, value } = await reader.read();
+    if (!firstByte) firstByte = performance.now() - started;
     if (done) break;
+    tail = (tail + decoder.decode(value, { stream: true })).slice(-200);
   }
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
-  return { firstByte, total: performance.now() - start };
+  if (!response.ok || tail.includes("event: error")) throw new Error(`${target}: HTTP ${response.status}: ${tail}`);
+  return { firstByte, total: performance.now() - started };
 }
 
-function timeTranslation(): number {
-  const config = resolveConfig({}, {});
-  const pool = new BackendPool(config.backends, fetch);
-  const times: number[] = [];
-  for (let round = 0; round < 200; round++) {
-    const start = performance.now();
-    const normalized = normalizeRequest(request, new Headers());
-    const route = resolveRoute(normalized, { routing: config.routing, backends: pool.backends, isHealthy: () => true });
-    convertToOpenAIRequest(normalized.request, { backend: route.backend.config.name, model: "m", images: true, includeTools: route.includeTools, cleanToolSchemas: true });
-    times.push(performance.now() - start);
+// Latency: rounds alternating the order of the targets.
+const latency: Record<string, Timing[]> = {};
+for (const stream of [true, false]) {
+  // Connections opened and code compiled by the JIT (both proxies' runtimes tier up over the first
+  // hundred requests or so): what a daemon that has been running a while costs.
+  for (let round = 0; round < WARMUP; round++) for (const target of targets) await timeOne(target, stream, "warm");
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) (latency[`${target}/${stream}`] ??= []).push(await timeOne(target, stream, `round-${round % 4}`));
   }
-  return median(times);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/anyclaude/health`).then((response) => response.ok, () => false)) return;
-    await Bun.sleep(50);
+// Back to back: the same request again the moment the last answer is in, from a backend that
+// answers at once (every process stays busy, caches warm): the proxy's own cost, without the
+// wake-ups a 100 ms wait for the backend costs on a shared machine.
+const instant = await startStreamBackendProcess({ words: 1, delayMs: 0 });
+const instantTargets = { direct: `${instant.url}/chat/completions`, anyclaude: `${anyclaude.url}/v1/messages`, ccr: ccr && `${ccr.url}/v1/messages` };
+const backToBack: Record<string, number[]> = {};
+const instantAnyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: instant.url, tools: true }], { command: [BINARY] });
+const instantCcr = ccr && (await startClaudeCodeRouter(instant.url));
+instantTargets.anyclaude = `${instantAnyclaude.url}/v1/messages`;
+if (instantCcr) instantTargets.ccr = `${instantCcr.url}/v1/messages`;
+for (let round = 0; round < WARMUP + 300; round++) {
+  for (const target of targets) {
+    const started = performance.now();
+    const response = await fetch(instantTargets[target]!, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "bench" }, body: target === "direct" ? bodies.direct.false : bodies.proxied.false });
+    await response.text();
+    if (round >= WARMUP) (backToBack[target] ??= []).push(performance.now() - started);
   }
-  throw new Error(`the daemon did not start at ${url}`);
+}
+instantAnyclaude.stop();
+instantCcr?.stop();
+await instant.stop();
+
+// Throughput: whole streamed replies per second with N clients in a closed loop.
+const throughput: Record<string, number> = {};
+for (const clients of [1, 8, 64]) {
+  for (const target of targets) {
+    let done = 0;
+    const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        while (performance.now() < deadline) {
+          await timeOne(target, true, `load-${client}`);
+          done++;
+        }
+      }),
+    );
+    throughput[`${target}/${clients}`] = done / THROUGHPUT_SECONDS;
+  }
+}
+const loaded = { anyclaude: anyclaude.rssMb(), ccr: ccr?.rssMb() };
+anyclaude.stop();
+ccr?.stop();
+await backend.stop();
+
+// The table.
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const added = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)} ms`;
+const pick = (target: Target, stream: boolean, measure: keyof Timing, p: number) => percentile(latency[`${target}/${stream}`]!.map((timing) => timing[measure]), p);
+const header = ["measure", "direct to backend", "through anyclaude", ...(ccr ? ["through claude-code-router", "anyclaude adds", "claude-code-router adds", "ratio"] : ["anyclaude adds"])];
+const lines = [
+  `Claude Code request of ${(bodies.proxied.true.length / 1024).toFixed(0)} KB (${request.tools?.length} tools); a reply of ${WORDS} chunks ${DELAY_MS} ms apart (the same backend for all); ${ROUNDS} rounds alternating, p50 and p99; anyclaude is the compiled binary${ccr ? `, claude-code-router ${CCR_VERSION} runs on Node ${nodeVersion()}` : ""}:`,
+  "",
+  `| ${header.join(" | ")} |`,
+  `| ${header.map(() => "---").join(" | ")} |`,
+];
+for (const stream of [true, false]) {
+  for (const [measure, label] of [["firstByte", "first byte"], ["total", "whole reply"]] as const) {
+    if (!stream && measure === "firstByte") continue; // a whole answer's first byte is its end
+    for (const p of [50, 99]) {
+      const direct = pick("direct", stream, measure, p);
+      const ours = pick("anyclaude", stream, measure, p);
+      const cells = [`${stream ? "streamed" : "not streamed"}, ${label}, p${p}`, ms(direct), ms(ours)];
+      if (ccr) {
+        const theirs = pick("ccr", stream, measure, p);
+        cells.push(ms(theirs), added(ours - direct), added(theirs - direct), ours - direct > 0.05 ? `${((theirs - direct) / (ours - direct)).toFixed(0)}x` : "-");
+      } else {
+        cells.push(added(ours - direct));
+      }
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
+  }
+}
+const b2b = (target: Target) => percentile(backToBack[target]!, 50);
+lines.push("", `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${((b2b("ccr") - b2b("direct")) / (b2b("anyclaude") - b2b("direct"))).toFixed(0)}x)` : ""}.`);
+lines.push("", "Throughput, whole streamed replies per second:", "", `| clients | ${targets.map((target) => (target === "ccr" ? "claude-code-router" : target === "direct" ? "direct to backend" : "through anyclaude")).join(" | ")} |`, `| --- | ${targets.map(() => "---").join(" | ")} |`);
+for (const clients of [1, 8, 64]) lines.push(`| ${clients} | ${targets.map((target) => throughput[`${target}/${clients}`]!.toFixed(1)).join(" | ")} |`);
+lines.push(
+  "",
+  `resident memory: anyclaude ${idle.anyclaude.toFixed(0)} MB idle, ${loaded.anyclaude.toFixed(0)} MB after the load${ccr ? `; claude-code-router ${idle.ccr!.toFixed(0)} MB idle, ${loaded.ccr!.toFixed(0)} MB after` : ""}`,
+  `compiled binary, start to healthy: median ${percentile(startTimes, 50).toFixed(0)} ms (${startTimes.map((time) => time.toFixed(0)).join(", ")} ms)`,
+  "",
+);
+process.stdout.write(lines.join("\n"));
+
+function nodeVersion(): string {
+  return Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
+}
+
+// claude-code-router 2.0.0 as its users run it (`ccr start`, on Node), from a home of its own,
+// its one provider the same backend, logging off.
+async function startClaudeCodeRouter(backendUrl: string) {
+  const prefix = join(ROOT, ".tmp/claude-code-router");
+  const cli = join(prefix, "node_modules/@musistudio/claude-code-router/dist/cli.js");
+  if (!existsSync(cli)) {
+    mkdirSync(prefix, { recursive: true });
+    const install = Bun.spawnSync(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", prefix, `@musistudio/claude-code-router@${CCR_VERSION}`], { stdout: "inherit", stderr: "inherit" });
+    if (install.exitCode !== 0) throw new Error("npm could not install claude-code-router (BENCH_NO_CCR=1 runs without it)");
+  }
+  const home = mkdtempSync(join(tmpdir(), "ccr-bench-"));
+  const port = await freePort();
+  mkdirSync(join(home, ".claude-code-router"));
+  writeFileSync(
+    join(home, ".claude-code-router/config.json"),
+    JSON.stringify({ LOG: false, PORT: port, HOST: "127.0.0.1", API_TIMEOUT_MS: 600000, Providers: [{ name: "local", api_base_url: `${backendUrl}/chat/completions`, api_key: "bench", models: ["bench-model"] }], Router: { default: "local,bench-model" } }),
+  );
+  const child = Bun.spawn(["node", cli, "start"], { env: { PATH: process.env.PATH ?? "", HOME: home }, stdout: "ignore", stderr: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, "/");
+  return { url, rssMb: () => rssMb(child.pid), stop: () => child.kill() };
 }

@@ -5,6 +5,9 @@ import type { ErrorType } from "./protocol/anthropic";
 export class ApiError extends Error {
   // Set once the request was routed, so even an error names the backend (x-anyclaude-backend).
   headers: Record<string, string> = {};
+  // The request was wrong, found out after it was routed (a conversation the backend's format
+  // cannot carry): not counted among the backend's errors.
+  clientFault = false;
 
   constructor(
     readonly status: number,

@@ -7,7 +7,9 @@ import { backendQuirks } from "./backend-quirks";
 import { probeBackend } from "./probe-backend";
 import type { ProbeResult } from "./probe-model-list";
 
-export type Probe = ProbeResult & { at: number }; // when it answered, by the pool's clock
+// `at`: when it answered, by the pool's clock; `byCall`: the state comes from a call that could
+// not connect after that probe, not from a probe.
+export type Probe = ProbeResult & { at: number; byCall?: boolean };
 
 // Told after every probe, with what the previous one found (undefined: the first).
 export type ProbeListener = (backend: BackendState, previous: Probe | undefined) => void;
@@ -75,9 +77,11 @@ export class BackendPool {
     return Promise.all(this.backends.map((backend) => this.probe(backend))).then(() => undefined);
   }
 
-  // Down backends probed again, unless one was asked within the last second.
+  // Down backends probed again, unless one was asked within the last second. One that a call
+  // found down is asked at once: a server restarted right after the failure serves the next
+  // request, not the first after the next second (or the next timed probe).
   reprobeDown(backends: BackendState[] = this.backends): Promise<void> {
-    const stale = backends.filter((backend) => !this.isHealthy(backend) && this.now() - (backend.probe?.at ?? 0) >= REPROBE_MIN_MS);
+    const stale = backends.filter((backend) => !this.isHealthy(backend) && (backend.probe?.byCall || this.now() - (backend.probe?.at ?? 0) >= REPROBE_MIN_MS));
     return Promise.all(stale.map((backend) => this.probe(backend))).then(() => undefined);
   }
 
@@ -109,7 +113,7 @@ export class BackendPool {
 
   // A call could not reach it, even on a fresh connection: down until a probe says otherwise.
   markDown(backend: BackendState, error: string): void {
-    backend.probe = { ...backend.probe, healthy: false, models: backend.probe?.models ?? [], error, at: this.now() };
+    backend.probe = { ...backend.probe, healthy: false, models: backend.probe?.models ?? [], error, at: this.now(), byCall: true };
   }
 
   startProbing(intervalMs = PROBE_INTERVAL_MS): void {

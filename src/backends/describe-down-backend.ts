@@ -3,7 +3,9 @@
 // carries x-should-retry: false; and it is an api_error, because Claude Code (2.1.197) answers an
 // overloaded_error with retries of its own and "Repeated 529 Overloaded errors", hiding the text.
 import { ApiError } from "../api-error";
+import { redactUrl } from "../config/redact-url";
 import { backendQuirks } from "./backend-quirks";
+import { NO_ANSWER } from "./probe-backend";
 import type { BackendState } from "./backend-pool";
 
 export function nothingCanServe(backends: BackendState[]): ApiError {
@@ -15,7 +17,9 @@ export function nothingCanServe(backends: BackendState[]): ApiError {
 export function describeDownBackend(backend: BackendState): string {
   const { name, kind, url } = backend.config;
   const what = backend.probe?.error ?? "not reachable";
-  return `${name} (${kind} at ${url}): ${what}; ${backendQuirks(kind).howToStart(portOf(url))}.`;
+  // A server that is there but silent needs a look or a restart, not a start.
+  const fix = what.startsWith(NO_ANSWER) ? "see whether it is stuck, and restart it if so" : backendQuirks(kind).howToStart(portOf(url));
+  return `${name} (${kind} at ${redactUrl(url)}): ${what}; ${fix}.`;
 }
 
 function portOf(url: string): string {

@@ -2,7 +2,7 @@
 // sent on a pooled connection just as the server closes it is reset before any byte of a response
 // (seen about once in a hundred requests). Such a request is sent once more on a new connection:
 // `keepalive: false` makes Bun open one of its own rather than take a pooled one.
-export async function fetchFreshOnReset(fetcher: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+export async function fetchFreshOnReset(fetcher: typeof fetch, url: string, init: BunFetchRequestInit): Promise<Response> {
   try {
     return await fetcher(url, init);
   } catch (error) {

@@ -13,6 +13,7 @@ import { type GetJson, type ProbeResult, probeModelList } from "./probe-model-li
 import { readLlamaProps } from "./read-llama-props";
 
 const PROBE_TIMEOUT_MS = 3_000;
+export const NO_ANSWER = "it accepts connections but sent no answer within";
 
 export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch): Promise<ProbeResult> {
   const get: GetJson = (url) => getJson(url, backend, fetcher);
@@ -24,7 +25,7 @@ export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  if (error instanceof DOMException && error.name === "TimeoutError") return `${NO_ANSWER} ${PROBE_TIMEOUT_MS / 1000} s (busy, hung, or not the server expected)`;
   return describeNetworkFailure(error);
 }
 

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { ChatChunk } from "../protocol/openai";
 import { readSseFrames } from "../sse/read-sse-frames";
 import type { UpstreamEvent } from "../translate/create-stream-converter";
+import { streamErrorEvent } from "./backend-error";
 import { progressFromComment, progressFromPromptProgress } from "./prefill-progress";
 
 export async function* readChatChunks(body: ReadableStream<Uint8Array>, backend: string): AsyncGenerator<UpstreamEvent> {
@@ -26,6 +27,8 @@ function toUpstreamEvent(data: string, backend: string): UpstreamEvent {
   } catch {
     return { kind: "failure", errorType: "api_error", message: `backend "${backend}" sent a stream chunk that is not JSON: ${data.slice(0, 200)}` };
   }
+  // llama.cpp and LM Studio report failures that happen once the stream began as a data chunk.
+  if (typeof json === "object" && json !== null && "error" in json && json.error) return streamErrorEvent(backend, json.error);
   const parsed = v.safeParse(ChatChunk, json);
   if (!parsed.success) {
     return { kind: "failure", errorType: "api_error", message: `backend "${backend}" sent a malformed chunk: ${v.summarize(parsed.issues)}` };

@@ -1,36 +1,94 @@
-// One HTTP call to a backend. The timeout covers the wait for the response to begin, not the
-// generation that follows: a long reply may stream for many minutes.
+// One HTTP call to a backend, watched for silence (see upstream-watch.ts) rather than limited in
+// total: a long reply may stream for many minutes. The response's body comes back wrapped so
+// that every byte read counts as life, and a limit passed ends it with the error that says so.
 import { ApiError } from "../api-error";
 import type { BackendConfig } from "../config/config-schema";
-import { backendLabel, upstreamHttpError, upstreamNetworkError } from "./backend-error";
+import { backendLabel, unexpectedContent, upstreamHttpError, upstreamNetworkError } from "./backend-error";
 import { apiBase } from "./backend-url";
 import { fetchFreshOnReset, isResetBeforeResponse } from "./fetch-fresh-on-reset";
+import type { UpstreamWatch } from "./upstream-watch";
 
-export type SendOptions = { path: string; body: unknown; signal: AbortSignal; fetcher: typeof fetch; headers?: Record<string, string> };
+export type SendOptions = {
+  path: string;
+  body: unknown;
+  stream: boolean; // an event stream is expected, else one JSON body
+  signal: AbortSignal; // the client's: aborted when it goes away
+  watch: UpstreamWatch;
+  fetcher: typeof fetch;
+  headers?: Record<string, string>;
+};
 
 export async function sendToBackend(backend: BackendConfig, options: SendOptions): Promise<Response> {
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), backend.timeoutMs);
-  const signal = AbortSignal.any([options.signal, timeout.signal]);
+  const { watch } = options;
+  watch.start();
   let response: Response;
   try {
     response = await fetchFreshOnReset(options.fetcher, `${apiBase(backend)}${options.path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...authorization(backend), ...options.headers },
       body: JSON.stringify(options.body),
-      signal,
+      signal: AbortSignal.any([options.signal, watch.signal]),
+      // Bun's own idle timer off: the watch decides (Bun's would cut every call near 360 s).
+      timeout: false,
     });
   } catch (error) {
-    if (options.signal.aborted) throw new ApiError(499, "invalid_request_error", "the client closed the request");
+    watch.stop();
+    if (watch.timedOut) throw watch.timedOut;
+    if (options.signal.aborted) throw clientClosed();
     // A new connection accepted and then reset: the server is up but would not take this request
     // (mlx_lm.server drops the connection on a bad parameter). Not a reason to call it down.
     if (isResetBeforeResponse(error)) throw new ApiError(502, "api_error", `${backendLabel(backend)} closed the connection without answering, twice`);
-    throw upstreamNetworkError(backend, timeout.signal.aborted ? new DOMException("timeout", "TimeoutError") : error);
-  } finally {
-    clearTimeout(timer);
+    throw upstreamNetworkError(backend, error);
   }
-  if (!response.ok) throw upstreamHttpError(backend, response.status, await response.text().catch(() => ""));
-  return response;
+  watch.activity();
+  try {
+    if (!response.ok) throw upstreamHttpError(backend, response.status, await response.text().catch(() => ""));
+    const contentType = response.headers.get("content-type") ?? "";
+    // A web page with HTTP 200 (a proxy's or portal's), or one JSON object where a stream was
+    // asked for (an error some servers send that way): said as what it is, not as a broken stream.
+    if (/html/i.test(contentType) || (options.stream && /json/i.test(contentType))) {
+      const text = await response.text().catch(() => "");
+      throw /json/i.test(contentType) && !/html/i.test(contentType) ? upstreamHttpError(backend, response.status, text) : unexpectedContent(backend, contentType, text);
+    }
+  } catch (error) {
+    watch.stop();
+    throw error;
+  }
+  return response.body ? new Response(watchedBody(response.body, watch), response) : response;
+}
+
+export function clientClosed(): ApiError {
+  return new ApiError(499, "invalid_request_error", "the client closed the request");
+}
+
+// Every read is a sign of life; a read that fails because a limit was passed fails with the
+// watch's error; cancelling (the client went away) cancels the backend's body and its socket.
+function watchedBody(body: ReadableStream<Uint8Array>, watch: UpstreamWatch): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let result: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          watch.stop();
+          return controller.error(watch.timedOut ?? error);
+        }
+        if (result.done) {
+          watch.stop();
+          return controller.close();
+        }
+        watch.activity();
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        watch.stop();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function authorization(backend: BackendConfig): Record<string, string> {

@@ -3,6 +3,7 @@
 // turns, then the same questions with no system prompt or tools (the baseline).
 import type { ContentBlock, Message } from "../protocol/anthropic";
 import type { SessionReport } from "../server/status-report";
+import { daemonHeaders } from "../service/daemon-control";
 import { benchPrompt, benchQuestion } from "./bench-prompt";
 import { type QueryMeasure, streamQuery } from "./stream-query";
 
@@ -68,7 +69,7 @@ function watcher(options: BenchOptions, sessionId: string, label: string): (() =
   return () => {
     if (polling) return;
     polling = true;
-    fetch(`${options.daemonUrl}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { signal: AbortSignal.timeout(1_000) })
+    fetch(`${options.daemonUrl}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { headers: daemonHeaders(options.authToken), signal: AbortSignal.timeout(1_000) })
       .then(async (response) => {
         if (response.ok) onProgress(label, (await response.json()) as SessionReport);
       })

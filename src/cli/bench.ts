@@ -18,7 +18,7 @@ export async function bench(context: CliContext): Promise<number> {
   const tokens = count(values.tokens, "--tokens", SEED_PROMPT_TOKENS, 500);
   const { config } = readConfig(context, values);
   const url = await ensureDaemon(context, values.config);
-  const status = await fetchStatus(url);
+  const status = await fetchStatus(url, { authToken: config.authToken });
   if (!status) throw new CliError(`anyclaude at ${url} does not report its status`);
   const name = values.backend ?? (status.routing.mode === "auto" ? status.routing.toolsBackend : status.routing.mode);
   const backend: DaemonBackend | undefined = status.backends.find((candidate) => candidate.name === name);
@@ -29,7 +29,7 @@ export async function bench(context: CliContext): Promise<number> {
   const measured = await runBench(options, backend);
   clearProgress();
   // LM Studio reports no cached tokens: its 0 means "unknown", not "none".
-  const reports = (await fetchStatus(url))?.backends.find((candidate) => candidate.name === name)?.reportsCachedTokens !== false;
+  const reports = (await fetchStatus(url, { authToken: config.authToken }))?.backends.find((candidate) => candidate.name === name)?.reportsCachedTokens !== false;
   const unknownCache = (query: BenchQuery): BenchQuery => (reports ? query : { ...query, cachedTokens: null });
   const run: BenchRun = { ...measured, model: backend.model, queries: measured.queries.map(unknownCache), baseline: measured.baseline.map(unknownCache) };
   const verdict = judge(run.queries, run.baseline);

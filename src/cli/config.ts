@@ -1,5 +1,5 @@
 // `anyclaude config path|show|init|check`.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { configPath } from "../config/config-path";
 import { CONFIG_TEMPLATE } from "../config/config-template";
@@ -22,8 +22,10 @@ export async function config(context: CliContext): Promise<number> {
     }
     case "init":
       if (existsSync(path) && !values.force) throw new CliError(`${path} already exists (use --force to overwrite)`);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, CONFIG_TEMPLATE);
+      // The file is where an authToken and backend apiKeys go: readable by its owner only.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, CONFIG_TEMPLATE, { mode: 0o600 });
+      chmodSync(path, 0o600); // an existing file (--force) keeps its mode otherwise
       logger.success(`wrote ${path}`);
       return 0;
     case "check": {

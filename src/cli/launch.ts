@@ -17,7 +17,7 @@ export async function launch(context: CliContext, options: { statusLine: boolean
   if (!claude) throw new CliError("claude is not installed or not on PATH; install it with: npm install -g @anthropic-ai/claude-code");
   const url = await ensureDaemon(context);
   const { config } = readConfig(context);
-  const report = await fetchStatus(url, { refresh: true });
+  const report = await fetchStatus(url, { refresh: true, authToken: config.authToken });
   if (!report) throw new CliError(`anyclaude at ${url} did not report its status; see: anyclaude logs`);
   if (!context.args.some((arg) => NEEDS_NO_MODEL.has(arg))) checkBackends(report);
   const env: Record<string, string | undefined> = {

@@ -27,7 +27,7 @@ export async function ensureDaemon(context: CliContext, configFile?: string, opt
   const loaded = readConfig(context, { config: configFile });
   const url = daemonUrl(loaded);
   if (await isHealthy(url)) {
-    const running = await fetchStatus(url);
+    const running = await fetchStatus(url, { authToken: loaded.config.authToken });
     const other = running && (running.version !== VERSION || running.build !== BUILD_ID) ? `${running.version} (build ${running.build ?? "unknown"})` : undefined;
     if (!other) {
       logger.info(`anyclaude is running at ${url}`);

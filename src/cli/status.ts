@@ -1,15 +1,16 @@
 // `anyclaude status`: a report and exit 0 when the daemon answers; one line and exit 1 when not.
 import { formatReplyLine, seconds } from "../metrics/format-reply-line";
 import type { StatusReport } from "../server/status-report";
-import { fetchStatus } from "../service/daemon-control";
+import { fetchStatus, isHealthy } from "../service/daemon-control";
 import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 
 export async function status(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { json: { type: "boolean" }, url: { type: "string" }, config: { type: "string" } });
-  const url = (values.url ?? daemonUrl(readConfig(context, values))).replace(/\/+$/, "");
-  const report = await fetchStatus(url);
-  const down = `anyclaude is not running at ${url} (start it with: anyclaude start)`;
+  const loaded = readConfig(context, values);
+  const url = (values.url ?? daemonUrl(loaded)).replace(/\/+$/, "");
+  const report = await fetchStatus(url, { authToken: loaded.config.authToken });
+  const down = report || !(await isHealthy(url)) ? `anyclaude is not running at ${url} (start it with: anyclaude start)` : `anyclaude at ${url} refused its status: it has an authToken, and this config's is not it`;
   if (values.json) {
     // Scripts read stdout either way: one shape, with "running" first.
     process.stdout.write(`${JSON.stringify(report ? { running: true, ...report } : { running: false, url, error: down }, null, 2)}\n`);

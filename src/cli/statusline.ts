@@ -4,6 +4,7 @@
 // fast, and quiet: when the daemon is down or anything is amiss it prints nothing and exits 0.
 import type { SessionReport } from "../server/status-report";
 import { type CliContext, daemonUrl, parseFlags, readConfig } from "./cli-context";
+import { daemonHeaders } from "../service/daemon-control";
 import { formatStatusLine } from "./format-status-line";
 
 // A daemon on loopback answers in a few ms; one that does not is not worth waiting for.
@@ -14,8 +15,9 @@ export async function statusline(context: CliContext): Promise<number> {
     const { values } = parseFlags(context.args, { url: { type: "string" }, config: { type: "string" } });
     const sessionId = readSessionId(process.stdin.isTTY ? "" : await Bun.stdin.text());
     if (!sessionId) return 0;
-    const url = (values.url ?? daemonUrl(readConfig(context, values))).replace(/\/+$/, "");
-    const response = await fetch(`${url}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+    const loaded = readConfig(context, values);
+    const url = (values.url ?? daemonUrl(loaded)).replace(/\/+$/, "");
+    const response = await fetch(`${url}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { headers: daemonHeaders(loaded.config.authToken), signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
     // The daemon answers, but this session has not sent a request yet.
     const line = response.status === 404 ? "anyclaude: ready" : response.ok ? formatStatusLine((await response.json()) as SessionReport) : "";
     if (line) process.stdout.write(`${line}\n`);

@@ -15,7 +15,8 @@ export async function stop(context: CliContext): Promise<number> {
 }
 
 export async function stopDaemon(context: CliContext, configFile?: string): Promise<void> {
-  const url = daemonUrl(readConfig(context, { config: configFile }));
+  const loaded = readConfig(context, { config: configFile });
+  const url = daemonUrl(loaded);
   const service = new ServiceManager(currentPlatform(), context.env);
   if (service.isInstalled()) {
     service.stop();
@@ -25,7 +26,7 @@ export async function stopDaemon(context: CliContext, configFile?: string): Prom
     }
   }
   // No service, or a daemon started outside it (before `service install`): the PID it reports.
-  const status = await fetchStatus(url);
+  const status = await fetchStatus(url, { authToken: loaded.config.authToken });
   if (!status) {
     if (await isHealthy(url)) throw new CliError(`something answers at ${url} but not with an anyclaude status; stop it by hand`);
     logger.info(`anyclaude is not running at ${url}`);

@@ -15,6 +15,7 @@ export const BackendSchema = v.strictObject({
   model: v.optional(v.string()),
   apiKey: v.optional(v.string()),
   timeoutMs: v.optional(PositiveInt),
+  idleTimeoutMs: v.optional(PositiveInt),
   maxTokens: v.optional(PositiveInt),
   images: v.optional(v.boolean()),
   // Passed to the server's chat template with every request (llama-server, mlx-lm, vLLM), e.g.
@@ -49,7 +50,8 @@ export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "
   tools: boolean | "auto";
   images: boolean;
   cacheSlots: number;
-  timeoutMs: number;
+  timeoutMs: number; // silence allowed before the first token (a cold prefill)
+  idleTimeoutMs: number; // silence allowed once tokens flow
   model?: string;
   apiKey?: string;
   maxTokens?: number;

@@ -6,7 +6,8 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
   "port": 8082,
 
   // kind: "mlx-lm", "lmstudio", "openai" (llama.cpp, vLLM, Ollama) or "anthropic" (a server with
-  // its own /v1/messages). Optional: "model", "apiKey", "timeoutMs", "maxTokens", "images",
+  // its own /v1/messages). Optional: "model", "apiKey", "timeoutMs" (silence allowed before the
+  // first token: 600000), "idleTimeoutMs" (silence allowed once tokens flow: 120000), "maxTokens", "images",
   // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4), "tools" (true, false, or
   // "auto", the default: learned from the backend).
   "backends": [

@@ -31,6 +31,8 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 // A cold prefill of Claude Code's ~18k-token prompt takes 30-60 s on a Mac; leave room for it.
 const DEFAULT_TIMEOUT_MS = 600_000;
+// Once a model is decoding it never pauses this long: a stream silent for 2 minutes has stalled.
+const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 const ENV_URL_OVERRIDES = { LMSTUDIO_URL: "lmstudio", MLX_LM_URL: "mlx-lm" } as const;
 
@@ -40,6 +42,7 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   const backends = (file.backends ?? DEFAULT_BACKENDS).map((backend) => ({
     ...KIND_DEFAULTS[backend.kind],
     timeoutMs: DEFAULT_TIMEOUT_MS,
+    idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     ...backend,
   }));
   applyUrlOverrides(backends, env);

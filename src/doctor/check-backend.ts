@@ -8,6 +8,7 @@ import { backendQuirks } from "../backends/backend-quirks";
 import type { ProbeResult } from "../backends/probe-model-list";
 import type { BackendConfig, BackendKind } from "../config/config-schema";
 import type { Check } from "./check";
+import { redactUrl } from "../config/redact-url";
 
 // Claude Code's system prompt and tools come to ~20k tokens before any conversation; below this
 // the first request already overflows, or the next turns soon do.
@@ -16,8 +17,8 @@ const SUGGESTED_CONTEXT = 32_768;
 
 export function checkBackend(backend: BackendConfig, probe: ProbeResult, reportsCachedTokens: boolean | null | undefined): Check[] {
   const name = (what: string) => `${backend.name}: ${what}`;
-  if (!probe.healthy) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${backend.url} does not answer (${probe.error ?? "down"})`, fix: startFix(backend) }];
-  const checks: Check[] = [{ name: name("answers"), ok: true, required: true, detail: `${backend.kind} at ${backend.url}` }];
+  if (!probe.healthy) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)} does not answer (${probe.error ?? "down"})`, fix: startFix(backend) }];
+  const checks: Check[] = [{ name: name("answers"), ok: true, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)}` }];
   if (!probe.model || probe.loaded === false) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: loadFix(backend.kind) }];
   checks.push({ name: name("model loaded"), ok: true, required: true, detail: probe.model });
   checks.push(contextCheck(name("context"), backend.kind, probe.contextLength));

@@ -10,6 +10,7 @@ import { currentPlatform } from "../service/service-paths";
 import type { Check } from "./check";
 import { checkBackend } from "./check-backend";
 import { checkPrewarm } from "./check-prewarm";
+import { redactUrl } from "../config/redact-url";
 
 export type DoctorOptions = { config: Config; daemonUrl: string; status: StatusReport | undefined; version: string; env: Record<string, string | undefined>; fetcher?: typeof fetch };
 export type DoctorReport = { ok: boolean; checks: Check[]; summary: string };
@@ -42,7 +43,7 @@ function daemonCheck({ status, daemonUrl, version, config }: DoctorOptions): Che
   if (!status) return { name, ok: false, required: false, detail: `not running at ${daemonUrl}`, fix: "anyclaude start (or just run anyclaude, which starts it)" };
   const detail = `anyclaude ${status.version} at ${daemonUrl} (pid ${status.pid})`;
   if (status.version !== version) return { name, ok: false, required: false, detail: `${detail}, not this binary's ${version}`, fix: "anyclaude restart" };
-  const configured = config.backends.map((backend) => `${backend.name}=${backend.url}`).join(" ");
+  const configured = config.backends.map((backend) => `${backend.name}=${redactUrl(backend.url)}`).join(" ");
   const running = status.backends.map((backend) => `${backend.name}=${backend.url}`).join(" ");
   if (configured !== running) return { name, ok: false, required: false, detail: `${detail} runs with other backends than the config (${running})`, fix: "anyclaude restart, to load the config" };
   return { name, ok: true, required: false, detail: `${detail}; it sees ${status.backends.filter((backend) => backend.healthy).length} of ${status.backends.length} backends up` };

@@ -14,11 +14,19 @@ export class Activity {
   private readonly sessions = new Map<string, RequestRecord>();
   private readonly backends = new Map<string, BackendTimings>();
 
-  constructor(private readonly now: () => number) {}
+  // `idle`: told when a request starts and ends (the daemon collects garbage once all are done).
+  constructor(
+    private readonly now: () => number,
+    private readonly idle?: { started(): void; ended(): void },
+  ) {}
 
   // The trace ends by itself when the client goes away (`signal`).
   begin(start: TraceStart, signal?: AbortSignal): RequestTrace {
-    const trace = new RequestTrace(start, this.now, (ended) => this.end(ended.record));
+    this.idle?.started();
+    const trace = new RequestTrace(start, this.now, (ended) => {
+      this.idle?.ended();
+      this.end(ended.record);
+    });
     if (start.sessionId) {
       this.sessions.delete(start.sessionId);
       this.sessions.set(start.sessionId, trace.record);

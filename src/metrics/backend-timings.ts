@@ -20,7 +20,7 @@ export class BackendTimings {
   private reportsCachedTokens?: boolean;
 
   add(record: RequestRecord): void {
-    if (record.state === "failed") {
+    if (record.state === "failed" && !record.clientFault) {
       this.errors++;
       this.lastError = { message: record.error ?? "failed", at: record.startedAt + (record.totalMs ?? 0) };
     }

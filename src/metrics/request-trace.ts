@@ -22,6 +22,7 @@ export type RequestRecord = Partial<ReplyTimings> & {
   completionTokens?: number;
   stopReason?: string;
   error?: string;
+  clientFault?: boolean; // failed because of the request, not the backend
 };
 
 export type TraceStart = Pick<RequestRecord, "sessionId" | "backend" | "model" | "route"> & { estimatedTokens: number };
@@ -70,7 +71,8 @@ export class RequestTrace {
     this.onEnd(this, reply);
   }
 
-  fail(message: string): void {
+  fail(message: string, clientFault = false): void {
+    if (clientFault) this.record.clientFault = true;
     this.end("failed", message);
   }
 
@@ -80,12 +82,18 @@ export class RequestTrace {
   }
 
   // Watches the Anthropic events on their way to the client: the first content is the first
-  // token; an error event ends the request as failed.
-  observe(): TransformStream<StreamEvent, StreamEvent> {
+  // token; an error event ends the request as failed. True for the event that was the first token.
+  see(event: StreamEvent): boolean {
+    if (event.type === "error") this.fail(event.error.message);
+    if (this.firstTokenAt !== undefined || (event.type !== "content_block_start" && event.type !== "content_block_delta")) return false;
+    this.firstToken();
+    return true;
+  }
+
+  observe(onFirstToken?: () => void): TransformStream<StreamEvent, StreamEvent> {
     return new TransformStream({
       transform: (event, controller) => {
-        if (event.type === "content_block_start" || event.type === "content_block_delta") this.firstToken();
-        if (event.type === "error") this.fail(event.error.message);
+        if (this.see(event)) onFirstToken?.();
         controller.enqueue(event);
       },
     });

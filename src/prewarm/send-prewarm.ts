@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { ApiError } from "../api-error";
 import { readChatChunks } from "../backends/read-chat-chunks";
 import { sendToBackend } from "../backends/send-to-backend";
+import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
 import { type PrewarmHead, prewarmRequest } from "./prewarm-head";
 
@@ -24,8 +25,14 @@ const MessagesUsage = v.looseObject({
 export async function sendPrewarm(backend: BackendConfig, head: PrewarmHead, model: string, options: { fetcher: typeof fetch; signal: AbortSignal }): Promise<PrewarmReport> {
   const { path, body } = prewarmRequest(head, model);
   const headers = head.api === "messages" ? { "anthropic-version": ANTHROPIC_VERSION } : undefined;
-  const response = await sendToBackend(backend, { path, body, signal: options.signal, fetcher: options.fetcher, headers });
-  return head.api === "chat" ? readChatReport(response, backend.name) : readMessagesReport(response);
+  // The same limits as a real request's: a cold prefill may take minutes, a stall may not.
+  const watch = new UpstreamWatch(backend);
+  const response = await sendToBackend(backend, { path, body, stream: head.api === "chat", signal: options.signal, watch, fetcher: options.fetcher, headers });
+  try {
+    return head.api === "chat" ? await readChatReport(response, backend.name) : await readMessagesReport(response);
+  } finally {
+    watch.stop();
+  }
 }
 
 async function readChatReport(response: Response, backend: string): Promise<PrewarmReport> {

@@ -182,6 +182,7 @@ export type MessagesResponse = {
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
+  | "permission_error"
   | "not_found_error"
   | "request_too_large"
   | "rate_limit_error"

@@ -49,13 +49,13 @@ export const ChatUsage = v.looseObject({
 
 const Text = v.optional(v.nullable(v.string()));
 
-const ToolCallDelta = v.looseObject({
+const ToolCallDelta = v.object({
   index: v.optional(v.number()),
   id: Text,
-  function: v.optional(v.nullable(v.looseObject({ name: Text, arguments: Text }))),
+  function: v.optional(v.nullable(v.object({ name: Text, arguments: Text }))),
 });
 
-const Delta = v.looseObject({
+const Delta = v.object({
   content: Text,
   reasoning: Text,
   reasoning_content: Text,
@@ -76,8 +76,10 @@ export const ServerTimings = v.looseObject({
 // counts the cached tokens too.
 export const PromptProgress = v.looseObject({ total: v.number(), cache: v.number(), processed: v.number(), time_ms: Count });
 
-export const ChatChunk = v.looseObject({
-  choices: v.optional(v.nullable(v.array(v.looseObject({ delta: v.optional(v.nullable(Delta)), finish_reason: Text })))),
+// Checked per streamed chunk: plain objects keep only the fields read (a loose object would copy
+// every other key of every chunk: id, model, created, system_fingerprint, ...).
+export const ChatChunk = v.object({
+  choices: v.optional(v.nullable(v.array(v.object({ delta: v.optional(v.nullable(Delta)), finish_reason: Text })))),
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
   prompt_progress: v.optional(v.nullable(PromptProgress)),

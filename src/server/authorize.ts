@@ -1,11 +1,67 @@
-// With an authToken set (required off loopback), clients present it as x-api-key or a Bearer token.
+// Who may talk to the daemon.
+// - Browsers never. A web page could POST to it (a text/plain POST needs no CORS preflight) or
+//   reach it by DNS rebinding (evil.example resolving to 127.0.0.1). A browser is known by its
+//   Origin (or Sec-Fetch-*) header, a rebinding page by a Host that is not this daemon's address.
+// - With an authToken (required off loopback), every endpoint but the health probe wants it, as
+//   x-api-key or Authorization: Bearer, compared in constant time.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { hostname } from "node:os";
 import { ApiError } from "../api-error";
+import { isLoopback } from "../config/resolve-config";
 
-export function authorize(request: Request, authToken: string | undefined): void {
-  if (!authToken) return;
-  const bearer = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-  const presented = request.headers.get("x-api-key") ?? bearer;
-  if (presented !== authToken) {
-    throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken as x-api-key or Authorization: Bearer");
-  }
+export type Gate = { check(request: Request, path: string): void };
+
+// Needs no token: what `anyclaude start` and service managers poll, and Claude Code's probe of
+// the base URL (HEAD: no body, tells nothing the health probe does not).
+const OPEN = new Set(["GET /anyclaude/health", "HEAD /"]);
+
+export function createGate(options: { host: string; authToken?: string }): Gate {
+  const token = options.authToken ? digest(options.authToken) : undefined;
+  const ownHost = hostChecker(options.host, Boolean(options.authToken));
+  return {
+    check(request, path) {
+      const headers = request.headers;
+      if (headers.has("origin") || headers.has("sec-fetch-mode")) throw refused("requests from web browsers are refused (the request has an Origin header)");
+      const host = headers.get("host");
+      if (host && !ownHost(host)) throw refused(`requests for another host ("${host.slice(0, 100)}") are refused: this daemon answers only at its own address`);
+      if (!token || OPEN.has(`${request.method} ${path}`)) return;
+      const presented = headers.get("x-api-key") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+      if (presented === undefined || presented === null || !timingSafeEqual(digest(presented), token)) {
+        throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken as x-api-key or Authorization: Bearer");
+      }
+    },
+  };
+}
+
+// Equal-length digests: timingSafeEqual wants equal lengths, and the token's length stays secret.
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function refused(message: string): ApiError {
+  return new ApiError(403, "permission_error", message);
+}
+
+// Loopback names and addresses always; the configured listen host; listening on every interface,
+// the machine's own names and any IP address (a rebinding page comes with a name of its own).
+// With an authToken a foreign name is let through to the token check: a rebinding page cannot
+// know the token, and a container's `host.docker.internal` is a legitimate name for the host.
+function hostChecker(listenHost: string, hasToken: boolean): (host: string) => boolean {
+  const wildcard = listenHost === "0.0.0.0" || listenHost === "::";
+  const names = new Set(["localhost", listenHost.toLowerCase(), ...(wildcard ? [hostname().toLowerCase(), `${hostname().toLowerCase()}.local`] : [])]);
+  return (host) => {
+    if (hasToken) return true;
+    const name = stripPort(host.toLowerCase());
+    return names.has(name) || isLoopback(name) || (wildcard && isIpAddress(name));
+  };
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith("[")) return host.slice(1, host.indexOf("]") > 0 ? host.indexOf("]") : undefined);
+  const colon = host.lastIndexOf(":");
+  return colon > 0 && host.indexOf(":") === colon ? host.slice(0, colon) : host;
+}
+
+function isIpAddress(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || (name.includes(":") && /^[0-9a-f:.]+$/.test(name));
 }

@@ -1,24 +1,26 @@
 // A request put to a backend with its own Messages API (LM Studio 0.4.1+, llama.cpp, Ollama, vLLM).
 import * as v from "valibot";
-import { malformedResponse } from "../backends/backend-error";
+import { malformedResponse, streamErrorEvent } from "../backends/backend-error";
 import { sendToBackend } from "../backends/send-to-backend";
+import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
 import { type MessagesResponse, type StopReason, UpstreamMessage } from "../protocol/anthropic";
 import { readSseFrames } from "../sse/read-sse-frames";
-import { createAnthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
+import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import type { Reply } from "../translate/reply";
 import type { BackendCall, CallContext } from "./backend-call";
-import { streamReply } from "./stream-reply";
+import { readJson, streamReply } from "./stream-reply";
 
 const ANTHROPIC_VERSION = "2023-06-01";
 
 export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
-  const upstream = sendToBackend(backend, { path: "/messages", body, signal: context.signal, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
+  const watch = new UpstreamWatch(backend);
+  const upstream = sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, decode: readRelayEvents, converter: createAnthropicRelay(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: anthropicRelay(context) }, daemon),
     async readMessage(response) {
-      const json: unknown = await response.json().catch(() => undefined);
+      const json: unknown = await readJson(response);
       const parsed = v.safeParse(UpstreamMessage, json);
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
       const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model };
@@ -27,8 +29,23 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
   };
 }
 
-async function* readRelayEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<RelayEvent> {
-  for await (const frame of readSseFrames(body)) yield frame.kind === "comment" ? { kind: "comment" } : frame;
+// An `error` event is read here, so that a context overflow says "prompt is too long".
+async function* readRelayEvents(body: ReadableStream<Uint8Array>, backend: string): AsyncGenerator<RelayEvent> {
+  for await (const frame of readSseFrames(body)) {
+    if (frame.kind === "comment") yield { kind: "comment" };
+    else yield errorEventIn(frame.data, backend) ?? frame;
+  }
+}
+
+function errorEventIn(data: string, backend: string): RelayEvent | undefined {
+  if (!data.includes('"error"')) return undefined; // the common case, not parsed twice
+  try {
+    const event: unknown = JSON.parse(data);
+    if (typeof event === "object" && event !== null && "type" in event && event.type === "error") return streamErrorEvent(backend, "error" in event ? event.error : event);
+  } catch {
+    // not JSON: the relay says so
+  }
+  return undefined;
 }
 
 function replyOf(message: UpstreamMessage): Reply {

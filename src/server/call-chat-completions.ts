@@ -3,20 +3,22 @@ import * as v from "valibot";
 import { malformedResponse } from "../backends/backend-error";
 import { readChatChunks } from "../backends/read-chat-chunks";
 import { sendToBackend } from "../backends/send-to-backend";
+import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
 import { ChatCompletion, type ChatRequest } from "../protocol/openai";
 import { convertFromOpenAICompletion } from "../translate/convert-from-openai-completion";
-import { createStreamConverter } from "../translate/create-stream-converter";
+import { streamConverter } from "../translate/create-stream-converter";
 import type { BackendCall, CallContext } from "./backend-call";
-import { streamReply } from "./stream-reply";
+import { readJson, streamReply } from "./stream-reply";
 
 export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
-  const upstream = sendToBackend(backend, { path: "/chat/completions", body, signal: context.signal, fetcher: context.fetcher });
+  const watch = new UpstreamWatch(backend);
+  const upstream = sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher });
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, decode: (stream) => readChatChunks(stream, backend.name), converter: createStreamConverter(context) }, daemon),
+    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) }, daemon),
     async readMessage(response) {
-      const parsed = v.safeParse(ChatCompletion, await response.json().catch(() => undefined));
+      const parsed = v.safeParse(ChatCompletion, await readJson(response));
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
       return convertFromOpenAICompletion(parsed.output, context);
     },

@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import { ApiError } from "../api-error";
 import { logger } from "../logger";
-import { authorize } from "./authorize";
+import { createGate } from "./authorize";
 import { Daemon, type DaemonOptions } from "./daemon";
 import { handleCountTokens } from "./handle-count-tokens";
 import { handleMessages } from "./handle-messages";
@@ -12,13 +12,18 @@ import { modelList, sessionReport, statusReport } from "./status-report";
 
 export function createApp(options: DaemonOptions) {
   const daemon = new Daemon(options);
-  const guarded = (handler: (request: Request) => Promise<Response> | Response) => async ({ request }: { request: Request }) => {
-    authorize(request, daemon.config.authToken);
-    return handler(request);
-  };
+  const gate = createGate(daemon.config);
   const app = new Elysia()
-    // Elysia applies a hook to the routes registered after it: this one comes first.
+    // Elysia applies a hook to the routes registered after it: these come first.
     .onError(({ error, code }) => errorResponse(error, code))
+    // Browsers refused, the authToken checked: on every request, before routing (see authorize.ts).
+    .onRequest(({ request }) => {
+      try {
+        gate.check(request, pathOf(request.url));
+      } catch (error) {
+        return error instanceof ApiError ? toResponse(error) : undefined;
+      }
+    })
     // Claude Code probes the base URL before it starts.
     .head("/", () => new Response(null, { status: 200 }))
     .get("/", () => Response.json({ name: "anyclaude", version: daemon.version }))
@@ -33,13 +38,21 @@ export function createApp(options: DaemonOptions) {
       if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
       return Response.json(report);
     })
-    .post("/anyclaude/route", guarded((request) => handleRoute(daemon, request)), { parse: "none" })
-    .get("/v1/models", guarded(() => Response.json(modelList(daemon))))
-    .post("/v1/messages", guarded((request) => handleMessages(daemon, request)), { parse: "none" })
-    .post("/v1/messages/count_tokens", guarded((request) => handleCountTokens(daemon, request)), { parse: "none" })
+    .post("/anyclaude/route", ({ request }) => handleRoute(daemon, request), { parse: "none" })
+    .get("/v1/models", () => Response.json(modelList(daemon)))
+    .post("/v1/messages", ({ request }) => handleMessages(daemon, request), { parse: "none" })
+    .post("/v1/messages/count_tokens", ({ request }) => handleCountTokens(daemon, request), { parse: "none" })
     .all("/v1/messages", methodNotAllowed)
     .all("/v1/messages/count_tokens", methodNotAllowed);
   return { app, daemon };
+}
+
+// "http://host:port/path?query" -> "/path", without parsing the URL.
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  return query < 0 ? url.slice(start) : url.slice(start, query);
 }
 
 function methodNotAllowed({ request }: { request: Request }): Response {

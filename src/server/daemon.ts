@@ -3,6 +3,7 @@
 import { BackendPool, type BackendState } from "../backends/backend-pool";
 import type { Config } from "../config/config-schema";
 import { Activity } from "../metrics/activity";
+import { IdleCollector } from "./collect-when-idle";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import type { PrewarmHead } from "../prewarm/prewarm-head";
@@ -48,7 +49,7 @@ export class Daemon {
     this.build = options.build;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
-    this.activity = new Activity(this.now);
+    this.activity = new Activity(this.now, new IdleCollector());
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
     const { backends, prewarm } = options.config;

@@ -18,6 +18,7 @@ import type { BackendCall, CallContext } from "./backend-call";
 import { callAnthropicMessages } from "./call-anthropic-messages";
 import { callChatCompletions } from "./call-chat-completions";
 import { readJsonBody } from "./read-json-body";
+import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
   const normalized = normalizeBody(await readJsonBody(request, daemon.config.maxBodyBytes), request.headers);
@@ -50,7 +51,9 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 503) throw error;
   }
-  await daemon.pool.reprobeDown();
+  // Those this request just failed to reach keep that error for its answer; the next request
+  // asks them again at once (see BackendPool.reprobeDown).
+  await daemon.pool.reprobeDown(daemon.pool.backends.filter((backend) => !unreachable.has(backend.config.name)));
   return decide();
 }
 
@@ -72,7 +75,7 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
     // The routing headers, besides any of the error's own (x-should-retry: false when no model is loaded).
     if (error instanceof ApiError) error.headers = { ...error.headers, ...headers };
     if (signal.aborted) trace.cancel();
-    else trace.fail(error instanceof Error ? error.message : String(error));
+    else trace.fail(error instanceof Error ? error.message : String(error), error instanceof ApiError && error.clientFault);
     throw error;
   }
 }
@@ -144,7 +147,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       replay: daemon.replay,
     });
   } catch (error) {
-    if (error instanceof TranslationError) throw invalidRequest(error.message);
+    if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
     throw error;
   }
 }
@@ -156,12 +159,12 @@ async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<str
   // Routed before its first probe answered, and that probe found it down: try another.
   if (!daemon.pool.isHealthy(backend)) {
     const reason = backend.probe?.error ?? "down";
-    throw new BackendUnreachable(`backend "${backend.config.name}" at ${backend.config.url}: ${reason}`, reason);
+    throw new BackendUnreachable(`backend "${backend.config.name}" at ${redactUrl(backend.config.url)}: ${reason}`, reason);
   }
   const model = daemon.pool.upstreamModel(backend);
   if (model) return model;
   // An api_error, not overloaded_error, whose text Claude Code would hide; retrying loads no model.
-  const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${backend.config.url} has no model loaded; load one or set "model" in its config`);
+  const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${redactUrl(backend.config.url)} answers but names no model it serves (none loaded?); load one or set "model" in its config`);
   error.headers = { "x-should-retry": "false" };
   throw error;
 }

@@ -4,6 +4,7 @@ import { logger } from "../logger";
 import { BUILD_ID, VERSION } from "../version";
 import { createApp } from "./create-app";
 import type { DaemonOptions } from "./daemon";
+import { redactUrl } from "../config/redact-url";
 
 export class PortInUseError extends Error {
   constructor(readonly address: string) {
@@ -49,7 +50,7 @@ function logBackends(backends: ReturnType<typeof createApp>["daemon"]["pool"]["b
   for (const backend of backends) {
     const { name, url, tools } = backend.config;
     const state = backend.probe?.healthy ? `up, model ${backend.probe.model ?? "unknown"}` : `down (${backend.probe?.error ?? "not probed"})`;
-    logger.info(`backend ${name} at ${url}: ${state}${tools ? ", tools" : ""}`);
+    logger.info(`backend ${name} at ${redactUrl(url)}: ${state}${tools ? ", tools" : ""}`);
   }
 }
 

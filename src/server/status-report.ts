@@ -3,6 +3,7 @@ import { takesTools } from "../backends/backend-pool";
 import { describeDownBackend } from "../backends/describe-down-backend";
 import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
+import { redactUrl } from "../config/redact-url";
 
 export function statusReport(daemon: Daemon) {
   return {
@@ -15,7 +16,7 @@ export function statusReport(daemon: Daemon) {
     backends: daemon.pool.backends.map((backend) => ({
       name: backend.config.name,
       kind: backend.config.kind,
-      url: backend.config.url,
+      url: redactUrl(backend.config.url),
       healthy: daemon.pool.isHealthy(backend),
       error: backend.probe?.error,
       problem: daemon.pool.isHealthy(backend) ? undefined : describeDownBackend(backend), // with how to start it

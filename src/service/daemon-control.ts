@@ -28,10 +28,15 @@ export async function waitFor(url: string, wantHealthy: boolean, timeoutMs: numb
   return false;
 }
 
+// The daemon's own endpoints need its authToken when it has one (all but /anyclaude/health).
+export function daemonHeaders(authToken: string | undefined): Record<string, string> {
+  return authToken ? { "x-api-key": authToken } : {};
+}
+
 // `refresh` asks the daemon to probe its down backends first (each probe takes up to 3 s).
-export async function fetchStatus(url: string, options: { refresh?: boolean } = {}): Promise<StatusReport | undefined> {
+export async function fetchStatus(url: string, options: { refresh?: boolean; authToken?: string } = {}): Promise<StatusReport | undefined> {
   try {
-    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, { signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000) });
+    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, { headers: daemonHeaders(options.authToken), signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000) });
     return response.ok ? ((await response.json()) as StatusReport) : undefined;
   } catch {
     return undefined;

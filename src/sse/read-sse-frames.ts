@@ -2,6 +2,7 @@
 // connection that drops mid-stream simply ends the frames, and whoever reads them, seeing no
 // proper end, reports the break to the client.
 import { createParser } from "eventsource-parser";
+import { ApiError } from "../api-error";
 
 export type SseFrame = { kind: "data"; data: string } | { kind: "comment"; text: string };
 
@@ -20,8 +21,10 @@ export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGen
       parser.feed(decoder.decode(value, { stream: true }));
       yield* pending.splice(0);
     }
-  } catch {
-    // A dropped connection (mlx_lm.server on a bad parameter, a killed LM Studio) ends the frames.
+  } catch (error) {
+    // A dropped connection (mlx_lm.server on a bad parameter, a killed LM Studio) ends the frames;
+    // a backend silent past its limit (an ApiError of the watch) is an error to report as such.
+    if (error instanceof ApiError) throw error;
   } finally {
     reader.releaseLock();
   }

@@ -12,12 +12,17 @@ export type RelayContext = { backend: string; model: string; messageId: string; 
 type RelayState = { text: string; thinking: string; tools: Map<number, { id: string; name: string; arguments: string }>; reply: Partial<Reply>; finished: boolean; failed: boolean };
 
 export function createAnthropicRelay(context: RelayContext): TransformStream<RelayEvent, StreamEvent> {
+  return new TransformStream(anthropicRelay(context));
+}
+
+// The same relay as a Transformer, for a caller that drives it inline (see streamConverter).
+export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, StreamEvent> {
   const state: RelayState = { text: "", thinking: "", tools: new Map(), reply: {}, finished: false, failed: false };
   const fail = (controller: TransformStreamDefaultController<StreamEvent>, type: ErrorType, message: string) => {
     state.failed = true;
     controller.enqueue({ type: "error", error: { type, message } });
   };
-  return new TransformStream({
+  return {
     // Our own message_start goes out at once, as on the OpenAI path; the backend's is absorbed.
     start(controller) {
       controller.enqueue(messageStart(context));
@@ -39,7 +44,7 @@ export function createAnthropicRelay(context: RelayContext): TransformStream<Rel
     flush(controller) {
       if (!state.failed && !state.finished) fail(controller, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
     },
-  });
+  };
 }
 
 function observe(state: RelayState, event: UpstreamStreamEvent): void {

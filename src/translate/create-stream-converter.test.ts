@@ -98,7 +98,7 @@ describe("stream converter on recorded backend streams", () => {
 
   test("an error chunk mid-stream becomes an error event naming the backend", async () => {
     const { events } = await convertFixture("lmstudio-error-chunk-mid-stream");
-    expect(summarize(events).at(-1)).toBe('error api_error: backend "test-backend": Model crashed while generating');
+    expect(summarize(events).at(-1)).toBe('error api_error: backend "test-backend" failed mid-reply: Model crashed while generating');
   });
 
   test("tool calls finished with 'stop' (llama.cpp) still stop for tool_use", async () => {

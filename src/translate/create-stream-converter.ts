@@ -39,8 +39,14 @@ type State = {
 };
 
 export function createStreamConverter(context: StreamContext): TransformStream<UpstreamEvent, StreamEvent> {
+  return new TransformStream(streamConverter(context));
+}
+
+// The same converter as a Transformer, for a caller that drives it without stream plumbing
+// (the daemon's reply stream runs it inline: one stream per reply, not one per stage).
+export function streamConverter(context: StreamContext): Transformer<UpstreamEvent, StreamEvent> {
   const state: State = { nextIndex: 0, text: "", thinking: "", toolCalls: new Map(), failed: false };
-  return new TransformStream({
+  return {
     start(controller) {
       controller.enqueue(messageStart(context));
       controller.enqueue({ type: "ping" });
@@ -70,7 +76,7 @@ export function createStreamConverter(context: StreamContext): TransformStream<U
       }
       finish(state, context, emit);
     },
-  });
+  };
 }
 
 function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (event: StreamEvent) => void): void {

@@ -1,6 +1,6 @@
 // `anyclaude config`, `--version` and `--help` on the compiled binary.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../../package.json";
 import { compiledBinary, runBinary, sandbox } from "../support/compiled-binary";
@@ -18,6 +18,7 @@ describe("anyclaude config", () => {
     expect(check.stderr).toContain("does not exist: the defaults apply");
     expect((await runBinary(["config", "init"], env)).exitCode).toBe(0);
     expect(readFileSync(path, "utf8")).toStartWith("// anyclaude configuration");
+    expect(statSync(path).mode & 0o777).toBe(0o600); // where the authToken and apiKeys go
     const checked = await runBinary(["config", "check"], env);
     expect(checked.exitCode).toBe(0);
     expect(checked.stderr).toContain(`${path} is valid`);
@@ -25,7 +26,9 @@ describe("anyclaude config", () => {
     const again = await runBinary(["config", "init"], env);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain("already exists (use --force to overwrite)");
+    chmodSync(path, 0o644);
     expect((await runBinary(["config", "init", "--force"], env)).exitCode).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   test("errors name the file, the line and the key", async () => {

@@ -1,0 +1,130 @@
+// Who may talk to the daemon, and what it lets out (issue 12, point 4): the authToken on every
+// endpoint but the health probe, browsers refused, credentials in backend URLs never shown,
+// request bodies never logged.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConfigFile } from "../../src/config/config-schema";
+import { resolveConfig } from "../../src/config/resolve-config";
+import { createApp } from "../../src/server/create-app";
+import { freePort } from "../support/compiled-binary";
+
+const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
+const completion = () => Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+
+function appWith(file: ConfigFile = {}) {
+  const calls: string[] = [];
+  const fetcher = (async (input: string | URL | Request) => {
+    const url = String(input);
+    if (url.endsWith("/health")) return Response.json({ status: "ok" });
+    if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3", type: "llm", state: "loaded" }] });
+    if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3" }] });
+    calls.push(url);
+    return completion();
+  }) as typeof fetch;
+  const { app } = createApp({ config: resolveConfig(file, {}), fetch: fetcher, version: "test" });
+  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => app.handle(new Request(`http://127.0.0.1:8082${path}`, { method, headers, body }));
+  return { send, calls };
+}
+
+const json = { "content-type": "application/json" };
+const body = JSON.stringify(ask);
+
+describe("the authToken", () => {
+  const endpoints: [string, string, string?][] = [
+    ["GET", "/"],
+    ["GET", "/anyclaude/status"],
+    ["GET", "/anyclaude/sessions/abc"],
+    ["GET", "/v1/models"],
+    ["POST", "/v1/messages", body],
+    ["POST", "/v1/messages/count_tokens", body],
+    ["POST", "/anyclaude/route", body],
+  ];
+
+  test("is required on every endpoint but the health probe (and HEAD /, which tells nothing more)", async () => {
+    const { send, calls } = appWith({ authToken: "s3cret" });
+    for (const [method, path, payload] of endpoints) {
+      const refused = await send(method, path, json, payload);
+      expect([method, path, refused.status]).toEqual([method, path, 401]);
+      expect(await refused.json()).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+      const wrong = await send(method, path, { ...json, "x-api-key": "s3cres" }, payload);
+      expect([method, path, wrong.status]).toEqual([method, path, 401]);
+      const longer = await send(method, path, { ...json, authorization: "Bearer s3cret-and-more" }, payload);
+      expect([method, path, longer.status]).toEqual([method, path, 401]);
+      const allowed = await send(method, path, { ...json, "x-api-key": "s3cret" }, payload);
+      expect([method, path, allowed.status === 401]).toEqual([method, path, false]);
+    }
+    expect((await send("GET", "/anyclaude/health")).status).toBe(200);
+    expect((await send("HEAD", "/")).status).toBe(200);
+    expect(calls).toHaveLength(1); // only the authorized /v1/messages reached a backend
+  });
+
+  test("as a Bearer token too", async () => {
+    const { send } = appWith({ authToken: "s3cret" });
+    expect((await send("GET", "/anyclaude/status", { authorization: "Bearer s3cret" })).status).toBe(200);
+  });
+});
+
+describe("browsers", () => {
+  test("a request with an Origin is refused with an Anthropic-shaped 403, before any backend", async () => {
+    const { send, calls } = appWith();
+    // The simple request a web page can make without a CORS preflight.
+    const post = await send("POST", "/v1/messages", { "content-type": "text/plain", origin: "http://evil.example" }, body);
+    expect(post.status).toBe(403);
+    expect(await post.json()).toEqual({ type: "error", error: { type: "permission_error", message: expect.stringContaining("web browsers") } });
+    expect((await send("GET", "/anyclaude/status", { origin: "null" })).status).toBe(403);
+    expect((await send("GET", "/anyclaude/status", { "sec-fetch-mode": "no-cors" })).status).toBe(403);
+    expect(calls).toHaveLength(0);
+  });
+
+  test("a Host that is not the daemon's own address is refused (DNS rebinding); loopback forms pass", async () => {
+    const { send, calls } = appWith();
+    const rebound = await send("POST", "/v1/messages", { ...json, host: "evil.example:8082" }, body);
+    expect(rebound.status).toBe(403);
+    expect(((await rebound.json()) as any).error).toMatchObject({ type: "permission_error", message: expect.stringContaining("evil.example") });
+    for (const host of ["127.0.0.1:8082", "localhost:8082", "localhost", "[::1]:8082", "127.0.0.2:8082"]) {
+      expect([host, (await send("GET", "/anyclaude/status", { host })).status]).toEqual([host, 200]);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  test("listening on every interface with a token: other names pass on to the token check", async () => {
+    const { send } = appWith({ host: "0.0.0.0", authToken: "s3cret" });
+    expect((await send("GET", "/anyclaude/status", { host: "host.docker.internal:8082", "x-api-key": "s3cret" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { host: "host.docker.internal:8082" })).status).toBe(401);
+    expect((await send("GET", "/anyclaude/status", { host: "192.168.1.20:8082", origin: "http://192.168.1.20:8082", "x-api-key": "s3cret" })).status).toBe(403);
+  });
+});
+
+describe("credentials in backend URLs", () => {
+  test("never appear in status, errors or the log; request bodies never in the log", async () => {
+    const home = mkdtempSync(join(tmpdir(), "anyclaude-security-"));
+    const port = await freePort();
+    const downPort = await freePort();
+    const configFile = join(home, "config.json");
+    writeFileSync(configFile, JSON.stringify({ port, backends: [{ name: "llama", kind: "openai", url: `http://alice:hunter2@127.0.0.1:${downPort}/v1?api_key=sk-live-123`, apiKey: "sk-other-456" }] }));
+    const daemon = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/cli/main.ts"), "serve", "--config", configFile], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state") },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      for (let attempt = 0; attempt < 200 && !(await fetch(`${url}/anyclaude/health`).then((response) => response.ok, () => false)); attempt++) await Bun.sleep(50);
+      const status = await (await fetch(`${url}/anyclaude/status?refresh=1`)).text();
+      expect(status).toContain(`http://alice:****@127.0.0.1:${downPort}/v1?api_key=****`);
+      const marker = "the-secret-plan-of-the-user";
+      const failed = await fetch(`${url}/v1/messages`, { method: "POST", headers: json, body: JSON.stringify({ ...ask, messages: [{ role: "user", content: marker }] }) });
+      const error = await failed.text();
+      expect(failed.status).toBe(503);
+      expect(error).toContain("alice:****@");
+      for (const text of [status, error]) for (const secret of ["hunter2", "sk-live-123", "sk-other-456"]) expect(text).not.toContain(secret);
+    } finally {
+      daemon.kill();
+    }
+    const log = await new Response(daemon.stderr).text();
+    expect(log).toContain("alice:****@");
+    for (const secret of ["hunter2", "sk-live-123", "sk-other-456", "the-secret-plan-of-the-user"]) expect(log).not.toContain(secret);
+  });
+});
