@@ -17,6 +17,10 @@ for (const run of named("seed-")) {
   console.log(`| ${run.server} | ${cells.join(" | ")} | ${run.speedup}x |`);
 }
 
+for (const run of named("bench-")) {
+  console.log(`\nanyclaude bench on llama-server: ${run.queries.map((query: any) => seconds(query.ttftMs)).join(", ")} (speedup ${run.speedup}x)`);
+}
+
 console.log("\nReuse per follow-up: cached tokens / (previous prompt + its reply), as the server reported; in brackets, the tokens it computed again\n");
 console.log("| template | server | turns | min | median |\n|---|---|---|---|---|");
 for (const run of named("reuse-")) {
