@@ -40,9 +40,8 @@ describe("anyclaude bench", () => {
       expect(query.cachedTokens).toBe(served[index]!.cachedTokens!);
     });
     const [cold, ...followUps] = result.queries;
-    // bench sizes its prompt with src/bench/approximate-tokens.ts; the server counts with Qwen3's
-    // real tokenizer, which finds ~7% fewer tokens in this prompt.
-    expect(Math.abs(cold.promptTokens - 18_490) / 18_490).toBeLessThan(0.1);
+    // bench sizes its prompt with a stand-in tokenizer scaled to what Qwen3's real one counts.
+    expect(Math.abs(cold.promptTokens - 18_490) / 18_490).toBeLessThan(0.03);
     expect(cold.cachedTokens).toBe(0);
     expect(cold.ttftMs).toBeGreaterThanOrEqual((cold.promptTokens / PREFILL_TOKENS_PER_SECOND) * 1000 * 0.9);
     for (const query of followUps) expect(query.cachedTokens / query.promptTokens).toBeGreaterThan(0.95);
