@@ -44,7 +44,7 @@ describe("anyclaude config", () => {
     expect((await runBinary(["config", "check"], env)).stderr).toContain(`${path}:3:41: backends[0].url: must be a URL such as http://127.0.0.1:1234/v1`);
     writeFileSync(path, '{\n  "routing": { "defaultBackend": "ollama" }\n}\n');
     expect((await runBinary(["config", "check"], env)).stderr).toContain(`${path}:2:16: routing.defaultBackend: no backend named "ollama"`);
-    writeFileSync(path, '{\n  "port": 8082,\n  "host": 127.0.0.1\n}\n');
+    writeFileSync(path, '{\n  "port": 18082,\n  "host": 127.0.0.1\n}\n');
     expect((await runBinary(["config", "check"], env)).stderr).toContain(`${path}:3:16: expected "," or "}", found "."`);
   });
 

@@ -186,7 +186,7 @@ describe("anyclaude serve", () => {
   test("a bad config stops serve before it binds, naming the file, line and key", async () => {
     const { env, home } = sandbox();
     const config = join(home, "bad.json");
-    writeFileSync(config, '{\n  "port": "8082"\n}\n');
+    writeFileSync(config, '{\n  "port": "18082"\n}\n'); // a string: refused before anything binds
     const run = await runBinary(["serve", "--config", config], env);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`${config}:2:3: port: Invalid type: Expected number`);

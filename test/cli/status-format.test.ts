@@ -10,7 +10,7 @@ const report = {
   version: "0.1.0",
   uptimeSeconds: 75,
   pid: 42,
-  listen: "http://127.0.0.1:8082",
+  listen: "http://127.0.0.1:18082",
   routing: { mode: "auto", toolsBackend: "lmstudio", defaultBackend: "mlx-lm", affinity: true, toolsWhen: "defined" },
   backends: [
     { ...backend, name: "mlx-lm", contextLength: 32768, requests: 2, errors: 1, lastError: { message: "backend closed the stream", at: at.toISOString() }, promptTokens: 37_000, cachedTokens: 18_400, ttftP50Ms: 412, decodeTokensPerSecond: 48.2 },

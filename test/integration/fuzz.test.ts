@@ -9,6 +9,7 @@
 // ANYCLAUDE_FUZZ_SEED=S run more, or others.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { resolveConfig } from "../../src/config/resolve-config";
+import { freePort } from "../support/compiled-binary";
 import { logger } from "../../src/logger";
 import { createApp } from "../../src/server/create-app";
 import { mutateRequest, mutateStream, random, requestSeeds, streamSeeds, type Rng } from "../support/fuzz-mutators";
@@ -126,8 +127,10 @@ describe("fuzzing", () => {
     const requests = requestSeeds();
     const streams = streamSeeds();
     let current: Answer = { status: 200, contentType: "text/event-stream", text: "" };
-    const openai = createApp({ config: resolveConfig({ maxBodyBytes: MAX_BODY_BYTES }, {}), fetch: backendFetch(() => current), version: "fuzz" });
-    const anthropic = createApp({ config: resolveConfig({ maxBodyBytes: MAX_BODY_BYTES, backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1" }] }, {}), fetch: backendFetch(() => current), version: "fuzz" });
+    // In process (app.handle), never bound; still its own port, never the default 8082.
+    const port = await freePort();
+    const openai = createApp({ config: resolveConfig({ port, maxBodyBytes: MAX_BODY_BYTES }, {}), fetch: backendFetch(() => current), version: "fuzz" });
+    const anthropic = createApp({ config: resolveConfig({ port, maxBodyBytes: MAX_BODY_BYTES, backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1" }] }, {}), fetch: backendFetch(() => current), version: "fuzz" });
     const problems: string[] = [];
     const statuses: Record<number, number> = {};
     Bun.gc(true);
@@ -140,7 +143,7 @@ describe("fuzzing", () => {
       current = viaAnthropic ? anthropicAnswer(rng, streamed) : streamed ? stream : wholeAnswer(rng);
       const label = `case ${index} [${request.name}] backend ${viaAnthropic ? "anthropic" : streamed ? stream.name : "whole"}`;
       const { app } = viaAnthropic ? anthropic : openai;
-      const response = await app.handle(new Request("http://127.0.0.1:8082/v1/messages?beta=true", { method: "POST", headers: { "content-type": "application/json", "x-claude-code-session-id": `fuzz-${index % 50}` }, body: request.body }));
+      const response = await app.handle(new Request(`http://127.0.0.1:${port}/v1/messages?beta=true`, { method: "POST", headers: { "content-type": "application/json", "x-claude-code-session-id": `fuzz-${index % 50}` }, body: request.body }));
       const text = await response.text();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       problems.push(...checkAnswer(response.status, response.headers.get("content-type") ?? "", text, label));

@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { createApp } from "../../src/server/create-app";
 import { startServer, type RunningServer } from "../../src/server/start-server";
+import { freePort } from "../support/compiled-binary";
 
 const completion = () => Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
 const fetcher = (async (input: string | URL | Request) => {
@@ -13,8 +14,10 @@ const fetcher = (async (input: string | URL | Request) => {
   if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3" }] });
   return completion();
 }) as typeof fetch;
-const { app } = createApp({ config: resolveConfig({}, {}), fetch: fetcher, version: "test" });
-const post = (body: string) => app.handle(new Request("http://127.0.0.1:8082/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body }));
+// In process (app.handle), never bound; still its own port, never the default 8082.
+const PORT = await freePort();
+const { app } = createApp({ config: resolveConfig({ port: PORT }, {}), fetch: fetcher, version: "test" });
+const post = (body: string) => app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body }));
 
 // A tool loop whose tool_use input is `value`.
 const toolLoop = (value: string) =>

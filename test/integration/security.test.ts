@@ -10,6 +10,8 @@ import { resolveConfig } from "../../src/config/resolve-config";
 import { createApp } from "../../src/server/create-app";
 import { freePort } from "../support/compiled-binary";
 
+// In process (app.handle), never bound; still its own port, never the default 8082.
+const PORT = await freePort();
 const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
 const completion = () => Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
 
@@ -23,8 +25,8 @@ function appWith(file: ConfigFile = {}) {
     calls.push(url);
     return completion();
   }) as typeof fetch;
-  const { app } = createApp({ config: resolveConfig(file, {}), fetch: fetcher, version: "test" });
-  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => app.handle(new Request(`http://127.0.0.1:8082${path}`, { method, headers, body }));
+  const { app } = createApp({ config: resolveConfig({ port: PORT, ...file }, {}), fetch: fetcher, version: "test" });
+  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => app.handle(new Request(`http://127.0.0.1:${PORT}${path}`, { method, headers, body }));
   return { send, calls };
 }
 
@@ -80,10 +82,10 @@ describe("browsers", () => {
 
   test("a Host that is not the daemon's own address is refused (DNS rebinding); loopback forms pass", async () => {
     const { send, calls } = appWith();
-    const rebound = await send("POST", "/v1/messages", { ...json, host: "evil.example:8082" }, body);
+    const rebound = await send("POST", "/v1/messages", { ...json, host: `evil.example:${PORT}` }, body);
     expect(rebound.status).toBe(403);
     expect(((await rebound.json()) as any).error).toMatchObject({ type: "permission_error", message: expect.stringContaining("evil.example") });
-    for (const host of ["127.0.0.1:8082", "localhost:8082", "localhost", "[::1]:8082", "127.0.0.2:8082"]) {
+    for (const host of [`127.0.0.1:${PORT}`, `localhost:${PORT}`, "localhost", `[::1]:${PORT}`, `127.0.0.2:${PORT}`]) {
       expect([host, (await send("GET", "/anyclaude/status", { host })).status]).toEqual([host, 200]);
     }
     expect(calls).toHaveLength(0);
@@ -91,9 +93,9 @@ describe("browsers", () => {
 
   test("listening on every interface with a token: other names pass on to the token check", async () => {
     const { send } = appWith({ host: "0.0.0.0", authToken: "s3cret" });
-    expect((await send("GET", "/anyclaude/status", { host: "host.docker.internal:8082", "x-api-key": "s3cret" })).status).toBe(200);
-    expect((await send("GET", "/anyclaude/status", { host: "host.docker.internal:8082" })).status).toBe(401);
-    expect((await send("GET", "/anyclaude/status", { host: "192.168.1.20:8082", origin: "http://192.168.1.20:8082", "x-api-key": "s3cret" })).status).toBe(403);
+    expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}`, "x-api-key": "s3cret" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}` })).status).toBe(401);
+    expect((await send("GET", "/anyclaude/status", { host: `192.168.1.20:${PORT}`, origin: `http://192.168.1.20:${PORT}`, "x-api-key": "s3cret" })).status).toBe(403);
   });
 });
 
