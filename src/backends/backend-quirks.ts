@@ -13,7 +13,8 @@ export type BackendQuirks = {
   // OpenAI-compatible servers ignore the unknown field. mlx_lm.server sends its keepalive
   // comments unasked; LM Studio tells nothing.
   askPrefillProgress: boolean;
-  // mlx_lm.server's parser strips only the marker strings, so the content it returns keeps the
+  // mlx_lm.server's parser strips only the marker strings (its source, and the real 0.32.2 in
+  // test/real/: content "\n\nDone." after "</think>"), so the content it returns keeps the
   // newlines the model wrote after </think> and before <tool_call>, which the chat template
   // writes again when it renders the turn back: they are taken off before a replay.
   contentKeepsSeparators: boolean;

@@ -169,6 +169,8 @@ describe("stripBillingHeader", () => {
   });
 });
 
+// Seen on the real mlx_lm.server 0.32.2 (test/real/): a reply "<think>Hmm</think>\n\nDone." came
+// back as reasoning "Hmm" and content "\n\nDone."; its TextStateMachine strips only the markers.
 describe("replayed turns for mlx_lm.server, whose content keeps the model's separators", () => {
   const mlx: TranslationTarget = { ...target, backend: "mlx-lm", contentKeepsSeparators: true };
   const turn = (blocks: any[]) => convertToOpenAIRequest(request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: blocks }] }), mlx).body.messages[1];
