@@ -6,6 +6,7 @@ import type { BackendConfig } from "../config/config-schema";
 import { backendLabel, unexpectedContent, upstreamHttpError, upstreamNetworkError } from "./backend-error";
 import { apiBase } from "./backend-url";
 import { fetchFreshOnReset, isResetBeforeResponse } from "./fetch-fresh-on-reset";
+import { serializeBody } from "./serialize-body";
 import type { UpstreamWatch } from "./upstream-watch";
 
 export type SendOptions = {
@@ -26,7 +27,7 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
     response = await fetchFreshOnReset(options.fetcher, `${apiBase(backend)}${options.path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...authorization(backend), ...options.headers },
-      body: JSON.stringify(options.body),
+      body: serializeBody(options.body),
       signal: AbortSignal.any([options.signal, watch.signal]),
       // Bun's own idle timer off: the watch decides (Bun's would cut every call near 360 s).
       timeout: false,

@@ -1,7 +1,8 @@
 // A prompt as a chain of segments: the head (system prompt + tool list) and then each message.
 // Two prompts share a cached prefix exactly as far as their chains agree from the start, so a
 // backend's cache can be modelled by comparing chains rather than tokens.
-import type { ContentBlock, Message, MessagesRequest, ResponseBlock } from "../protocol/anthropic";
+import { memoizeByIdentity } from "../memoize-by-identity";
+import type { ContentBlock, Message, MessagesRequest, ResponseBlock, Tool } from "../protocol/anthropic";
 import { estimateTokens } from "../translate/estimate-tokens";
 import type { Reply } from "../translate/reply";
 
@@ -16,10 +17,9 @@ export type PrefixChain = {
 
 export function buildPrefixChain(request: Pick<MessagesRequest, "system" | "tools" | "messages">): PrefixChain {
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n\n");
-  const tools = request.tools?.length ? JSON.stringify(request.tools) : "";
   return {
-    headWithTools: segment(`${system}\u0000${tools}`),
-    headWithoutTools: segment(`${system}\u0000`),
+    headWithTools: headSegment(system, request.tools?.length ? toolsDigest(request.tools) : NO_TOOLS),
+    headWithoutTools: headSegment(system, NO_TOOLS),
     messages: request.messages.map((message) => segment(canonicalMessage(message))),
   };
 }
@@ -64,6 +64,18 @@ function canonicalBlock(block: ContentBlock | ResponseBlock): unknown[] {
     default:
       return block satisfies never;
   }
+}
+
+// The tool list hashed once per list: requests that send the same one share it (tool-list-cache.ts).
+type ToolsDigest = { hash: string; length: number };
+const NO_TOOLS: ToolsDigest = { hash: "", length: 0 };
+const toolsDigest = memoizeByIdentity((tools: Tool[]): ToolsDigest => {
+  const json = JSON.stringify(tools);
+  return { hash: Bun.hash(json).toString(36), length: json.length };
+});
+
+function headSegment(system: string, tools: ToolsDigest): Segment {
+  return { hash: Bun.hash(`${system}\u0000${tools.hash}`).toString(36), tokens: estimateTokens(system.length + 1 + tools.length) };
 }
 
 function segment(text: string): Segment {

@@ -55,7 +55,9 @@ export class PrewarmStore {
     const config = this.backends.find((candidate) => candidate.name === backend);
     if (!config) return;
     const list = this.byBackend.get(backend) ?? [];
-    const changed = list[0]?.hash !== prefix.hash || JSON.stringify(list[0]?.head) !== JSON.stringify(prefix.head);
+    // Compared, not serialized: the tool list is shared between requests (see tool-list-cache.ts),
+    // so an unchanged head compares by reference and the system prompt's text in one pass.
+    const changed = list[0]?.hash !== prefix.hash || !Bun.deepEquals(list[0]?.head, prefix.head);
     this.byBackend.set(backend, [prefix, ...list.filter((other) => other.hash !== prefix.hash)].slice(0, limit(config)));
     if (changed) this.scheduleWrite();
   }

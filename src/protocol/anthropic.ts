@@ -81,6 +81,8 @@ export const Tool = v.looseObject({
   input_schema: v.optional(v.record(v.string(), v.unknown())),
 });
 
+export const ToolList = v.array(Tool);
+
 export const ToolChoice = v.variant("type", [
   v.looseObject({ type: v.literal("auto"), disable_parallel_tool_use: v.optional(v.boolean()) }),
   v.looseObject({ type: v.literal("any"), disable_parallel_tool_use: v.optional(v.boolean()) }),
@@ -122,7 +124,7 @@ const countTokensEntries = {
   model: v.string(),
   messages: Conversation,
   system: v.optional(System),
-  tools: v.optional(v.array(Tool)),
+  tools: v.optional(ToolList),
   tool_choice: v.optional(ToolChoice),
   thinking: v.optional(v.looseObject({ type: v.string(), budget_tokens: v.optional(v.number()) })),
 };

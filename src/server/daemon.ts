@@ -13,6 +13,8 @@ import type { NormalizedRequest } from "../routing/normalize-request";
 import type { Route, RouteContext, RouteReason } from "../routing/resolve-route";
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
+import type { BodyLimits } from "./read-request-body";
+import { ToolListCache } from "./tool-list-cache";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
 export type DaemonOptions = {
@@ -37,6 +39,7 @@ export class Daemon {
   readonly startedAt: number;
   readonly activity: Activity;
   readonly prewarm: Prewarmer;
+  readonly bodyLimits: BodyLimits;
   listenUrl: string;
   readonly now: () => number;
   private messageCount = 0;
@@ -52,6 +55,7 @@ export class Daemon {
     this.activity = new Activity(this.now, new IdleCollector());
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
+    this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache() };
     const { backends, prewarm } = options.config;
     this.prewarm = new Prewarmer({
       enabled: prewarm,

@@ -7,7 +7,8 @@ import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
-import { normalizeBody, type NormalizedRequest } from "../routing/normalize-request";
+import { MessagesRequest } from "../protocol/anthropic";
+import { normalizeRequest, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
 import { replyModelName } from "../translate/message-start";
@@ -17,11 +18,11 @@ import type { Daemon } from "./daemon";
 import type { BackendCall, CallContext } from "./backend-call";
 import { callAnthropicMessages } from "./call-anthropic-messages";
 import { callChatCompletions } from "./call-chat-completions";
-import { readJsonBody } from "./read-json-body";
+import { readRequestBody } from "./read-request-body";
 import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
-  const normalized = normalizeBody(await readJsonBody(request, daemon.config.maxBodyBytes), request.headers);
+  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
   while (true) {

@@ -1,7 +1,8 @@
 // The body for a backend that speaks the Messages API itself. Only the fields local servers
 // implement go through (Claude Code's context_management, output_config or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
-import type { MessagesRequest } from "../protocol/anthropic";
+import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
+import type { MessagesRequest, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
 
 export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean; cleanToolSchemas: boolean };
@@ -16,9 +17,14 @@ export function convertToAnthropicUpstream(request: MessagesRequest, target: Ant
   };
   for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
   if (target.includeTools && request.tools?.length) {
-    body.tools = request.tools.flatMap((tool) => (tool.input_schema ? [target.cleanToolSchemas ? { ...tool, input_schema: cleanJsonSchema(tool.input_schema) } : tool] : []));
+    body.tools = (target.cleanToolSchemas ? withCleanSchemas : withSchemasAsSent)(request.tools);
+  } else {
+    delete body.tool_choice;
   }
-  else delete body.tool_choice;
   if (request.thinking?.type === "enabled") body.thinking = request.thinking;
   return body;
 }
+
+// Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally.
+const withCleanSchemas = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [{ ...tool, input_schema: cleanJsonSchema(tool.input_schema) }] : []))));
+const withSchemasAsSent = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.filter((tool) => tool.input_schema)));

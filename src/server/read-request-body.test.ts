@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { mutateRequest, random, requestSeeds } from "../../test/support/fuzz-mutators";
+import { ApiError } from "../api-error";
+import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
+import { MAX_NESTING, readRequestBody } from "./read-request-body";
+import { scanJson } from "./scan-json";
+import { ToolListCache } from "./tool-list-cache";
+
+const post = (body: string) => new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body });
+const limits = () => ({ maxBytes: 64 * 1024 * 1024, toolLists: new ToolListCache() });
+
+// The reference: no tool list ever known, so every body is parsed and validated whole.
+const neverKnown = { resolve: () => undefined } as unknown as ToolListCache;
+const plainRead = (text: string) => read(text, { maxBytes: 64 * 1024 * 1024, toolLists: neverKnown });
+
+async function read(text: string, shared = limits()): Promise<{ output?: unknown; error?: string }> {
+  try {
+    return { output: await readRequestBody(post(text), MessagesRequest, shared) };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return { error: error.message };
+  }
+}
+
+const seed = requestSeeds().find((body) => Array.isArray(body.tools) && body.tools.length > 10)!;
+
+describe("scanJson: the top-level members' text, and the nesting", () => {
+  test("each member's span parses to the member's value", () => {
+    const text = JSON.stringify(seed);
+    const { members, tooDeep } = scanJson(text, MAX_NESTING);
+    expect(tooDeep).toBe(false);
+    expect([...members!.keys()]).toEqual(Object.keys(seed));
+    for (const [key, span] of members!) expect(JSON.parse(text.slice(span.start, span.end))).toEqual(seed[key]);
+  });
+
+  test("whitespace around values and keys, strings that look like keys or brackets", () => {
+    const text = ' \n{ "model" : "tools" , "x": "\\"tools\\": [}", "tools" :[ {"name":"a,b"} ] }\n';
+    const { members } = scanJson(text, MAX_NESTING);
+    expect(JSON.parse(text.slice(members!.get("tools")!.start, members!.get("tools")!.end))).toEqual([{ name: "a,b" }]);
+    expect(JSON.parse(text.slice(members!.get("x")!.start, members!.get("x")!.end))).toBe('"tools": [}');
+  });
+
+  test("no members when a key repeats or is escaped, or the text is not an object", () => {
+    expect(scanJson('{"tools":[],"tools":[1]}', MAX_NESTING).members).toBeUndefined();
+    expect(scanJson('{"tool\\u0073":[1]}', MAX_NESTING).members).toBeUndefined();
+    expect(scanJson('[{"tools":[]}]', MAX_NESTING).members).toBeUndefined();
+    expect(scanJson('"{\\"tools\\":[]}"', MAX_NESTING).members).toBeUndefined();
+  });
+
+  test("nesting past the limit, counted outside strings only", () => {
+    expect(scanJson(`${"[".repeat(513)}${"]".repeat(513)}`, MAX_NESTING).tooDeep).toBe(true);
+    expect(scanJson(`${"[".repeat(512)}${"]".repeat(512)}`, MAX_NESTING).tooDeep).toBe(false);
+    expect(scanJson(`{"a":"${"[".repeat(5000)}"}`, MAX_NESTING).tooDeep).toBe(false);
+  });
+});
+
+describe("readRequestBody: a tool list known by its text is parsed once, and nothing else changes", () => {
+  test("requests that send the same list share one frozen array; another list is another array", async () => {
+    const shared = limits();
+    const first = await readRequestBody(post(JSON.stringify(seed)), MessagesRequest, shared);
+    const second = await readRequestBody(post(JSON.stringify({ ...seed, messages: [{ role: "user", content: "next" }] })), MessagesRequest, shared);
+    expect(second.tools).toBe(first.tools!);
+    expect(Object.isFrozen(first.tools) && Object.isFrozen(first.tools![0]!.input_schema)).toBe(true);
+    const tools = seed.tools as { name: string }[];
+    const other = await readRequestBody(post(JSON.stringify({ ...seed, tools: tools.slice(1) })), MessagesRequest, shared);
+    expect(other.tools).not.toBe(first.tools!);
+    expect(other.tools).toEqual(first.tools!.slice(1));
+    const counted = await readRequestBody(post(JSON.stringify({ ...seed, max_tokens: undefined })), CountTokensRequest, shared);
+    expect(counted.tools).toBe(first.tools!);
+  });
+
+  test("the same request, or the same error, as reading the whole text: 1,000 mutated Claude Code requests", async () => {
+    const rng = random(7);
+    const seeds = requestSeeds();
+    const shared = limits(); // known lists carried from case to case, as in a daemon
+    let sharedLists = 0;
+    for (let index = 0; index < 1_000; index++) {
+      const { name, body } = mutateRequest(seeds[index % seeds.length]!, rng);
+      const [ours, reference] = [await read(body, shared), await plainRead(body)];
+      expect({ name, ...ours }).toEqual({ name, ...reference });
+      if (ours.output) sharedLists += Object.isFrozen((ours.output as { tools?: unknown }).tools) ? 1 : 0;
+    }
+    expect(sharedLists).toBeGreaterThan(300); // the case under test did happen
+  }, 60_000);
+
+  test("text-level oddities around the tool list: duplicated, escaped, moved, padded", async () => {
+    const text = JSON.stringify(seed);
+    const tools = JSON.stringify(seed.tools);
+    const { tools: _, ...rest } = seed;
+    const cases = [
+      `{"tools":[],${text.slice(1)}`, // JSON.parse keeps the last
+      `${text.slice(0, -1)},"tools":[{"name":"Other","input_schema":{}}]}`,
+      `{"tool\\u0073":[{"name":"Escaped","input_schema":{}}],${JSON.stringify(rest).slice(1)}`,
+      `{"tools" : \n ${tools} \n,${JSON.stringify(rest).slice(1)}`,
+      `${JSON.stringify(rest).slice(0, -1)},"tools":${tools}}`,
+      `${JSON.stringify(rest).slice(0, -1)},"tools":${tools.slice(0, -1)}}`, // broken list
+      `${JSON.stringify(rest).slice(0, -1)},"tools":{"name":"x"}}`, // not a list
+    ];
+    const shared = limits();
+    await read(text, shared); // the list known
+    for (const body of cases) expect(await read(body, shared)).toEqual(await plainRead(body));
+  });
+});

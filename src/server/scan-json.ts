@@ -1,0 +1,76 @@
+// One pass over a request body's text before it is parsed, for what the parse cannot give:
+// - how deeply it nests: a body nested 100,000 deep parses, but every recursive step after it
+//   (validation, hashing, translation, serialization) would overflow the stack;
+// - where each member of the top-level object lies in the text, so that the tool list Claude Code
+//   resends unchanged with every request (~80% of the body) is known by its text and parsed once
+//   (tool-list-cache.ts).
+// Strings are skipped with indexOf: a Claude Code request (mostly long strings) costs a few tens
+// of microseconds.
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACE = 125;
+const CLOSE_BRACKET = 93;
+const COLON = 58;
+const COMMA = 44;
+
+// A member's value as text: from after its colon to its comma or the object's closing brace.
+export type Span = { start: number; end: number };
+
+export type JsonScan = {
+  tooDeep: boolean; // some value sits deeper than the limit
+  // Undefined when the text is not one object, or a key appears twice or is written with escapes:
+  // what JSON.parse makes of such a member is not simply its span.
+  members?: Map<string, Span>;
+};
+
+export function scanJson(text: string, limit: number): JsonScan {
+  const members = new Map<string, Span>();
+  let located = text.charCodeAt(firstNonSpace(text)) === OPEN_BRACE;
+  let depth = 0;
+  let key: string | undefined; // the top-level member being read, once its key is read
+  let valueStart = 0;
+  const close = (end: number) => {
+    if (key === undefined) return; // {}
+    if (members.has(key) || key.includes("\\")) located = false;
+    members.set(key, { start: valueStart, end });
+    key = undefined;
+  };
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      const end = closingQuote(text, index);
+      if (end < 0) return { tooDeep: false }; // unterminated: JSON.parse will say so
+      if (depth === 1 && key === undefined) key = text.slice(index + 1, end);
+      index = end;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (++depth > limit) return { tooDeep: true };
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      if (--depth === 0) close(index);
+    } else if (depth === 1 && code === COLON) {
+      valueStart = index + 1;
+    } else if (depth === 1 && code === COMMA) {
+      close(index);
+    }
+  }
+  return { tooDeep: false, members: located ? members : undefined };
+}
+
+function firstNonSpace(text: string): number {
+  let index = 0;
+  while (index < text.length && text.charCodeAt(index) <= 32) index++;
+  return index;
+}
+
+// The index of the quote that ends the string opened at `open`, or -1.
+function closingQuote(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
+  }
+  return -1;
+}
