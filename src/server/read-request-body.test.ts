@@ -10,7 +10,7 @@ const post = (body: string) => new Request("http://127.0.0.1/v1/messages", { met
 const limits = () => ({ maxBytes: 64 * 1024 * 1024, toolLists: new ToolListCache() });
 
 // The reference: no tool list ever known, so every body is parsed and validated whole.
-const neverKnown = { resolve: () => undefined } as unknown as ToolListCache;
+const neverKnown = { knownEnd: () => -1, resolve: () => undefined } as unknown as ToolListCache;
 const plainRead = (text: string) => read(text, { maxBytes: 64 * 1024 * 1024, toolLists: neverKnown });
 
 async function read(text: string, shared = limits()): Promise<{ output?: unknown; error?: string }> {

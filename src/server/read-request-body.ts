@@ -17,7 +17,7 @@ export type BodyLimits = { maxBytes: number; toolLists: ToolListCache };
 export async function readRequestBody<T extends { tools?: Tool[] }>(request: Request, schema: v.GenericSchema<unknown, T>, limits: BodyLimits): Promise<T> {
   const text = await readCapped(request, limits.maxBytes);
   if (text.trim() === "") throw invalidRequest("the request body is empty; expected a JSON object");
-  const scan = scanJson(text, MAX_NESTING);
+  const scan = scanJson(text, MAX_NESTING, (key, start) => (key === "tools" ? limits.toolLists.knownEnd(text, start) : -1));
   if (scan.tooDeep) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
   const { fields, tools } = withKnownTools(text, scan, limits.toolLists) ?? { fields: parseObject(text) };
   const parsed = v.safeParse(schema, fields);
@@ -29,7 +29,7 @@ export async function readRequestBody<T extends { tools?: Tool[] }>(request: Req
 // is off: the whole text is then parsed as it is, and any error is the one it has.
 function withKnownTools(text: string, scan: JsonScan, toolLists: ToolListCache): { fields: unknown; tools: Tool[] } | undefined {
   const span = scan.members?.get("tools");
-  const tools = span && toolLists.resolve(text.slice(span.start, span.end));
+  const tools = span && toolLists.resolve(text, span);
   if (!span || !tools) return undefined;
   try {
     // An empty list where the tools were: valid wherever they were, and validated in no time.

@@ -4,8 +4,8 @@
 // - where each member of the top-level object lies in the text, so that the tool list Claude Code
 //   resends unchanged with every request (~80% of the body) is known by its text and parsed once
 //   (tool-list-cache.ts).
-// Strings are skipped with indexOf: a Claude Code request (mostly long strings) costs a few tens
-// of microseconds.
+// Strings are skipped with indexOf, and a member whose text is known (`knownEnd`: the tool list a
+// request before sent) is stepped over in one comparison: a Claude Code request costs ~10 µs.
 const QUOTE = 34;
 const BACKSLASH = 92;
 const OPEN_BRACE = 123;
@@ -25,7 +25,9 @@ export type JsonScan = {
   members?: Map<string, Span>;
 };
 
-export function scanJson(text: string, limit: number): JsonScan {
+// knownEnd(key, start): where the value of member `key` starting at `start` ends when its text is
+// one already scanned at the top level of an earlier body (so not too deep), else -1.
+export function scanJson(text: string, limit: number, knownEnd: (key: string, start: number) => number = () => -1): JsonScan {
   const members = new Map<string, Span>();
   let located = text.charCodeAt(firstNonSpace(text)) === OPEN_BRACE;
   let depth = 0;
@@ -50,6 +52,8 @@ export function scanJson(text: string, limit: number): JsonScan {
       if (--depth === 0) close(index);
     } else if (depth === 1 && code === COLON) {
       valueStart = index + 1;
+      const end = key === undefined ? -1 : knownEnd(key, valueStart);
+      if (end > 0) index = end - 1;
     } else if (depth === 1 && code === COMMA) {
       close(index);
     }

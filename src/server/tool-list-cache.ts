@@ -5,27 +5,35 @@
 import * as v from "valibot";
 import { deepFreeze } from "../memoize-by-identity";
 import { type Tool, ToolList } from "../protocol/anthropic";
+import type { Span } from "./scan-json";
 
 // Lists in use at once: the main session's, its subagents' (other tools), another project's.
 const CAPACITY = 8;
 
 export class ToolListCache {
-  private readonly lists = new Map<string, Tool[]>(); // by the list's exact text, oldest first
+  private entries: { text: string; list: Tool[] }[] = []; // newest first
 
-  // The list a text denotes, or undefined when it is not a valid tool list: the request is then
-  // read whole, which says what is wrong with it.
-  resolve(text: string): Tool[] | undefined {
-    const known = this.lists.get(text);
-    if (known) {
-      this.lists.delete(text);
-      this.lists.set(text, known);
-      return known;
+  // Where a known list's text ends, when one starts at `start` (see scanJson), else -1.
+  knownEnd(body: string, start: number): number {
+    const entry = this.entries.find(({ text }) => body.startsWith(text, start));
+    return entry ? start + entry.text.length : -1;
+  }
+
+  // The list the text at `span` denotes, or undefined when it is not a valid tool list: the
+  // request is then read whole, which says what is wrong with it.
+  resolve(body: string, span: Span): Tool[] | undefined {
+    const length = span.end - span.start;
+    const known = this.entries.findIndex(({ text }) => text.length === length && body.startsWith(text, span.start));
+    if (known >= 0) {
+      const [entry] = this.entries.splice(known, 1);
+      this.entries.unshift(entry!);
+      return entry!.list;
     }
+    const text = body.slice(span.start, span.end);
     const parsed = v.safeParse(ToolList, parseOrUndefined(text));
     if (!parsed.success) return undefined;
     const list = deepFreeze(parsed.output);
-    this.lists.set(text, list);
-    if (this.lists.size > CAPACITY) this.lists.delete(this.lists.keys().next().value!);
+    this.entries = [{ text, list }, ...this.entries.slice(0, CAPACITY - 1)];
     return list;
   }
 }
