@@ -1,13 +1,16 @@
 // `make bench-proxy`: what anyclaude costs on the way, next to claude-code-router 2.0.0 (npm
-// @musistudio/claude-code-router@2.0.0, installed into .tmp/ on first use) in front of the same
-// backend, in one run:
+// @musistudio/claude-code-router@2.0.0, installed into .tmp/ on first use) and a bare Bun proxy
+// that forwards the body untouched (scripts/bench/bare-proxy.ts: the cost of the hop itself), in
+// front of the same backend, in one run:
 // - Claude Code's real 75 KB request (24 tools), streamed and not: time to first byte and to the
-//   end, p50 and p99, straight to the backend and through each proxy, rounds alternating;
+//   end, p50 and p99, straight to the backend and through each proxy, rounds alternating; the
+//   median of BENCH_RUNS runs (3), each its own p50 and p99;
 // - throughput (whole streamed replies per second) at 1, 8 and 64 clients;
 // - each proxy's resident memory idle, and after the load;
 // - the compiled binary's time from start to a healthy /anyclaude/health.
 // The machine is shared and noisy: compare the columns of one run, not runs.
-// BENCH_ROUNDS, BENCH_THROUGHPUT_SECONDS change the run; BENCH_NO_CCR=1 leaves claude-code-router out.
+// BENCH_RUNS, BENCH_ROUNDS, BENCH_THROUGHPUT_SECONDS change the run; BENCH_NO_CCR=1 leaves
+// claude-code-router out.
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,11 +18,12 @@ import { normalizeRequest } from "../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
 import { recordedRequest } from "../test/support/claude-code-fixture";
 import { freePort } from "../test/support/compiled-binary";
-import { percentile, rssMb, startDaemonProcess, waitForHealth } from "./bench/daemon-process";
+import { percentile, rssMb, startDaemonProcess, startUrlProcess, waitForHealth } from "./bench/daemon-process";
 import { startStreamBackendProcess } from "./bench/stream-backend";
 
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
-const WARMUP = 100;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const WORDS = 50;
 const DELAY_MS = 2;
@@ -49,17 +53,20 @@ for (let run = 0; run < 5; run++) {
 
 const anyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: [BINARY] });
 const ccr = process.env.BENCH_NO_CCR === "1" ? undefined : await startClaudeCodeRouter(backend.url);
+const bare = await startBareProxy(backend.url);
 await Bun.sleep(1_000);
 const idle = { anyclaude: anyclaude.rssMb(), ccr: ccr?.rssMb() };
 
-type Target = "direct" | "anyclaude" | "ccr";
-const targets: Target[] = ccr ? ["direct", "anyclaude", "ccr"] : ["direct", "anyclaude"];
+type Target = "direct" | "bare" | "anyclaude" | "ccr";
+const targets: Target[] = ccr ? ["direct", "bare", "anyclaude", "ccr"] : ["direct", "bare", "anyclaude"];
 const translated = (stream: boolean) => JSON.stringify(convertToOpenAIRequest(normalizeRequest({ ...request, stream }, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body);
 const bodies = {
   direct: { true: translated(true), false: translated(false) },
   proxied: { true: JSON.stringify({ ...request, stream: true }), false: JSON.stringify({ ...request, stream: false }) },
 };
-const urlOf = (target: Target) => (target === "direct" ? `${backend.url}/chat/completions` : target === "anyclaude" ? `${anyclaude.url}/v1/messages?beta=true` : `${ccr!.url}/v1/messages?beta=true`);
+const urlOf = (target: Target) => ({ direct: `${backend.url}/chat/completions`, bare: `${bare.url}/v1/messages`, anyclaude: `${anyclaude.url}/v1/messages?beta=true`, ccr: `${ccr?.url}/v1/messages?beta=true` })[target];
+// The bare proxy forwards what it gets: it is sent the backend's own body.
+const bodyFor = (target: Target, stream: boolean) => (target === "direct" || target === "bare" ? bodies.direct : bodies.proxied)[`${stream}`];
 
 type Timing = { firstByte: number; total: number };
 
@@ -68,7 +75,7 @@ async function timeOne(target: Target, stream: boolean, session: string): Promis
   const response = await fetch(urlOf(target), {
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": "bench", "x-claude-code-session-id": session },
-    body: target === "direct" ? bodies.direct[`${stream}`] : bodies.proxied[`${stream}`],
+    body: bodyFor(target, stream),
   });
   const reader = response.body!.getReader();
   let firstByte = 0;
@@ -84,15 +91,18 @@ async function timeOne(target: Target, stream: boolean, session: string): Promis
   return { firstByte, total: performance.now() - started };
 }
 
-// Latency: rounds alternating the order of the targets.
-const latency: Record<string, Timing[]> = {};
+// Latency: RUNS runs of rounds alternating the order of the targets, each run its own p50 and p99.
+const latency: Record<string, Timing[]>[] = [];
 for (const stream of [true, false]) {
   // Connections opened and code compiled by the JIT (both proxies' runtimes tier up over the first
   // hundred requests or so): what a daemon that has been running a while costs.
   for (let round = 0; round < WARMUP; round++) for (const target of targets) await timeOne(target, stream, "warm");
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? targets : [...targets].reverse();
-    for (const target of order) (latency[`${target}/${stream}`] ??= []).push(await timeOne(target, stream, `round-${round % 4}`));
+  for (let run = 0; run < RUNS; run++) {
+    latency[run] ??= {};
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) (latency[run]![`${target}/${stream}`] ??= []).push(await timeOne(target, stream, `round-${round % 4}`));
+    }
   }
 }
 
@@ -100,28 +110,30 @@ for (const stream of [true, false]) {
 // answers at once (every process stays busy, caches warm): the proxy's own cost, without the
 // wake-ups a 100 ms wait for the backend costs on a shared machine.
 const instant = await startStreamBackendProcess({ words: 1, delayMs: 0 });
-const instantTargets = { direct: `${instant.url}/chat/completions`, anyclaude: `${anyclaude.url}/v1/messages`, ccr: ccr && `${ccr.url}/v1/messages` };
 const backToBack: Record<string, number[]> = {};
 const instantAnyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: instant.url, tools: true }], { command: [BINARY] });
 const instantCcr = ccr && (await startClaudeCodeRouter(instant.url));
-instantTargets.anyclaude = `${instantAnyclaude.url}/v1/messages`;
-if (instantCcr) instantTargets.ccr = `${instantCcr.url}/v1/messages`;
+const instantBare = await startBareProxy(instant.url);
+const instantTargets: Record<Target, string | undefined> = { direct: `${instant.url}/chat/completions`, bare: `${instantBare.url}/v1/messages`, anyclaude: `${instantAnyclaude.url}/v1/messages`, ccr: instantCcr && `${instantCcr.url}/v1/messages` };
 for (let round = 0; round < WARMUP + 300; round++) {
   for (const target of targets) {
     const started = performance.now();
-    const response = await fetch(instantTargets[target]!, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "bench" }, body: target === "direct" ? bodies.direct.false : bodies.proxied.false });
+    const response = await fetch(instantTargets[target]!, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "bench" }, body: bodyFor(target, false) });
     await response.text();
     if (round >= WARMUP) (backToBack[target] ??= []).push(performance.now() - started);
   }
 }
 instantAnyclaude.stop();
 instantCcr?.stop();
+instantBare.stop();
 await instant.stop();
 
-// Throughput: whole streamed replies per second with N clients in a closed loop.
+// Throughput: whole streamed replies per second with N clients in a closed loop (the bare proxy,
+// a floor for latency only, left out).
+const loadTargets = targets.filter((target) => target !== "bare");
 const throughput: Record<string, number> = {};
 for (const clients of [1, 8, 64]) {
-  for (const target of targets) {
+  for (const target of loadTargets) {
     let done = 0;
     const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
     await Promise.all(
@@ -138,15 +150,18 @@ for (const clients of [1, 8, 64]) {
 const loaded = { anyclaude: anyclaude.rssMb(), ccr: ccr?.rssMb() };
 anyclaude.stop();
 ccr?.stop();
+bare.stop();
 await backend.stop();
 
-// The table.
+// The table: for each measure, the median of the runs' percentiles.
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const added = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)} ms`;
-const pick = (target: Target, stream: boolean, measure: keyof Timing, p: number) => percentile(latency[`${target}/${stream}`]!.map((timing) => timing[measure]), p);
-const header = ["measure", "direct to backend", "through anyclaude", ...(ccr ? ["through claude-code-router", "anyclaude adds", "claude-code-router adds", "ratio"] : ["anyclaude adds"])];
+const perRun = (target: Target, stream: boolean, measure: keyof Timing, p: number) => latency.map((run) => percentile(run[`${target}/${stream}`]!.map((timing) => timing[measure]), p));
+const pick = (target: Target, stream: boolean, measure: keyof Timing, p: number) => percentile(perRun(target, stream, measure, p), 50);
+const ratio = (theirs: number, ours: number) => (ours > 0.05 ? `${(theirs / ours).toFixed(0)}x` : "-");
+const header = ["measure", "direct to backend", "bare Bun proxy", "through anyclaude", ...(ccr ? ["through claude-code-router"] : []), "bare proxy adds", "anyclaude adds", ...(ccr ? ["claude-code-router adds", "ratio"] : [])];
 const lines = [
-  `Claude Code request of ${(bodies.proxied.true.length / 1024).toFixed(0)} KB (${request.tools?.length} tools); a reply of ${WORDS} chunks ${DELAY_MS} ms apart (the same backend for all); ${ROUNDS} rounds alternating, p50 and p99; anyclaude is the compiled binary${ccr ? `, claude-code-router ${CCR_VERSION} runs on Node ${nodeVersion()}` : ""}:`,
+  `Claude Code request of ${(bodies.proxied.true.length / 1024).toFixed(0)} KB (${request.tools?.length} tools); a reply of ${WORDS} chunks ${DELAY_MS} ms apart (the same backend for all); ${RUNS} runs of ${ROUNDS} rounds alternating, the median of the runs' p50 and p99; anyclaude is the compiled binary${ccr ? `, claude-code-router ${CCR_VERSION} runs on Node ${nodeVersion()}` : ""}:`,
   "",
   `| ${header.join(" | ")} |`,
   `| ${header.map(() => "---").join(" | ")} |`,
@@ -155,23 +170,21 @@ for (const stream of [true, false]) {
   for (const [measure, label] of [["firstByte", "first byte"], ["total", "whole reply"]] as const) {
     if (!stream && measure === "firstByte") continue; // a whole answer's first byte is its end
     for (const p of [50, 99]) {
-      const direct = pick("direct", stream, measure, p);
-      const ours = pick("anyclaude", stream, measure, p);
-      const cells = [`${stream ? "streamed" : "not streamed"}, ${label}, p${p}`, ms(direct), ms(ours)];
-      if (ccr) {
-        const theirs = pick("ccr", stream, measure, p);
-        cells.push(ms(theirs), added(ours - direct), added(theirs - direct), ours - direct > 0.05 ? `${((theirs - direct) / (ours - direct)).toFixed(0)}x` : "-");
-      } else {
-        cells.push(added(ours - direct));
-      }
+      const [direct, hop, ours] = [pick("direct", stream, measure, p), pick("bare", stream, measure, p), pick("anyclaude", stream, measure, p)];
+      const theirs = ccr && pick("ccr", stream, measure, p);
+      const cells = [`${stream ? "streamed" : "not streamed"}, ${label}, p${p}`, ms(direct), ms(hop), ms(ours), ...(theirs ? [ms(theirs)] : []), added(hop - direct), added(ours - direct)];
+      if (theirs) cells.push(added(theirs - direct), ratio(theirs - direct, ours - direct));
       lines.push(`| ${cells.join(" | ")} |`);
     }
   }
 }
+const addedPerRun = (target: Target) => perRun(target, true, "total", 50).map((value, run) => added(value - perRun("direct", true, "total", 50)[run]!)).join(", ");
+lines.push("", `Per run, streamed whole reply p50 added: anyclaude ${addedPerRun("anyclaude")}; bare proxy ${addedPerRun("bare")}${ccr ? `; claude-code-router ${addedPerRun("ccr")}` : ""}.`);
 const b2b = (target: Target) => percentile(backToBack[target]!, 50);
-lines.push("", `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${((b2b("ccr") - b2b("direct")) / (b2b("anyclaude") - b2b("direct"))).toFixed(0)}x)` : ""}.`);
-lines.push("", "Throughput, whole streamed replies per second:", "", `| clients | ${targets.map((target) => (target === "ccr" ? "claude-code-router" : target === "direct" ? "direct to backend" : "through anyclaude")).join(" | ")} |`, `| --- | ${targets.map(() => "---").join(" | ")} |`);
-for (const clients of [1, 8, 64]) lines.push(`| ${clients} | ${targets.map((target) => throughput[`${target}/${clients}`]!.toFixed(1)).join(" | ")} |`);
+lines.push("", `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through the bare proxy ${ms(b2b("bare"))} (${added(b2b("bare") - b2b("direct"))}), through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${ratio(b2b("ccr") - b2b("direct"), b2b("anyclaude") - b2b("direct"))})` : ""}.`);
+const names: Record<Target, string> = { direct: "direct to backend", bare: "bare Bun proxy", anyclaude: "through anyclaude", ccr: "claude-code-router" };
+lines.push("", "Throughput, whole streamed replies per second:", "", `| clients | ${loadTargets.map((target) => names[target]).join(" | ")} |`, `| --- | ${loadTargets.map(() => "---").join(" | ")} |`);
+for (const clients of [1, 8, 64]) lines.push(`| ${clients} | ${loadTargets.map((target) => throughput[`${target}/${clients}`]!.toFixed(1)).join(" | ")} |`);
 lines.push(
   "",
   `resident memory: anyclaude ${idle.anyclaude.toFixed(0)} MB idle, ${loaded.anyclaude.toFixed(0)} MB after the load${ccr ? `; claude-code-router ${idle.ccr!.toFixed(0)} MB idle, ${loaded.ccr!.toFixed(0)} MB after` : ""}`,
@@ -179,6 +192,10 @@ lines.push(
   "",
 );
 process.stdout.write(lines.join("\n"));
+
+function startBareProxy(backendUrl: string) {
+  return startUrlProcess([process.execPath, join(import.meta.dir, "bench/bare-proxy.ts"), backendUrl], "the bare proxy");
+}
 
 function nodeVersion(): string {
   return Bun.spawnSync(["node", "--version"]).stdout.toString().trim();

@@ -16,11 +16,24 @@ export async function startDaemonProcess(backends: unknown[], options: { command
   const child = Bun.spawn([...command, "serve", "--config", config], {
     env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state") },
     stdout: "ignore",
-    stderr: "ignore",
+    stderr: process.env.DAEMON_STDERR ? "inherit" : "ignore",
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url);
   return { url, pid: child.pid, rssMb: () => rssMb(child.pid), stop: () => child.kill() };
+}
+
+// A helper process that prints the URL it serves on its first line (bench backends, the bare proxy).
+export async function startUrlProcess(command: string[], what: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = Bun.spawn(command, { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${what} did not start`);
+    line += new TextDecoder().decode(value);
+  }
+  return { url: line.trim(), pid: child.pid, stop: () => child.kill() };
 }
 
 export async function waitForHealth(url: string, path = "/anyclaude/health"): Promise<number> {

@@ -2,6 +2,8 @@
 // completion with the same reply, `words` chunks `delayMs` apart, after reading the whole request
 // (as a real server must). No tokenizer, no template, no prompt cache: its own cost stays small
 // and constant, so what the benchmarks see on top of it is the proxy's.
+import { startUrlProcess } from "./daemon-process";
+
 export type StreamBackend = { url: string; requests(): number; stop(): Promise<void> };
 
 export function startStreamBackend(options: { words: number; delayMs: number }): StreamBackend {
@@ -52,16 +54,8 @@ export function startStreamBackend(options: { words: number; delayMs: number }):
 // The backend as a process of its own, as a real one is: a client and the backend sharing one
 // event loop would make "direct" a call without a hop between processes.
 export async function startStreamBackendProcess(options: { words: number; delayMs: number }): Promise<StreamBackend> {
-  const child = Bun.spawn([process.execPath, import.meta.path, String(options.words), String(options.delayMs)], { stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("the bench backend did not start");
-    line += new TextDecoder().decode(value);
-  }
-  const url = line.trim();
-  return { url, requests: () => Number.NaN, stop: async () => void child.kill() };
+  const child = await startUrlProcess([process.execPath, import.meta.path, String(options.words), String(options.delayMs)], "the bench backend");
+  return { url: child.url, requests: () => Number.NaN, stop: async () => child.stop() };
 }
 
 if (import.meta.main) {
