@@ -70,7 +70,7 @@ export class BackendPool {
 
   // The model name sent upstream: configured, else what the backend says it serves.
   upstreamModel(backend: BackendState): string | undefined {
-    return backend.config.model ?? backend.probe?.model ?? (backend.config.kind === "mlx-lm" ? "default_model" : undefined);
+    return backend.config.model ?? backend.probe?.model ?? backendQuirks(backend.config.kind).placeholderModel;
   }
 
   probeAll(): Promise<void> {

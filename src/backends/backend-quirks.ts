@@ -18,6 +18,11 @@ export type BackendQuirks = {
   // newlines the model wrote after </think> and before <tool_call>, which the chat template
   // writes again when it renders the turn back: they are taken off before a replay.
   contentKeepsSeparators: boolean;
+  // The model name that means "the model the server was started with": mlx_lm.server answers
+  // for `default_model` (its source: the --model it was started with), and its /v1/models lists
+  // the Hugging Face cache, not what it serves. Asked for when no model is configured; a name
+  // that says nothing, so replies are named after the backend instead.
+  placeholderModel?: string;
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
@@ -33,7 +38,7 @@ export type BackendQuirks = {
 export function backendQuirks(kind: BackendKind): BackendQuirks {
   switch (kind) {
     case "mlx-lm":
-      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, contentKeepsSeparators: true, apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
+      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, contentKeepsSeparators: true, placeholderModel: "default_model", apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
     case "lmstudio":
       return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
     case "openai":

@@ -1,6 +1,7 @@
 // Is a backend up, which model does it serve, can that model call tools, and how long is its
 // loaded context? Asked in the background, after a failure, and when a request needs a backend
 // that was down.
+import { backendQuirks } from "./backend-quirks";
 import * as v from "valibot";
 import { assertNever } from "../assert-never";
 import type { BackendConfig } from "../config/config-schema";
@@ -52,7 +53,7 @@ function probeKind(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
 async function probeMlxLm(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
   await get(`${serverRoot(backend.url)}/health`);
   const listed = v.safeParse(ModelList, await get(`${apiBase(backend)}/models`).catch(() => null));
-  return { healthy: true, model: backend.model ?? "default_model", models: listed.success ? listed.output.data.map((m) => m.id) : [], tools: true };
+  return { healthy: true, model: backend.model ?? backendQuirks(backend.kind).placeholderModel, models: listed.success ? listed.output.data.map((m) => m.id) : [], tools: true };
 }
 
 // Any OpenAI-compatible or Messages API server; llama-server also tells its template's tool

@@ -1,5 +1,6 @@
 // What the launcher tells Claude Code about the local models, through the environment it reads
 // (2.1.197), computed from the daemon's status. A variable the user set is never overridden.
+import { backendQuirks } from "../backends/backend-quirks";
 import type { Config } from "../config/config-schema";
 import type { StatusReport } from "../server/status-report";
 
@@ -35,7 +36,8 @@ function pick(backends: Backend[], preferred: string): Backend | undefined {
   return backends.find((backend) => backend.name === preferred) ?? backends[0];
 }
 
-// mlx_lm.server serves "default_model": the model it was started with, whose name it does not tell.
+// mlx_lm.server serves its placeholder name (backend-quirks.ts): the model it was started with,
+// whose name it does not tell.
 function displayName(backend: Backend): string {
-  return backend.model && backend.model !== "default_model" ? `${backend.model} (${backend.name})` : `${backend.name}'s model`;
+  return backend.model && backend.model !== backendQuirks(backend.kind).placeholderModel ? `${backend.model} (${backend.name})` : `${backend.name}'s model`;
 }

@@ -87,7 +87,7 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
   const served = await upstreamModel(daemon, backend);
   return {
     backend: backend.config.name,
-    model: replyModelName(served, backend.config.name),
+    model: replyModelName(served, { name: backend.config.name, placeholderModel: backendQuirks(backend.config.kind).placeholderModel }),
     upstreamModel: served,
     messageId,
     inputTokens: normalized.estimatedTokens,

@@ -24,7 +24,8 @@ export function messageStart(context: { messageId: string; model: string; inputT
 // "claude-opus-4-8[1m]" (system prompt line "Opus 4.8 (1M context)", the context-1m beta) into
 // "claude-opus-4-8", which changes the system prompt 5% in and costs the whole cached prompt; a
 // name that is not a Claude model leaves the client's own choice, and its context sizing, as it was.
-export function replyModelName(upstreamModel: string, backendName: string): string {
-  // mlx_lm.server's alias for whatever it was started with says nothing: name the backend.
-  return upstreamModel === "default_model" ? backendName : upstreamModel;
+// A backend's placeholder name (mlx_lm.server's `default_model`, see backend-quirks.ts) says
+// nothing: the backend's own name is used instead.
+export function replyModelName(upstreamModel: string, backend: { name: string; placeholderModel?: string }): string {
+  return upstreamModel === backend.placeholderModel ? backend.name : upstreamModel;
 }

@@ -66,8 +66,11 @@ for (const path of PATHS) {
       // Through anyclaude, every run costs at most what it costs straight to llama-server's own
       // /v1/messages (which keeps Claude Code's per-session billing line: a new session there
       // recomputes the whole prompt).
-      const direct = costs.get(PATHS[0].id);
-      if (path.viaDaemon && path.llama && direct) {
+      // Without the direct path's figures (a -t filter that left it out) this fails: it never
+      // passes without comparing.
+      if (path.viaDaemon && path.llama) {
+        const direct = costs.get(PATHS[0].id);
+        if (!direct) throw new Error(`no figures from "${PATHS[0].id}" to compare with: run it in the same process (no -t filter that leaves it out)`);
         costs.get(path.id)!.forEach((cost, index) => expect(cost).toBeLessThanOrEqual(direct[index]! + 16));
       }
     }, 1_800_000);
