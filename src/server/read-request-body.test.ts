@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import { mutateRequest, random, requestSeeds } from "../../test/support/fuzz-mutators";
 import { ApiError } from "../api-error";
 import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
@@ -100,4 +101,25 @@ describe("readRequestBody: a tool list known by its text is parsed once, and not
     await read(text, shared); // the list known
     for (const body of cases) expect(await read(body, shared)).toEqual(await plainRead(body));
   });
+});
+
+test("a known list is kept as its own text, not as a slice that keeps its request body alive", async () => {
+  const heldBytes = async () => {
+    await Bun.sleep(10);
+    Bun.gc(true);
+    const stats = heapStats();
+    return stats.heapSize + stats.extraMemorySize;
+  };
+  // What reading eight requests of over 4 MB leaves held, with a cache and without one.
+  const heldAfterReading = async (toolLists: ToolListCache) => {
+    const before = await heldBytes();
+    for (let index = 0; index < 8; index++) {
+      const body = { ...seed, tools: [...(seed.tools as unknown[]), { name: `Tool${index}`, input_schema: {} }], messages: [{ role: "user", content: `${"x".repeat(4_000_000)}${index}` }] };
+      await readRequestBody(post(JSON.stringify(body)), MessagesRequest, { maxBytes: 64 * 1024 * 1024, toolLists });
+    }
+    return (await heldBytes()) - before;
+  };
+  const withoutCache = await heldAfterReading(neverKnown);
+  // Eight lists of ~60 KB and their parsed form, not eight bodies.
+  expect((await heldAfterReading(new ToolListCache())) - withoutCache).toBeLessThan(10_000_000);
 });

@@ -33,9 +33,16 @@ export class ToolListCache {
     const parsed = v.safeParse(ToolList, parseOrUndefined(text));
     if (!parsed.success) return undefined;
     const list = deepFreeze(parsed.output);
-    this.entries = [{ text, list }, ...this.entries.slice(0, CAPACITY - 1)];
+    this.entries = [{ text: detached(text), list }, ...this.entries.slice(0, CAPACITY - 1)];
     return list;
   }
+}
+
+// A copy of its own: JavaScriptCore's slice shares the whole string it was cut from, so a kept
+// slice would keep the whole request body alive with it (measured: 20 slices of 70 KB cut from
+// 5 MB strings kept 100 MB).
+function detached(text: string): string {
+  return new TextDecoder().decode(new TextEncoder().encode(text));
 }
 
 function parseOrUndefined(text: string): unknown {
