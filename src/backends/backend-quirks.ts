@@ -1,5 +1,4 @@
 // What differs between backend kinds, in one place, keyed on the kind (never on a name or a URL).
-import { assertNever } from "../assert-never";
 import type { BackendKind } from "../config/config-schema";
 import type { CachePolicy } from "../prefix/cache-model";
 
@@ -33,19 +32,82 @@ export type BackendQuirks = {
   // /v1/health, an alias of /health, is the one path it does not log); mlx_lm.server loads its
   // model before it binds, and logs every request it answers.
   restartHealthPath?: string;
+  // What `doctor` tells a user of this kind of server: how to load a model, how to raise its
+  // context, why it is taken to take tools, and about cached-token reports.
+  advice: {
+    loadModel: string;
+    raiseContext: string;
+    toolsEvidence: string;
+    // LM Studio never reports cached tokens (its issue #778: usage has no prompt_tokens_details).
+    neverReportsCachedTokens: boolean;
+    cachedTokens: string;
+  };
+};
+
+// llama-server, vLLM, Ollama, whichever API they are spoken to in.
+const OPENAI_COMPATIBLE_ADVICE: BackendQuirks["advice"] = {
+  loadModel: 'start the server with a model, or set "model" for this backend in the config',
+  raiseContext: "restart the server with a larger context (llama-server: -c 32768)",
+  toolsEvidence: "the server's chat template takes tools",
+  neverReportsCachedTokens: false,
+  cachedTokens: "vLLM reports them with --enable-prompt-tokens-details; llama-server always does",
+};
+
+// One constant entry per kind: asked for several times on every request.
+const QUIRKS: Record<BackendKind, BackendQuirks> = {
+  "mlx-lm": {
+    cleanToolSchemas: false,
+    cachePolicy: "lru",
+    askPrefillProgress: false,
+    contentKeepsSeparators: true,
+    placeholderModel: "default_model",
+    apiAtV1: true,
+    howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}`,
+    advice: {
+      loadModel: 'start the server with a model, or set "model" for this backend in the config',
+      raiseContext: "load a model made with a longer context (mlx_lm.server uses the model's own)",
+      toolsEvidence: "mlx_lm.server parses tool calls with the parser its model's template implies",
+      neverReportsCachedTokens: false,
+      cachedTokens: "upgrade mlx-lm to 0.31 or later (pip install -U mlx-lm)",
+    },
+  },
+  lmstudio: {
+    cleanToolSchemas: true,
+    cachePolicy: "slots",
+    askPrefillProgress: false,
+    contentKeepsSeparators: false,
+    apiAtV1: true,
+    howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)`,
+    advice: {
+      loadModel: "load a model in LM Studio (or: lms load <model> --context-length 32768)",
+      raiseContext: "in LM Studio, reload the model with Context Length set higher (or: lms load <model> --context-length 32768)",
+      toolsEvidence: "the model was trained for tool use",
+      neverReportsCachedTokens: true,
+      cachedTokens: "nothing to fix: LM Studio never reports them (its issue #778); `anyclaude bench` judges its cache by the timings",
+    },
+  },
+  openai: {
+    cleanToolSchemas: true,
+    cachePolicy: "slots",
+    askPrefillProgress: true,
+    contentKeepsSeparators: false,
+    apiAtV1: false,
+    howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
+    restartHealthPath: "/v1/health",
+    advice: OPENAI_COMPATIBLE_ADVICE,
+  },
+  anthropic: {
+    cleanToolSchemas: true,
+    cachePolicy: "slots",
+    askPrefillProgress: false,
+    contentKeepsSeparators: false,
+    apiAtV1: true,
+    howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
+    restartHealthPath: "/v1/health",
+    advice: OPENAI_COMPATIBLE_ADVICE,
+  },
 };
 
 export function backendQuirks(kind: BackendKind): BackendQuirks {
-  switch (kind) {
-    case "mlx-lm":
-      return { cleanToolSchemas: false, cachePolicy: "lru", askPrefillProgress: false, contentKeepsSeparators: true, placeholderModel: "default_model", apiAtV1: true, howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}` };
-    case "lmstudio":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)` };
-    case "openai":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: true, contentKeepsSeparators: false, apiAtV1: false, howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`, restartHealthPath: "/v1/health" };
-    case "anthropic":
-      return { cleanToolSchemas: true, cachePolicy: "slots", askPrefillProgress: false, contentKeepsSeparators: false, apiAtV1: true, howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`, restartHealthPath: "/v1/health" };
-    default:
-      return assertNever(kind);
-  }
+  return QUIRKS[kind];
 }

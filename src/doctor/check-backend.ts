@@ -2,7 +2,6 @@
 // probe (and, when the daemon runs, whether it has seen the backend report cached tokens): it
 // answers, has a model loaded, the loaded context fits Claude Code's prompt, it takes tools, it
 // reports cached tokens.
-import { assertNever } from "../assert-never";
 import { takesTools } from "../backends/backend-pool";
 import { backendQuirks } from "../backends/backend-quirks";
 import type { ProbeResult } from "../backends/probe-model-list";
@@ -19,7 +18,7 @@ export function checkBackend(backend: BackendConfig, probe: ProbeResult, reports
   const name = (what: string) => `${backend.name}: ${what}`;
   if (!probe.healthy) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)} does not answer (${probe.error ?? "down"})`, fix: startFix(backend) }];
   const checks: Check[] = [{ name: name("answers"), ok: true, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)}` }];
-  if (!probe.model || probe.loaded === false) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: loadFix(backend.kind) }];
+  if (!probe.model || probe.loaded === false) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: backendQuirks(backend.kind).advice.loadModel }];
   checks.push({ name: name("model loaded"), ok: true, required: true, detail: probe.model });
   checks.push(contextCheck(name("context"), backend.kind, probe.contextLength));
   checks.push(toolsCheck(name("tools"), backend, probe.tools));
@@ -31,7 +30,7 @@ function contextCheck(name: string, kind: BackendKind, contextLength: number | u
   if (contextLength === undefined) return { name, ok: true, required: true, detail: "the server does not say; it uses the model's own context length" };
   const detail = `loaded with ${contextLength.toLocaleString("en-US")} tokens of context`;
   if (contextLength >= MIN_CONTEXT_TOKENS) return { name, ok: true, required: true, detail };
-  const how = kind === "lmstudio" ? "in LM Studio, reload the model with Context Length set higher (or: lms load <model> --context-length 32768)" : "restart the server with a larger context (llama-server: -c 32768)";
+  const how = backendQuirks(kind).advice.raiseContext;
   return { name, ok: false, required: true, detail: `${detail}: Claude Code's prompt alone is about 20,000`, fix: `${how}; ${SUGGESTED_CONTEXT.toLocaleString("en-US")} or more` };
 }
 
@@ -41,51 +40,20 @@ function toolsCheck(name: string, backend: BackendConfig, said: boolean | undefi
   if (backend.tools === false) return { name, ok: true, required: false, detail: 'not given tools ("tools": false): requests with tools go to another backend' };
   if (!takesTools({ config: backend, probe: { tools: said } })) return { name, ok: false, required: false, detail: 'not given tools ("tools": "auto"): the loaded model was not made for tool use; requests with tools go to another backend', fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": true for this backend' };
   if (said === false) return { name, ok: false, required: true, detail: "given tools, but the loaded model was not trained for tool use", fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": false for this backend' };
-  return { name, ok: true, required: true, detail: said ? `takes tools; ${toolsEvidence(backend.kind)}` : "takes tools (the server does not say what the model was trained for)" };
-}
-
-function toolsEvidence(kind: BackendKind): string {
-  switch (kind) {
-    case "lmstudio":
-      return "the model was trained for tool use";
-    case "mlx-lm":
-      return "mlx_lm.server parses tool calls with the parser its model's template implies";
-    case "openai":
-    case "anthropic":
-      return "the server's chat template takes tools";
-    default:
-      return assertNever(kind);
-  }
+  return { name, ok: true, required: true, detail: said ? `takes tools; ${backendQuirks(backend.kind).advice.toolsEvidence}` : "takes tools (the server does not say what the model was trained for)" };
 }
 
 // Informational: routing works either way, but without reported cached tokens its cache model
 // is never corrected and `status`/`bench` cannot show cache hits.
 function cacheReportCheck(name: string, kind: BackendKind, reports: boolean | null | undefined): Check {
   if (reports === true) return { name, ok: true, required: false, detail: "reports cached tokens" };
-  if (reports === false || kind === "lmstudio") return { name, ok: false, required: false, detail: "does not report cached tokens", fix: cacheFix(kind) };
+  const advice = backendQuirks(kind).advice;
+  if (reports === false || advice.neverReportsCachedTokens) return { name, ok: false, required: false, detail: "does not report cached tokens", fix: advice.cachedTokens };
   return { name, ok: true, required: false, detail: "not seen yet (no reply through the daemon so far)" };
-}
-
-function cacheFix(kind: BackendKind): string {
-  switch (kind) {
-    case "lmstudio":
-      return "nothing to fix: LM Studio never reports them (its issue #778); `anyclaude bench` judges its cache by the timings";
-    case "mlx-lm":
-      return "upgrade mlx-lm to 0.31 or later (pip install -U mlx-lm)";
-    case "openai":
-    case "anthropic":
-      return "vLLM reports them with --enable-prompt-tokens-details; llama-server always does";
-    default:
-      return assertNever(kind);
-  }
 }
 
 // The same words the daemon gives when a backend is down (backend-quirks.ts).
 function startFix(backend: BackendConfig): string {
   const url = new URL(backend.url);
   return `${backendQuirks(backend.kind).howToStart(url.port || (url.protocol === "https:" ? "443" : "80"))}, or correct its url in the config`;
-}
-
-function loadFix(kind: BackendKind): string {
-  return kind === "lmstudio" ? "load a model in LM Studio (or: lms load <model> --context-length 32768)" : 'start the server with a model, or set "model" for this backend in the config';
 }
