@@ -1,6 +1,7 @@
 // What a benchmark run means, in the seed's terms: how much faster the follow-ups are than the
 // cold query, what share of a cold query's time the system prompt costs, and a verdict such as
 // "30s, 0.4s, 0.4s: the KV cache works" with the likely causes when it does not.
+import { median } from "../median";
 import type { BenchQuery } from "./run-bench";
 
 export type Verdict = { speedup: number | null; systemPromptShare: number | null; verdict: string; causes: string[] };
@@ -42,12 +43,6 @@ function likelyCauses(cold: BenchQuery, cachedShare: number | undefined): string
 export function shortSeconds(ms: number): string {
   const seconds = ms / 1000;
   return seconds >= 10 ? `${Math.round(seconds)}s` : seconds >= 1 ? `${seconds.toFixed(1)}s` : `${seconds.toFixed(2)}s`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function round(value: number, digits: number): number {

@@ -1,5 +1,6 @@
 // Per backend, what `status` shows besides the counts: the median time to first token and decode
 // speed over its latest replies, its errors and the last one, and whether it reports cached tokens.
+import { median } from "../median";
 import type { RequestRecord } from "./request-trace";
 
 const SAMPLES = 50;
@@ -33,8 +34,8 @@ export class BackendTimings {
 
   summary(): BackendSummary {
     return {
-      ttftP50Ms: median(this.ttfts),
-      decodeTokensPerSecond: median(this.decodeRates),
+      ttftP50Ms: middle(this.ttfts),
+      decodeTokensPerSecond: middle(this.decodeRates),
       errors: this.errors,
       lastError: this.lastError ? { message: this.lastError.message, at: new Date(this.lastError.at).toISOString() } : null,
       reportsCachedTokens: this.reportsCachedTokens ?? null,
@@ -48,9 +49,7 @@ function push(samples: number[], value: number | undefined): void {
   if (samples.length > SAMPLES) samples.shift();
 }
 
-function median(samples: number[]): number | null {
-  if (samples.length === 0) return null;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 10) / 10;
+// To a tenth: status shows milliseconds and tokens per second.
+function middle(samples: number[]): number | null {
+  return samples.length === 0 ? null : Math.round(median(samples) * 10) / 10;
 }

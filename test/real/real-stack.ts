@@ -46,12 +46,6 @@ export async function timedStream(client: Anthropic, params: Anthropic.MessageCr
   return { message, ttftMs: (firstToken ?? performance.now()) - started, totalMs, promptTokens: message.usage.input_tokens + cachedTokens, cachedTokens };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 // The daemon's fetch, teeing each chat-completions answer so the test reads the server's own
 // report (its last usage and timings) without touching what the daemon receives.
 function recordingFetch(into: UpstreamRecord[]): typeof fetch {

@@ -4,8 +4,9 @@
 // server reports it.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
+import { median } from "../../src/median";
 import { saveFigures } from "./figures";
-import { daemonFor, median, timedStream, type RealStack } from "./real-stack";
+import { daemonFor, timedStream, type RealStack } from "./real-stack";
 import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 import { SEED_QUESTIONS, seedPrompt } from "./seed-prompt";
 
