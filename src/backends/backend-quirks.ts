@@ -18,9 +18,10 @@ export type BackendQuirks = {
   // writes again when it renders the turn back: they are taken off before a replay.
   contentKeepsSeparators: boolean;
   // The model name that means "the model the server was started with": mlx_lm.server answers
-  // for `default_model` (its source: the --model it was started with), and its /v1/models lists
-  // the Hugging Face cache, not what it serves. Asked for when no model is configured; a name
-  // that says nothing, so replies are named after the backend instead.
+  // for `default_model` (its source: the --model it was started with; the real 0.32.2 in
+  // test/real/reuse.test.ts), and its /v1/models lists the Hugging Face cache, not what it
+  // serves. Asked for when no model is configured; a name that says nothing, so replies are named
+  // after the backend instead.
   placeholderModel?: string;
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;

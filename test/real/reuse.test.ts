@@ -71,6 +71,17 @@ for (const server of SERVERS) {
         for (const turn of turns) expect(turn.reuse).toBeGreaterThanOrEqual(0.98);
       }, 600_000);
 
+      // mlx_lm.server serves its placeholder `default_model` (backend-quirks.ts): this real one
+      // answers requests that name it, and the reply is named after the backend instead; other
+      // servers' replies carry the model they serve.
+      test("the reply's model: the served one, or the backend's name for mlx-lm's default_model", async () => {
+        // Not through ask(): a new conversation is no turn of the reuse figures.
+        const { message: reply } = await timedStream(stack.client, { model: "claude-opus-4-8", max_tokens: 48, system: SYSTEM, messages: [{ role: "user", content: QUESTIONS[0]! }] });
+        const sent = (await stack.lastUpstream()).body.model;
+        expect([sent, reply.model]).toEqual(server.kind === "mlx-lm" ? ["default_model", stack.backend] : [sent, sent]);
+        expect(reply.model).not.toMatch(/^claude/);
+      }, 600_000);
+
       // llama-server forces a call by grammar (tool_choice); mlx-lm has no grammar, and of the
       // test models only Qwen3's calls a tool on its own: when the question ends in <tool_call>.
       const canCallTools = server.forcesTools || variant === "qwen3-thinking";
