@@ -23,6 +23,14 @@ export type BackendQuirks = {
   // serves. Asked for when no model is configured; a name that says nothing, so replies are named
   // after the backend instead.
   placeholderModel?: string;
+  // Whether the server parses a call to a tool the request does not declare. mlx_lm.server's tool
+  // parsers (mlx_lm/tool_parsers: qwen3_coder, json_tools) take any function name; qwen3_coder
+  // types a parameter by the declared schema only, so an undeclared tool's numbers and objects
+  // arrive as strings (coerce-tool-arguments.ts types them). llama-server builds its parser and
+  // grammar from the request's tools (common/parsers/qwen3-coder.cpp: one alternative per tool):
+  // a loaded deferred tool must be declared there (deferred-tools.ts), as for LM Studio and any
+  // other server, whose parsers we cannot read or try.
+  callsUndeclaredTools: boolean;
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
@@ -61,6 +69,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     cachePolicy: "lru",
     askPrefillProgress: false,
     contentKeepsSeparators: true,
+    callsUndeclaredTools: true,
     placeholderModel: "default_model",
     apiAtV1: true,
     howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}`,
@@ -77,6 +86,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     cachePolicy: "slots",
     askPrefillProgress: false,
     contentKeepsSeparators: false,
+    callsUndeclaredTools: false,
     apiAtV1: true,
     howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)`,
     advice: {
@@ -92,6 +102,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     cachePolicy: "slots",
     askPrefillProgress: true,
     contentKeepsSeparators: false,
+    callsUndeclaredTools: false,
     apiAtV1: false,
     howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",
@@ -102,6 +113,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     cachePolicy: "slots",
     askPrefillProgress: false,
     contentKeepsSeparators: false,
+    callsUndeclaredTools: false,
     apiAtV1: true,
     howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",

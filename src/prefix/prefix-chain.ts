@@ -2,7 +2,7 @@
 // Two prompts share a cached prefix exactly as far as their chains agree from the start, so a
 // backend's cache can be modelled by comparing chains rather than tokens.
 import { memoizeByIdentity } from "../memoize-by-identity";
-import type { ContentBlock, Message, MessagesRequest, ResponseBlock, Tool } from "../protocol/anthropic";
+import type { ContentBlock, LocalRequest, Message, ResponseBlock, Tool } from "../protocol/anthropic";
 import { estimateTokens } from "../translate/estimate-tokens";
 import type { Reply } from "../translate/reply";
 
@@ -15,7 +15,7 @@ export type PrefixChain = {
   messages: Segment[];
 };
 
-export function buildPrefixChain(request: Pick<MessagesRequest, "system" | "tools" | "messages">): PrefixChain {
+export function buildPrefixChain(request: Pick<LocalRequest, "system" | "tools" | "messages">): PrefixChain {
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n\n");
   return {
     headWithTools: headSegment(system, request.tools?.length ? toolsDigest(request.tools) : NO_TOOLS),
@@ -59,7 +59,6 @@ function canonicalBlock(block: ContentBlock | ResponseBlock): unknown[] {
     case "tool_result":
       return [["tool_result", block.tool_use_id, block.content ?? "", block.is_error ?? false]];
     case "image":
-    case "document":
       return [[block.type, block.source]];
     default:
       return block satisfies never;

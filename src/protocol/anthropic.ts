@@ -25,14 +25,6 @@ export const ImageBlock = v.looseObject({
   cache_control: CacheControl,
 });
 
-export const DocumentBlock = v.looseObject({
-  type: v.literal("document"),
-  source: v.variant("type", [Base64Source, UrlSource, PlainTextSource, ContentSource]),
-  title: v.optional(v.nullable(v.string())),
-  context: v.optional(v.nullable(v.string())),
-  cache_control: CacheControl,
-});
-
 export const ToolUseBlock = v.looseObject({
   type: v.literal("tool_use"),
   id: v.string(),
@@ -44,7 +36,7 @@ export const ToolUseBlock = v.looseObject({
 export const ToolResultBlock = v.looseObject({
   type: v.literal("tool_result"),
   tool_use_id: v.string(),
-  content: v.optional(v.union([v.string(), v.array(v.variant("type", [TextBlock, ImageBlock, DocumentBlock]))])),
+  content: v.optional(v.union([v.string(), v.array(v.variant("type", [TextBlock, ImageBlock]))])),
   is_error: v.optional(v.boolean()),
   cache_control: CacheControl,
 });
@@ -57,20 +49,96 @@ export const ThinkingBlock = v.looseObject({
 
 export const RedactedThinkingBlock = v.looseObject({ type: v.literal("redacted_thinking"), data: v.string() });
 
-export const ContentBlock = v.variant("type", [
-  TextBlock,
-  ImageBlock,
-  DocumentBlock,
-  ToolUseBlock,
-  ToolResultBlock,
-  ThinkingBlock,
-  RedactedThinkingBlock,
-]);
+// The blocks every backend path takes: what a request holds once src/translate/normalize-content.ts
+// has turned the rest of the Messages API's blocks into these.
+export const ContentBlock = v.variant("type", [TextBlock, ImageBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock]);
 
 export const Message = v.looseObject({
   // Claude Code also sends role "system" messages mid-conversation (reminders, token counters).
   role: v.picklist(["user", "assistant", "system"]),
   content: v.union([v.string(), v.array(ContentBlock)]),
+});
+
+// What clients may send besides: every block the Messages API defines, and any block a newer API
+// adds (a future type), which is dropped with a warning rather than refused: Claude Code resends
+// the whole history every turn, so one refused block would fail every later turn.
+const FileSource = v.looseObject({ type: v.literal("file"), file_id: v.string() });
+
+const RequestImageBlock = v.looseObject({
+  type: v.literal("image"),
+  source: v.variant("type", [Base64Source, UrlSource, FileSource]),
+  cache_control: CacheControl,
+});
+
+export const DocumentBlock = v.looseObject({
+  type: v.literal("document"),
+  source: v.variant("type", [Base64Source, UrlSource, PlainTextSource, ContentSource, FileSource]),
+  title: v.optional(v.nullable(v.string())),
+  context: v.optional(v.nullable(v.string())),
+  cache_control: CacheControl,
+});
+
+export const SearchResultBlock = v.looseObject({
+  type: v.literal("search_result"),
+  source: v.string(),
+  title: v.string(),
+  content: v.array(TextBlock),
+});
+
+// Tool search (Claude Code 2.1.2xx+, beta advanced-tool-use-2025-11-20): a ToolSearch result names
+// the deferred tools it loaded; the Anthropic API puts their definitions in its place.
+export const ToolReferenceBlock = v.looseObject({ type: v.literal("tool_reference"), tool_name: v.string() });
+
+// A tool Anthropic ran on its side (web search, code execution, an MCP connector), replayed.
+export const ServerToolUseBlock = v.looseObject({
+  type: v.picklist(["server_tool_use", "mcp_tool_use"]),
+  id: v.string(),
+  name: v.string(),
+  input: v.optional(v.unknown()),
+});
+
+export const ContainerUploadBlock = v.looseObject({ type: v.literal("container_upload"), file_id: v.string() });
+
+const KNOWN_BLOCK_TYPES = new Set(["text", "image", "document", "search_result", "tool_reference", "tool_use", "tool_result", "thinking", "redacted_thinking", "server_tool_use", "mcp_tool_use", "container_upload"]);
+
+// The results of server tools: web_search_tool_result, web_fetch_tool_result,
+// code_execution_tool_result, mcp_tool_result, ... (every "*_tool_result" but tool_result itself).
+// Read as `server_tool_result` and any other type as `unknown`, each keeping its type as `name`:
+// a type TypeScript can narrow by (an open string could be any of the known types).
+export const ServerToolResultBlock = v.pipe(
+  v.looseObject({ type: v.pipe(v.string(), v.check((type) => type.endsWith("_tool_result") && !KNOWN_BLOCK_TYPES.has(type))), content: v.optional(v.unknown()) }),
+  v.transform((block) => ({ type: "server_tool_result" as const, name: block.type, content: block.content })),
+);
+
+export const UnknownBlock = v.pipe(
+  v.looseObject({ type: v.pipe(v.string(), v.check((type) => !KNOWN_BLOCK_TYPES.has(type) && !type.endsWith("_tool_result"))) }),
+  v.transform((block) => ({ type: "unknown" as const, name: block.type })),
+);
+
+const RequestToolResultBlock = v.looseObject({
+  ...ToolResultBlock.entries,
+  content: v.optional(v.union([v.string(), v.array(v.variant("type", [TextBlock, RequestImageBlock, DocumentBlock, SearchResultBlock, ToolReferenceBlock, ServerToolResultBlock, UnknownBlock]))])),
+});
+
+export const RequestContentBlock = v.variant("type", [
+  TextBlock,
+  RequestImageBlock,
+  DocumentBlock,
+  SearchResultBlock,
+  ToolReferenceBlock,
+  ToolUseBlock,
+  RequestToolResultBlock,
+  ThinkingBlock,
+  RedactedThinkingBlock,
+  ServerToolUseBlock,
+  ServerToolResultBlock,
+  ContainerUploadBlock,
+  UnknownBlock,
+]);
+
+export const RequestMessage = v.looseObject({
+  role: Message.entries.role,
+  content: v.union([v.string(), v.array(RequestContentBlock)]),
 });
 
 export const Tool = v.looseObject({
@@ -79,6 +147,8 @@ export const Tool = v.looseObject({
   // Server tools (web_search_...) carry a `type` and no schema; they cannot run locally.
   type: v.optional(v.string()),
   input_schema: v.optional(v.record(v.string(), v.unknown())),
+  // Tool search: declared for the API, loaded into the conversation by a tool_reference.
+  defer_loading: v.optional(v.boolean()),
 });
 
 export const ToolList = v.array(Tool);
@@ -96,7 +166,7 @@ const System = v.union([v.string(), v.array(TextBlock)]);
 // message; no empty content (but a final assistant turn, which the model continues); every
 // tool_result answers a tool_use sent before it.
 const Conversation = v.pipe(
-  v.array(Message),
+  v.array(RequestMessage),
   v.minLength(1, "must hold at least one message"),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -142,9 +212,15 @@ export const MessagesRequest = v.looseObject({
   metadata: v.optional(v.looseObject({ user_id: v.optional(v.nullable(v.string())) })),
 });
 
+// A request once normalized (src/routing/normalize-request.ts): only the blocks every backend
+// takes. The type of what normalization makes; nothing is validated against it.
+const LocalRequest = v.looseObject({ ...MessagesRequest.entries, messages: v.array(Message) });
+
 export type TextBlock = v.InferOutput<typeof TextBlock>;
 export type ImageBlock = v.InferOutput<typeof ImageBlock>;
 export type DocumentBlock = v.InferOutput<typeof DocumentBlock>;
+export type RequestContentBlock = v.InferOutput<typeof RequestContentBlock>;
+export type RequestMessage = v.InferOutput<typeof RequestMessage>;
 export type ToolUseBlock = v.InferOutput<typeof ToolUseBlock>;
 export type ToolResultBlock = v.InferOutput<typeof ToolResultBlock>;
 export type ThinkingBlock = v.InferOutput<typeof ThinkingBlock>;
@@ -153,6 +229,7 @@ export type Message = v.InferOutput<typeof Message>;
 export type Tool = v.InferOutput<typeof Tool>;
 export type ToolChoice = v.InferOutput<typeof ToolChoice>;
 export type MessagesRequest = v.InferOutput<typeof MessagesRequest>;
+export type LocalRequest = v.InferOutput<typeof LocalRequest>;
 export type CountTokensRequest = v.InferOutput<typeof CountTokensRequest>;
 
 // What we send back. We build these ourselves, so plain types suffice.

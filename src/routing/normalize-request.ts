@@ -1,13 +1,20 @@
 // The backend-independent form of a request, computed once: billing line stripped, what the
 // request needs (tools, images), its prefix chain and the conversation it belongs to.
 import * as v from "valibot";
-import { MessagesRequest } from "../protocol/anthropic";
+import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
 import { buildPrefixChain, chainFor, chainTokens, type PrefixChain } from "../prefix/prefix-chain";
+import { declaredWithLoaded, splitTools } from "../translate/deferred-tools";
+import { normalizeContent, type ContentNote } from "../translate/normalize-content";
 import { stripBillingHeader } from "../translate/strip-billing-header";
 import { validationError } from "../validation-error";
 
 export type NormalizedRequest = {
-  request: MessagesRequest;
+  // Tools: those not deferred (see deferred-tools.ts); messages: only blocks every backend takes.
+  request: LocalRequest;
+  // The tool list for servers that parse calls only to tools in the request: the deferred tools the
+  // conversation loaded follow the others, in the order it loaded them.
+  toolsWithLoaded: readonly Tool[];
+  contentNotes: ContentNote[]; // blocks translated or degraded, for one log line each
   hasTools: boolean; // a non-empty tool list
   usesTools: boolean; // tool blocks in the conversation, or a tool_choice that demands a tool
   hasImages: boolean;
@@ -24,13 +31,17 @@ export function normalizeBody(body: unknown, headers: Headers): NormalizedReques
 }
 
 export function normalizeRequest(raw: MessagesRequest, headers: Headers): NormalizedRequest {
-  const request = { ...raw, system: stripBillingHeader(raw.system) };
+  const tools = raw.tools ? splitTools(raw.tools) : undefined;
+  const content = normalizeContent(raw.messages, tools?.byName ?? new Map());
+  const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
   const blocks = request.messages.flatMap((message) => (typeof message.content === "string" ? [] : message.content));
   const hasToolBlocks = blocks.some((block) => block.type === "tool_use" || block.type === "tool_result");
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
   return {
     request,
+    toolsWithLoaded: tools ? declaredWithLoaded(tools, content.loadedTools) : [],
+    contentNotes: content.notes,
     hasTools: (request.tools?.length ?? 0) > 0,
     usesTools: hasToolBlocks || demandsTool,
     hasImages: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
@@ -47,7 +58,7 @@ function prefixSessionId(chain: PrefixChain): string | undefined {
 }
 
 // Claude Code sends its session id as a header, and inside metadata.user_id (a JSON string).
-function readSessionId(request: MessagesRequest, headers: Headers): string | undefined {
+function readSessionId(request: LocalRequest, headers: Headers): string | undefined {
   const header = headers.get("x-claude-code-session-id");
   if (header) return header;
   const userId = request.metadata?.user_id;

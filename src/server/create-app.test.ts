@@ -167,7 +167,7 @@ describe("the daemon's HTTP surface", () => {
     const body = await read(await post("/v1/messages", { ...ask, system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=1;" }, { type: "text", text: "S" }], context_management: {} }));
     expect(body).toMatchObject({ model: "qwen", content: [{ type: "text", text: "hi" }] });
     expect(calls[0]!.url).toBe("http://127.0.0.1:8080/v1/messages");
-    expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: [{ type: "text", text: "S" }] });
+    expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: "S" });
     // A llama.cpp behind its own Messages API compiles tool schemas too: they are cleaned.
     await post("/v1/messages", { ...ask, tools: [{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string", format: "uri" } } } }] });
     expect(calls[1]!.body.tools).toEqual([{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string" } } } }]);

@@ -7,7 +7,8 @@ import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
-import { MessagesRequest } from "../protocol/anthropic";
+import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
+import type { BackendKind } from "../config/config-schema";
 import { normalizeRequest, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
@@ -23,6 +24,7 @@ import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
   const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers);
+  logContentNotes(normalized);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
   while (true) {
@@ -110,11 +112,12 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
+  const request = withToolsFor(config.kind, normalized);
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(normalized.request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
+    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
-  const { body, warnings } = translate(route, normalized, context.upstreamModel, daemon);
+  const { body, warnings } = translate(route, request, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
   return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
 }
@@ -132,10 +135,17 @@ function withPrefix(daemon: Daemon, route: Route, normalized: NormalizedRequest,
   };
 }
 
-function translate(route: Route, normalized: NormalizedRequest, model: string, daemon: Daemon) {
+// The tools a server is told of: those not deferred, and for a server that parses calls only to
+// declared tools, the deferred ones the conversation loaded after them (deferred-tools.ts).
+function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRequest {
+  if (backendQuirks(kind).callsUndeclaredTools || normalized.toolsWithLoaded === normalized.request.tools) return normalized.request;
+  return { ...normalized.request, tools: normalized.toolsWithLoaded as Tool[] };
+}
+
+function translate(route: Route, request: LocalRequest, model: string, daemon: Daemon) {
   const { config } = route.backend;
   try {
-    return convertToOpenAIRequest(normalized.request, {
+    return convertToOpenAIRequest(request, {
       backend: config.name,
       model,
       maxTokens: config.maxTokens,
@@ -168,4 +178,12 @@ async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<str
   const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${redactUrl(backend.config.url)} answers but names no model it serves (none loaded?); load one or set "model" in its config`);
   error.headers = { "x-should-retry": "false" };
   throw error;
+}
+
+// One line per kind of block translated (debug) or degraded (a warning: the model sees less).
+function logContentNotes({ contentNotes }: NormalizedRequest): void {
+  for (const { kind, count, lossy } of contentNotes) {
+    if (lossy) logger.warn(`${count} ${kind} block${count === 1 ? "" : "s"} degraded: local models cannot take ${count === 1 ? "it" : "them"} as sent`);
+    else logger.debug(`${count} ${kind} block${count === 1 ? "" : "s"} translated`);
+  }
 }

@@ -1,19 +1,26 @@
 // The body for a backend that speaks the Messages API itself. Only the fields local servers
 // implement go through (Claude Code's context_management, output_config or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
+// The prompt is laid out as for chat completions: the session's first system messages join the
+// system prompt, and later ones become user text where they stand (llama.cpp's /v1/messages copies
+// a mid-conversation system message into the chat, and Qwen templates raise on one that is not
+// first).
 import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
-import type { MessagesRequest, Tool } from "../protocol/anthropic";
+import type { LocalRequest, Message, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
+import { splitSystemPrompt } from "./system-prompt";
 
 export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean; cleanToolSchemas: boolean };
 
-const PASSED_FIELDS = ["system", "stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
+const PASSED_FIELDS = ["stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
-export function convertToAnthropicUpstream(request: MessagesRequest, target: AnthropicTarget): Record<string, unknown> {
+export function convertToAnthropicUpstream(request: LocalRequest, target: AnthropicTarget): Record<string, unknown> {
+  const { systemText, messages } = splitSystemPrompt(request.system, request.messages);
   const body: Record<string, unknown> = {
     model: target.model,
     max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
-    messages: request.messages,
+    ...(systemText ? { system: systemText } : {}),
+    messages: messages.map(asChatMessage),
   };
   for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
   if (target.includeTools && request.tools?.length) {
@@ -25,6 +32,12 @@ export function convertToAnthropicUpstream(request: MessagesRequest, target: Ant
   return body;
 }
 
-// Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally.
-const withCleanSchemas = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [{ ...tool, input_schema: cleanJsonSchema(tool.input_schema) }] : []))));
-const withSchemasAsSent = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.filter((tool) => tool.input_schema)));
+function asChatMessage(message: Message): Message {
+  return message.role === "system" ? { ...message, role: "user" } : message;
+}
+
+// Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally,
+// and `defer_loading` is the API's own business (deferred-tools.ts decides what is declared).
+const upstreamTool = ({ defer_loading: _deferred, ...tool }: Tool) => tool;
+const withCleanSchemas = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [{ ...upstreamTool(tool), input_schema: cleanJsonSchema(tool.input_schema) }] : []))));
+const withSchemasAsSent = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [upstreamTool(tool)] : []))));

@@ -1,8 +1,9 @@
 // Anthropic system + messages -> OpenAI chat messages, deterministically, so that the prompt of
 // turn n+1 starts with the prompt of turn n: nothing is hoisted, reordered, timestamped or re-keyed.
-import type { ContentBlock, DocumentBlock, ImageBlock, Message, MessagesRequest, ToolResultBlock } from "../protocol/anthropic";
+import type { ContentBlock, ImageBlock, LocalRequest, Message, ToolResultBlock } from "../protocol/anthropic";
 import type { ChatMessage, ContentPart, ToolCall } from "../protocol/openai";
 import { assertNever } from "../assert-never";
+import { splitSystemPrompt } from "./system-prompt";
 import { TranslationError } from "./translation-error";
 
 // Exact bytes of what the backend generated, for turns anyclaude relayed (see ReplayMemory).
@@ -13,41 +14,11 @@ export type ReplayLookup = {
 
 export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean };
 
-export function convertToOpenAIMessages(
-  system: MessagesRequest["system"],
-  messages: Message[],
-  options: MessageOptions,
-): ChatMessage[] {
-  const context = sessionContext(messages);
-  const systemText = [typeof system === "string" ? system : (system ?? []).map((block) => block.text).join("\n\n"), ...context.map(messageText)].filter(Boolean).join("\n\n");
-  const out: ChatMessage[] = systemText ? [{ role: "system", content: systemText }] : [];
-  messages.forEach((message, index) => {
-    if (!context.includes(message)) out.push(...convertMessage(message, `messages[${index}]`, options));
-  });
+export function convertToOpenAIMessages(system: LocalRequest["system"], messages: Message[], options: MessageOptions): ChatMessage[] {
+  const split = splitSystemPrompt(system, messages);
+  const out: ChatMessage[] = split.systemText ? [{ role: "system", content: split.systemText }] : [];
+  split.messages.forEach((message, index) => out.push(...convertMessage(message, `messages[${index === 0 ? 0 : index + split.joined}]`, options)));
   return out;
-}
-
-// The system messages Claude Code sends right after a conversation's first user message, before
-// any reply (2.1.197: its agent list, ~1.3k tokens). They are the same for every session of a
-// project, but sent after the question they would be computed anew by every new session, and
-// miss a prewarmed prefix. They join the system prompt instead: every request of a conversation
-// begins with the same first messages, so its prompt stays an extension of the previous one.
-function sessionContext(messages: Message[]): Message[] {
-  if (messages[0]?.role !== "user") return [];
-  const context: Message[] = [];
-  for (const message of messages.slice(1)) {
-    if (message.role !== "system" || !isText(message)) break;
-    context.push(message);
-  }
-  return context;
-}
-
-function isText(message: Message): boolean {
-  return typeof message.content === "string" || message.content.every((block) => block.type === "text");
-}
-
-function messageText(message: Message): string {
-  return typeof message.content === "string" ? message.content : message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("\n\n");
 }
 
 function convertMessage(message: Message, field: string, options: MessageOptions): ChatMessage[] {
@@ -112,7 +83,7 @@ function convertUser(blocks: ContentBlock[], field: string, options: MessageOpti
     const at = `${field}.content[${index}]`;
     switch (block.type) {
       case "tool_result":
-        out.push({ role: "tool", tool_call_id: block.tool_use_id, content: toolResultText(block, at, options) });
+        out.push({ role: "tool", tool_call_id: block.tool_use_id, content: toolResultText(block) });
         parts.push(...toolResultImages(block, at, options));
         return;
       case "text":
@@ -120,9 +91,6 @@ function convertUser(blocks: ContentBlock[], field: string, options: MessageOpti
         return;
       case "image":
         parts.push(imagePart(block, at, options));
-        return;
-      case "document":
-        parts.push({ type: "text", text: documentText(block, at, options.backend) });
         return;
       case "thinking":
       case "redacted_thinking":
@@ -142,17 +110,13 @@ function userContent(parts: ContentPart[]): string | ContentPart[] {
   return parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n");
 }
 
-function toolResultText(block: ToolResultBlock, field: string, options: MessageOptions): string {
+function toolResultText(block: ToolResultBlock): string {
   const content = block.content ?? "";
   const text =
     typeof content === "string"
       ? content
       : content
-          .flatMap((part, index) => {
-            if (part.type === "text") return [part.text];
-            if (part.type === "document") return [documentText(part, `${field}.content[${index}]`, options.backend)];
-            return [];
-          })
+          .flatMap((part) => (part.type === "text" ? [part.text] : []))
           .join("\n\n");
   return block.is_error ? `Error: ${text}` : text;
 }
@@ -171,22 +135,4 @@ function imagePart(block: ImageBlock, field: string, options: MessageOptions): C
   const { source } = block;
   const url = source.type === "base64" ? `data:${source.media_type};base64,${source.data}` : source.url;
   return { type: "image_url", image_url: { url } };
-}
-
-function documentText(block: DocumentBlock, field: string, backend: string): string {
-  const { source } = block;
-  const title = block.title ? `${block.title}\n\n` : "";
-  switch (source.type) {
-    case "text":
-      return title + source.data;
-    case "content":
-      return title + (typeof source.content === "string" ? source.content : source.content.map((part) => part.text ?? "").join("\n\n"));
-    case "base64":
-      if (source.media_type.startsWith("text/")) return title + Buffer.from(source.data, "base64").toString("utf8");
-      throw new TranslationError(field, `a ${source.media_type} document cannot be sent to backend "${backend}"; send it as text`);
-    case "url":
-      throw new TranslationError(field, `a document by URL cannot be sent to backend "${backend}"; send it as text`);
-    default:
-      return assertNever(source);
-  }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import type { MessagesRequest } from "../protocol/anthropic";
+import type { LocalRequest } from "../protocol/anthropic";
 import { convertToOpenAIRequest, type TranslationTarget } from "./convert-to-openai-request";
 import { stripBillingHeader } from "./strip-billing-header";
 
 const target: TranslationTarget = { backend: "lmstudio", model: "qwen3-coder", images: true, includeTools: true, cleanToolSchemas: true };
 
-function request(overrides: Partial<MessagesRequest>): MessagesRequest {
+function request(overrides: Partial<LocalRequest>): LocalRequest {
   return { model: "claude-opus-5-5", max_tokens: 32000, messages: [{ role: "user", content: "hi" }], ...overrides };
 }
 
@@ -95,13 +95,6 @@ describe("convertToOpenAIRequest", () => {
     const { body } = convertToOpenAIRequest(withImage, target);
     expect(body.messages[0]).toEqual({ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } }] });
     expect(() => convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false })).toThrow('messages[0].content[1]: backend "mlx-lm" does not take images');
-  });
-
-  test("text documents become text; a PDF is refused by field", () => {
-    const doc = request({ messages: [{ role: "user", content: [{ type: "document", title: "notes", source: { type: "text", media_type: "text/plain", data: "hello" } }] }] });
-    expect(convertToOpenAIRequest(doc, target).body.messages[0]).toEqual({ role: "user", content: "notes\n\nhello" });
-    const pdf = request({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBER" } }] }] });
-    expect(() => convertToOpenAIRequest(pdf, target)).toThrow("messages[0].content[0]: a application/pdf document");
   });
 
   test("tools keep names and order; schemas lose keywords local grammars reject; tool_choice maps", () => {

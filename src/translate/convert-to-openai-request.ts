@@ -1,6 +1,6 @@
 // One Anthropic Messages request -> the chat-completions body for one backend. Pure: the caller
 // passes what it knows about the target (model name, limits, what it takes) and logs the warnings.
-import type { MessagesRequest } from "../protocol/anthropic";
+import type { LocalRequest } from "../protocol/anthropic";
 import type { ChatRequest } from "../protocol/openai";
 import { convertToOpenAIMessages, type ReplayLookup } from "./convert-to-openai-messages";
 import { prepareTools } from "./prepare-tools";
@@ -20,7 +20,7 @@ export type TranslationTarget = {
   replay?: ReplayLookup;
 };
 
-export function convertToOpenAIRequest(request: MessagesRequest, target: TranslationTarget): { body: ChatRequest; warnings: string[] } {
+export function convertToOpenAIRequest(request: LocalRequest, target: TranslationTarget): { body: ChatRequest; warnings: string[] } {
   const stream = request.stream ?? false;
   const tools = target.includeTools ? prepareTools(request.tools, request.tool_choice, target.cleanToolSchemas) : { warnings: [] };
   const { warnings, ...toolFields } = tools;

@@ -1,0 +1,169 @@
+// Every block the Messages API defines -> the few every backend path takes (text, images, tool
+// calls and results, reasoning). Pure and deterministic: the same history gives the same blocks
+// every turn, so the prompt stays a prefix of the next one. Nothing is refused: Claude Code resends
+// the whole history every turn, so one refused block would fail every later turn. What cannot be
+// carried over becomes a clear placeholder, and the caller logs one line per kind.
+import type { ContentBlock, DocumentBlock, Message, RequestContentBlock, RequestMessage, TextBlock, Tool, ToolResultBlock } from "../protocol/anthropic";
+import { functionsBlock } from "./deferred-tools";
+
+export type ContentChanges = {
+  messages: Message[];
+  loadedTools: string[]; // tools loaded by tool_reference blocks, in the order they were loaded
+  notes: ContentNote[];
+};
+
+// `lossy`: the model sees less than the client sent (a placeholder or nothing).
+export type ContentNote = { kind: string; count: number; lossy: boolean };
+
+type Context = { tools: ReadonlyMap<string, Tool>; loaded: Set<string>; notes: Map<string, ContentNote> };
+
+export function normalizeContent(messages: RequestMessage[], tools: ReadonlyMap<string, Tool>): ContentChanges {
+  const context: Context = { tools, loaded: new Set(), notes: new Map() };
+  return { messages: messages.map((message) => normalizeMessage(message, context)), loadedTools: [...context.loaded], notes: [...context.notes.values()] };
+}
+
+function normalizeMessage(message: RequestMessage, context: Context): Message {
+  if (typeof message.content === "string" || message.content.every(isLocal)) return message as Message;
+  return { ...message, content: message.content.flatMap((block) => normalizeBlock(block, context)) };
+}
+
+// A block every path takes as it is (its content too, for a tool result).
+function isLocal(block: RequestContentBlock): boolean {
+  switch (block.type) {
+    case "text":
+    case "tool_use":
+    case "thinking":
+    case "redacted_thinking":
+      return true;
+    case "image":
+      return block.source.type !== "file";
+    case "tool_result":
+      return typeof block.content !== "object" || block.content.every((part) => part.type === "text" || (part.type === "image" && part.source.type !== "file"));
+    default:
+      return false;
+  }
+}
+
+function normalizeBlock(block: RequestContentBlock, context: Context): ContentBlock[] {
+  if (isLocal(block)) return [block as ContentBlock];
+  switch (block.type) {
+    case "tool_result":
+      return [{ ...block, content: toolResultContent(block.content ?? [], context) } as ToolResultBlock];
+    case "server_tool_use":
+    case "mcp_tool_use":
+      return [note(context, block.type, true, `[${block.name} ran on Anthropic's servers with ${JSON.stringify(block.input ?? {})}]`)];
+    case "container_upload":
+      return [note(context, block.type, true, `[file ${block.file_id}, uploaded to Anthropic's code-execution container: not available here]`)];
+    default:
+      return readablePart(block, context);
+  }
+}
+
+// Parts of a tool result, or top-level blocks that are read the same way.
+function toolResultContent(content: string | RequestContentBlock[], context: Context): (TextBlock | Extract<ContentBlock, { type: "image" }>)[] {
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return mergeFunctions(content.flatMap((part) => readablePart(part, context)));
+}
+
+function readablePart(block: RequestContentBlock, context: Context): (TextBlock | Extract<ContentBlock, { type: "image" }>)[] {
+  switch (block.type) {
+    case "text":
+      return [block];
+    case "image":
+      if (block.source.type !== "file") return [block as Extract<ContentBlock, { type: "image" }>];
+      return [note(context, "image (file id)", true, `[image ${block.source.file_id}: a file id of Anthropic's Files API, not available here]`)];
+    case "document":
+      return [documentText(block, context)];
+    case "search_result":
+      noteOnly(context, block.type, false);
+      return [{ type: "text", text: [`${block.title} (${block.source})`, ...block.content.map((part) => part.text)].join("\n") }];
+    case "tool_reference":
+      return [toolReference(block.tool_name, context)];
+    case "server_tool_result":
+      return [note(context, block.name, true, serverToolResultText(block))];
+    case "unknown":
+      noteOnly(context, `${block.name} (unknown)`, true);
+      return [];
+    default:
+      noteOnly(context, `${block.type} (misplaced)`, true);
+      return [];
+  }
+}
+
+// The Anthropic API puts a loaded tool's definition where the tool_reference stands; so do we,
+// in the line format ToolSearch's description promises the model.
+function toolReference(name: string, context: Context): TextBlock {
+  const tool = context.tools.get(name);
+  if (!tool) return note(context, "tool_reference (unknown tool)", true, `[tool ${name}: its definition is not in this request's tool list]`);
+  noteOnly(context, "tool_reference", false);
+  if (tool.defer_loading) context.loaded.add(name);
+  return { type: "text", text: functionsBlock([tool]) };
+}
+
+// Adjacent definitions (one ToolSearch loading several tools) share one <functions> block.
+function mergeFunctions<T extends { type: string; text?: string }>(parts: T[]): T[] {
+  const out: T[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (last?.text?.startsWith("<functions>") && part.text?.startsWith("<functions>")) {
+      out[out.length - 1] = { ...last, text: `${last.text.slice(0, -"</functions>".length)}${part.text.slice("<functions>\n".length)}` };
+    } else {
+      out.push(part);
+    }
+  }
+  return out;
+}
+
+function documentText(block: DocumentBlock, context: Context): TextBlock {
+  const { source } = block;
+  const title = block.title ? `${block.title}\n\n` : "";
+  const named = block.title ? ` "${block.title}"` : "";
+  switch (source.type) {
+    case "text":
+      return note(context, "document (text)", false, title + source.data);
+    case "content":
+      return note(context, "document (content)", false, title + (typeof source.content === "string" ? source.content : source.content.map((part) => part.text ?? "").join("\n\n")));
+    case "base64":
+      if (source.media_type.startsWith("text/")) return note(context, "document (text)", false, title + Buffer.from(source.data, "base64").toString("utf8"));
+      return note(context, `document (${source.media_type})`, true, `[${source.media_type} document${named}, ${Math.round((source.data.length * 3) / 4 / 1024)} KB: local models read only text; send its text instead]`);
+    case "url":
+      return note(context, "document (url)", true, `[document${named} at ${source.url}: not fetched; send its text instead]`);
+    case "file":
+      return note(context, "document (file id)", true, `[document${named} ${source.file_id}: a file id of Anthropic's Files API, not available here]`);
+  }
+}
+
+// web_search_tool_result, web_fetch_tool_result, code_execution_tool_result, mcp_tool_result, ...:
+// whatever of it a reader could use (titles, URLs, text, output, error codes).
+function serverToolResultText(block: { name: string; content?: unknown }): string {
+  const lines: string[] = [];
+  collectReadable(block.content, lines, 0);
+  return `[${block.name}]${lines.length > 0 ? `\n${lines.join("\n")}` : ""}`;
+}
+
+const READABLE_KEYS = ["title", "url", "text", "data", "stdout", "stderr", "error_code", "return_code"];
+
+function collectReadable(value: unknown, lines: string[], depth: number): void {
+  if (depth > 6 || value === null || value === undefined) return;
+  if (typeof value === "string") return void lines.push(value);
+  if (Array.isArray(value)) return value.forEach((item) => collectReadable(item, lines, depth + 1));
+  if (typeof value !== "object") return;
+  const record = value as Record<string, unknown>;
+  if (record.type === "base64") return; // bytes (a PDF, an image): nothing a reader could use
+  for (const key of READABLE_KEYS) {
+    const field = record[key];
+    if (typeof field === "string" || typeof field === "number") lines.push(`${key}: ${field}`);
+  }
+  for (const key of ["content", "source"]) collectReadable(record[key], lines, depth + 1);
+}
+
+function note(context: Context, kind: string, lossy: boolean, text: string): TextBlock {
+  noteOnly(context, kind, lossy);
+  return { type: "text", text };
+}
+
+function noteOnly(context: Context, kind: string, lossy: boolean): void {
+  const seen = context.notes.get(kind);
+  if (seen) seen.count++;
+  else context.notes.set(kind, { kind, count: 1, lossy });
+}
