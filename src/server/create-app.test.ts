@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { resolveConfig } from "../config/resolve-config";
+import { logger } from "../logger";
 import { createApp } from "./create-app";
 
 type Upstream = (url: string, init: RequestInit) => Response | Promise<Response>;
@@ -171,5 +172,26 @@ describe("the daemon's HTTP surface", () => {
     // A llama.cpp behind its own Messages API compiles tool schemas too: they are cleaned.
     await post("/v1/messages", { ...ask, tools: [{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string", format: "uri" } } } }] });
     expect(calls[1]!.body.tools).toEqual([{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string" } } } }]);
+  });
+
+  test("every refused request leaves one log line: status, error type and reason, never the body", async () => {
+    const { app, post } = appWith(() => completion(""));
+    const lines: string[] = [];
+    const saved = logger.options.reporters;
+    logger.setReporters([{ log: (entry) => lines.push(`[${entry.type}] ${entry.args.join(" ")}`) }]);
+    try {
+      const secret = "the user's private notes";
+      const bad = await post("/v1/messages", { ...ask, messages: [{ role: "user", content: [{ type: "text", text: secret }, { type: "tool_reference" }] }] });
+      expect(bad.status).toBe(400);
+      await app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { origin: "https://evil.example" }, body: "{}" }));
+      await app.handle(new Request("http://localhost/v1/messages", { method: "GET" }));
+    } finally {
+      logger.setReporters(saved);
+    }
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toStartWith("[warn] POST /v1/messages refused: 400 invalid_request_error: messages[0].content[1].tool_name:");
+    expect(lines[1]).toStartWith("[warn] POST /v1/messages refused: 403 permission_error:");
+    expect(lines[2]).toStartWith("[warn] GET /v1/messages refused: 405 invalid_request_error:");
+    expect(lines.join("\n")).not.toContain("private notes");
   });
 });

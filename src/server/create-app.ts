@@ -15,13 +15,13 @@ export function createApp(options: DaemonOptions) {
   const gate = createGate(daemon.config);
   const app = new Elysia()
     // Elysia applies a hook to the routes registered after it: these come first.
-    .onError(({ error, code }) => errorResponse(error, code))
+    .onError(({ error, code, request }) => refuse(request, asApiError(error, code)))
     // Browsers refused, the authToken checked: on every request, before routing (see authorize.ts).
     .onRequest(({ request }) => {
       try {
         gate.check(request, pathOf(request.url));
       } catch (error) {
-        return error instanceof ApiError ? toResponse(error) : undefined;
+        return error instanceof ApiError ? refuse(request, error) : undefined;
       }
     })
     // Claude Code probes the base URL before it starts.
@@ -58,19 +58,24 @@ function pathOf(url: string): string {
 function methodNotAllowed({ request }: { request: Request }): Response {
   const error = new ApiError(405, "invalid_request_error", `${request.method} ${new URL(request.url).pathname} is not supported; send POST`);
   error.headers = { allow: "POST" };
-  return toResponse(error);
+  return refuse(request, error);
 }
 
-function errorResponse(error: unknown, code: unknown): Response {
-  if (code === "NOT_FOUND") return toResponse(new ApiError(404, "not_found_error", "anyclaude serves /v1/messages, /v1/messages/count_tokens, /v1/models and /anyclaude/*"));
-  if (error instanceof ApiError) {
-    if (error.status >= 500) logger.error(error.message);
-    return toResponse(error);
-  }
+function asApiError(error: unknown, code: unknown): ApiError {
+  if (code === "NOT_FOUND") return new ApiError(404, "not_found_error", "anyclaude serves /v1/messages, /v1/messages/count_tokens, /v1/models and /anyclaude/*");
+  if (error instanceof ApiError) return error;
   logger.error(error);
-  return toResponse(new ApiError(500, "api_error", `anyclaude failed: ${error instanceof Error ? error.message : String(error)}`));
+  return new ApiError(500, "api_error", `anyclaude failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-function toResponse(error: ApiError): Response {
+// Every refused request leaves one log line: what was answered and why (never the body), so
+// `anyclaude logs` shows why Claude Code retried or gave up.
+const LOGGED_REASON_CHARS = 300;
+
+function refuse(request: Request, error: ApiError): Response {
+  const reason = error.message.length > LOGGED_REASON_CHARS ? `${error.message.slice(0, LOGGED_REASON_CHARS)}...` : error.message;
+  const line = `${request.method} ${pathOf(request.url)} refused: ${error.status} ${error.type}: ${reason}`;
+  if (error.status >= 500) logger.error(line);
+  else logger.warn(line);
   return Response.json(error.toBody(), { status: error.status, headers: error.headers });
 }
