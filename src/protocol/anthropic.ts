@@ -233,7 +233,9 @@ export type LocalRequest = v.InferOutput<typeof LocalRequest>;
 export type CountTokensRequest = v.InferOutput<typeof CountTokensRequest>;
 
 // What we send back. We build these ourselves, so plain types suffice.
-export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use";
+// "refusal": the model declined (an OpenAI server's "content_filter"); "pause_turn" only comes from
+// a Messages-API backend and is relayed as it is.
+export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal" | "pause_turn";
 
 export type Usage = {
   input_tokens: number;
@@ -310,6 +312,7 @@ export const UpstreamStreamEvent = v.looseObject({
       thinking: v.optional(v.string()),
       partial_json: v.optional(v.string()),
       stop_reason: v.optional(v.nullable(v.string())),
+      stop_sequence: v.optional(v.nullable(v.string())),
     }),
   ),
   index: v.optional(v.number()),
@@ -320,6 +323,7 @@ export const UpstreamStreamEvent = v.looseObject({
 export const UpstreamMessage = v.looseObject({
   content: v.array(v.looseObject({ type: v.string(), text: v.optional(v.string()), thinking: v.optional(v.string()), id: v.optional(v.string()), name: v.optional(v.string()), input: v.optional(v.unknown()) })),
   stop_reason: v.optional(v.nullable(v.string())),
+  stop_sequence: v.optional(v.nullable(v.string())),
   usage: UpstreamUsage,
 });
 

@@ -49,6 +49,9 @@ export const ChatUsage = v.looseObject({
 
 const Text = v.optional(v.nullable(v.string()));
 
+// vLLM: the stop string (or token id) a choice stopped on, next to finish_reason "stop".
+const StopReason = v.optional(v.nullable(v.union([v.string(), v.number()])));
+
 const ToolCallDelta = v.object({
   index: v.optional(v.number()),
   id: Text,
@@ -79,7 +82,7 @@ export const PromptProgress = v.looseObject({ total: v.number(), cache: v.number
 // Checked per streamed chunk: plain objects keep only the fields read (a loose object would copy
 // every other key of every chunk: id, model, created, system_fingerprint, ...).
 export const ChatChunk = v.object({
-  choices: v.optional(v.nullable(v.array(v.object({ delta: v.optional(v.nullable(Delta)), finish_reason: Text })))),
+  choices: v.optional(v.nullable(v.array(v.object({ delta: v.optional(v.nullable(Delta)), finish_reason: Text, stop_reason: StopReason })))),
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
   prompt_progress: v.optional(v.nullable(PromptProgress)),
@@ -87,7 +90,7 @@ export const ChatChunk = v.object({
 
 export const ChatCompletion = v.looseObject({
   choices: v.pipe(
-    v.array(v.looseObject({ message: Delta, finish_reason: Text })),
+    v.array(v.looseObject({ message: Delta, finish_reason: Text, stop_reason: StopReason })),
     v.minLength(1, "the completion has no choices"),
   ),
   usage: v.optional(v.nullable(ChatUsage)),

@@ -12,6 +12,7 @@ export type CallContext = {
   messageId: string;
   inputTokens: number;
   toolUseId: (index: number) => string;
+  stopSequences?: readonly string[]; // the request's stop_sequences
   onReply: (reply: Reply) => void;
   trace: RequestTrace; // timings and progress, for status, statusline and the log
   signal: AbortSignal;

@@ -4,9 +4,10 @@ import { malformedResponse, streamErrorEvent } from "../backends/backend-error";
 import { sendToBackend } from "../backends/send-to-backend";
 import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
-import { type MessagesResponse, type StopReason, UpstreamMessage } from "../protocol/anthropic";
+import { type MessagesResponse, UpstreamMessage } from "../protocol/anthropic";
 import { readSseFrames } from "../sse/read-sse-frames";
 import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
+import { mapUpstreamStopReason } from "../translate/map-upstream-stop-reason";
 import type { Reply } from "../translate/reply";
 import type { BackendCall, CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
@@ -23,7 +24,8 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
       const json: unknown = await readJson(response);
       const parsed = v.safeParse(UpstreamMessage, json);
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
-      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model };
+      const { stopReason, stopSequence } = mapUpstreamStopReason(parsed.output.stop_reason, parsed.output.stop_sequence);
+      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, stop_reason: stopReason, stop_sequence: stopSequence };
       return { message, reply: replyOf(parsed.output) };
     },
   };
@@ -54,7 +56,7 @@ function replyOf(message: UpstreamMessage): Reply {
     text: message.content.flatMap((block) => (block.type === "text" ? [block.text ?? ""] : [])).join(""),
     thinking: message.content.flatMap((block) => (block.type === "thinking" ? [block.thinking ?? ""] : [])).join(""),
     toolCalls: message.content.flatMap((block) => (block.type === "tool_use" ? [{ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) }] : [])),
-    stopReason: (message.stop_reason ?? "end_turn") as StopReason,
+    stopReason: mapUpstreamStopReason(message.stop_reason, message.stop_sequence).stopReason,
     promptTokens: (message.usage?.input_tokens ?? 0) + cached || undefined,
     cachedTokens: cached || undefined,
     completionTokens: message.usage?.output_tokens ?? undefined,

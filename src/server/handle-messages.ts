@@ -94,7 +94,9 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     messageId,
     inputTokens: normalized.estimatedTokens,
     toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
+    stopSequences: normalized.request.stop_sequences,
     onReply: (reply) => {
+      for (const warning of reply.warnings ?? []) logger.warn(warning);
       daemon.recordReply(backend, route, normalized, reply);
       trace.finish(reply);
     },

@@ -2,14 +2,17 @@
 import type { MessagesResponse, ResponseBlock } from "../protocol/anthropic";
 import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
-import { mapFinishReason } from "./map-finish-reason";
-import { parseToolInput, type Reply, signThinking, toAnthropicUsage } from "./reply";
+import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
+import { type Reply, signThinking, toAnthropicUsage } from "./reply";
+import { settleToolCalls } from "./settle-tool-calls";
 
 export type CompletionContext = {
   model: string;
   messageId: string;
   inputTokens: number;
+  backend: string;
   toolUseId: (upstreamIndex: number) => string;
+  stopSequences?: readonly string[]; // the request's stop_sequences
 };
 
 export function convertFromOpenAICompletion(completion: ChatCompletion, context: CompletionContext): { message: MessagesResponse; reply: Reply } {
@@ -17,18 +20,24 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   const { message: delta } = choice;
   const thinking = delta.reasoning ?? delta.reasoning_content ?? "";
   const text = delta.content ?? "";
-  const toolCalls = (delta.tool_calls ?? []).map((call, position) => ({
+  const held = (delta.tool_calls ?? []).map((call, position) => ({
     id: call.id || context.toolUseId(call.index ?? position),
     name: call.function?.name ?? "",
     arguments: call.function?.arguments ?? "",
   }));
+  // Servers parse tool calls out of the end of the generated text: with finish_reason "length",
+  // the last one is the call the model was writing when the limit struck.
+  const cutAt = choice.finish_reason === "length" && held.length > 0 ? held.length - 1 : undefined;
+  const settled = settleToolCalls(held, { backend: context.backend, cutAt });
   const content: ResponseBlock[] = [];
   if (thinking) content.push({ type: "thinking", thinking, signature: signThinking(thinking) });
   if (text) content.push({ type: "text", text });
-  for (const call of toolCalls) content.push({ type: "tool_use", id: call.id, name: call.name, input: parseToolInput(call.arguments) });
+  if (settled.notes.length > 0) content.push({ type: "text", text: settled.notes.join("\n") });
+  for (const call of settled.calls) content.push({ type: "tool_use", id: call.id, name: call.name, input: call.input });
 
-  const stopReason = mapFinishReason(choice.finish_reason, toolCalls.length > 0);
-  const outputChars = text.length + thinking.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
+  const stopSequence = matchedStopSequence(choice.stop_reason, context.stopSequences);
+  const stopReason = mapFinishReason(choice.finish_reason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });
+  const outputChars = text.length + thinking.length + held.reduce((sum, call) => sum + call.arguments.length, 0);
   const usage = toAnthropicUsage(completion.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });
   const message: MessagesResponse = {
     id: context.messageId,
@@ -37,18 +46,19 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
     model: context.model,
     content,
     stop_reason: stopReason,
-    stop_sequence: null,
+    stop_sequence: stopReason === "stop_sequence" ? stopSequence! : null,
     usage,
   };
   const reply: Reply = {
     text,
     thinking,
-    toolCalls,
+    toolCalls: settled.calls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args })),
     stopReason,
     promptTokens: completion.usage?.prompt_tokens ?? undefined,
     cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
     completionTokens: completion.usage?.completion_tokens ?? undefined,
     serverTimings: completion.timings ?? undefined,
+    warnings: settled.warnings,
   };
   return { message, reply };
 }

@@ -1,7 +1,8 @@
 // A Messages-API backend's stream, relayed event by event: the model name becomes the one the
 // client asked for, and the reply is recorded on the way through (for stats and the cache model).
 import * as v from "valibot";
-import { type ErrorType, type StopReason, type StreamEvent, UpstreamStreamEvent } from "../protocol/anthropic";
+import { type ErrorType, type StreamEvent, UpstreamStreamEvent } from "../protocol/anthropic";
+import { mapUpstreamStopReason } from "./map-upstream-stop-reason";
 import { messageStart } from "./message-start";
 import type { Reply } from "./reply";
 
@@ -39,7 +40,7 @@ export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, S
         state.finished = true;
         context.onReply?.(finalReply(state));
       }
-      if (parsed.output.type !== "message_start") controller.enqueue(parsed.output as StreamEvent);
+      if (parsed.output.type !== "message_start") controller.enqueue(relayed(parsed.output));
     },
     flush(controller) {
       if (!state.failed && !state.finished) fail(controller, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
@@ -64,9 +65,16 @@ function observe(state: RelayState, event: UpstreamStreamEvent): void {
     if (tool) tool.arguments += event.delta?.partial_json ?? "";
   }
   if (event.type === "message_delta") {
-    state.reply.stopReason = (event.delta?.stop_reason ?? "end_turn") as StopReason;
+    state.reply.stopReason = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence).stopReason;
     state.reply.completionTokens = event.usage?.output_tokens ?? undefined;
   }
+}
+
+// The event as the client gets it: message_delta's stop reason made consistent (see mapUpstreamStopReason).
+function relayed(event: UpstreamStreamEvent): StreamEvent {
+  if (event.type !== "message_delta" || !event.delta) return event as StreamEvent;
+  const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta.stop_reason, event.delta.stop_sequence);
+  return { ...event, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as StreamEvent;
 }
 
 function finalReply(state: RelayState): Reply {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { convertFixture, summarize } from "../../test/support/replay-chunks";
 
 describe("stream converter on recorded backend streams", () => {
-  test("LM Studio streams tool arguments in fragments: each fragment goes out as it arrives", async () => {
+  test("LM Studio streams tool arguments in fragments: the call goes out whole once the reply has finished", async () => {
     const { events, reply } = await convertFixture("lmstudio-fragmented-tool-arguments");
     expect(summarize(events)).toEqual([
       "message_start",
@@ -11,8 +11,7 @@ describe("stream converter on recorded backend streams", () => {
       "delta 0 text_delta I'll create it.",
       "stop 0",
       "start 1 tool_use Write 512846378",
-      'delta 1 input_json_delta {"file_path": "/tmp/a/test.txt"',
-      'delta 1 input_json_delta , "content": "Hello World"}',
+      'delta 1 input_json_delta {"file_path": "/tmp/a/test.txt", "content": "Hello World"}',
       "stop 1",
       "message_delta tool_use in=490 out=31 cached=18000",
       "message_stop",
@@ -44,10 +43,17 @@ describe("stream converter on recorded backend streams", () => {
     expect(reply?.toolCalls.map((call) => call.arguments)).toEqual(['{"file_path": "/a.ts"}', '{"file_path": "/b.ts"}']);
   });
 
-  test("interleaved fragments of parallel calls end in a clear error, not corrupted arguments", async () => {
-    const { events } = await convertFixture("lmstudio-interleaved-parallel-tool-calls");
-    const last = summarize(events).at(-1)!;
-    expect(last).toStartWith('error api_error: backend "test-backend" interleaved');
+  test("interleaved fragments of parallel calls are gathered per call, each whole", async () => {
+    const { events, reply } = await convertFixture("lmstudio-interleaved-parallel-tool-calls");
+    expect(summarize(events).slice(2, -2)).toEqual([
+      "start 0 tool_use Read call_r1",
+      'delta 0 input_json_delta {"file_path": "/a.ts"}',
+      "stop 0",
+      "start 1 tool_use Read call_r2",
+      'delta 1 input_json_delta {"file_path": "/b.ts"}',
+      "stop 1",
+    ]);
+    expect(reply?.toolCalls.map((call) => call.arguments)).toEqual(['{"file_path": "/a.ts"}', '{"file_path": "/b.ts"}']);
   });
 
   test("mlx-lm reasoning becomes a signed thinking block before the text", async () => {
@@ -88,6 +94,63 @@ describe("stream converter on recorded backend streams", () => {
   test("finish_reason length maps to max_tokens", async () => {
     const { events } = await convertFixture("mlx-lm-max-tokens");
     expect(summarize(events).at(-2)).toStartWith("message_delta max_tokens");
+  });
+
+  test("a tool call cut off by max_tokens is not sent as a tool_use: a note instead, and stop_reason max_tokens", async () => {
+    const { events, reply } = await convertFixture("lmstudio-tool-call-cut-by-length");
+    expect(summarize(events)).toEqual([
+      "message_start",
+      "ping",
+      "start 0 text",
+      "delta 0 text_delta Cleaning up.",
+      "stop 0",
+      "start 1 text",
+      "delta 1 text_delta [tool call to Bash cut off by max_tokens; it was not run]",
+      "stop 1",
+      // The call written before the limit is whole: it goes out (and runs).
+      "start 2 tool_use Bash call_ls",
+      'delta 2 input_json_delta {"command": "ls /tmp/build"}',
+      "stop 2",
+      "message_delta max_tokens in=900 out=64 cached=0",
+      "message_stop",
+    ]);
+    expect(reply?.toolCalls).toEqual([{ id: "call_ls", name: "Bash", arguments: '{"command": "ls /tmp/build"}' }]);
+    expect(reply?.stopReason).toBe("max_tokens");
+    expect(reply?.warnings).toEqual(['backend "test-backend" hit max_tokens inside a call to Bash; the call was dropped']);
+  });
+
+  test("malformed tool JSON is repaired before it goes out, with a warning for the log", async () => {
+    const { events, reply } = await convertFixture("lmstudio-malformed-tool-arguments");
+    expect(summarize(events).slice(2)).toEqual([
+      "start 0 tool_use Write call_w",
+      'delta 0 input_json_delta {"file_path": "/tmp/a.txt", "content": "hi"}',
+      "stop 0",
+      "message_delta tool_use in=100 out=13 cached=0",
+      "message_stop",
+    ]);
+    expect(reply?.toolCalls[0]?.arguments).toBe('{"file_path": "/tmp/a.txt", "content": "hi"}');
+    expect(reply?.warnings?.[0]).toStartWith('backend "test-backend" wrote malformed JSON arguments for Write; repaired');
+  });
+
+  test("tool JSON past repair ends the turn with a note, not a tool_use", async () => {
+    const { events, reply } = await convertFixture("lmstudio-unparseable-tool-arguments");
+    expect(summarize(events).slice(2)).toEqual([
+      "start 0 text",
+      "delta 0 text_delta [the model wrote arguments for Edit that are not valid JSON; the call was not run]",
+      "stop 0",
+      "message_delta end_turn in=100 out=12 cached=0",
+      "message_stop",
+    ]);
+    expect(reply?.toolCalls).toEqual([]);
+    expect(reply?.warnings?.[0]).toStartWith('backend "test-backend" wrote unparseable arguments for Edit');
+  });
+
+  test("vLLM names the stop string it stopped on: stop_sequence, when the request asked for it", async () => {
+    const asked = await convertFixture("vllm-stop-sequence", { stopSequences: [", 4"] });
+    expect(asked.events.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "stop_sequence", stop_sequence: ", 4" } });
+    expect(asked.reply?.stopReason).toBe("stop_sequence");
+    const notAsked = await convertFixture("vllm-stop-sequence");
+    expect(notAsked.events.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null } });
   });
 
   test("a stream that breaks off before finishing ends in an error event", async () => {

@@ -1,12 +1,15 @@
 // OpenAI chat-completion chunks -> Anthropic stream events, one explicit state machine.
-// Every upstream chunk is translated the moment it arrives; nothing is held back that could go out.
+// Text and thinking go out the moment they arrive. Tool calls are held until the upstream has
+// finished: Claude Code runs a tool_use block as soon as it is closed, so a call goes out only once
+// its arguments are known to be whole (or repaired), never cut off by max_tokens (settle-tool-calls.ts).
 import type { PrefillProgress } from "../backends/prefill-progress";
-import type { ErrorType, StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamDelta, StreamEvent } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
-import { mapFinishReason } from "./map-finish-reason";
+import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
 import { messageStart } from "./message-start";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
+import { type HeldToolCall, settleToolCalls } from "./settle-tool-calls";
 
 export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatChunk }
@@ -20,19 +23,21 @@ export type StreamContext = {
   messageId: string;
   inputTokens: number; // estimate for message_start; the backend's count arrives at the end
   toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
+  stopSequences?: readonly string[]; // the request's stop_sequences
   onReply?: (reply: Reply) => void;
 };
 
-type OpenBlock = { kind: "text" | "thinking"; index: number } | { kind: "tool"; index: number; upstreamIndex: number };
-type ToolCallState = { id: string; name: string; args: string; blockIndex?: number };
+type OpenBlock = { kind: "text" | "thinking"; index: number };
 
 type State = {
   nextIndex: number;
   open?: OpenBlock;
   text: string;
   thinking: string;
-  toolCalls: Map<number, ToolCallState>;
+  toolCalls: Map<number, HeldToolCall>; // by upstream index, in the order they began
+  writingTool?: number; // the upstream index of the call the model was writing last
   finishReason?: string | null;
+  stopReported?: unknown; // vLLM's `stop_reason`: the stop string it stopped on
   usage?: ChatChunk["usage"];
   timings?: ChatChunk["timings"]; // llama-server's, in its last chunk
   failed: boolean;
@@ -91,53 +96,44 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
     const reasoning = delta?.reasoning ?? delta?.reasoning_content;
     if (reasoning) appendThinking(state, reasoning, emit);
     if (delta?.content) appendText(state, delta.content, emit);
-    (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context, emit));
-    if (state.failed) return;
+    (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context));
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
+    if (choice.stop_reason != null) state.stopReported = choice.stop_reason;
   }
 }
 
 function appendThinking(state: State, thinking: string, emit: (event: StreamEvent) => void): void {
+  state.writingTool = undefined;
   if (state.open?.kind !== "thinking") openBlock(state, { kind: "thinking" }, { type: "thinking", thinking: "", signature: "" }, emit);
   state.thinking += thinking;
   emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "thinking_delta", thinking } });
 }
 
 function appendText(state: State, text: string, emit: (event: StreamEvent) => void): void {
+  state.writingTool = undefined;
   if (state.open?.kind !== "text") openBlock(state, { kind: "text" }, { type: "text", text: "" }, emit);
   state.text += text;
   emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "text_delta", text } });
 }
 
-// LM Studio streams a call in fragments (id and name first, then argument pieces per `index`);
-// mlx_lm.server sends each call whole in one delta. Both come through here.
-function appendToolCall(state: State, call: ToolCallDelta, position: number, context: StreamContext, emit: (event: StreamEvent) => void): void {
+// LM Studio streams a call in fragments (id and name first, then argument pieces per `index`,
+// parallel calls possibly interleaved); mlx_lm.server sends each call whole in one delta. Both are
+// gathered here and go out in finish().
+function appendToolCall(state: State, call: ToolCallDelta, position: number, context: StreamContext): void {
   const upstreamIndex = call.index ?? position;
   let tool = state.toolCalls.get(upstreamIndex);
   if (!tool) {
-    tool = { id: call.id || context.toolUseId(upstreamIndex), name: "", args: "" };
+    tool = { id: call.id || context.toolUseId(upstreamIndex), name: "", arguments: "" };
     state.toolCalls.set(upstreamIndex, tool);
   }
   if (call.function?.name && !tool.name) tool.name = call.function.name;
-  const fragment = call.function?.arguments ?? "";
-  const isOpen = state.open?.kind === "tool" && state.open.upstreamIndex === upstreamIndex;
-  if (tool.blockIndex !== undefined && !isOpen && fragment) {
-    return fail(state, emit, "api_error", `backend "${context.backend}" interleaved the arguments of parallel tool calls, which cannot be relayed in order`);
-  }
-  tool.args += fragment;
-  if (tool.blockIndex === undefined && tool.name) {
-    // Arguments that arrived before the name went into `args`; they go out as the first delta.
-    openBlock(state, { kind: "tool", upstreamIndex }, { type: "tool_use", id: tool.id, name: tool.name, input: {} }, emit);
-    tool.blockIndex = state.open!.index;
-    if (tool.args) emit({ type: "content_block_delta", index: tool.blockIndex, delta: { type: "input_json_delta", partial_json: tool.args } });
-  } else if (isOpen && fragment) {
-    emit({ type: "content_block_delta", index: tool.blockIndex!, delta: { type: "input_json_delta", partial_json: fragment } });
-  }
+  tool.arguments += call.function?.arguments ?? "";
+  state.writingTool = upstreamIndex;
 }
 
 type BlockStart = Extract<StreamEvent, { type: "content_block_start" }>["content_block"];
 
-function openBlock(state: State, block: { kind: "text" | "thinking" } | { kind: "tool"; upstreamIndex: number }, start: BlockStart, emit: (event: StreamEvent) => void): void {
+function openBlock(state: State, block: { kind: "text" | "thinking" }, start: BlockStart, emit: (event: StreamEvent) => void): void {
   closeOpenBlock(state, emit);
   const index = state.nextIndex++;
   state.open = { ...block, index };
@@ -156,22 +152,39 @@ function closeOpenBlock(state: State, emit: (event: StreamEvent) => void): void 
 
 function finish(state: State, context: StreamContext, emit: (event: StreamEvent) => void): void {
   closeOpenBlock(state, emit);
-  const toolCalls = [...state.toolCalls.values()].filter((tool) => tool.blockIndex !== undefined);
-  const stopReason = mapFinishReason(state.finishReason, toolCalls.length > 0);
-  const outputChars = state.text.length + state.thinking.length + toolCalls.reduce((sum, tool) => sum + tool.args.length, 0);
+  const held = [...state.toolCalls.values()];
+  const writing = state.writingTool === undefined ? undefined : state.toolCalls.get(state.writingTool);
+  const cutAt = state.finishReason === "length" && writing ? held.indexOf(writing) : undefined;
+  const settled = settleToolCalls(held, { backend: context.backend, cutAt });
+  if (settled.notes.length > 0) emitBlock(state, { type: "text", text: "" }, { type: "text_delta", text: settled.notes.join("\n") }, emit);
+  for (const call of settled.calls) {
+    emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.arguments }, emit);
+  }
+  const stopSequence = matchedStopSequence(state.stopReported, context.stopSequences);
+  const stopReason = mapFinishReason(state.finishReason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });
+  const outputChars = state.text.length + state.thinking.length + held.reduce((sum, tool) => sum + tool.arguments.length, 0);
   const usage = toAnthropicUsage(state.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });
-  emit({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage });
+  emit({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: stopReason === "stop_sequence" ? stopSequence! : null }, usage });
   emit({ type: "message_stop" });
   context.onReply?.({
     text: state.text,
     thinking: state.thinking,
-    toolCalls: toolCalls.map(({ id, name, args }) => ({ id, name, arguments: args })),
+    toolCalls: settled.calls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args })),
     stopReason,
     promptTokens: state.usage?.prompt_tokens ?? undefined,
     cachedTokens: state.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
     completionTokens: state.usage?.completion_tokens ?? undefined,
     serverTimings: state.timings ?? undefined,
+    warnings: settled.warnings,
   });
+}
+
+// A whole block at once: start, its one delta, stop.
+function emitBlock(state: State, start: BlockStart, delta: StreamDelta, emit: (event: StreamEvent) => void): void {
+  const index = state.nextIndex++;
+  emit({ type: "content_block_start", index, content_block: start });
+  emit({ type: "content_block_delta", index, delta });
+  emit({ type: "content_block_stop", index });
 }
 
 function fail(state: State, emit: (event: StreamEvent) => void, errorType: ErrorType, message: string): void {

@@ -1,19 +1,42 @@
 import type { StopReason } from "../protocol/anthropic";
 
-// OpenAI finish_reason -> Anthropic stop_reason. A reply that holds tool calls is `tool_use`
-// whatever the server said: some llama.cpp builds finish tool calls with "stop".
-export function mapFinishReason(finishReason: string | null | undefined, hasToolCalls: boolean): StopReason {
-  if (hasToolCalls) return "tool_use";
+export type FinishFacts = {
+  toolCalls: number; // tool calls that go to the client (dropped ones excluded)
+  cutOff: boolean; // the token limit struck inside a tool call
+  stopSequence?: string; // the request's stop sequence the server says it stopped on
+};
+
+// OpenAI finish_reason -> Anthropic stop_reason.
+export function mapFinishReason(finishReason: string | null | undefined, facts: FinishFacts): StopReason {
+  if (facts.cutOff) return "max_tokens";
+  // A reply that holds tool calls is `tool_use` whatever the server said: some llama.cpp builds
+  // finish tool calls with "stop".
+  if (facts.toolCalls > 0) return "tool_use";
   switch (finishReason) {
     case "length":
       return "max_tokens";
+    case "stop":
+      return facts.stopSequence === undefined ? "end_turn" : "stop_sequence";
+    case "content_filter":
+      return "refusal";
     case "tool_calls":
     case "function_call":
-      return "tool_use";
-    case "stop":
+      // The server said tool calls, but none could be run (each became a note): the turn is over.
+      return "end_turn";
+    case null:
+    case undefined:
+      // mlx_lm.server on a dropped generation
       return "end_turn";
     default:
-      // null (mlx_lm.server on a dropped generation), "content_filter", "eos" (some llama.cpp forks)
+      // Values outside OpenAI's list: "eos" (some llama.cpp forks), "abort" (vLLM). The reply ended.
       return "end_turn";
   }
+}
+
+// The stop sequence a server reports it stopped on, when it is one the request asked for. vLLM
+// sends it as `stop_reason` next to finish_reason "stop" (a token id there is not a sequence).
+// mlx_lm.server, LM Studio and llama-server do not say which (llama-server puts `stopping_word`
+// only in its native /completion answer, and in `__verbose` when it runs with full verbosity).
+export function matchedStopSequence(reported: unknown, requested: readonly string[] | undefined): string | undefined {
+  return typeof reported === "string" && requested?.includes(reported) ? reported : undefined;
 }

@@ -14,6 +14,7 @@ export type Reply = {
   cachedTokens?: number;
   completionTokens?: number;
   serverTimings?: ServerTimings; // llama-server measures prefill and decode itself
+  warnings?: string[]; // what the translation mended or dropped, for the caller to log
 };
 
 // Anthropic's input_tokens excludes cache reads: input = prompt - cached, cache_read = cached.
@@ -31,15 +32,4 @@ export function toAnthropicUsage(usage: ChatUsage | null | undefined, estimates:
 // Claude Code replays thinking blocks with their signature; a hash of the text makes it stable.
 export function signThinking(thinking: string): string {
   return new Bun.CryptoHasher("sha256").update(thinking).digest("base64url");
-}
-
-// The parsed input of a tool call; what the model wrote when it is not a JSON object.
-export function parseToolInput(args: string): Record<string, unknown> {
-  if (args.trim() === "") return {};
-  try {
-    const value: unknown = JSON.parse(args);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
-  } catch {
-    return { _raw: args };
-  }
 }

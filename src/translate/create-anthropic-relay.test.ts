@@ -1,0 +1,43 @@
+import { expect, test } from "bun:test";
+import type { StreamEvent } from "../protocol/anthropic";
+import { createAnthropicRelay, type RelayEvent } from "./create-anthropic-relay";
+import type { Reply } from "./reply";
+
+async function relay(events: object[]): Promise<{ out: StreamEvent[]; reply?: Reply }> {
+  let reply: Reply | undefined;
+  const relayStream = createAnthropicRelay({ backend: "llama", model: "local", messageId: "msg_test", inputTokens: 10, onReply: (value) => (reply = value) });
+  const source = new ReadableStream<RelayEvent>({
+    start(controller) {
+      for (const event of events) controller.enqueue({ kind: "data", data: JSON.stringify(event) });
+      controller.close();
+    },
+  });
+  const out: StreamEvent[] = [];
+  for await (const event of source.pipeThrough(relayStream)) out.push(event);
+  return { out, reply };
+}
+
+const reply = (delta: object) => [
+  { type: "message_start", message: { usage: { input_tokens: 10, output_tokens: 0 } } },
+  { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+  { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "1, 2, 3" } },
+  { type: "content_block_stop", index: 0 },
+  { type: "message_delta", delta, usage: { output_tokens: 5 } },
+  { type: "message_stop" },
+];
+
+test("llama-server's end_turn with the stop word set is relayed as stop_sequence, the word passed through", async () => {
+  // tools/server/server-task.cpp, to_json_anthropic_stream: stop_reason end_turn, stop_sequence = stopping_word
+  const { out, reply: recorded } = await relay(reply({ stop_reason: "end_turn", stop_sequence: ", 4" }));
+  expect(out.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "stop_sequence", stop_sequence: ", 4" } });
+  expect(recorded?.stopReason).toBe("stop_sequence");
+});
+
+test("stop_sequence, refusal and pause_turn pass through; no sequence is end_turn", async () => {
+  const stopped = await relay(reply({ stop_reason: "stop_sequence", stop_sequence: "END" }));
+  expect(stopped.out.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "stop_sequence", stop_sequence: "END" } });
+  const refused = await relay(reply({ stop_reason: "refusal", stop_sequence: null }));
+  expect(refused.reply?.stopReason).toBe("refusal");
+  const plain = await relay(reply({ stop_reason: "end_turn", stop_sequence: null }));
+  expect(plain.out.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "end_turn", stop_sequence: null } });
+});

@@ -1,0 +1,57 @@
+// The tool calls of a finished reply, as they may go to the client. Claude Code starts a tool as
+// soon as the tool_use block's content_block_stop arrives, whatever the stop_reason turns out to be
+// (2.1.197 and 2.1.332: each finished block goes to its streaming tool executor), so a call that
+// is not whole and parseable must never go out as a tool_use block. Such a call becomes a short
+// text note instead: the user sees what happened, and nothing runs with arguments the model never
+// wrote. (A tool_use with input {} or {_raw} would run a tool that takes no required parameters
+// for real, or fail its schema check with an error that blames the model's arguments.)
+import type { GeneratedToolCall } from "./reply";
+import { parseJsonObject, repairToolArguments } from "./repair-tool-arguments";
+
+export type HeldToolCall = { id: string; name: string; arguments: string };
+export type SettledToolCall = GeneratedToolCall & { input: Record<string, unknown> };
+
+export type SettledToolCalls = {
+  calls: SettledToolCall[]; // what goes to the client; `arguments` are the bytes to replay
+  notes: string[]; // one line per call that was dropped, for a text block
+  warnings: string[]; // for the caller to log
+  cutOff: boolean; // the token limit struck inside a call: the reply stops for max_tokens
+};
+
+// `cutAt`: the position of the call the model was writing when it hit the token limit, if it was.
+export function settleToolCalls(held: HeldToolCall[], options: { backend: string; cutAt?: number }): SettledToolCalls {
+  const settled: SettledToolCalls = { calls: [], notes: [], warnings: [], cutOff: false };
+  held.forEach((call, position) => {
+    const tool = call.name || "a tool";
+    // A cut-off call is never repaired: jsonrepair would close the truncated JSON into arguments
+    // the model did not write ({"command": "rm -rf /tmp/bui -> {"command": "rm -rf /tmp/bui"}).
+    if (position === options.cutAt && !parseJsonObject(call.arguments)) {
+      settled.cutOff = true;
+      settled.notes.push(`[tool call to ${tool} cut off by max_tokens; it was not run]`);
+      settled.warnings.push(`backend "${options.backend}" hit max_tokens inside a call to ${tool}; the call was dropped`);
+      return;
+    }
+    if (!call.name) {
+      settled.notes.push("[a tool call without a tool name was dropped]");
+      settled.warnings.push(`backend "${options.backend}" sent a tool call without a name; it was dropped`);
+      return;
+    }
+    const args = repairToolArguments(call.arguments);
+    switch (args.kind) {
+      case "valid":
+        settled.calls.push({ id: call.id, name: call.name, arguments: args.arguments, input: args.input });
+        return;
+      case "repaired":
+        settled.calls.push({ id: call.id, name: call.name, arguments: args.arguments, input: args.input });
+        settled.warnings.push(`backend "${options.backend}" wrote malformed JSON arguments for ${call.name}; repaired: ${args.arguments.slice(0, 200)}`);
+        return;
+      case "unparseable":
+        settled.notes.push(`[the model wrote arguments for ${call.name} that are not valid JSON; the call was not run]`);
+        settled.warnings.push(`backend "${options.backend}" wrote unparseable arguments for ${call.name}; the call was dropped: ${call.arguments.slice(0, 200)}`);
+        return;
+      default:
+        return args satisfies never;
+    }
+  });
+  return settled;
+}
