@@ -14,6 +14,7 @@ export type NormalizedRequest = {
   // The tool list for servers that parse calls only to tools in the request: the deferred tools the
   // conversation loaded follow the others, in the order it loaded them.
   toolsWithLoaded: readonly Tool[];
+  loadedTools: ReadonlyMap<string, Tool>; // the deferred tools the conversation loaded, by name
   contentNotes: ContentNote[]; // blocks translated or degraded, for one log line each
   hasTools: boolean; // a non-empty tool list
   usesTools: boolean; // tool blocks in the conversation, or a tool_choice that demands a tool
@@ -41,6 +42,7 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers): Normal
   return {
     request,
     toolsWithLoaded: tools ? declaredWithLoaded(tools, content.loadedTools) : [],
+    loadedTools: new Map(content.loadedTools.flatMap((name) => (tools?.byName.has(name) ? [[name, tools.byName.get(name)!]] : []))),
     contentNotes: content.notes,
     hasTools: (request.tools?.length ?? 0) > 0,
     usesTools: hasToolBlocks || demandsTool,

@@ -1,7 +1,7 @@
 // How one request is put to one backend: the upstream call, how its stream is decoded and
 // converted, and how a whole (non-streaming) answer is read.
 import type { RequestTrace } from "../metrics/request-trace";
-import type { MessagesResponse } from "../protocol/anthropic";
+import type { MessagesResponse, Tool } from "../protocol/anthropic";
 import type { Reply } from "../translate/reply";
 import type { Daemon } from "./daemon";
 
@@ -13,6 +13,7 @@ export type CallContext = {
   inputTokens: number;
   toolUseId: (index: number) => string;
   stopSequences?: readonly string[]; // the request's stop_sequences
+  undeclaredTools?: ReadonlyMap<string, Tool>; // loaded deferred tools the server was not told of
   onReply: (reply: Reply) => void;
   trace: RequestTrace; // timings and progress, for status, statusline and the log
   signal: AbortSignal;

@@ -95,6 +95,7 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     inputTokens: normalized.estimatedTokens,
     toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
     stopSequences: normalized.request.stop_sequences,
+    ...(backendQuirks(backend.config.kind).callsUndeclaredTools && normalized.loadedTools.size > 0 ? { undeclaredTools: normalized.loadedTools } : {}),
     onReply: (reply) => {
       for (const warning of reply.warnings ?? []) logger.warn(warning);
       daemon.recordReply(backend, route, normalized, reply);

@@ -1,5 +1,5 @@
 // A non-streaming chat completion -> an Anthropic message, and the Reply behind it.
-import type { MessagesResponse, ResponseBlock } from "../protocol/anthropic";
+import type { MessagesResponse, ResponseBlock, Tool } from "../protocol/anthropic";
 import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
@@ -13,6 +13,7 @@ export type CompletionContext = {
   backend: string;
   toolUseId: (upstreamIndex: number) => string;
   stopSequences?: readonly string[]; // the request's stop_sequences
+  undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
 };
 
 export function convertFromOpenAICompletion(completion: ChatCompletion, context: CompletionContext): { message: MessagesResponse; reply: Reply } {
@@ -28,7 +29,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   // Servers parse tool calls out of the end of the generated text: with finish_reason "length",
   // the last one is the call the model was writing when the limit struck.
   const cutAt = choice.finish_reason === "length" && held.length > 0 ? held.length - 1 : undefined;
-  const settled = settleToolCalls(held, { backend: context.backend, cutAt });
+  const settled = settleToolCalls(held, { backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
   const content: ResponseBlock[] = [];
   if (thinking) content.push({ type: "thinking", thinking, signature: signThinking(thinking) });
   if (text) content.push({ type: "text", text });

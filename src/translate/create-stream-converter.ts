@@ -3,7 +3,7 @@
 // finished: Claude Code runs a tool_use block as soon as it is closed, so a call goes out only once
 // its arguments are known to be whole (or repaired), never cut off by max_tokens (settle-tool-calls.ts).
 import type { PrefillProgress } from "../backends/prefill-progress";
-import type { ErrorType, StreamDelta, StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamDelta, StreamEvent, Tool } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
@@ -24,6 +24,7 @@ export type StreamContext = {
   inputTokens: number; // estimate for message_start; the backend's count arrives at the end
   toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
   stopSequences?: readonly string[]; // the request's stop_sequences
+  undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
   onReply?: (reply: Reply) => void;
 };
 
@@ -155,10 +156,10 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   const held = [...state.toolCalls.values()];
   const writing = state.writingTool === undefined ? undefined : state.toolCalls.get(state.writingTool);
   const cutAt = state.finishReason === "length" && writing ? held.indexOf(writing) : undefined;
-  const settled = settleToolCalls(held, { backend: context.backend, cutAt });
+  const settled = settleToolCalls(held, { backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
   if (settled.notes.length > 0) emitBlock(state, { type: "text", text: "" }, { type: "text_delta", text: settled.notes.join("\n") }, emit);
   for (const call of settled.calls) {
-    emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.arguments }, emit);
+    emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.clientJson }, emit);
   }
   const stopSequence = matchedStopSequence(state.stopReported, context.stopSequences);
   const stopReason = mapFinishReason(state.finishReason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });

@@ -5,11 +5,18 @@
 // text note instead: the user sees what happened, and nothing runs with arguments the model never
 // wrote. (A tool_use with input {} or {_raw} would run a tool that takes no required parameters
 // for real, or fail its schema check with an error that blames the model's arguments.)
+import type { Tool } from "../protocol/anthropic";
+import { coerceToSchema } from "./coerce-tool-arguments";
 import type { GeneratedToolCall } from "./reply";
 import { parseJsonObject, repairToolArguments } from "./repair-tool-arguments";
 
 export type HeldToolCall = { id: string; name: string; arguments: string };
-export type SettledToolCall = GeneratedToolCall & { input: Record<string, unknown> };
+// `clientJson`: the input as the client gets it (the arguments, unless typed by coerceToSchema).
+export type SettledToolCall = GeneratedToolCall & { input: Record<string, unknown>; clientJson: string };
+
+// `undeclaredTools`: tools the model may call that the server was not told of (deferred tools a
+// conversation loaded, on a server that parses calls to any tool): their arguments get typed.
+export type SettleOptions = { backend: string; cutAt?: number; undeclaredTools?: ReadonlyMap<string, Tool> };
 
 export type SettledToolCalls = {
   calls: SettledToolCall[]; // what goes to the client; `arguments` are the bytes to replay
@@ -19,7 +26,7 @@ export type SettledToolCalls = {
 };
 
 // `cutAt`: the position of the call the model was writing when it hit the token limit, if it was.
-export function settleToolCalls(held: HeldToolCall[], options: { backend: string; cutAt?: number }): SettledToolCalls {
+export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): SettledToolCalls {
   const settled: SettledToolCalls = { calls: [], notes: [], warnings: [], cutOff: false };
   held.forEach((call, position) => {
     const tool = call.name || "a tool";
@@ -37,12 +44,16 @@ export function settleToolCalls(held: HeldToolCall[], options: { backend: string
       return;
     }
     const args = repairToolArguments(call.arguments);
+    const typed = ({ arguments: bytes, input }: { arguments: string; input: Record<string, unknown> }) => {
+      const coerced = coerceToSchema(input, options.undeclaredTools?.get(call.name));
+      return { id: call.id, name: call.name, arguments: bytes, input: coerced, clientJson: coerced === input ? bytes : JSON.stringify(coerced) };
+    };
     switch (args.kind) {
       case "valid":
-        settled.calls.push({ id: call.id, name: call.name, arguments: args.arguments, input: args.input });
+        settled.calls.push(typed(args));
         return;
       case "repaired":
-        settled.calls.push({ id: call.id, name: call.name, arguments: args.arguments, input: args.input });
+        settled.calls.push(typed(args));
         settled.warnings.push(`backend "${options.backend}" wrote malformed JSON arguments for ${call.name}; repaired: ${args.arguments.slice(0, 200)}`);
         return;
       case "unparseable":
