@@ -1,11 +1,13 @@
-// The real Claude Code CLI, through the daemon, against the emulated backends.
+// The real Claude Code CLI, through the daemon, against the emulated backends: every release this
+// build is tested with (the newest and the oldest supported), or npm's latest.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeClaudeHome, runClaude } from "../support/run-claude";
+import { claudeCodes, makeClaudeHome, runClaude as runAny, type RunOptions } from "../support/run-claude";
 import { startStack, type Stack } from "../support/start-stack";
 
-describe("Claude Code through anyclaude", () => {
+for (const claude of claudeCodes()) describe(`Claude Code ${claude.version} through anyclaude`, () => {
+  const runClaude = (args: string[], options: RunOptions) => runAny(args, { ...options, claude });
   let stack: Stack;
   const { home, workdir } = makeClaudeHome();
   beforeAll(async () => (stack = await startStack()));
