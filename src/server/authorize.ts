@@ -28,8 +28,10 @@ export function createGate(options: { host: string; authToken?: string }): Gate 
       const host = headers.get("host");
       if (host && !ownHost(host)) throw refused(`requests for another host ("${host.slice(0, 100)}") are refused: this daemon answers only at its own address`);
       if (!token || OPEN.has(`${request.method} ${path}`)) return;
-      const presented = headers.get("x-api-key") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (presented === undefined || presented === null || !timingSafeEqual(digest(presented), token)) {
+      // Either header may hold it: Claude Code sends the user's ANTHROPIC_API_KEY as x-api-key beside
+      // ANTHROPIC_AUTH_TOKEN as Bearer. Both are compared, so the time taken tells not which matched.
+      const presented = [headers.get("x-api-key"), headers.get("authorization")?.replace(/^Bearer\s+/i, "")];
+      if (!presented.map((value) => timingSafeEqual(digest(value ?? ""), token)).includes(true)) {
         throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken as x-api-key or Authorization: Bearer");
       }
     },

@@ -66,6 +66,14 @@ describe("the authToken", () => {
     const { send } = appWith({ authToken: "s3cret" });
     expect((await send("GET", "/anyclaude/status", { authorization: "Bearer s3cret" })).status).toBe(200);
   });
+
+  // Claude Code sends ANTHROPIC_API_KEY as x-api-key beside ANTHROPIC_AUTH_TOKEN as Bearer.
+  test("from either header when the other holds something else", async () => {
+    const { send } = appWith({ authToken: "s3cret" });
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "sk-ant-users-own", authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "s3cret", authorization: "Bearer sk-ant-users-own" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "sk-ant-users-own", authorization: "Bearer other" })).status).toBe(401);
+  });
 });
 
 describe("browsers", () => {
