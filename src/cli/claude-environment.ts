@@ -1,5 +1,6 @@
 // What the launcher tells Claude Code about the local models, through the environment it reads
-// (2.1.197), computed from the daemon's status. A variable the user set is never overridden.
+// (2.1.197), computed from the daemon's status. A variable the user set is never overridden, but
+// for the credentials when the daemon has an authToken.
 import { backendQuirks } from "../backends/backend-quirks";
 import type { Config } from "../config/config-schema";
 import type { StatusReport } from "../server/status-report";
@@ -30,6 +31,15 @@ export function claudeEnvironment(report: StatusReport, config: Config, userEnv:
     ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME: side && displayName(side),
   };
   return Object.fromEntries(Object.entries(wanted).filter(([name, value]) => value !== undefined && userEnv[name] === undefined));
+}
+
+// Claude Code sends ANTHROPIC_AUTH_TOKEN as Authorization: Bearer and ANTHROPIC_API_KEY as
+// x-api-key, and needs one of them to talk to a base URL. With an authToken the daemon's goes
+// alone: the user's own key is meant for Anthropic, not for the daemon, and must not clash with it.
+export function withCredentials(env: Env, authToken: string | undefined): Env {
+  if (!authToken) return env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN ? env : { ...env, ANTHROPIC_AUTH_TOKEN: "anyclaude" };
+  const { ANTHROPIC_API_KEY: _usersOwn, ...rest } = env;
+  return { ...rest, ANTHROPIC_AUTH_TOKEN: authToken };
 }
 
 function pick(backends: Backend[], preferred: string): Backend | undefined {

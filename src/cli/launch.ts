@@ -5,7 +5,7 @@ import { fetchStatus } from "../service/daemon-control";
 import { checkBackends } from "./check-backends";
 import { type CliContext, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
-import { claudeEnvironment } from "./claude-environment";
+import { claudeEnvironment, withCredentials } from "./claude-environment";
 import { ensureDaemon } from "./start";
 import { statusLineArgs } from "./statusline-setting";
 
@@ -20,14 +20,15 @@ export async function launch(context: CliContext, options: { statusLine: boolean
   const report = await fetchStatus(url, { refresh: true, authToken: config.authToken });
   if (!report) throw new CliError(`anyclaude at ${url} did not report its status; see: anyclaude logs`);
   if (!context.args.some((arg) => NEEDS_NO_MODEL.has(arg))) checkBackends(report);
-  const env: Record<string, string | undefined> = {
-    ...context.env,
-    ...claudeEnvironment(report, config, context.env),
-    ANTHROPIC_BASE_URL: url,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: context.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ?? "1",
-  };
-  // Claude Code needs some credential to talk to a base URL; the daemon's own token when it has one.
-  if (!env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) env.ANTHROPIC_AUTH_TOKEN = config.authToken ?? "anyclaude";
+  const env = withCredentials(
+    {
+      ...context.env,
+      ...claudeEnvironment(report, config, context.env),
+      ANTHROPIC_BASE_URL: url,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: context.env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ?? "1",
+    },
+    config.authToken,
+  );
   const statusLine = options.statusLine ? statusLineArgs({ claudeArgs: context.args, env: context.env, cwd: process.cwd(), daemonUrl: url }) : [];
   const child = Bun.spawn([claude, ...statusLine, ...context.args], { env, stdio: ["inherit", "inherit", "inherit"] });
   // Ctrl-C reaches claude through the terminal's process group and only interrupts its turn;

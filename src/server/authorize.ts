@@ -1,7 +1,9 @@
 // Who may talk to the daemon.
 // - Browsers never. A web page could POST to it (a text/plain POST needs no CORS preflight) or
 //   reach it by DNS rebinding (evil.example resolving to 127.0.0.1). A browser is known by its
-//   Origin (or Sec-Fetch-*) header, a rebinding page by a Host that is not this daemon's address.
+//   Origin header, or by a Sec-Fetch-Site naming another site (an <img> or no-cors fetch sends no
+//   Origin); a rebinding page by a Host that is not this daemon's address. Not by Sec-Fetch-Mode:
+//   Node's built-in fetch (so the Anthropic SDK on Node) sends `cors` on every request.
 // - With an authToken (required off loopback), every endpoint but the health probe wants it, as
 //   x-api-key or Authorization: Bearer, compared in constant time.
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -21,16 +23,27 @@ export function createGate(options: { host: string; authToken?: string }): Gate 
   return {
     check(request, path) {
       const headers = request.headers;
-      if (headers.has("origin") || headers.has("sec-fetch-mode")) throw refused("requests from web browsers are refused (the request has an Origin header)");
+      const mark = browserMark(headers);
+      if (mark) throw refused(`requests from web browsers are refused (the request has ${mark})`);
       const host = headers.get("host");
       if (host && !ownHost(host)) throw refused(`requests for another host ("${host.slice(0, 100)}") are refused: this daemon answers only at its own address`);
       if (!token || OPEN.has(`${request.method} ${path}`)) return;
-      const presented = headers.get("x-api-key") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (presented === undefined || presented === null || !timingSafeEqual(digest(presented), token)) {
+      // Either header may hold it: Claude Code sends the user's ANTHROPIC_API_KEY as x-api-key beside
+      // ANTHROPIC_AUTH_TOKEN as Bearer. Both are compared, so the time taken tells not which matched.
+      const presented = [headers.get("x-api-key"), headers.get("authorization")?.replace(/^Bearer\s+/i, "")];
+      if (!presented.map((value) => timingSafeEqual(digest(value ?? ""), token)).includes(true)) {
         throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken as x-api-key or Authorization: Bearer");
       }
     },
   };
+}
+
+// The header that shows a browser sent the request, as the refusal names it.
+function browserMark(headers: Headers): string | undefined {
+  if (headers.has("origin")) return "an Origin header";
+  const site = headers.get("sec-fetch-site")?.toLowerCase();
+  if (site === "cross-site" || site === "same-site") return `Sec-Fetch-Site: ${site}`;
+  return undefined;
 }
 
 // Equal-length digests: timingSafeEqual wants equal lengths, and the token's length stays secret.

@@ -123,3 +123,26 @@ test("a known list is kept as its own text, not as a slice that keeps its reques
   // Eight lists of ~60 KB and their parsed form, not eight bodies.
   expect((await heldAfterReading(new ToolListCache())) - withoutCache).toBeLessThan(10_000_000);
 });
+
+describe("readRequestBody: a body over the cap", () => {
+  // Read to its end so the client can read the 413 (test/integration/oversized-body.test.ts), but
+  // only up to the read limit: a client that never stops sending is cut off.
+  test("is read and dropped up to 64 MB under a small cap, and no further", async () => {
+    const megabyte = new Uint8Array(1024 * 1024);
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({ pull: (controller) => void (pulled++, controller.enqueue(megabyte)) });
+    const request = new Request("http://127.0.0.1/v1/messages", { method: "POST", body: endless });
+    const refused = readRequestBody(request, MessagesRequest, { maxBytes: 1000, toolLists: new ToolListCache() });
+    await expect(refused).rejects.toMatchObject({ status: 413, type: "request_too_large" });
+    expect(pulled).toBeGreaterThanOrEqual(64);
+    expect(pulled).toBeLessThan(70);
+  });
+
+  test("announced larger than the read limit is refused unread", async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({ pull: (controller) => void (pulled++, controller.enqueue(new Uint8Array(1024))) });
+    const request = new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-length": String(65 * 1024 * 1024) }, body, duplex: "half" } as RequestInit);
+    await expect(readRequestBody(request, MessagesRequest, { maxBytes: 1000, toolLists: new ToolListCache() })).rejects.toMatchObject({ status: 413 });
+    expect(pulled).toBeLessThanOrEqual(1); // a stream pulls once as it is made
+  });
+});

@@ -1,6 +1,6 @@
 // Request bodies: a JSON object validated by the endpoint's schema, or an error that says what is
-// wrong with it (a 400 naming the field). A body over the cap is refused as soon as it is known to
-// be too large, never read whole into memory.
+// wrong with it (a 400 naming the field). A body over the cap is refused, never held whole in
+// memory.
 import * as v from "valibot";
 import { ApiError, invalidRequest } from "../api-error";
 import type { Tool } from "../protocol/anthropic";
@@ -57,21 +57,38 @@ function isObject(json: unknown): json is Record<string, unknown> {
   return typeof json === "object" && json !== null && !Array.isArray(json);
 }
 
+// A client that sends the whole body before it reads the answer (Python's urllib, which asks for
+// `Connection: close`) sees a broken pipe instead of the 413 when the answer closes the connection
+// under its body. So the rest of an oversized body is read and dropped first, but only so much:
+// 4x the cap answers a body that outgrew it (a pasted log, a few images), 64 MB one over a small
+// configured cap; past that, reading costs more than the answer is worth, and a client that never
+// stops sending must not hold the daemon.
+const DISCARD_FLOOR_BYTES = 64 * 1024 * 1024;
+
 async function readCapped(request: Request, maxBytes: number): Promise<string> {
   const announced = request.headers.get("content-length");
-  if (Number(announced ?? 0) > maxBytes) throw tooLarge(maxBytes);
+  const readLimit = Math.max(4 * maxBytes, DISCARD_FLOOR_BYTES);
+  if (Number(announced ?? 0) > readLimit) throw tooLarge(maxBytes);
   if (!request.body) return "";
   // A body of known length within the cap is read whole by Bun itself: one copy, not three.
-  if (announced !== null) return request.text();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // A chunked body announces no length: count while reading.
-  for await (const chunk of request.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
+  if (announced !== null && Number(announced) <= maxBytes) return request.text();
+  const { chunks, total } = await readCounting(request.body, maxBytes, readLimit);
+  if (total > maxBytes) throw tooLarge(maxBytes);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+// A chunked body announces no length, an oversized one is dropped: count while reading, keep
+// what fits the cap, stop past the read limit.
+async function readCounting(body: ReadableStream<Uint8Array>, maxBytes: number, readLimit: number): Promise<{ chunks: Uint8Array[]; total: number }> {
+  let chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > readLimit) break;
+    if (total <= maxBytes) chunks.push(chunk);
+    else chunks = [];
+  }
+  return { chunks, total };
 }
 
 function tooLarge(maxBytes: number): ApiError {

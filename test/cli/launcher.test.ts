@@ -73,6 +73,23 @@ describe("the launcher", () => {
     await runBinary(["stop"], env);
   });
 
+  // Claude Code sends ANTHROPIC_AUTH_TOKEN as Authorization: Bearer and ANTHROPIC_API_KEY as
+  // x-api-key; the stand-in sends them as it does.
+  test("with an authToken, claude gets it and not the user's own ANTHROPIC_API_KEY, and is let in", async () => {
+    const box = daemonSandbox();
+    const { env, home, bin } = box;
+    const port = await freePort();
+    useConfigFile(box, { port, authToken: "s3cret", backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url, tools: true }] });
+    env.ANTHROPIC_API_KEY = "sk-ant-users-own";
+    env.ANTHROPIC_AUTH_TOKEN = "users-other-token";
+    const out = join(home, "claude.out");
+    const send = `curl -s -o /dev/null -w "status=%{http_code}\\n" -H "authorization: Bearer $ANTHROPIC_AUTH_TOKEN" -H "x-api-key: $ANTHROPIC_API_KEY" "$ANTHROPIC_BASE_URL/v1/models"`;
+    standIn(bin, "claude", `{ echo "token=$ANTHROPIC_AUTH_TOKEN"; echo "key=\${ANTHROPIC_API_KEY-unset}"; ${send}; } > "${out}"`);
+    expect((await runBinary(["--", "-p", "hi"], env)).exitCode).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("token=s3cret\nkey=unset\nstatus=200\n");
+    await runBinary(["stop"], env);
+  });
+
   test("survives Ctrl-C (claude handles it) and passes a SIGTERM on to claude", async () => {
     const { env, home, bin } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());

@@ -66,6 +66,14 @@ describe("the authToken", () => {
     const { send } = appWith({ authToken: "s3cret" });
     expect((await send("GET", "/anyclaude/status", { authorization: "Bearer s3cret" })).status).toBe(200);
   });
+
+  // Claude Code sends ANTHROPIC_API_KEY as x-api-key beside ANTHROPIC_AUTH_TOKEN as Bearer.
+  test("from either header when the other holds something else", async () => {
+    const { send } = appWith({ authToken: "s3cret" });
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "sk-ant-users-own", authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "s3cret", authorization: "Bearer sk-ant-users-own" })).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { "x-api-key": "sk-ant-users-own", authorization: "Bearer other" })).status).toBe(401);
+  });
 });
 
 describe("browsers", () => {
@@ -74,10 +82,27 @@ describe("browsers", () => {
     // The simple request a web page can make without a CORS preflight.
     const post = await send("POST", "/v1/messages", { "content-type": "text/plain", origin: "http://evil.example" }, body);
     expect(post.status).toBe(403);
-    expect(await post.json()).toEqual({ type: "error", error: { type: "permission_error", message: expect.stringContaining("web browsers") } });
+    expect(await post.json()).toEqual({ type: "error", error: { type: "permission_error", message: "requests from web browsers are refused (the request has an Origin header)" } });
     expect((await send("GET", "/anyclaude/status", { origin: "null" })).status).toBe(403);
-    expect((await send("GET", "/anyclaude/status", { "sec-fetch-mode": "no-cors" })).status).toBe(403);
     expect(calls).toHaveLength(0);
+  });
+
+  test("a request a browser marks as from another site is refused, naming the header", async () => {
+    const { send, calls } = appWith();
+    // What a browser sends for an <img> or a no-cors fetch, which carry no Origin.
+    for (const site of ["cross-site", "same-site"]) {
+      const refused = await send("POST", "/v1/messages", { "content-type": "text/plain", "sec-fetch-site": site, "sec-fetch-mode": "no-cors" }, body);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as any).error).toEqual({ type: "permission_error", message: `requests from web browsers are refused (the request has Sec-Fetch-Site: ${site})` });
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  test("Sec-Fetch-Mode alone is no browser: Node's fetch sends it on every request", async () => {
+    const { send, calls } = appWith();
+    expect((await send("POST", "/v1/messages", { ...json, "sec-fetch-mode": "cors" }, body)).status).toBe(200);
+    expect((await send("GET", "/anyclaude/status", { "sec-fetch-mode": "cors", "sec-fetch-site": "none" })).status).toBe(200);
+    expect(calls).toHaveLength(1);
   });
 
   test("a Host that is not the daemon's own address is refused (DNS rebinding); loopback forms pass", async () => {
