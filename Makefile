@@ -2,7 +2,7 @@
 BUN := node_modules/.bin/bun
 SOURCES := $(shell find src -name '*.ts') package.json
 
-.PHONY: install build run test test-real real-servers fuzz bench bench-cache bench-proxy bench-load release clean
+.PHONY: install build run test test-real test-claude-latest claude-code real-servers fuzz bench bench-cache bench-proxy bench-load release clean
 
 install: node_modules/.installed
 
@@ -33,15 +33,27 @@ run: build
 
 # The real-server suite (test/real/) needs llama-server, mlx_lm.server and test models: set up
 # once into ~/.cache/anyclaude-real (ANYCLAUDE_SKIP_REAL=1 skips them, saying so).
+# The Claude Code suites run the releases this build is tested with (src/doctor/tested-claude-code.ts),
+# installed once into ~/.cache/anyclaude-claude-code.
 test: node_modules/.installed
+	@$(BUN) scripts/claude-code.ts tested || { echo "Claude Code could not be installed (see above)"; echo "0 passed, 1 failed"; exit 1; }
 	@if [ "$$ANYCLAUDE_SKIP_REAL" != 1 ]; then scripts/real/setup.sh || { echo "the real servers could not be set up (see above)"; echo "0 passed, 1 failed"; exit 1; }; fi
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts
+
+claude-code: node_modules/.installed
+	$(BUN) scripts/claude-code.ts tested
+
+# The Claude Code suites (emulated and real servers) against whatever npm calls latest today: a
+# release that changes the request is caught the day it appears.
+test-claude-latest: real-servers
+	$(BUN) scripts/claude-code.ts latest
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/e2e/claude-code.test.ts test/e2e/tool-search.test.ts test/real/claude-code.test.ts test/real/tool-search.test.ts
 
 real-servers: node_modules/.installed
 	scripts/real/setup.sh
 
 # Only the real-server suite, then its figures as the README's tables.
-test-real: real-servers
+test-real: real-servers claude-code
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/real
 	$(BUN) scripts/real/report.ts
 
