@@ -5,6 +5,7 @@ import { takesTools } from "../backends/backend-pool";
 import { probeBackend } from "../backends/probe-backend";
 import type { Config } from "../config/config-schema";
 import type { StatusReport } from "../server/status-report";
+import { compareVersions, parseVersion, TESTED_CLAUDE_CODE } from "./tested-claude-code";
 import { ServiceManager } from "../service/service-manager";
 import { currentPlatform } from "../service/service-paths";
 import type { Check } from "./check";
@@ -28,8 +29,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       return { backend, probe, checks: prewarm ? [...checks, prewarm] : checks };
     }),
   );
-  const claude = await claudeCheck(options.env);
-  const checks = [daemonCheck(options), ...perBackend.flatMap((entry) => entry.checks), claude, serviceCheck(options.env)];
+  const { claude, version: claudeVersion } = await claudeCheck(options.env);
+  const checks = [daemonCheck(options), ...perBackend.flatMap((entry) => entry.checks), claude, ...(claudeVersion ? [testedVersionCheck(claudeVersion)] : []), serviceCheck(options.env)];
   const serving = perBackend.filter((entry) => takesTools({ config: entry.backend, probe: entry.probe }) && entry.checks.every((check) => check.ok || !check.required)).map((entry) => entry.backend.name);
   const ok = claude.ok && serving.length > 0;
   const summary = ok
@@ -49,18 +50,33 @@ function daemonCheck({ status, daemonUrl, version, config }: DoctorOptions): Che
   return { name, ok: true, required: false, detail: `${detail}; it sees ${status.backends.filter((backend) => backend.healthy).length} of ${status.backends.length} backends up` };
 }
 
-async function claudeCheck(env: Record<string, string | undefined>): Promise<Check> {
+async function claudeCheck(env: Record<string, string | undefined>): Promise<{ claude: Check; version?: number[] }> {
   const fix = "npm install -g @anthropic-ai/claude-code";
   const path = Bun.which("claude", { PATH: env.PATH ?? "" });
-  if (!path) return { name: "claude", ok: false, required: true, detail: "claude is not on PATH", fix };
+  if (!path) return { claude: { name: "claude", ok: false, required: true, detail: "claude is not on PATH", fix } };
   try {
     const child = Bun.spawn([path, "--version"], { env, stdout: "pipe", stderr: "ignore", stdin: "ignore", timeout: CLAUDE_VERSION_TIMEOUT_MS });
     const output = (await new Response(child.stdout).text()).trim().split("\n")[0];
-    if ((await child.exited) !== 0 || !output) return { name: "claude", ok: false, required: true, detail: `${path} --version failed`, fix };
-    return { name: "claude", ok: true, required: true, detail: `${output} at ${path}` };
+    if ((await child.exited) !== 0 || !output) return { claude: { name: "claude", ok: false, required: true, detail: `${path} --version failed`, fix } };
+    return { claude: { name: "claude", ok: true, required: true, detail: `${output} at ${path}` }, version: parseVersion(output) };
   } catch (error) {
-    return { name: "claude", ok: false, required: true, detail: `${path} does not run: ${error instanceof Error ? error.message : String(error)}`, fix };
+    return { claude: { name: "claude", ok: false, required: true, detail: `${path} does not run: ${error instanceof Error ? error.message : String(error)}`, fix } };
   }
+}
+
+// Claude Code updates itself, and a new release may send requests this build has not seen.
+function testedVersionCheck(installed: number[]): Check {
+  const { oldest, newest } = TESTED_CLAUDE_CODE;
+  const name = "claude version";
+  const range = `this build was tested with Claude Code ${oldest} to ${newest}`;
+  const version = installed.join(".");
+  if (compareVersions(installed, parseVersion(newest)!) > 0) {
+    return { name, ok: false, required: false, detail: `${version} is newer than ${newest}: ${range}, and a newer release may send requests it has not seen`, fix: `update anyclaude; if a request is refused (anyclaude logs), pin Claude Code meanwhile: npm install -g @anthropic-ai/claude-code@${newest}` };
+  }
+  if (compareVersions(installed, parseVersion(oldest)!) < 0) {
+    return { name, ok: false, required: false, detail: `${version} is older than ${oldest}: ${range}`, fix: "claude update (or npm install -g @anthropic-ai/claude-code)" };
+  }
+  return { name, ok: true, required: false, detail: `${version}: ${range}` };
 }
 
 function serviceCheck(env: Record<string, string | undefined>): Check {

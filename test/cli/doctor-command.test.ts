@@ -2,6 +2,7 @@
 // context too small, a model not trained for tools; and without claude installed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import packageJson from "../../package.json";
+import { TESTED_CLAUDE_CODE } from "../../src/doctor/tested-claude-code";
 import { startLmStudioServer, startMlxLmServer, type EmulatorHandle, type LmStudioOptions } from "../emulators";
 import { compiledBinary, daemonSandboxes, freePort, runBinary, standIn, useConfigFile } from "../support/compiled-binary";
 
@@ -16,10 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => mlx.stop());
 
-async function doctorWith(lmstudioUrl: string, options: { claude?: boolean; json?: boolean; tools?: boolean | "auto" } = {}) {
+async function doctorWith(lmstudioUrl: string, options: { claude?: boolean | string; json?: boolean; tools?: boolean | "auto" } = {}) {
   const box = daemonSandbox();
   const { env, bin } = box;
-  if (options.claude !== false) standIn(bin, "claude", 'echo "2.1.197 (Claude Code)"');
+  if (options.claude !== false) standIn(bin, "claude", `echo "${typeof options.claude === "string" ? options.claude : "2.1.197"} (Claude Code)"`);
   useConfigFile(box, { port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudioUrl, tools: options.tools ?? "auto" }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: false }] });
   const run = await runBinary(["doctor", ...(options.json === false ? [] : ["--json"])], env);
   return { run, env, report: options.json === false ? undefined : (JSON.parse(run.stdout) as { ok: boolean; summary: string; checks: Check[] }) };
@@ -43,7 +44,7 @@ describe("anyclaude doctor", () => {
       expect(run.exitCode).toBe(0);
       expect(report!.ok).toBe(true);
       expect(report!.summary).toBe("Claude Code can work through anyclaude: lmstudio can serve its requests");
-      expect(report!.checks.map((entry) => entry.name)).toEqual(["daemon", "lmstudio: answers", "lmstudio: model loaded", "lmstudio: context", "lmstudio: tools", "lmstudio: cached tokens", "mlx-lm: answers", "mlx-lm: model loaded", "mlx-lm: context", "mlx-lm: tools", "mlx-lm: cached tokens", "claude", "service"]);
+      expect(report!.checks.map((entry) => entry.name)).toEqual(["daemon", "lmstudio: answers", "lmstudio: model loaded", "lmstudio: context", "lmstudio: tools", "lmstudio: cached tokens", "mlx-lm: answers", "mlx-lm: model loaded", "mlx-lm: context", "mlx-lm: tools", "mlx-lm: cached tokens", "claude", "claude version", "service"]);
       expect(check(report!.checks, "lmstudio: model loaded")).toMatchObject({ ok: true, detail: "qwen/qwen3-coder-30b" });
       expect(check(report!.checks, "lmstudio: context")).toMatchObject({ ok: true, detail: "loaded with 32,768 tokens of context" });
       expect(check(report!.checks, "lmstudio: tools")).toMatchObject({ ok: true, detail: "takes tools; the model was trained for tool use" });
@@ -90,6 +91,15 @@ describe("anyclaude doctor", () => {
       expect(check(auto.report!.checks, "lmstudio: tools")).toMatchObject({ ok: false, required: false, detail: expect.stringMatching(/^not given tools \("tools": "auto"\)/) });
       expect(auto.report!.summary).toBe("Claude Code cannot work through anyclaude: no backend that takes tools answers with a model loaded and enough context");
     });
+  });
+
+  test("which Claude Code releases this build was tested with; a newer one installed is worth knowing (!), not a failure", async () => {
+    const { newest, oldest } = TESTED_CLAUDE_CODE;
+    const tested = await doctorWith(mlx.url, { claude: oldest });
+    expect(check(tested.report!.checks, "claude version")).toMatchObject({ ok: true, detail: `${oldest}: this build was tested with Claude Code ${oldest} to ${newest}` });
+    const newer = await doctorWith(mlx.url, { claude: "9.0.0", json: false });
+    expect(newer.run.stdout).toContain(`! claude version: 9.0.0 is newer than ${newest}: this build was tested with Claude Code ${oldest} to ${newest}`);
+    expect(newer.run.stdout).toContain(`fix: update anyclaude; if a request is refused (anyclaude logs), pin Claude Code meanwhile: npm install -g @anthropic-ai/claude-code@${newest}`);
   });
 
   test("without claude: exit 1 and how to install it; as text, a mark per line and the fix below", async () => {
