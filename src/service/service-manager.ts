@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "../cli/cli-error";
+import { ensurePrivateDir } from "../private-files";
 import { renderLaunchdPlist } from "./render-launchd-plist";
 import { renderSystemdUnit } from "./render-systemd-unit";
 import { installedServicePaths, type Paths, type Platform, servicePaths } from "./service-paths";
@@ -49,7 +50,7 @@ export class ServiceManager {
     this.refuseHomebrew();
     if (this.isInstalled()) this.unload();
     mkdirSync(dirname(this.paths.serviceFile), { recursive: true });
-    mkdirSync(this.paths.logDir, { recursive: true });
+    ensurePrivateDir(this.paths.logDir); // the state directory too: prewarm.json holds prompts
     writeFileSync(this.paths.serviceFile, this.render(program));
     try {
       if (this.platform === "darwin") this.bootstrap();
