@@ -145,7 +145,7 @@ function translate(route: Route, normalized: NormalizedRequest, model: string, d
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
       askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
       contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
-      replay: daemon.replay,
+      replay: daemon.replay.session(normalized.sessionId),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
