@@ -26,12 +26,12 @@ class Anyclaude < Formula
   end
 
   # `brew services start anyclaude` runs the daemon at login, like `anyclaude service install`;
-  # anyclaude start, stop and logs then work through it.
+  # anyclaude start, stop and logs then work through it. The daemon writes and rotates its log
+  # itself; the service keeps only what it could not log (a crash) apart.
   service do
-    run [opt_bin/"anyclaude", "serve"]
+    run [opt_bin/"anyclaude", "serve", "--log-file", var/"log/anyclaude.log"]
     keep_alive true
-    log_path var/"log/anyclaude.log"
-    error_log_path var/"log/anyclaude.log"
+    error_log_path var/"log/anyclaude.stderr.log"
   end
 
   test do

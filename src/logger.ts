@@ -4,13 +4,16 @@
 import { formatWithOptions } from "node:util";
 import { type ConsolaReporter, createConsola } from "consola";
 
+// Where `serve --log-file` sends the lines instead of stderr.
+let logFile: { write(text: string): void } | undefined;
+
 // Not on a terminal (the daemon's log file, CI): one line per message, with the time it was
 // logged: `2026-11-30T03:40:13.123Z [info] [anyclaude] ...`.
 const timestampedLines: ConsolaReporter = {
   log(logObj, context) {
     const message = formatWithOptions({ colors: false }, ...logObj.args);
     const tag = logObj.tag ? ` [${logObj.tag}]` : "";
-    (context.options.stdout ?? process.stderr).write(`${logObj.date.toISOString()} [${logObj.type}]${tag} ${message}\n`);
+    (logFile ?? context.options.stdout ?? process.stderr).write(`${logObj.date.toISOString()} [${logObj.type}]${tag} ${message}\n`);
   },
 };
 
@@ -19,3 +22,9 @@ export const logger = createConsola({
   stdout: process.stderr,
   ...(process.stderr.isTTY ? {} : { reporters: [timestampedLines] }),
 }).withTag("anyclaude");
+
+// From now on every line goes to this file (the daemon's own, which it rotates), timestamped.
+export function logToFile(file: { write(text: string): void }): void {
+  logFile = file;
+  logger.setReporters([timestampedLines]);
+}

@@ -5,8 +5,9 @@ usage:
   anyclaude [--no-statusline] [-- CLAUDE_ARGS]
                                       start the daemon if needed, then run claude against it
                                       (with anyclaude's status line unless you have your own)
-  anyclaude serve [--host H] [--port N] [--config FILE]
-                                      run the daemon in the foreground
+  anyclaude serve [--host H] [--port N] [--config FILE] [--log-file FILE]
+                                      run the daemon in the foreground (logging to FILE,
+                                      rotated at 10 MB, instead of stderr)
   anyclaude start | stop | restart    manage the background daemon
   anyclaude status [--json] [--url URL]
   anyclaude doctor [--json]           check the daemon, each backend, claude and the service

@@ -1,12 +1,16 @@
-// `anyclaude serve`: the daemon in the foreground, until SIGINT or SIGTERM.
-import { logger } from "../logger";
+// `anyclaude serve`: the daemon in the foreground, until SIGINT or SIGTERM. With --log-file (as
+// the service and `start` run it) it writes its log there itself and rotates it.
+import { logger, logToFile } from "../logger";
+import { RotatingLogFile } from "../rotating-log-file";
 import { PortInUseError, startServer } from "../server/start-server";
 import { currentPlatform, servicePaths } from "../service/service-paths";
 import { type CliContext, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 
 export async function serve(context: CliContext): Promise<number> {
-  const { values } = parseFlags(context.args, { host: { type: "string" }, port: { type: "string" }, config: { type: "string" } });
+  const { values } = parseFlags(context.args, { host: { type: "string" }, port: { type: "string" }, config: { type: "string" }, "log-file": { type: "string" } });
+  // First: a bad config is reported in the log the user is told to read.
+  if (values["log-file"]) logToFile(new RotatingLogFile(values["log-file"]));
   const loaded = readConfig(context, values);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

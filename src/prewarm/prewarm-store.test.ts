@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../config/resolve-config";
@@ -67,5 +67,25 @@ describe("PrewarmStore", () => {
     await store.flush();
     expect(store.path).toBeUndefined();
     expect(existsSync(join(tmpdir(), PREWARM_FILE))).toBe(false);
+  });
+
+  // Issue 18: it holds whole system prompts (CLAUDE.md included), and was written 0644.
+  test("the file is the user's own (0600), in a directory that is too (0700), also one an older version left readable", async () => {
+    const dir = stateDir();
+    const store = new PrewarmStore(backends, dir);
+    store.remember("mlx-lm", prefix("a"));
+    await store.flush();
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(join(dir, PREWARM_FILE))).toBe(0o600);
+    expect(mode(dir)).toBe(0o700);
+
+    const old = stateDir();
+    mkdirSync(old, { mode: 0o755 });
+    chmodSync(old, 0o755);
+    writeFileSync(join(old, PREWARM_FILE), readFileSync(join(dir, PREWARM_FILE)), { mode: 0o644 });
+    chmodSync(join(old, PREWARM_FILE), 0o644);
+    expect(new PrewarmStore(backends, old).prefixes("mlx-lm")).toHaveLength(1);
+    expect(mode(join(old, PREWARM_FILE))).toBe(0o600);
+    expect(mode(old)).toBe(0o700);
   });
 });

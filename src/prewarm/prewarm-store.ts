@@ -2,13 +2,13 @@
 // daemon restarts in `<state dir>/prewarm.json`. A few per backend (projects differ by the path in
 // their system prompt), never more than the backend's cache keeps. Written whole, to a temporary
 // file renamed over the old one, only when the list changes (a new prefix, or another one becomes
-// the newest), never on the request path.
-import { mkdirSync, readFileSync } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
+// the newest), never on the request path. It holds whole system prompts: 0600, in a 0700 directory.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { BACKEND_KINDS, type BackendConfig } from "../config/config-schema";
 import { logger } from "../logger";
+import { ensurePrivateDir, makePrivate, writePrivateFile } from "../private-files";
 import type { PrewarmHead } from "./prewarm-head";
 
 export const PREWARM_FILE = "prewarm.json";
@@ -77,6 +77,8 @@ export class PrewarmStore {
     if (!path) return;
     let json: unknown;
     try {
+      // One an older version wrote is readable by all (0644): private from now on.
+      if (makePrivate(path)) ensurePrivateDir(this.dir!);
       json = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") logger.warn(`prewarm: ignoring ${path}: ${error instanceof Error ? error.message : String(error)}`);
@@ -107,14 +109,11 @@ export class PrewarmStore {
     const text = JSON.stringify({ version: 1, backends });
     const dir = this.dir;
     this.writing = this.writing.then(async () => {
-      const temporary = `${path}.${process.pid}.tmp`;
       try {
-        mkdirSync(dir, { recursive: true });
-        await Bun.write(temporary, text);
-        await rename(temporary, path);
+        ensurePrivateDir(dir);
+        await writePrivateFile(path, text);
       } catch (error) {
         logger.warn(`prewarm: cannot save ${path}: ${error instanceof Error ? error.message : String(error)}`);
-        await unlink(temporary).catch(() => undefined);
       }
     });
   }

@@ -98,4 +98,23 @@ describe("Prewarmer", () => {
     expect(f.sent).toHaveLength(0);
     expect(f.prewarmer.view(llama(f))).toMatchObject({ enabled: false, prefixes: 0, warm: false });
   });
+
+  // Issue 18: with "prewarm": false every request's trace was kept in the backend's in-flight set,
+  // and with it on, until the next probe: 2,000 requests, 2,000 traces.
+  for (const enabled of [false, true])
+    test(`"prewarm": ${enabled}: the traces of ended requests are not kept`, () => {
+      const f = fake({ enabled });
+      const refs: WeakRef<RequestTrace>[] = [];
+      (function requests() {
+        for (let index = 0; index < 2_000; index++) {
+          const trace = new RequestTrace({ backend: "llama", route: "tools", estimatedTokens: 100 }, Date.now, () => undefined);
+          f.prewarmer.requestStarted(llama(f), trace);
+          trace.cancel();
+          refs.push(new WeakRef(trace));
+        }
+      })();
+      Bun.gc(true);
+      // The garbage collector scans the stack conservatively: a stray trace or two may survive it.
+      expect(refs.filter((ref) => ref.deref() !== undefined).length).toBeLessThan(10);
+    });
 });

@@ -92,7 +92,7 @@ export class Daemon {
 
   // After a reply: remember its exact bytes, and what the backend's cache now holds.
   recordReply(backend: BackendState, route: Route, request: NormalizedRequest, reply: Reply): void {
-    this.replay.remember(reply);
+    this.replay.remember(request.sessionId, reply);
     const chain = [...chainFor(request.chain, route.includeTools), replySegment(reply)];
     backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
     backend.stats.promptTokens += reply.promptTokens ?? 0;

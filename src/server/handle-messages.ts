@@ -158,7 +158,7 @@ function translate(route: Route, request: LocalRequest, model: string, daemon: D
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
       askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
       contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
-      replay: daemon.replay,
+      replay: daemon.replay.session(normalized.sessionId),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });

@@ -1,11 +1,12 @@
 // Starting and stopping the daemon without a service, and knowing whether it runs. The HTTP
 // probe of /anyclaude/health is the truth; a PID alone never is.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files";
+import { LOG_ROTATE_BYTES } from "../rotating-log-file";
 import type { StatusReport } from "../server/status-report";
 
-const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 
 export async function isHealthy(url: string, timeoutMs = 1_000): Promise<boolean> {
   try {
@@ -45,12 +46,13 @@ export async function fetchStatus(url: string, options: { refresh?: boolean; aut
 
 export type DetachedDaemon = { pid: number | undefined; exitCode(): number | undefined };
 
-// The daemon in the background, detached from this terminal, its output appended to the log.
+// The daemon in the background, detached from this terminal, writing (and rotating) its log
+// itself; its stderr is appended there too, for what it could not log (a crash of the runtime).
 // It runs from `cwd` (the home directory) so it holds no project directory open.
 export function startDetached(command: string[], options: { logFile: string; env: Record<string, string | undefined>; cwd: string }): DetachedDaemon {
-  rotateLog(options.logFile);
-  const log = openSync(options.logFile, "a");
-  const child = spawn(command[0]!, command.slice(1), { detached: true, cwd: options.cwd, stdio: ["ignore", log, log], env: options.env as NodeJS.ProcessEnv });
+  ensurePrivateDir(dirname(options.logFile));
+  const log = openSync(options.logFile, "a", PRIVATE_FILE_MODE);
+  const child = spawn(command[0]!, [...command.slice(1), "--log-file", options.logFile], { detached: true, cwd: options.cwd, stdio: ["ignore", "ignore", log], env: options.env as NodeJS.ProcessEnv });
   closeSync(log);
   let exitCode: number | undefined;
   child.on("exit", (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
@@ -59,9 +61,9 @@ export function startDetached(command: string[], options: { logFile: string; env
   return { pid: child.pid, exitCode: () => exitCode };
 }
 
-// One old generation is kept: anyclaude.log.1. Rotated whenever the daemon is (re)started.
+// A service an older version installed has launchd or systemd append the daemon's output to the
+// log, which the daemon cannot rotate: it is rotated (to anyclaude.log.1) when started, as then.
 export function rotateLog(logFile: string): void {
-  mkdirSync(dirname(logFile), { recursive: true });
   if (existsSync(logFile) && statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
 }
 

@@ -1,7 +1,8 @@
-// The launchd agent: runs `anyclaude serve` at login and keeps it running.
+// The launchd agent: runs `anyclaude serve` at login and keeps it running. Its log the daemon
+// writes itself (serve --log-file); launchd only keeps its stderr, for a crash of the runtime.
 import { LAUNCHD_LABEL } from "./service-paths";
 
-export function renderLaunchdPlist(options: { program: string[]; logFile: string; path: string }): string {
+export function renderLaunchdPlist(options: { program: string[]; stderrFile: string; path: string }): string {
   const args = options.program.map((arg) => `    <string>${escapeXml(arg)}</string>`).join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -19,10 +20,8 @@ ${args}
   <true/>
   <key>ProcessType</key>
   <string>Background</string>
-  <key>StandardOutPath</key>
-  <string>${escapeXml(options.logFile)}</string>
   <key>StandardErrorPath</key>
-  <string>${escapeXml(options.logFile)}</string>
+  <string>${escapeXml(options.stderrFile)}</string>
   <key>EnvironmentVariables</key>
   <dict>
     <key>PATH</key>

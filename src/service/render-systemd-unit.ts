@@ -1,5 +1,6 @@
-// The systemd user unit: runs `anyclaude serve` from login on, restarted when it fails.
-export function renderSystemdUnit(options: { program: string[]; logFile: string }): string {
+// The systemd user unit: runs `anyclaude serve` from login on, restarted when it fails. Its log
+// the daemon writes itself (serve --log-file); what it could not log (a crash) goes to the journal.
+export function renderSystemdUnit(options: { program: string[] }): string {
   return `[Unit]
 Description=anyclaude: Claude Code on local models (LM Studio, mlx_lm.server)
 After=network.target
@@ -9,8 +10,6 @@ Type=simple
 ExecStart=${options.program.map(quoteArg).join(" ")}
 Restart=on-failure
 RestartSec=2
-StandardOutput=append:${escapePercent(options.logFile)}
-StandardError=append:${escapePercent(options.logFile)}
 
 [Install]
 WantedBy=default.target

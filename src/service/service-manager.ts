@@ -1,11 +1,12 @@
 // Installs, removes, starts and stops the login service: a launchd agent on macOS, a systemd
 // user unit on Linux. launchctl and systemctl run through an injectable runner.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { CliError } from "../cli/cli-error";
+import { ensurePrivateDir } from "../private-files";
 import { renderLaunchdPlist } from "./render-launchd-plist";
 import { renderSystemdUnit } from "./render-systemd-unit";
-import { installedServicePaths, type Paths, type Platform, servicePaths } from "./service-paths";
+import { installedServicePaths, type Paths, type Platform, servicePaths, STDERR_FILE } from "./service-paths";
 
 export type Runner = (command: string[]) => { exitCode: number; output: string };
 
@@ -33,10 +34,12 @@ export class ServiceManager {
     this.paths = installedServicePaths(platform, env);
   }
 
+  // The daemon writes and rotates its log itself (--log-file): launchd and systemd would append
+  // its output to a file forever, and a file they hold open cannot be rotated under them.
   render(program: string[]): string {
-    const serve = [...program, "serve"];
-    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, logFile: this.own.logFile, path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
-    return renderSystemdUnit({ program: serve, logFile: this.own.logFile });
+    const serve = [...program, "serve", "--log-file", this.own.logFile];
+    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, stderrFile: join(this.own.logDir, STDERR_FILE), path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
+    return renderSystemdUnit({ program: serve });
   }
 
   isInstalled(): boolean {
@@ -49,7 +52,7 @@ export class ServiceManager {
     this.refuseHomebrew();
     if (this.isInstalled()) this.unload();
     mkdirSync(dirname(this.paths.serviceFile), { recursive: true });
-    mkdirSync(this.paths.logDir, { recursive: true });
+    ensurePrivateDir(this.paths.logDir); // the state directory too: prewarm.json holds prompts
     writeFileSync(this.paths.serviceFile, this.render(program));
     try {
       if (this.platform === "darwin") this.bootstrap();

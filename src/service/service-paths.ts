@@ -8,6 +8,9 @@ export type Platform = "darwin" | "linux";
 
 export const LAUNCHD_LABEL = "dev.anyclaude.daemon";
 export const SYSTEMD_UNIT = "anyclaude.service";
+// Under launchd, what the daemon could not log itself (a crash of the runtime); systemd keeps that
+// in the journal.
+export const STDERR_FILE = "anyclaude.stderr.log";
 
 // name: the launchd label or the systemd unit that launchctl and systemctl are given.
 export type Paths = { owner: "anyclaude" | "homebrew"; name: string; serviceFile: string; logDir: string; logFile: string };
@@ -25,7 +28,8 @@ export function servicePaths(platform: Platform, env: Record<string, string | un
 
 // Ours when installed; else Homebrew's when `brew services` installed one (named by Homebrew's
 // rule: homebrew.mxcl.<formula> for launchd, homebrew.<formula> for systemd), with the log it
-// declares; else ours, not installed.
+// declares (`serve --log-file`, or where an older formula sent the daemon's output); else ours,
+// not installed.
 export function installedServicePaths(platform: Platform, env: Record<string, string | undefined>): Paths {
   const own = servicePaths(platform, env);
   if (existsSync(own.serviceFile)) return own;
@@ -33,7 +37,9 @@ export function installedServicePaths(platform: Platform, env: Record<string, st
   const serviceFile = join(own.serviceFile, "..", platform === "darwin" ? `${name}.plist` : name);
   if (!existsSync(serviceFile)) return own;
   const text = readFileSync(serviceFile, "utf8");
-  const declared = platform === "darwin" ? /<key>StandardOutPath<\/key>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^StandardOutput=append:(.+)$/m.exec(text)?.[1];
+  const logFileArg = platform === "darwin" ? /<string>--log-file<\/string>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^ExecStart=.*\s--log-file\s+"?([^"\n]+?)"?\s*$/m.exec(text)?.[1];
+  const output = platform === "darwin" ? /<key>StandardOutPath<\/key>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^StandardOutput=append:(.+)$/m.exec(text)?.[1];
+  const declared = logFileArg ?? output;
   const logFile = declared?.trim() ?? own.logFile;
   return { owner: "homebrew", name, serviceFile, logDir: join(logFile, ".."), logFile };
 }

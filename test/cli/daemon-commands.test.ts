@@ -1,7 +1,7 @@
 // start, stop, restart, status, logs and serve: a real detached daemon on a free loopback port,
 // in a throwaway HOME, without launchd or systemd.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../../package.json";
 import { compiledBinary, daemonSandboxes, freePort, runBinary, sandbox, standIn } from "../support/compiled-binary";
@@ -97,12 +97,12 @@ describe("daemon control", () => {
     expect(report.pid).not.toBe(old.pid);
   });
 
-  test("the log rotates past 5 MB when the daemon starts, keeping one old generation", async () => {
+  test("started in the background, the daemon rotates its log past 10 MB: the full one becomes anyclaude.log.1", async () => {
     const { env, home } = daemonSandbox();
     env.ANYCLAUDE_PORT = String(await freePort());
     const logDir = join(home, ".local/state/anyclaude");
     mkdirSync(logDir, { recursive: true });
-    writeFileSync(join(logDir, "anyclaude.log"), `old\n${"x".repeat(5 * 1024 * 1024)}\n`);
+    writeFileSync(join(logDir, "anyclaude.log"), `old\n${"x".repeat(10 * 1024 * 1024)}\n`);
     expect((await runBinary(["start"], env)).exitCode).toBe(0);
     await runBinary(["stop"], env);
     expect(readFileSync(join(logDir, "anyclaude.log.1"), "utf8")).toStartWith("old\n");
@@ -170,6 +170,26 @@ describe("anyclaude serve", () => {
     expect(stderr).toContain(`listening on http://127.0.0.1:${port}`);
     expect(stderr).toContain("SIGINT: stopping");
     expect(await new Response(child.stdout).text()).toBe("");
+  });
+
+  // Issue 18: what launchd and systemd run. They never rotate a log; the daemon rotates its own,
+  // while it runs, and writes nothing to stderr meanwhile.
+  test("--log-file: the daemon writes its log there and rotates it at 10 MB (the full one becomes anyclaude.log.1), 0600", async () => {
+    const { env, home } = sandbox();
+    const port = await freePort();
+    const log = join(home, "logs/anyclaude.log");
+    mkdirSync(join(log, ".."), { recursive: true });
+    writeFileSync(log, `old\n${"x".repeat(10 * 1024 * 1024 - 10)}\n`); // the next line does not fit
+    const child = Bun.spawn([compiledBinary(), "serve", "--port", String(port), "--log-file", log], { env, stdout: "pipe", stderr: "pipe" });
+    for (let tries = 0; tries < 100 && !(await isUp(port)); tries++) await Bun.sleep(50);
+    expect(await isUp(port)).toBe(true);
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(0);
+    expect(readFileSync(`${log}.1`, "utf8")).toStartWith("old\n");
+    expect(readFileSync(log, "utf8")).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(readFileSync(log, "utf8")).toContain("SIGINT: stopping");
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(await new Response(child.stderr).text()).toBe("");
   });
 
   test("a taken port is one line and exit 1", async () => {

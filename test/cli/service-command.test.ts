@@ -1,7 +1,7 @@
 // `anyclaude service`: the launchd agent and the systemd unit, with launchctl and systemctl
 // replaced by stand-ins on PATH that record how they were called.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, runBinary, sandbox, standIn } from "../support/compiled-binary";
 import { parsePlist } from "./parse-plist";
@@ -13,16 +13,18 @@ describe("anyclaude service", () => {
     const { env, home } = sandbox();
     const run = await runBinary(["service", "print", "--platform", "darwin"], env);
     expect(run.exitCode).toBe(0);
-    const log = join(home, "Library/Logs/anyclaude/anyclaude.log");
-    expect(parsePlist(run.stdout)).toMatchObject({
+    const logs = join(home, "Library/Logs/anyclaude");
+    // The daemon writes and rotates its log itself (issue 18); launchd keeps only its stderr apart.
+    const plist = parsePlist(run.stdout);
+    expect(plist).toMatchObject({
       Label: "dev.anyclaude.daemon",
-      ProgramArguments: [compiledBinary(), "serve"],
+      ProgramArguments: [compiledBinary(), "serve", "--log-file", join(logs, "anyclaude.log")],
       RunAtLoad: true,
       KeepAlive: true,
-      StandardOutPath: log,
-      StandardErrorPath: log,
+      StandardErrorPath: join(logs, "anyclaude.stderr.log"),
       EnvironmentVariables: { PATH: env.PATH },
     });
+    expect(plist).not.toHaveProperty("StandardOutPath");
     expect(existsSync(join(home, "Library"))).toBe(false); // print changes nothing
   });
 
@@ -30,7 +32,8 @@ describe("anyclaude service", () => {
     const { env, home } = sandbox();
     const run = await runBinary(["service", "print", "--platform", "linux"], env);
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toContain(`\nExecStart=${compiledBinary()} serve\n`);
+    expect(run.stdout).toContain(`\nExecStart=${compiledBinary()} serve --log-file ${join(home, ".local/state/anyclaude/anyclaude.log")}\n`);
+    expect(run.stdout).not.toContain("StandardOutput="); // the daemon writes and rotates its log itself
     expect(run.stdout).toContain("\nRestart=on-failure\n");
     expect(run.stdout).toContain("\n[Install]\nWantedBy=default.target\n");
     expect(readdirSync(home)).toEqual(["bin"]);
@@ -65,8 +68,8 @@ describe("anyclaude service", () => {
     standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"`);
     const plist = join(home, "Library/LaunchAgents/dev.anyclaude.daemon.plist");
     expect((await runBinary(["service", "install", "--platform", "darwin"], env)).exitCode).toBe(0);
-    expect(parsePlist(readFileSync(plist, "utf8"))).toMatchObject({ Label: "dev.anyclaude.daemon", ProgramArguments: [compiledBinary(), "serve"] });
-    expect(existsSync(join(home, "Library/Logs/anyclaude"))).toBe(true); // launchd does not create it
+    expect(parsePlist(readFileSync(plist, "utf8"))).toMatchObject({ Label: "dev.anyclaude.daemon", ProgramArguments: [compiledBinary(), "serve", "--log-file", join(home, "Library/Logs/anyclaude/anyclaude.log")] });
+    expect(statSync(join(home, "Library/Logs/anyclaude")).mode & 0o777).toBe(0o700); // launchd does not create it; prewarm.json holds prompts
     expect((await runBinary(["service", "uninstall", "--platform", "darwin"], env)).exitCode).toBe(0);
     expect(existsSync(plist)).toBe(false);
     const uid = process.getuid!();
@@ -114,6 +117,12 @@ describe("anyclaude service", () => {
     }
     expect(existsSync(join(home, "launchctl.calls"))).toBe(false);
     expect(readdirSync(join(home, ".config/systemd/user"))).toEqual(["homebrew.anyclaude.service"]);
+
+    // The formula now has the daemon write (and rotate) its log itself: --log-file names it.
+    const ownLog = join(home, "brew/var/log/own.log");
+    writeFileSync(ownLog, "written by the daemon\n");
+    writeFileSync(join(home, ".config/systemd/user/homebrew.anyclaude.service"), `[Service]\nExecStart=/opt/brew/bin/anyclaude serve --log-file ${ownLog}\nStandardError=append:${join(home, "brew/var/log/anyclaude.stderr.log")}\n`);
+    expect((await runBinary(["logs"], env)).stdout).toBe("written by the daemon\n");
   });
 
   test("usage errors exit 2", async () => {

@@ -6,7 +6,7 @@
 // messages, images, trimmed replays, and a billing line that changes on every request.
 import { describe, expect, test } from "bun:test";
 import type { ContentBlock, Message, MessagesRequest } from "../../src/protocol/anthropic";
-import { ReplayMemory } from "../../src/prefix/replay-memory";
+import { SessionReplay } from "../../src/prefix/replay-memory";
 import { normalizeRequest } from "../../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../../src/translate/convert-to-openai-request";
 import type { Reply } from "../../src/translate/reply";
@@ -26,18 +26,18 @@ function random(seed: number) {
 
 type Rng = ReturnType<typeof random>;
 
-function translate(request: MessagesRequest, replay: ReplayMemory) {
+function translate(request: MessagesRequest, replay: SessionReplay) {
   const normalized = normalizeRequest(request, new Headers());
   return convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay }).body;
 }
 
-function render(request: MessagesRequest, replay: ReplayMemory, addGenerationPrompt: boolean): string {
+function render(request: MessagesRequest, replay: SessionReplay, addGenerationPrompt: boolean): string {
   const body = translate(request, replay);
   return renderChatTemplate("qwen3", body.messages, body.tools, { addGenerationPrompt });
 }
 
 // What the model generated after `request`'s prompt, as the emulators work it out.
-function generated(request: MessagesRequest, replay: ReplayMemory, prompt: string, reply: Reply): string {
+function generated(request: MessagesRequest, replay: SessionReplay, prompt: string, reply: Reply): string {
   const body = translate(request, replay);
   return generatedTurn("qwen3", body.messages, body.tools, prompt, { reasoning: reply.thinking, text: reply.text, toolCalls: reply.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })) });
 }
@@ -84,7 +84,7 @@ describe("prefix stability", () => {
     let reasoningKept = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const rng = random(seed);
-      const replay = new ReplayMemory();
+      const replay = new SessionReplay();
       let messages: Message[] = [{ role: "user", content: [{ type: "text", text: "<system-reminder>context</system-reminder>" }, { type: "text", text: "Fix the failing test" }] }, { role: "system", content: "Available agent types: ..." }];
       for (let turn = 1; turn <= 8; turn++) {
         const request: MessagesRequest = { model: "claude-opus-5-5", max_tokens: 32000, system: claudeCodeSystem(rng.next().toString(36)), tools: TOOLS, messages };
@@ -107,7 +107,7 @@ describe("prefix stability", () => {
   });
 
   test("without the replay memory the same sessions diverge (the test can fail)", () => {
-    const replay = new ReplayMemory();
+    const replay = new SessionReplay();
     const messages: Message[] = [{ role: "user", content: "Read two files" }];
     const request: MessagesRequest = { model: "m", max_tokens: 100, system: claudeCodeSystem("a"), tools: TOOLS, messages };
     const prompt = render(request, replay, true);
@@ -119,7 +119,7 @@ describe("prefix stability", () => {
 
   test("two sessions with different billing lines render the same prefix up to their first user message", () => {
     const first = (nonce: string, question: string) =>
-      render({ model: "m", max_tokens: 100, system: claudeCodeSystem(nonce), tools: TOOLS, messages: [{ role: "user", content: question }] }, new ReplayMemory(), true);
+      render({ model: "m", max_tokens: 100, system: claudeCodeSystem(nonce), tools: TOOLS, messages: [{ role: "user", content: question }] }, new SessionReplay(), true);
     const a = first("00001", "What does main.ts do?");
     const b = first("f00ba", "Add a test for the parser");
     const firstUser = a.indexOf("<|im_start|>user");

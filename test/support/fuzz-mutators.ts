@@ -103,7 +103,9 @@ export function mutateRequest(seed: Record<string, unknown>, rng: Rng): RequestC
         const messages = body.messages;
         if (!Array.isArray(messages) || messages.length === 0) break;
         const block = rng.chance(0.5) ? { type: "tool_result", tool_use_id: `toolu_orphan_${rng.int(1000)}`, content: "done" } : { type: "tool_use", id: `toolu_orphan_${rng.int(1000)}`, name: "Write", input: { file_path: "/tmp/x" } };
-        const message = rng.pick(messages) as { content: unknown };
+        const message = rng.pick(messages) as { content: unknown } | null;
+        // An earlier round may have retyped the message to null or a string: nothing to append to.
+        if (message === null || typeof message !== "object") break;
         message.content = Array.isArray(message.content) ? [...message.content, block] : [block];
         break;
       }

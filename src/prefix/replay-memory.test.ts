@@ -1,0 +1,33 @@
+// Issue 18: the replay memory was one map of tool-call ids across all sessions, so one session's
+// ids replaced another's arguments, and a busy session pushed the others' out.
+import { describe, expect, test } from "bun:test";
+import type { Reply } from "../translate/reply";
+import { ReplayMemory } from "./replay-memory";
+
+const reply = (calls: { id: string; arguments: string }[], text = ""): Reply => ({ text, thinking: "", toolCalls: calls.map((call) => ({ ...call, name: "Read" })), stopReason: "tool_use" });
+
+describe("ReplayMemory", () => {
+  test("the same tool-call id in two sessions replays each session's own bytes", () => {
+    const memory = new ReplayMemory();
+    // llama-server numbers its calls per reply: both sessions get call_0.
+    memory.remember("session-a", reply([{ id: "call_0", arguments: '{"file_path": "/a"}' }], "Reading a.\n"));
+    memory.remember("session-b", reply([{ id: "call_0", arguments: '{"file_path": "/b"}' }]));
+    expect(memory.session("session-a").toolArguments("call_0")).toBe('{"file_path": "/a"}');
+    expect(memory.session("session-b").toolArguments("call_0")).toBe('{"file_path": "/b"}');
+    expect(memory.session("session-a").text("Reading a.")).toBe("Reading a.\n");
+    expect(memory.session("session-b").text("Reading a.")).toBeUndefined();
+    expect(memory.session("unknown").toolArguments("call_0")).toBeUndefined();
+  });
+
+  test("a session making many calls pushes out only its own oldest, and the sessions are bounded too", () => {
+    const memory = new ReplayMemory({ sessions: 3, turnsPerSession: 100 });
+    memory.remember("quiet", reply([{ id: "toolu_1", arguments: "{}" }]));
+    for (let index = 0; index < 5_000; index++) memory.remember("busy", reply([{ id: `toolu_busy_${index}`, arguments: `{"n": ${index}}` }]));
+    expect(memory.session("quiet").toolArguments("toolu_1")).toBe("{}");
+    expect(memory.session("busy").toolArguments("toolu_busy_4999")).toBe('{"n": 4999}');
+    expect(memory.session("busy").toolArguments("toolu_busy_4899")).toBeUndefined();
+    for (const session of ["s1", "s2", "s3"]) memory.remember(session, reply([{ id: "toolu_1", arguments: "[]" }]));
+    expect(memory.session("quiet").toolArguments("toolu_1")).toBeUndefined(); // least recently seen
+    expect(memory.session("s3").toolArguments("toolu_1")).toBe("[]");
+  });
+});
