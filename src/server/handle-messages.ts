@@ -120,7 +120,7 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
     const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
-  const { body, warnings } = translate(route, request, context.upstreamModel, daemon);
+  const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
   return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
 }
@@ -145,7 +145,7 @@ function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRe
   return { ...normalized.request, tools: normalized.toolsWithLoaded as Tool[] };
 }
 
-function translate(route: Route, request: LocalRequest, model: string, daemon: Daemon) {
+function translate(route: Route, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
   const { config } = route.backend;
   try {
     return convertToOpenAIRequest(request, {
@@ -158,7 +158,7 @@ function translate(route: Route, request: LocalRequest, model: string, daemon: D
       cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
       askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
       contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
-      replay: daemon.replay.session(normalized.sessionId),
+      replay: daemon.replay.session(sessionId),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
