@@ -34,3 +34,12 @@ console.log("| path | runs |\n|---|---|");
 for (const run of named("claude-code-")) {
   console.log(`| ${run.path} | ${run.runs.map((entry: any) => entry.evaluated.join(" + ")).join(" / ")} |`);
 }
+
+console.log("\nThe newest Claude Code with tool search: an MCP server's tool and CronList loaded with ToolSearch and called, then --continue; tokens evaluated anew per request\n");
+console.log("| path | Claude Code | run 1: ToolSearch, MCP tool, CronList, answer | run 2: --continue |\n|---|---|---|---|");
+for (const run of named("tool-search-").filter((entry) => entry.runs)) {
+  console.log(`| ${run.path} | ${run.claudeCode} | ${run.runs[0].evaluated.join(" + ")} | ${run.runs[1].evaluated.join(" + ")} |`);
+}
+for (const run of named("tool-search-setting")) {
+  console.log(`\nFirst request's prompt (${run.path}): ${run.settings.map((entry: any) => `${entry.setting} ${entry.promptTokens} tokens, ${entry.tools} tools`).join("; ")}`);
+}

@@ -33,7 +33,7 @@ describe("release", () => {
     }
     const text = readFileSync(formula, "utf8");
     for (const [sum] of sums) expect(text).toContain(`sha256 "${sum}"`);
-    expect(text).toContain('run [opt_bin/"anyclaude", "serve"]');
+    expect(text).toContain('run [opt_bin/"anyclaude", "serve", "--log-file", var/"log/anyclaude.log"]');
     expect(text).toContain('bin.install "anyclaude"');
   }, 120_000);
 

@@ -1,6 +1,7 @@
-// The real Claude Code (`claude -p`, then `--continue`) on real servers: through the daemon to
-// llama-server and to mlx_lm.server, and, side by side, straight to llama-server's own
-// /v1/messages, the path a user could take instead. Per request, the tokens the server had to
+// The real Claude Code (the newest release this build is tested with: `claude -p`, then
+// `--continue`) on real servers: through the daemon to llama-server (both kinds) and to
+// mlx_lm.server, and, side by side, straight to llama-server's own /v1/messages, the path a user
+// could take instead. Per request, the tokens the server had to
 // evaluate anew, from the server's own reports.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { saveFigures } from "./figures";
@@ -21,6 +22,9 @@ const SESSION = [
 const PATHS = [
   { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder"), viaDaemon: undefined, llama: true },
   { id: "anyclaude -> llama-server", server: () => startLlamaServer("qwen3-coder"), viaDaemon: "openai", llama: true },
+  // Its own /v1/messages as the "anthropic" kind: the session's system messages join the system
+  // prompt, later ones go as user text (llama.cpp copies them, Qwen templates raise on them).
+  { id: "anyclaude -> llama-server /v1/messages", server: () => startLlamaServer("qwen3-coder"), viaDaemon: "anthropic", llama: true },
   { id: "anyclaude -> mlx-lm-0.32.2", server: () => startMlxLmServer("qwen3-coder", "0.32.2"), viaDaemon: "mlx-lm", llama: false },
 ] as const;
 

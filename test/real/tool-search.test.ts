@@ -95,3 +95,35 @@ for (const path of PATHS) {
     }, 1_800_000);
   });
 }
+
+// What Claude Code's own setting costs: with ENABLE_TOOL_SEARCH=false every deferred tool is
+// declared in full from the start. The first request's prompt, as llama-server counted it.
+describeReal(`Claude Code ${newestClaudeCode().version}: the prompt with tool search on and off`, () => {
+  let real: RealServer;
+  let stack: RealStack;
+  beforeAll(async () => {
+    real = await startLlamaServer("qwen3-coder");
+    stack = await daemonFor(real, "openai");
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await real?.stop();
+  });
+
+  test("ENABLE_TOOL_SEARCH=false declares every tool: a larger prompt", async () => {
+    const settings: { setting: string; promptTokens: number; tools: number }[] = [];
+    for (const setting of ["default (tool search on)", "ENABLE_TOOL_SEARCH=false"]) {
+      const { home, workdir } = makeClaudeHome();
+      const mark = stack.upstream.length;
+      const env: Record<string, string> = setting.startsWith("ENABLE") ? { ENABLE_TOOL_SEARCH: "false" } : {};
+      const run = await runClaude(["-p", "Say hello"], { baseUrl: stack.url, home, workdir, env, timeoutMs: 600_000 });
+      expect(run.exitCode).toBe(0);
+      const first = stack.upstream.slice(mark).find((record) => (record.body.tools?.length ?? 0) > 0)!;
+      await first.read;
+      settings.push({ setting, promptTokens: first.usage!.prompt_tokens!, tools: first.body.tools.length });
+    }
+    saveFigures("tool-search-setting", { path: "anyclaude -> llama-server", claudeCode: newestClaudeCode().version, settings });
+    expect(settings[1]!.tools).toBeGreaterThan(settings[0]!.tools);
+    expect(settings[1]!.promptTokens).toBeGreaterThan(settings[0]!.promptTokens);
+  }, 1_200_000);
+});
