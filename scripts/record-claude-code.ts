@@ -1,6 +1,6 @@
 // Records what the real Claude Code CLI sends, as test fixtures. A stand-alone capture server (no
 // anyclaude in between) answers like the Anthropic API with fixed replies and writes every request.
-//   bun scripts/record-claude-code.ts [out-dir]
+//   bun scripts/record-claude-code.ts [out-dir [scenario...]]
 //       runs `claude -p` scenarios (plain question, Write tool loop, --continue, title request,
 //       non-streaming fallback) in a temporary HOME and working directory and writes
 //       <scenario>[-turnN].request.json fixtures with stable paths (secrets masked, nothing else changed).
@@ -18,6 +18,9 @@ export type RecorderOptions = {
   outDir?: string;
   // Answer the first main request that has tools with a Write tool_use, then text after the tool_result.
   toolLoop?: boolean;
+  // Answer main requests with these tool calls in turn (tool search: ToolSearch, then the tool it
+  // loaded), then with text.
+  toolCalls?: { name: string; input: Record<string, unknown> }[];
   // Experiments: a different `model` in the reply, no usage in message_start, no message_start at all.
   replyModel?: string;
   noStartUsage?: boolean;
@@ -65,7 +68,12 @@ export function startRecorder(options: RecorderOptions = {}) {
         // The title request asks for structured output (output_config.format json_schema).
         const structured = req?.output_config?.format?.type === "json_schema";
         let content: Json[] = [{ type: "text", text: structured ? JSON.stringify({ title: "Recorded session" }) : answersTool ? "Done: test.txt now holds Hello World." : "OK" }];
-        if (options.toolLoop && main && !toolUseSent && !answersTool) {
+        const calls = options.toolCalls ?? [];
+        const callsSoFar = (req?.messages ?? []).flatMap((message: Json) => (Array.isArray(message.content) ? message.content : [])).filter((block: Json) => block?.type === "tool_use").length;
+        if (main && callsSoFar < calls.length) {
+          const call = calls[callsSoFar]!;
+          content = [{ type: "tool_use", id: `toolu_01Recorder${String(callsSoFar).padStart(12, "0")}`, name: call.name, input: call.input }];
+        } else if (options.toolLoop && main && !toolUseSent && !answersTool) {
           toolUseSent = true;
           const cwd = workingDirectoryOf(req) ?? process.cwd();
           content = [{ type: "tool_use", id: TOOL_USE_ID, name: "Write", input: { file_path: `${cwd}/test.txt`, content: "Hello World" } }];
@@ -138,7 +146,7 @@ function maskHeaders(headers: Headers): Record<string, string> {
 // Claude Code names a project's state directory after its path, non-alphanumerics turned into "-".
 const projectSlug = (path: string) => path.replace(/[^a-zA-Z0-9]/g, "-");
 
-async function recordScenarios(outDir: string) {
+async function recordScenarios(outDir: string, only: string[]) {
   const CLAUDE = resolve(import.meta.dir, "../node_modules/.bin/claude");
   const PLACEHOLDER = "/tmp/anyclaude-fixture";
   const home = mkdtempSync(join(tmpdir(), "anyclaude-record-"));
@@ -155,11 +163,18 @@ async function recordScenarios(outDir: string) {
     ["with-title", ["-p", "What is 2+2?"], {}, {}],
     // A stream without message_start makes it retry the same request without `stream`.
     ["nonstreaming-fallback", ["-p", "What is 2+2?"], quiet, { noMessageStart: true }],
-  ];
+    // Tool search (2.1.2xx+): an MCP server's deferred tool loaded with ToolSearch, then called.
+    [
+      "tool-search-mcp",
+      ["-p", "look up my shopping note", "--mcp-config", JSON.stringify({ mcpServers: { notes: { command: "node", args: [resolve(import.meta.dir, "../test/support/notes-mcp-server.mjs")] } } }), "--allowedTools", "mcp__notes__lookup_note"],
+      quiet,
+      { toolCalls: [{ name: "ToolSearch", input: { query: "select:mcp__notes__lookup_note,WebFetch" } }, { name: "mcp__notes__lookup_note", input: { title: "shopping" } }] },
+    ],
+  ].filter(([name]) => only.length === 0 || only.includes(name as string)) as typeof scenarios;
   const fixtures: [string, Recorded][] = [];
   for (const [scenario, args, env, behaviour] of scenarios) {
     const first = recorder.recorded.length;
-    recorder.configure({ toolLoop: false, noMessageStart: false, ...behaviour });
+    recorder.configure({ toolLoop: false, toolCalls: undefined, noMessageStart: false, ...behaviour });
     const started = performance.now();
     const child = Bun.spawn(["timeout", "120", CLAUDE, ...args], {
       cwd: workdir,
@@ -205,6 +220,6 @@ if (import.meta.main) {
     });
     process.stdout.write(`${recorder.url} recording into ${value("--out") ?? "(temp)"}\n`);
   } else {
-    await recordScenarios(args[0] ?? "test/fixtures/claude-code");
+    await recordScenarios(args[0] ?? "test/fixtures/claude-code", args.slice(1));
   }
 }

@@ -63,7 +63,9 @@ function messagesReply(body: any, step: ScriptStep, id: string, report: string):
   const usage = lastJson(report)?.usage ?? lastJson(report)?.message?.usage ?? { input_tokens: 1, output_tokens: 1 };
   const block = "text" in step ? { type: "text", text: step.text } : { type: "tool_use", id: id.replace("call_", "toolu_"), name: step.name, input: step.input };
   const stop = "text" in step ? "end_turn" : "tool_use";
-  const message = { id: "msg_steered", type: "message", role: "assistant", model: body.model, content: [block], stop_reason: stop, stop_sequence: null, usage };
+  // A fresh id per message, as servers give: Claude Code merges consecutive assistant turns that
+  // carry the same id into one.
+  const message = { id: `msg_steered_${id}`, type: "message", role: "assistant", model: body.model, content: [block], stop_reason: stop, stop_sequence: null, usage };
   if (!body.stream) return Response.json(message);
   const events: [string, unknown][] = [
     ["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null } }],
