@@ -2,7 +2,8 @@
 // first content and to the end, the prompt and cached tokens of the reply's usage (anyclaude maps
 // a backend's cached_tokens to cache_read_input_tokens), and the assistant turn to replay next.
 import * as v from "valibot";
-import { type ContentBlock, UpstreamStreamEvent } from "../protocol/anthropic";
+import type { ContentBlock } from "../protocol/anthropic";
+import { UpstreamStreamEvent } from "../protocol/anthropic-upstream";
 import { readSseFrames } from "../sse/read-sse-frames";
 
 export type QueryMeasure = {

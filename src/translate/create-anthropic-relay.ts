@@ -1,7 +1,8 @@
 // A Messages-API backend's stream, relayed event by event: the model name becomes the one the
 // client asked for, and the reply is recorded on the way through (for stats and the cache model).
 import * as v from "valibot";
-import { type ErrorType, type StreamEvent, UpstreamStreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamEvent } from "../protocol/anthropic";
+import { UpstreamStreamEvent } from "../protocol/anthropic-upstream";
 import { mapUpstreamStopReason } from "./map-upstream-stop-reason";
 import { messageStart } from "./message-start";
 import type { Reply } from "./reply";
