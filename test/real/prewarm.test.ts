@@ -47,8 +47,10 @@ for (const server of SERVERS) describeReal(`prewarm after a ${server.id} restart
     const firstAfterRestart = (await lastReply(stack)).ttftMs;
     saveFigures(`prewarm-${server.id}`, { warmFollowUpTtftMs: warmFollowUp, firstAfterRestartTtftMs: firstAfterRestart, ratio: Number((firstAfterRestart / warmFollowUp).toFixed(2)), evaluated, prewarm });
 
-    expect(prewarm.lastPromptTokens).toBeGreaterThan(15_000);
-    // The new session computes its own turn, not the ~19k tokens of system prompt and tools.
+    // The prewarm computed Claude Code's system prompt and tools (2.1.332, tool search on: ~11.7k
+    // tokens with these templates; 2.1.197 sent ~19k).
+    expect(prewarm.lastPromptTokens).toBeGreaterThan(10_000);
+    // The new session computes its own turn, not the ~12k tokens of system prompt and tools.
     expect(evaluated.reduce((sum, tokens) => sum + tokens, 0)).toBeLessThan(500);
   }, 900_000);
 });
