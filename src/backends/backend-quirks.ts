@@ -27,8 +27,8 @@ export type BackendQuirks = {
   // path it answers meanwhile (see upstream-watch.ts): a silence after text there may be a long
   // Write, not a hang. mlx_lm.server's stream loop writes nothing while its text state machine is
   // in "tool" (mlx_lm/server.py, handle_completion: the `current_state != "tool"` guard in 0.32.2,
-  // `not in_tool_call` in 0.30.7; the real 0.32.2 in test/real/long-tool-call.test.ts: a 600-token
-  // Write held back for 27 s); its /health is answered by the HTTP server's own thread per request
+  // `not in_tool_call` in 0.30.7; the real 0.32.2 in test/real/long-tool-call.test.ts: a 300-token
+  // Write held back 20-27 s on 2 busy CPU cores); its /health is answered by the HTTP server's own thread per request
   // while the generation thread runs (ThreadingHTTPServer), 200 while that thread lives, 503 once it
   // died. Not so elsewhere: llama-server streams a tool call's argument diffs as it parses them
   // (tools/server/server-task.cpp: each partial result carries `oaicompat_msg_diffs`), and LM Studio
