@@ -14,6 +14,9 @@ Variants (token by token, with the real Qwen3 tokenizer; see VARIANTS):
                   calls Bash {"command": "ls"} instead, unconstrained (for mlx-lm)
   qwen3.5         Qwen3.5 hybrid (gated delta net + attention), Qwen3.5 template, whose prompt
                   opens the reasoning: "Hmm" </think> "\n\n" "Done" "." <|im_end|>
+  qwen3-coder-long-write
+                  Qwen3, Qwen3-Coder template: "I'll write it." and a Write call whose content
+                  is "Lorem ipsum dolor sit amet," over and over, REPEAT_LENGTH tokens (see Repeat)
 A tool call forced by llama-server's grammar (tool_choice "required") comes out short and
 well formed: XML values "ok.", JSON string values "".
 
@@ -61,11 +64,12 @@ CONTEXT = 40960
 
 # Residual dimensions [0, FREE) carry random features that attention and the MLP read and write.
 # Dimensions [FREE, HIDDEN) are control dimensions: one flag per token class of the script and
-# one for every other token (a token's embedding sets exactly one), and the trigger flag that
-# layer 0's designed attention head writes (see Trigger).
+# one for every other token (a token's embedding sets exactly one), and the trigger and repeat
+# flags that layer 0's designed attention heads write (see Trigger and Repeat).
 FREE = 192
 OTHER_DIM = FREE
 FIRST_CLASS_DIM = FREE + 1
+REPEAT_DIM = HIDDEN - 2
 TRIGGER_DIM = HIDDEN - 1
 
 # The control flag is large next to the random features (embedding noise plus what the layers
@@ -146,6 +150,23 @@ class Variant:
     other: list  # preferences after any token not in classes
     trigger: Optional[Trigger] = None
     arch: str = "qwen3"  # or "qwen35" (hybrid: gated delta net layers, then full attention)
+    repeat: Optional["Repeat"] = None
+
+
+@dataclass
+class Repeat:
+    """After `marker`, write `cycle` over and over, `length` tokens in all, then `then`.
+
+    The script knows only the last token, so a cycle alone never ends: layer 0's head 1 looks
+    exactly `length` places back, and when it sees the marker there it sets the repeat flag, with
+    which `then` beats the cycle's next token. A long tool call made so takes a known number of
+    tokens, and closes.
+    """
+
+    marker: str
+    cycle: list
+    length: int
+    then: str
 
 
 def chain(tokens, fallback):
@@ -231,7 +252,34 @@ QWEN35 = Variant(
     arch="qwen35",
 )
 
-VARIANTS = [CODER, THINKING, QWEN35]
+# A Write call whose content runs REPEAT_LENGTH tokens, after a line of text: what a model
+# writing a long file does. mlx_lm.server 0.32.2 sends nothing while it generates a tool call,
+# then the whole call (issue 18; test/real/long-tool-call.test.ts). The call's text, spelled so
+# that no token repeats outside the cycle (Qwen3-Coder's parser takes a name closed by "<" or
+# ">", and a value's text up to "</parameter>"):
+#   I'll write it.<tool_call><function=Write<parameter=file_path>/tmp/long.txt</parameter>
+#   <parameter=content>Lorem ipsum dolor sit amet, Lorem ipsum ... .</parameter></function>\n</tool_call>
+REPEAT_LENGTH = 300
+LONG_CALL = ["<f", "unction", "=W", "rite", "<", "parameter", "=file", "_path", ">", "/tmp", "/l",
+             "ong", ".txt", "</", "para", "meter", "><", "param", "eter", "=", "content", ">L", "orem"]  # fmt: skip
+LONG_CALL_END = [".</", "pa", "rame", "ter", "></", "func", "tion", ">Ċ", "</tool_call>"]
+LOREM = ["Ġipsum", "Ġdolor", "Ġsit", "Ġamet", ",", "ĠLorem"]
+
+LONG_WRITE = Variant(
+    name="qwen3-coder-long-write",
+    template="Qwen3-Coder.jinja",
+    classes={
+        **chain(["Ċ", "I", "'ll", "Ġwrite", "Ġit", ".", "<tool_call>", *LONG_CALL, LOREM[0]], [IM_END]),
+        # The cycle; after REPEAT_LENGTH tokens the repeat flag turns any of them to LONG_CALL_END.
+        **{token: [then, IM_END] for token, then in zip(LOREM, LOREM[1:] + LOREM[:1])},
+        **chain(LONG_CALL_END, [IM_END]),
+        "</tool_call>": [IM_END],
+    },
+    other=[IM_END],
+    repeat=Repeat(marker="orem", cycle=LOREM, length=REPEAT_LENGTH, then=LONG_CALL_END[0]),
+)
+
+VARIANTS = [CODER, THINKING, QWEN35, LONG_WRITE]
 
 
 def log(message):
@@ -303,7 +351,7 @@ def check_tokenizer(vocab):
 
 def class_dim(variant, token):
     dim = FIRST_CLASS_DIM + list(variant.classes).index(token)
-    assert dim < TRIGGER_DIM, "too many classes for the control dimensions"
+    assert dim < REPEAT_DIM, "too many classes for the control dimensions"
     return dim
 
 
@@ -337,7 +385,7 @@ def tie_break(vocab):
 def lm_head(variant, vocab):
     """Maps each class flag (and the trigger flag) to the logits of the next tokens."""
     head = np.zeros((VOCAB, HIDDEN), dtype=np.float32)
-    head[:, FREE:TRIGGER_DIM] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
+    head[:, FREE:REPEAT_DIM] = tie_break(vocab)[:, None] / NORMALIZED_FLAG
     rows = [(OTHER_DIM, variant.other)]
     rows += [(class_dim(variant, token), then) for token, then in variant.classes.items()]
     for dim, preferences in rows:
@@ -349,6 +397,12 @@ def lm_head(variant, vocab):
         then = vocab.id(variant.trigger.then)
         head[then, class_dim(variant, variant.trigger.at)] = TRIGGER_BASE / NORMALIZED_FLAG
         head[then, TRIGGER_DIM] = TRIGGER_BOOST / NORMALIZED_FLAG
+    if variant.repeat:
+        # Like the trigger: the cycle's own preference, unless the repeat flag is set too.
+        then = vocab.id(variant.repeat.then)
+        for token in variant.repeat.cycle:
+            head[then, class_dim(variant, token)] = TRIGGER_BASE / NORMALIZED_FLAG
+        head[then, REPEAT_DIM] = TRIGGER_BOOST / NORMALIZED_FLAG
     return head
 
 
@@ -437,12 +491,12 @@ def rope_frequencies():
     return ROPE_THETA ** (-np.arange(HEAD_DIM // 2) * 2.0 / HEAD_DIM)
 
 
-def offset_query_and_key():
-    """Unit query and key whose RoPE score peaks when the key is TRIGGER_OFFSET places back.
+def offset_query_and_key(offset):
+    """Unit query and key whose RoPE score peaks when the key is `offset` places back.
 
     RoPE turns pair p of a query at position i and a key at j by i*f_p and j*f_p, so their dot
     product is sum_p |q_p||k_p| cos((i - j) * f_p + angle(q_p) - angle(k_p)). A query turned back
-    by TRIGGER_OFFSET * f_p makes every pair peak together at i - j = TRIGGER_OFFSET. The fast
+    by offset * f_p makes every pair peak together at i - j = offset. The fast
     pairs tell neighbouring offsets apart, so they get more weight.
     """
     freqs = rope_frequencies()[:TRIGGER_PAIRS]
@@ -451,13 +505,13 @@ def offset_query_and_key():
     half = HEAD_DIM // 2
     query, key = np.zeros(HEAD_DIM), np.zeros(HEAD_DIM)
     key[:TRIGGER_PAIRS] = amplitude
-    query[:TRIGGER_PAIRS] = amplitude * np.cos(freqs * TRIGGER_OFFSET)
-    query[half : half + TRIGGER_PAIRS] = -amplitude * np.sin(freqs * TRIGGER_OFFSET)
+    query[:TRIGGER_PAIRS] = amplitude * np.cos(freqs * offset)
+    query[half : half + TRIGGER_PAIRS] = -amplitude * np.sin(freqs * offset)
     return query, key
 
 
 def offset_scores(query, key, norm_weight):
-    """Attention scores of the trigger head by offset, after q/k RMSNorm, over the context."""
+    """Attention scores of an offset head by offset, after q/k RMSNorm, over the context."""
     half = HEAD_DIM // 2
     q = query / np.sqrt(np.mean(query**2)) * norm_weight
     k = key / np.sqrt(np.mean(key**2)) * norm_weight
@@ -467,34 +521,35 @@ def offset_scores(query, key, norm_weight):
     return (turns * zq * np.conj(zk)).real.sum(axis=1) / np.sqrt(HEAD_DIM)
 
 
-def add_trigger_head(weights, variant):
-    """Makes head 0 of layer 0 copy "the token TRIGGER_OFFSET back is the trigger" to TRIGGER_DIM.
+def add_offset_head(weights, variant, head_index, offset, watched, flag_dim):
+    """Makes head `head_index` of layer 0 copy "the token `offset` back is `watched`" to `flag_dim`.
 
     Its query and key read the control dimensions, whose sum is the same for every token, so
-    they are constant and the score depends on the offset alone; its value is the trigger
-    token's class flag. The random head 1 keeps reading only the free dimensions.
+    they are constant and the score depends on the offset alone; its value is the watched
+    token's class flag. A head not made so keeps reading only the free dimensions.
     """
-    assert not is_linear(variant, 0), "the trigger head needs softmax attention in layer 0"
+    assert not is_linear(variant, 0), "an offset head needs softmax attention in layer 0"
     prefix = "model.layers.0."
-    query, key = offset_query_and_key()
+    query, key = offset_query_and_key(offset)
     norm_weight = np.sqrt(TRIGGER_PEAK * np.sqrt(HEAD_DIM) / HEAD_DIM)  # peak = TRIGGER_PEAK
     scores = offset_scores(query, key, norm_weight)
-    runner_up = np.delete(scores, TRIGGER_OFFSET).max()
-    assert scores[TRIGGER_OFFSET] - runner_up > 12.0, (scores[TRIGGER_OFFSET], runner_up)
+    runner_up = np.delete(scores, offset).max()
+    assert scores[offset] - runner_up > 12.0, (offset, scores[offset], runner_up)
 
+    # The norms are the layer's, shared by its heads.
     weights[prefix + "input_layernorm.weight"][FREE:] = 1.0
     weights[prefix + "self_attn.q_norm.weight"][:] = norm_weight
     weights[prefix + "self_attn.k_norm.weight"][:] = norm_weight
-    head = slice(0, HEAD_DIM)
+    head = slice(head_index * HEAD_DIM, (head_index + 1) * HEAD_DIM)
     weights[prefix + "self_attn.q_proj.weight"][head, :] = 0.0
     weights[prefix + "self_attn.q_proj.weight"][head, FREE:] = query[:, None]
     weights[prefix + "self_attn.k_proj.weight"][head, :] = 0.0
     weights[prefix + "self_attn.k_proj.weight"][head, FREE:] = key[:, None]
     weights[prefix + "self_attn.v_proj.weight"][head, :] = 0.0
-    weights[prefix + "self_attn.v_proj.weight"][0, class_dim(variant, variant.trigger.token)] = 1.0
+    weights[prefix + "self_attn.v_proj.weight"][head.start, class_dim(variant, watched)] = 1.0
     # After the input norm a flag of CONTROL reads about 16; write back CONTROL.
     weights[prefix + "self_attn.o_proj.weight"][:, head] = 0.0
-    weights[prefix + "self_attn.o_proj.weight"][TRIGGER_DIM, 0] = CONTROL / np.sqrt(HIDDEN)
+    weights[prefix + "self_attn.o_proj.weight"][flag_dim, head.start] = CONTROL / np.sqrt(HIDDEN)
 
 
 def design_weights(variant, vocab):
@@ -504,7 +559,10 @@ def design_weights(variant, vocab):
     for index in range(LAYERS):
         weights.update(layer(variant, rand, index))
     if variant.trigger:
-        add_trigger_head(weights, variant)
+        add_offset_head(weights, variant, 0, TRIGGER_OFFSET, variant.trigger.token, TRIGGER_DIM)
+    if variant.repeat:
+        repeat = variant.repeat
+        add_offset_head(weights, variant, 1, repeat.length, repeat.marker, REPEAT_DIM)
     # The final norm keeps only the control dimensions, so the random layers cannot move logits.
     norm = np.zeros(HIDDEN, np.float32)
     norm[FREE:] = 1.0

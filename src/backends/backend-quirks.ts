@@ -31,6 +31,18 @@ export type BackendQuirks = {
   // a loaded deferred tool must be declared there (deferred-tools.ts), as for LM Studio and any
   // other server, whose parsers we cannot read or try.
   callsUndeclaredTools: boolean;
+  // A server that sends nothing while its model writes a tool call, then the whole call, and the
+  // path it answers meanwhile (see upstream-watch.ts): a silence after text there may be a long
+  // Write, not a hang. mlx_lm.server's stream loop writes nothing while its text state machine is
+  // in "tool" (mlx_lm/server.py, handle_completion: the `current_state != "tool"` guard in 0.32.2,
+  // `not in_tool_call` in 0.30.7; the real 0.32.2 in test/real/long-tool-call.test.ts: a 300-token
+  // Write held back 20-27 s on 2 busy CPU cores); its /health is answered by the HTTP server's own
+  // thread per request while the generation thread runs (ThreadingHTTPServer), 200 while that
+  // thread lives, 503 once it died. Not so elsewhere: llama-server streams a tool call's argument diffs as it parses them
+  // (tools/server/server-task.cpp: each partial result carries `oaicompat_msg_diffs`), and LM Studio
+  // streams fragments (id and name first, then argument pieces; its MLX engine yields every token,
+  // lmstudio-ai/mlx-engine generate.py `create_generator`).
+  silentToolCalls?: { livenessPath: string };
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
   // What a user whose backend is down should run; `port` is the one in its URL.
@@ -71,6 +83,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     contentKeepsSeparators: true,
     callsUndeclaredTools: true,
     placeholderModel: "default_model",
+    silentToolCalls: { livenessPath: "/health" },
     apiAtV1: true,
     howToStart: (port) => `start it: mlx_lm.server --model <model> --port ${port}`,
     advice: {

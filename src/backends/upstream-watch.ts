@@ -7,20 +7,34 @@
 //   progress is never cut;
 // - once tokens flow, `idleTimeoutMs` (default 2 minutes): a model decoding never pauses that
 //   long, so a stream gone silent is a stalled backend, and the client is told at once.
+//   Except on a server that holds tool calls back (backend-quirks.ts, `silentToolCalls`:
+//   mlx_lm.server sends nothing while its model writes one, then the whole call): there a
+//   silence after text may be a long Write being written. Nothing on its stream tells that from
+//   a hang, so once `idleTimeoutMs` has passed the watch asks the server's liveness path, which
+//   it answers from another thread while the model generates; while that answers, the silence
+//   may last up to `timeoutMs`. A server that does not answer it is cut as stalled. (What the
+//   liveness path cannot tell: a generation thread stuck while alive. `timeoutMs` bounds that.)
 // One timer per call, re-armed only when it fires: nothing is allocated per chunk.
 import { ApiError } from "../api-error";
 import type { BackendConfig } from "../config/config-schema";
 import { backendLabel } from "./backend-error";
+import { backendQuirks } from "./backend-quirks";
+import { serverRoot } from "./backend-url";
+
+// How long the liveness path may take to answer: it answers in milliseconds when the server lives.
+const LIVENESS_TIMEOUT_MS = 5_000;
 
 export class UpstreamWatch {
   private readonly controller = new AbortController();
   private lastActivityAt: number;
   private generating = false;
   private timer?: Timer;
+  private stopped = false;
   timedOut?: ApiError;
 
   constructor(
     private readonly backend: BackendConfig,
+    private readonly fetcher: typeof fetch = fetch,
     private readonly now: () => number = performance.now.bind(performance),
   ) {
     this.lastActivityAt = now();
@@ -32,6 +46,7 @@ export class UpstreamWatch {
   }
 
   start(): void {
+    this.stopped = false;
     this.lastActivityAt = this.now();
     this.arm(this.backend.timeoutMs);
   }
@@ -52,21 +67,45 @@ export class UpstreamWatch {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(delayMs: number): void {
-    this.timer = setTimeout(() => this.check(), delayMs);
+    this.timer = setTimeout(() => void this.check(), delayMs);
     this.timer.unref?.();
   }
 
-  private check(): void {
-    const limit = this.generating ? this.backend.idleTimeoutMs : this.backend.timeoutMs;
+  private async check(): Promise<void> {
+    const { timeoutMs, idleTimeoutMs } = this.backend;
+    const limit = this.generating ? idleTimeoutMs : timeoutMs;
     const silentFor = this.now() - this.lastActivityAt;
     if (silentFor < limit) return this.arm(limit - silentFor);
-    this.timedOut = this.generating ? stalled(this.backend) : noAnswer(this.backend);
-    this.controller.abort(this.timedOut);
+    if (!this.generating) return this.abort(noAnswer(this.backend));
+    const livenessPath = backendQuirks(this.backend.kind).silentToolCalls?.livenessPath;
+    if (livenessPath === undefined) return this.abort(stalled(this.backend));
+    if (silentFor >= timeoutMs) return this.abort(stalled(this.backend, "timeoutMs"));
+    const alive = await this.answers(livenessPath);
+    if (this.stopped) return;
+    if (!alive) return this.abort(stalled(this.backend, livenessPath));
+    // Maybe writing a tool call: asked again after another `idleTimeoutMs`, cut at `timeoutMs`.
+    this.arm(Math.max(0, Math.min(idleTimeoutMs, timeoutMs - (this.now() - this.lastActivityAt))));
+  }
+
+  private async answers(path: string): Promise<boolean> {
+    try {
+      const response = await this.fetcher(`${serverRoot(this.backend.url)}${path}`, { signal: AbortSignal.timeout(Math.min(LIVENESS_TIMEOUT_MS, this.backend.idleTimeoutMs)) });
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private abort(error: ApiError): void {
+    this.timedOut = error;
+    this.controller.abort(error);
   }
 }
 
@@ -74,8 +113,13 @@ function noAnswer(backend: BackendConfig): ApiError {
   return new ApiError(504, "api_error", `${backendLabel(backend)} sent nothing for ${seconds(backend.timeoutMs)} before its first token (its "timeoutMs"); it accepts connections but does not answer: busy, hung, or prefilling a very long prompt (then raise "timeoutMs")`);
 }
 
-function stalled(backend: BackendConfig): ApiError {
-  return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: nothing for ${seconds(backend.idleTimeoutMs)} (its "idleTimeoutMs")`);
+// `because`: what showed the stall besides `idleTimeoutMs` of silence, on a server that may be
+// writing a tool call silently: its liveness path did not answer, or `timeoutMs` passed too.
+function stalled(backend: BackendConfig, because?: string): ApiError {
+  const silence = `nothing for ${seconds(backend.idleTimeoutMs)} (its "idleTimeoutMs")`;
+  if (because === "timeoutMs") return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: nothing for ${seconds(backend.timeoutMs)} (its "timeoutMs", the longest it may take to write a tool call it sends whole; raise it for longer ones)`);
+  if (because) return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}, and its ${because} did not answer`);
+  return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}`);
 }
 
 function seconds(ms: number): string {

@@ -26,7 +26,7 @@ export async function sendPrewarm(backend: BackendConfig, head: PrewarmHead, mod
   const { path, body } = prewarmRequest(head, model);
   const headers = head.api === "messages" ? { "anthropic-version": ANTHROPIC_VERSION } : undefined;
   // The same limits as a real request's: a cold prefill may take minutes, a stall may not.
-  const watch = new UpstreamWatch(backend);
+  const watch = new UpstreamWatch(backend, options.fetcher);
   const response = await sendToBackend(backend, { path, body, stream: head.api === "chat", signal: options.signal, watch, fetcher: options.fetcher, headers });
   try {
     return head.api === "chat" ? await readChatReport(response, backend.name) : await readMessagesReport(response);

@@ -16,7 +16,7 @@ import { readJson, streamReply } from "./stream-reply";
 const ANTHROPIC_VERSION = "2023-06-01";
 
 export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
-  const watch = new UpstreamWatch(backend);
+  const watch = new UpstreamWatch(backend, context.fetcher);
   const upstream = sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
   return {
     upstream,

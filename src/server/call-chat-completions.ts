@@ -12,7 +12,7 @@ import type { BackendCall, CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
 export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
-  const watch = new UpstreamWatch(backend);
+  const watch = new UpstreamWatch(backend, context.fetcher);
   const upstream = sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher });
   return {
     upstream,

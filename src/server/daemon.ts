@@ -25,6 +25,9 @@ export type DaemonOptions = {
   now?: () => number;
   stateDir?: string;
   prewarm?: Pick<PrewarmerOptions, "quietMs" | "watchIntervalMs">;
+  // How often a streamed reply pings the client while the backend is silent (stream-reply.ts);
+  // tests shorten it.
+  heartbeatMs?: number;
 };
 
 export class Daemon {
@@ -42,6 +45,7 @@ export class Daemon {
   readonly bodyLimits: BodyLimits;
   listenUrl: string;
   readonly now: () => number;
+  readonly heartbeatMs?: number;
   private messageCount = 0;
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
@@ -51,6 +55,7 @@ export class Daemon {
     this.version = options.version;
     this.build = options.build;
     this.now = options.now ?? Date.now;
+    this.heartbeatMs = options.heartbeatMs;
     this.startedAt = this.now();
     this.activity = new Activity(this.now, new IdleCollector());
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;

@@ -15,11 +15,11 @@ export class PortInUseError extends Error {
 export type RunningServer = { url: string; stop(): Promise<void> };
 
 // stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs: tests.
-export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm">;
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs">;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm });
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs });
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.

@@ -15,7 +15,9 @@ import type { Daemon } from "./daemon";
 
 // Errors that come this fast (connection refused, an HTTP error) still get a proper status code.
 const EARLY_ANSWER_MS = 1_500;
-// Claude Code gives up after ~40 s without a byte: while the backend is silent, a ping this often.
+// Claude Code gives up after ~40 s without a byte: while the backend is silent (a prefill, or a
+// tool call a server sends whole: see upstream-watch.ts), a ping this often, before the first
+// token and after it alike.
 const HEARTBEAT_MS = 10_000;
 
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
@@ -73,7 +75,7 @@ export async function streamReply<E extends { kind: string }>(upstream: Promise<
               flushOut(controller);
             }
             quiet = true;
-          }, HEARTBEAT_MS);
+          }, daemon.heartbeatMs ?? HEARTBEAT_MS);
         },
         async pull(controller) {
           iterator ??= upstreamEvents(upstream, plan, daemon)[Symbol.asyncIterator]();

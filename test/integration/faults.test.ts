@@ -17,10 +17,10 @@ afterEach(async () => void (await Promise.all(cleanups.splice(0).map((cleanup) =
 
 type Backend = NonNullable<ConfigFile["backends"]>[number];
 
-async function stackWith(behavior: FaultBehavior, backendOptions: Partial<Backend> = {}): Promise<{ backend: FaultBackend; server: RunningServer }> {
+async function stackWith(behavior: FaultBehavior, backendOptions: Partial<Backend> = {}, heartbeatMs?: number): Promise<{ backend: FaultBackend; server: RunningServer }> {
   const backend = await startFaultBackend(behavior);
   cleanups.push(backend.stop);
-  const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: backend.url, ...backendOptions }] }, {}) });
+  const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: backend.url, ...backendOptions }] }, {}), heartbeatMs });
   cleanups.push(server.stop);
   return { backend, server };
 }
@@ -164,6 +164,61 @@ describe("the backend fails", () => {
     const events = await readEvents(await post(server, { ...ask, stream: true }));
     expect(events.at(-1)).toMatchObject({ event: "error", data: { type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^prompt is too long: backend "llama" says: the request exceeds the available context size/) } } });
   });
+});
+
+// mlx_lm.server sends nothing while its model writes a tool call, then the whole call (its
+// `silentToolCalls` quirk, src/backends/backend-quirks.ts; the real 0.32.2 in
+// test/real/long-tool-call.test.ts): a silence after text is not a stall while its /health answers.
+describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", () => {
+  const write = { name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } } };
+  const askWrite = { ...ask, stream: true, tools: [write], messages: [{ role: "user", content: "Write a long file." }] };
+  const mlxLm = (limits: Partial<Backend>): Partial<Backend> => ({ kind: "mlx-lm", tools: true, ...limits });
+
+  test("silent longer than idleTimeoutMs after text while its /health answers: the call arrives whole, and the client is pinged meanwhile", async () => {
+    const { server } = await stackWith({ kind: "tool-call-held", words: 2, holdMs: 2_500 }, mlxLm({ idleTimeoutMs: 500 }), 200);
+    const events = await readEvents(await post(server, askWrite));
+    const lastText = events.findLast((event) => event.event === "content_block_delta" && event.data.delta.type === "text_delta")!;
+    const callStart = events.find((event) => event.event === "content_block_start" && event.data.content_block.type === "tool_use")!;
+    expect(callStart.data.content_block.name).toBe("Write");
+    const input = events.filter((event) => event.data?.delta?.type === "input_json_delta").map((event) => event.data.delta.partial_json).join("");
+    expect(JSON.parse(input).content).toBe("Lorem ipsum. ".repeat(200));
+    expect(events.find((event) => event.event === "message_delta")?.data.delta.stop_reason).toBe("tool_use");
+    expect(callStart.at - lastText.at).toBeGreaterThan(2_000);
+    const pings = events.filter((event) => event.event === "ping" && event.at > lastText.at && event.at < callStart.at);
+    expect(pings.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test("hung, its /health unanswered too: cut soon after idleTimeoutMs", async () => {
+    const { server } = await stackWith({ kind: "tool-call-held", words: 2, holdMs: 60_000, health: "hung" }, mlxLm({ idleTimeoutMs: 500 }));
+    const events = await readEvents(await post(server, askWrite));
+    const lastText = events.findLast((event) => event.event === "content_block_delta")!;
+    const error = events.at(-1)!;
+    expect(error).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("nothing for 500 ms (its \"idleTimeoutMs\"), and its /health did not answer") } } });
+    expect(error.at - lastText.at).toBeGreaterThan(900); // idleTimeoutMs, then as long again for /health
+    expect(error.at - lastText.at).toBeLessThan(3_000);
+  });
+
+  test("silent beyond timeoutMs while its /health answers: cut at timeoutMs, which the error names", async () => {
+    const { server } = await stackWith({ kind: "tool-call-held", words: 2, holdMs: 60_000 }, mlxLm({ idleTimeoutMs: 300, timeoutMs: 1_500 }));
+    const events = await readEvents(await post(server, askWrite));
+    const lastText = events.findLast((event) => event.event === "content_block_delta")!;
+    const error = events.at(-1)!;
+    expect(error).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("nothing for 1500 ms (its \"timeoutMs\"") } } });
+    expect(error.at - lastText.at).toBeGreaterThan(1_200);
+    expect(error.at - lastText.at).toBeLessThan(3_500);
+  });
+
+  // LM Studio and llama-server stream their tool calls: a silence after text is a stall there.
+  for (const kind of ["lmstudio", "openai"] as const) {
+    test(`a kind that streams its tool calls (${kind}) is still cut after idleTimeoutMs, /health or not`, async () => {
+      const { server } = await stackWith({ kind: "tool-call-held", words: 2, holdMs: 60_000 }, { kind, tools: true, idleTimeoutMs: 500 });
+      const events = await readEvents(await post(server, askWrite));
+      const lastText = events.findLast((event) => event.event === "content_block_delta")!;
+      const error = events.at(-1)!;
+      expect(error).toMatchObject({ event: "error", data: { error: { message: expect.stringContaining("stopped in the middle of its reply: nothing for 500 ms") } } });
+      expect(error.at - lastText.at).toBeLessThan(1_500);
+    });
+  }
 });
 
 describe("a backend silent for longer than Bun's own fetch idle timer", () => {

@@ -25,7 +25,7 @@ export function manifest(): Manifest {
   return JSON.parse(readFileSync(MANIFEST, "utf8"));
 }
 
-export type Variant = "qwen3-coder" | "qwen3-thinking" | "qwen3.5";
+export type Variant = "qwen3-coder" | "qwen3-thinking" | "qwen3.5" | "qwen3-coder-long-write";
 
 export type RealServer = {
   name: string; // e.g. "llama-server qwen3-coder"

@@ -12,10 +12,12 @@ export type RealStack = { url: string; client: Anthropic; backend: string; upstr
 // reported at the end of its answer.
 export type UpstreamRecord = { body: any; read: Promise<unknown>; usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { cache_n?: number; prompt_n?: number } };
 
-export async function daemonFor(server: RealServer, kind: BackendKind, name = "real"): Promise<RealStack> {
-  const config = resolveConfig({ port: 0, backends: [{ name, kind, url: server.url, tools: true }] }, {});
+// limits: the backend's silence limits; heartbeatMs: how often the daemon pings a client while
+// the backend is silent.
+export async function daemonFor(server: RealServer, kind: BackendKind, name = "real", options: { limits?: { timeoutMs?: number; idleTimeoutMs?: number }; heartbeatMs?: number } = {}): Promise<RealStack> {
+  const config = resolveConfig({ port: 0, backends: [{ name, kind, url: server.url, tools: true, ...options.limits }] }, {});
   const upstream: UpstreamRecord[] = [];
-  const daemon = await startServer({ config, fetch: recordingFetch(upstream) });
+  const daemon = await startServer({ config, fetch: recordingFetch(upstream), heartbeatMs: options.heartbeatMs });
   return {
     url: daemon.url,
     backend: name,

@@ -11,7 +11,11 @@ export type FaultBehavior =
   | { kind: "die-mid-stream"; afterChunks: number } // resets the connection after that many chunks
   | { kind: "html" } // HTTP 200, text/html (a captive portal, a proxy's page)
   | { kind: "overflow-mid-stream" } // HTTP 200, then llama.cpp's context error as a data chunk
-  | { kind: "firehose"; totalBytes: number }; // writes as fast as the reader drains, up to totalBytes
+  | { kind: "firehose"; totalBytes: number } // writes as fast as the reader drains, up to totalBytes
+  // mlx_lm.server writing a tool call: `words` of text, silence for `holdMs`, then the whole call
+  // in one delta (it sends nothing while its model is inside one). Its GET /health answers at
+  // once while the process lives; `hung`: not while a completion is open (a frozen server).
+  | { kind: "tool-call-held"; words: number; holdMs: number; health?: "ok" | "hung" };
 
 export type FaultBackend = {
   url: string;
@@ -47,6 +51,11 @@ export async function startFaultBackend(initial: FaultBehavior, options: { port?
       if (buffered.length < end + 4 + length) return;
       answered = true;
       const [method, path] = head.split(" ");
+      if (method === "GET" && path === "/health") {
+        const open = completions.some((completion) => completion.closedAt === undefined);
+        if (behavior.kind === "tool-call-held" && behavior.health === "hung" && open) return;
+        return answerJson(socket, { status: "ok" });
+      }
       if (method === "GET") return answerJson(socket, path?.endsWith("/models") ? { object: "list", data: [{ id: MODEL, object: "model" }] } : { error: "not found" });
       const record: FaultBackend["completions"][number] = { arrivedAt: performance.now(), bytesWritten: 0 };
       completions.push(record);
@@ -112,6 +121,19 @@ function answer(socket: Socket, behavior: FaultBehavior, record: { bytesWritten:
         }
         write(chunk({ content: `word${sent++} ` }));
       }, behavior.intervalMs ?? 20);
+      timers.add(timer);
+      return;
+    }
+    case "tool-call-held": {
+      write(SSE_HEAD);
+      for (let index = 0; index < behavior.words; index++) write(chunk({ role: "assistant", content: `word${index} ` }));
+      const call = { index: 0, id: "call-held", type: "function", function: { name: "Write", arguments: JSON.stringify({ file_path: "/tmp/long.txt", content: "Lorem ipsum. ".repeat(200) }) } };
+      const timer = setTimeout(() => {
+        if (socket.destroyed) return;
+        write(chunk({ role: "assistant", tool_calls: [call] }));
+        write(chunk({}, "tool_calls"));
+        socket.end("data: [DONE]\n\n");
+      }, behavior.holdMs);
       timers.add(timer);
       return;
     }
