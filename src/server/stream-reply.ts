@@ -41,7 +41,9 @@ export async function streamReply<E extends { kind: string }>(upstream: Promise<
   const { converter, trace, watch } = plan;
   let iterator: AsyncIterator<E | CommonEvent> | undefined;
   let heartbeat: Timer | undefined;
-  let quiet = true; // nothing from upstream since the last heartbeat tick
+  // Nothing went to the client since the last heartbeat tick. What counts is what the client got:
+  // the upstream may be busy while nothing leaves (a tool call's fragments, held until whole).
+  let quiet = true;
   let closed = false;
 
   // The converter writes here; what it wrote for one upstream event leaves as one chunk.
@@ -56,6 +58,7 @@ export async function streamReply<E extends { kind: string }>(upstream: Promise<
     if (!out || closed) return;
     controller.enqueue(encoder.encode(out));
     out = "";
+    quiet = false;
   };
   const stop = () => {
     closed = true;
@@ -68,7 +71,7 @@ export async function streamReply<E extends { kind: string }>(upstream: Promise<
         start(controller) {
           converter.start?.(collect);
           flushOut(controller);
-          // One timer per reply: a ping when nothing came from upstream for a whole interval.
+          // One timer per reply: a ping when nothing went to the client for a whole interval.
           heartbeat = setInterval(() => {
             if (quiet && !closed) {
               converter.transform?.(HEARTBEAT, collect);
@@ -82,7 +85,6 @@ export async function streamReply<E extends { kind: string }>(upstream: Promise<
           // Events that produce nothing for the client (a bare [DONE]) are read past.
           while (!closed) {
             const { done, value } = await iterator.next();
-            quiet = false;
             if (closed) return;
             if (done) {
               await converter.flush?.(collect);

@@ -188,6 +188,18 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
     expect(pings.length).toBeGreaterThanOrEqual(5);
   });
 
+  test("a call streamed in fragments (LM Studio, llama-server) is held until whole: the client is pinged meanwhile", async () => {
+    const { server } = await stackWith({ kind: "tool-call-streamed", words: 2, fragments: 50, intervalMs: 50 }, { kind: "lmstudio", tools: true }, 200);
+    const events = await readEvents(await post(server, askWrite));
+    const lastText = events.findLast((event) => event.event === "content_block_delta" && event.data.delta.type === "text_delta")!;
+    const callStart = events.find((event) => event.event === "content_block_start" && event.data.content_block.type === "tool_use")!;
+    const input = events.filter((event) => event.data?.delta?.type === "input_json_delta").map((event) => event.data.delta.partial_json).join("");
+    expect(JSON.parse(input).content).toBe("Lorem ipsum. ".repeat(50));
+    expect(callStart.at - lastText.at).toBeGreaterThan(2_000);
+    const pings = events.filter((event) => event.event === "ping" && event.at > lastText.at && event.at < callStart.at);
+    expect(pings.length).toBeGreaterThanOrEqual(5);
+  });
+
   test("hung, its /health unanswered too: cut soon after idleTimeoutMs", async () => {
     const { server } = await stackWith({ kind: "tool-call-held", words: 2, holdMs: 60_000, health: "hung" }, mlxLm({ idleTimeoutMs: 500 }));
     const events = await readEvents(await post(server, askWrite));

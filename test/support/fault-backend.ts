@@ -15,7 +15,10 @@ export type FaultBehavior =
   // mlx_lm.server writing a tool call: `words` of text, silence for `holdMs`, then the whole call
   // in one delta (it sends nothing while its model is inside one). Its GET /health answers at
   // once while the process lives; `hung`: not while a completion is open (a frozen server).
-  | { kind: "tool-call-held"; words: number; holdMs: number; health?: "ok" | "hung" };
+  | { kind: "tool-call-held"; words: number; holdMs: number; health?: "ok" | "hung" }
+  // LM Studio or llama-server writing a tool call: `words` of text, then the call's arguments in
+  // `fragments` pieces, one every intervalMs (anyclaude holds them until the call is whole).
+  | { kind: "tool-call-streamed"; words: number; fragments: number; intervalMs: number };
 
 export type FaultBackend = {
   url: string;
@@ -134,6 +137,22 @@ function answer(socket: Socket, behavior: FaultBehavior, record: { bytesWritten:
         write(chunk({}, "tool_calls"));
         socket.end("data: [DONE]\n\n");
       }, behavior.holdMs);
+      timers.add(timer);
+      return;
+    }
+    case "tool-call-streamed": {
+      write(SSE_HEAD);
+      for (let index = 0; index < behavior.words; index++) write(chunk({ role: "assistant", content: `word${index} ` }));
+      write(chunk({ tool_calls: [{ index: 0, id: "call-streamed", type: "function", function: { name: "Write", arguments: '{"file_path": "/tmp/long.txt", "content": "' } }] }));
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed) return clearInterval(timer);
+        if (sent++ < behavior.fragments) return void write(chunk({ tool_calls: [{ index: 0, function: { arguments: "Lorem ipsum. " } }] }));
+        clearInterval(timer);
+        write(chunk({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] }));
+        write(chunk({}, "tool_calls"));
+        socket.end("data: [DONE]\n\n");
+      }, behavior.intervalMs);
       timers.add(timer);
       return;
     }
