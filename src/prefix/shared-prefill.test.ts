@@ -8,7 +8,7 @@ const ask = (last: string, extra: Partial<Admit> = {}): Admit => ({
   readyAt: "first-token",
   segments: [HEAD, { hash: last, tokens: 40 }],
   warmTokens: 0,
-  boundMs: 60_000,
+  boundMs: () => 60_000,
   ...extra,
 });
 
@@ -89,7 +89,7 @@ describe("shared prefills", () => {
   test("a follower goes when its bound is reached, whatever the leader does", async () => {
     const gate = new SharedPrefills();
     gate.admit(ask("agent 1"));
-    const follower = gate.admit(ask("agent 2", { boundMs: 20 }));
+    const follower = gate.admit(ask("agent 2", { boundMs: () => 20 }));
     expect(await settled({ follower: follower.ready })).toEqual({});
     expect(await follower.ready).toBe("bound");
     expect(gate.counts.bound).toBe(1);

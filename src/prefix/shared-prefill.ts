@@ -32,7 +32,9 @@ export type Admit = {
   readyAt: SharedPrefixReady;
   segments: readonly Segment[]; // the request's prefix chain as this backend gets it
   warmTokens: number; // what the backend's cache model already holds of it
-  boundMs: number; // its own cold prefill, estimated: the longest it may wait
+  // The longest it may wait: its own cold prefill, estimated for when it would share the server
+  // with the leader still computing `sharedTokens` (see share-prefill.ts).
+  boundMs: (sharedTokens: number) => number;
   signal?: AbortSignal; // its client's
 };
 
@@ -89,7 +91,7 @@ export class SharedPrefills {
           },
         };
         leader.waiters.push(waiter);
-        timer = setTimeout(() => waiter.release("bound"), Math.max(0, request.boundMs));
+        timer = setTimeout(() => waiter.release("bound"), Math.max(0, request.boundMs(sharedTokens)));
         if (request.signal?.aborted) return waiter.release("cancelled");
         request.signal?.addEventListener("abort", onAbort, { once: true });
       });

@@ -28,7 +28,9 @@ export function sharePrefill(daemon: Daemon, route: Route, normalized: Normalize
     readyAt: backendQuirks(config.kind).sharedPrefixReady,
     segments,
     warmTokens: route.warmth.tokens,
-    boundMs: Math.max(MIN_BOUND_MS, (1000 * coldTokens) / rate),
+    // Were it to go now, it would compute its prompt next to the leader computing the shared part
+    // (the server splits its time between them): that long, and no longer, it may wait.
+    boundMs: (sharedTokens) => Math.max(MIN_BOUND_MS, (1000 * (coldTokens + sharedTokens)) / rate),
     signal,
   });
   trace.listen({ firstToken: admission.firstToken, progress: ({ processed, total }) => admission.progress(processed, total), end: admission.end });

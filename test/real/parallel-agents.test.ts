@@ -48,7 +48,9 @@ for (const server of SERVERS) {
         const run = `${server.id}-${count}-${Date.now().toString(36)}`;
         const together = async (stack: RealStack, id: string) => measure(real, stack, server.kind, () => Promise.all(requests(`${run}-${id}`, count).map((params) => timedStream(stack.client, params))));
         const directWay = await together(direct, "direct");
+        const prefillRate = (await status(coalesced)).backends[0].prefillTokensPerSecond;
         const coalescedWay = await together(coalesced, "coalesced");
+        const held = (await status(coalesced)).recent.slice(-count).map((record: any) => ({ waitedMs: record.waitedMs, ttftMs: record.ttftMs, promptTokens: record.promptTokens, cachedTokens: record.cachedTokens }));
         const lowerBound = await measure(real, direct, server.kind, async () => {
           for (const params of requests(`${run}-bound`, count)) await timedStream(direct.client, params);
         });
@@ -61,14 +63,17 @@ for (const server of SERVERS) {
           coalescedToLowerBound: Number((coalescedWay.tokens / lowerBound.tokens).toFixed(3)),
           directToLowerBound: Number((directWay.tokens / lowerBound.tokens).toFixed(3)),
           timeDirectToCoalesced: Number((directWay.allAnsweredMs / coalescedWay.allAnsweredMs).toFixed(2)),
-          heldBy: (await (await fetch(`${coalesced.url}/anyclaude/status`)).json() as { sharedPrefills: unknown }).sharedPrefills,
+          coalescedReplies: held,
+          prefillRateBefore: prefillRate,
+          heldBy: (await status(coalesced)).sharedPrefills,
         };
         saveFigures(`parallel-agents-${server.id}-${count}`, figures);
 
         expect(directWay.perRequest).toHaveLength(count);
         expect(coalescedWay.perRequest).toHaveLength(count);
-        // Sent together straight, every request computes the prefix.
-        expect(directWay.tokens).toBeGreaterThan((count - 0.5) * PREFIX_TOKENS * 0.9);
+        // Sent together straight, the prefix is computed again and again (llama-server with 4 slots
+        // defers requests 5 and 6 until a slot is free, and those find it).
+        expect(directWay.tokens).toBeGreaterThan(lowerBound.tokens * 2);
         // Through anyclaude: one prefix and the tails.
         expect(coalescedWay.tokens).toBeLessThanOrEqual(lowerBound.tokens * 1.1);
       }, 900_000);
@@ -86,7 +91,7 @@ function requests(prefixId: string, count: number): Anthropic.MessageCreateParam
     model: "claude-opus-5-5",
     max_tokens: 16,
     system: ownSystem,
-    tools: tools as Anthropic.Tool[],
+    tools: tools as unknown as Anthropic.Tool[],
     messages: [{ role: "user" as const, content: `Explore the codebase, part ${index + 1} of ${count}: find where ${["routing", "caching", "streaming", "config", "logging", "tests"][index % 6]} is handled and report the files.` }],
   }));
 }
@@ -98,4 +103,8 @@ async function measure(real: RealServer, stack: RealStack, kind: BackendKind, se
   const allAnsweredMs = Math.round(performance.now() - started);
   const perRequest = kind === "openai" ? await llamaCounts(real, mark.log) : await upstreamCounts(stack, mark.upstream);
   return { tokens: perRequest.reduce((sum, tokens) => sum + tokens, 0), perRequest, allAnsweredMs };
+}
+
+async function status(stack: RealStack): Promise<any> {
+  return (await fetch(`${stack.url}/anyclaude/status`)).json();
 }
