@@ -34,3 +34,10 @@ console.log("| path | runs |\n|---|---|");
 for (const run of named("claude-code-")) {
   console.log(`| ${run.path} | ${run.runs.map((entry: any) => entry.evaluated.join(" + ")).join(" / ")} |`);
 }
+
+console.log("\nParallel agents: N requests at once sharing an 8.4k-token prefix; tokens the server evaluated (time until all answered)\n");
+console.log("| server | requests | sent together, direct | through anyclaude (coalesced) | one first, then the others | coalesced / lower bound |\n|---|---|---|---|---|---|");
+for (const run of named("parallel-agents-")) {
+  const way = (entry: any) => `${entry.tokens.toLocaleString("en-US")} (${seconds(entry.allAnsweredMs)})`;
+  console.log(`| ${run.server} | ${run.requests} | ${way(run.direct)} | ${way(run.coalesced)} | ${way(run.lowerBound)} | ${run.coalescedToLowerBound}x |`);
+}
