@@ -37,7 +37,7 @@ for (const run of named("claude-code-")) {
 
 console.log("\nParallel agents: N requests at once sharing an 8.4k-token prefix; tokens the server evaluated (time until all answered)\n");
 console.log("| server | requests | sent together, direct | through anyclaude (coalesced) | one first, then the others | coalesced / lower bound |\n|---|---|---|---|---|---|");
-for (const run of named("parallel-agents-")) {
+for (const run of named("parallel-agents-").sort((a, b) => a.server.localeCompare(b.server) || a.requests - b.requests)) {
   const way = (entry: any) => `${entry.tokens.toLocaleString("en-US")} (${seconds(entry.allAnsweredMs)})`;
   console.log(`| ${run.server} | ${run.requests} | ${way(run.direct)} | ${way(run.coalesced)} | ${way(run.lowerBound)} | ${run.coalescedToLowerBound}x |`);
 }
