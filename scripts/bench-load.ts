@@ -25,7 +25,9 @@ const request = { ...recordedRequest("tool-loop-2").body, stream: true };
 const backend = await startStreamBackendProcess({ words: WORDS, delayMs: DELAY_MS });
 // BENCH_DAEMON: the command that runs anyclaude (default: the compiled binary, as users run it).
 const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [join(import.meta.dir, "../dist/anyclaude")];
-const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand });
+// Coalescing off: 64 clients sending the same prompt would otherwise wait for each other's
+// prefill (src/prefix/shared-prefill.ts), and this measures the proxy's own cost.
+const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand, settings: { coalescePrefills: false } });
 const translated = convertToOpenAIRequest(normalizeRequest(request, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body;
 const directBody = JSON.stringify(translated);
 const proxiedBody = JSON.stringify(request);

@@ -7,11 +7,12 @@ import { freePort } from "../../test/support/compiled-binary";
 
 export type DaemonProcess = { url: string; pid: number; rssMb(): number; stop(): void };
 
-export async function startDaemonProcess(backends: unknown[], options: { command?: string[] } = {}): Promise<DaemonProcess> {
+// settings: more of the config file (bench-load turns coalescing off).
+export async function startDaemonProcess(backends: unknown[], options: { command?: string[]; settings?: Record<string, unknown> } = {}): Promise<DaemonProcess> {
   const home = mkdtempSync(join(tmpdir(), "anyclaude-bench-"));
   const port = await freePort();
   const config = join(home, "config.json");
-  writeFileSync(config, JSON.stringify({ port, backends }));
+  writeFileSync(config, JSON.stringify({ ...options.settings, port, backends }));
   const command = options.command ?? [process.execPath, join(import.meta.dir, "../../src/cli/main.ts")];
   const child = Bun.spawn([...command, "serve", "--config", config], {
     env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state") },

@@ -43,3 +43,10 @@ for (const run of named("tool-search-").filter((entry) => entry.runs)) {
 for (const run of named("tool-search-setting")) {
   console.log(`\nFirst request's prompt (${run.path}): ${run.settings.map((entry: any) => `${entry.setting} ${entry.promptTokens} tokens, ${entry.tools} tools`).join("; ")}`);
 }
+
+console.log("\nParallel agents: N requests at once sharing an 8.4k-token prefix; tokens the server evaluated (time until all answered)\n");
+console.log("| server | requests | sent together, direct | through anyclaude (coalesced) | one first, then the others | coalesced / lower bound |\n|---|---|---|---|---|---|");
+for (const run of named("parallel-agents-").sort((a, b) => a.server.localeCompare(b.server) || a.requests - b.requests)) {
+  const way = (entry: any) => `${entry.tokens.toLocaleString("en-US")} (${seconds(entry.allAnsweredMs)})`;
+  console.log(`| ${run.server} | ${run.requests} | ${way(run.direct)} | ${way(run.coalesced)} | ${way(run.lowerBound)} | ${run.coalescedToLowerBound}x |`);
+}

@@ -1,6 +1,7 @@
 // What differs between backend kinds, in one place, keyed on the kind (never on a name or a URL).
 import type { BackendKind } from "../config/config-schema";
 import type { CachePolicy } from "../prefix/cache-model";
+import type { SharedPrefixReady } from "../prefix/shared-prefill";
 
 export type BackendQuirks = {
   // llama.cpp (LM Studio, llama-server, Ollama) and vLLM compile tool schemas to grammars that
@@ -8,6 +9,25 @@ export type BackendQuirks = {
   cleanToolSchemas: boolean;
   // mlx_lm.server keeps an LRU of prompts; llama.cpp-based servers keep slots.
   cachePolicy: CachePolicy;
+  // When a prefix one request computes can serve another in flight (src/prefix/shared-prefill.ts):
+  // - mlx_lm.server 0.32 (mlx_lm/server.py, ResponseGenerator._generate): requests join one
+  //   BatchGenerator and look up the LRU prompt cache (fetch_nearest_cache) once, on arrival, so
+  //   requests sent together all miss; while a prompt prefills, the cache of each finished segment
+  //   (the system prompt and tools) is inserted into the LRU (extract_cache/insert_cache at
+  //   end_of_segment), so a request that arrives once the leader's first token came finds it:
+  //   "first-token".
+  // - llama.cpp's server (tools/server/server-context.cpp, get_available_slot): a prompt stays in
+  //   the slot that computed it; a new task takes the idle slot with the longest common prefix
+  //   (above --slot-prompt-similarity, 0.1), skipping busy ones, else the least recently used one,
+  //   restoring the best match from the host-memory cache (--cache-ram) only then; a slot is saved
+  //   there only while idle when another task starts. So while the leader generates, a follower
+  //   lands in another slot and computes the prefix again: followers go once the leader's slot is
+  //   free, one at a time ("slot-free"). They are not sent with `id_slot`: a task pinned to a slot
+  //   skips the host-memory restore, and one pinned to a busy slot is deferred by the server,
+  //   out of the daemon's reach (no bound, no cancel). LM Studio's GGUF engine is llama.cpp;
+  //   vLLM shares computed blocks at once, so "slot-free" only makes it wait longer than needed
+  //   (coalescePrefills: false turns it off).
+  sharedPrefixReady: SharedPrefixReady;
   // llama-server streams its prefill progress when asked (`return_progress`); other
   // OpenAI-compatible servers ignore the unknown field. mlx_lm.server sends its keepalive
   // comments unasked; LM Studio tells nothing.
@@ -79,6 +99,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
   "mlx-lm": {
     cleanToolSchemas: false,
     cachePolicy: "lru",
+    sharedPrefixReady: "first-token",
     askPrefillProgress: false,
     contentKeepsSeparators: true,
     callsUndeclaredTools: true,
@@ -97,6 +118,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
   lmstudio: {
     cleanToolSchemas: true,
     cachePolicy: "slots",
+    sharedPrefixReady: "slot-free",
     askPrefillProgress: false,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,
@@ -113,6 +135,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
   openai: {
     cleanToolSchemas: true,
     cachePolicy: "slots",
+    sharedPrefixReady: "slot-free",
     askPrefillProgress: true,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,
@@ -124,6 +147,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
   anthropic: {
     cleanToolSchemas: true,
     cachePolicy: "slots",
+    sharedPrefixReady: "slot-free",
     askPrefillProgress: false,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,

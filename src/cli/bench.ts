@@ -48,7 +48,7 @@ function count(value: string | undefined, flag: string, fallback: number, minimu
 
 // A cold prefill takes 30-60 s on a Mac: one line, rewritten in place, says how far it is.
 function showProgress(query: string, record: SessionReport): void {
-  if (record.state === "prefill") process.stderr.write(`\r\x1b[K${query}: ${formatStatusLine(record)}`);
+  if (record.state === "prefill" || record.state === "waiting") process.stderr.write(`\r\x1b[K${query}: ${formatStatusLine(record)}`);
 }
 
 function clearProgress(): void {

@@ -9,6 +9,8 @@ const ERROR_CHARS = 80;
 export function formatStatusLine(record: SessionReport): string {
   const who = [record.backend, record.model?.split("/").at(-1)].filter(Boolean).join(" · ");
   switch (record.state) {
+    case "waiting":
+      return `${who} · waiting for a shared prefill ${seconds(record.elapsedMs)}`;
     case "prefill":
       return `${who} · ${formatPrefill(record)}`;
     case "failed":

@@ -41,6 +41,8 @@ export const ConfigSchema = v.strictObject({
   maxBodyBytes: v.optional(PositiveInt),
   // Warm the backends with Claude Code's recent prompt prefixes when they come up (src/prewarm/).
   prewarm: v.optional(v.boolean()),
+  // Requests sharing a prefix with one a backend is computing wait for it (src/prefix/shared-prefill.ts).
+  coalescePrefills: v.optional(v.boolean()),
 });
 
 export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
@@ -74,4 +76,5 @@ export type Config = {
   routing: RoutingConfig;
   maxBodyBytes: number;
   prewarm: boolean;
+  coalescePrefills: boolean;
 };

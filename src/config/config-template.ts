@@ -24,6 +24,10 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
 
   // When a backend comes up or loads a model, warm it with the prompt prefixes (system prompt and
   // tools) Claude Code sessions sent it most recently, while it is idle.
-  "prewarm": true
+  "prewarm": true,
+
+  // Requests that share a long prefix with one a backend is computing right now (Claude Code's
+  // parallel subagents) wait until it is computed, then find it in the server's cache.
+  "coalescePrefills": true
 }
 `;

@@ -4,9 +4,12 @@ import { median } from "../median";
 import type { RequestRecord } from "./request-trace";
 
 const SAMPLES = 50;
+// A reply that computed fewer tokens says more about latency than about the prefill rate.
+const PREFILL_SAMPLE_TOKENS = 512;
 
 export type BackendSummary = {
   ttftP50Ms: number | null;
+  prefillTokensPerSecond: number | null; // over replies that computed at least PREFILL_SAMPLE_TOKENS
   decodeTokensPerSecond: number | null;
   errors: number;
   lastError: { message: string; at: string } | null;
@@ -18,6 +21,7 @@ export class BackendTimings {
   private lastError?: { message: string; at: number };
   private readonly ttfts: number[] = [];
   private readonly decodeRates: number[] = [];
+  private readonly prefillRates: number[] = [];
   private reportsCachedTokens?: boolean;
 
   add(record: RequestRecord): void {
@@ -30,11 +34,18 @@ export class BackendTimings {
     this.reportsCachedTokens = this.reportsCachedTokens || record.cachedTokens !== undefined;
     push(this.ttfts, record.ttftMs);
     push(this.decodeRates, record.decodeTokensPerSecond);
+    if ((record.promptTokens ?? 0) - (record.cachedTokens ?? 0) >= PREFILL_SAMPLE_TOKENS) push(this.prefillRates, record.prefillTokensPerSecond);
+  }
+
+  // Tokens per second this backend computes a prompt at (the median), once measured.
+  prefillRate(): number | undefined {
+    return middle(this.prefillRates) ?? undefined;
   }
 
   summary(): BackendSummary {
     return {
       ttftP50Ms: middle(this.ttfts),
+      prefillTokensPerSecond: middle(this.prefillRates),
       decodeTokensPerSecond: middle(this.decodeRates),
       errors: this.errors,
       lastError: this.lastError ? { message: this.lastError.message, at: new Date(this.lastError.at).toISOString() } : null,

@@ -15,6 +15,7 @@ export function formatReply(record: RequestRecord): string {
   const cached = record.promptTokens ? `, ${cachedShare(record.promptTokens, record.cachedTokens)} cached` : "";
   const tokens = `${record.promptTokens ?? "?"} prompt tokens${cached}, ${record.completionTokens ?? "?"} generated (${record.stopReason})`;
   const timings = [
+    record.waitedMs === undefined ? undefined : `waited ${seconds(record.waitedMs)} for a shared prefill`,
     record.ttftMs === undefined ? undefined : `ttft ${seconds(record.ttftMs)}`,
     record.prefillTokensPerSecond === undefined ? undefined : `prefill ${Math.round(record.prefillTokensPerSecond)} tok/s`,
     record.decodeTokensPerSecond === undefined ? undefined : `decode ${record.decodeTokensPerSecond} tok/s`,

@@ -11,13 +11,15 @@ export type ReplyTimings = {
   totalMs: number;
 };
 
-export type Moments = { startedAt: number; firstTokenAt?: number; endedAt: number };
+// waitedMs: held for a shared prefill before it went upstream (src/prefix/shared-prefill.ts): part
+// of the time to first token the user sees, not of the backend's prefill.
+export type Moments = { startedAt: number; firstTokenAt?: number; endedAt: number; waitedMs?: number };
 
 export function replyTimings(moments: Moments, reply: Reply): ReplyTimings {
   const ttftMs = moments.firstTokenAt === undefined ? undefined : moments.firstTokenAt - moments.startedAt;
   return {
     ttftMs,
-    prefillTokensPerSecond: prefillRate(reply, ttftMs),
+    prefillTokensPerSecond: prefillRate(reply, ttftMs === undefined ? undefined : ttftMs - (moments.waitedMs ?? 0)),
     decodeTokensPerSecond: decodeRate(reply, moments),
     totalMs: moments.endedAt - moments.startedAt,
   };

@@ -1,4 +1,5 @@
-// One request to one backend, as it happens: waiting for the prefill (with its progress when the
+// One request to one backend, as it happens: held while another request computes the prefix it
+// shares (src/prefix/shared-prefill.ts), waiting for the prefill (with its progress when the
 // backend tells), generating from the first token on, then done, failed or cancelled. Its record
 // is what `statusline` reads for the session and what `status` lists among the recent replies.
 import type { PrefillProgress } from "../backends/prefill-progress";
@@ -7,7 +8,14 @@ import type { RouteReason } from "../routing/resolve-route";
 import type { Reply } from "../translate/reply";
 import { replyTimings, type ReplyTimings } from "./reply-timings";
 
-export type RequestState = "prefill" | "generating" | "done" | "failed" | "cancelled";
+export type RequestState = "waiting" | "prefill" | "generating" | "done" | "failed" | "cancelled";
+
+// Told as the request goes: what a request waiting for this one's prefix needs to know.
+export type TraceListener = {
+  firstToken(): void;
+  progress(progress: PrefillProgress): void;
+  end(state: "done" | "failed" | "cancelled"): void;
+};
 
 export type RequestRecord = Partial<ReplyTimings> & {
   sessionId?: string;
@@ -17,6 +25,7 @@ export type RequestRecord = Partial<ReplyTimings> & {
   startedAt: number;
   state: RequestState;
   progress?: PrefillProgress;
+  waitedMs?: number; // held for a shared prefill (state "waiting") before it went upstream
   promptTokens?: number;
   cachedTokens?: number;
   completionTokens?: number;
@@ -31,6 +40,7 @@ export class RequestTrace {
   readonly record: RequestRecord;
   private firstTokenAt?: number;
   private readonly estimatedTokens: number;
+  private readonly listeners: TraceListener[] = [];
 
   constructor(
     start: TraceStart,
@@ -46,8 +56,26 @@ export class RequestTrace {
     return this.record.state === "done" || this.record.state === "failed" || this.record.state === "cancelled";
   }
 
+  listen(listener: TraceListener): void {
+    this.listeners.push(listener);
+  }
+
+  // Held until another request has computed the prefix this one shares with it.
+  hold(): void {
+    if (this.record.state === "prefill") this.record.state = "waiting";
+  }
+
+  // Sent upstream, after a hold.
+  go(): void {
+    if (this.record.state !== "waiting") return;
+    this.record.state = "prefill";
+    this.record.waitedMs = this.now() - this.record.startedAt;
+  }
+
   progress(progress: PrefillProgress): void {
-    if (this.record.state === "prefill") this.record.progress = progress;
+    if (this.record.state !== "prefill") return;
+    this.record.progress = progress;
+    for (const listener of this.listeners) listener.progress(progress);
   }
 
   firstToken(): void {
@@ -56,11 +84,12 @@ export class RequestTrace {
     this.record.state = "generating";
     this.record.ttftMs = this.firstTokenAt - this.record.startedAt;
     this.record.progress = undefined;
+    for (const listener of this.listeners) listener.firstToken();
   }
 
   finish(reply: Reply): void {
     if (this.ended) return;
-    const timings = replyTimings({ startedAt: this.record.startedAt, firstTokenAt: this.firstTokenAt, endedAt: this.now() }, reply);
+    const timings = replyTimings({ startedAt: this.record.startedAt, firstTokenAt: this.firstTokenAt, endedAt: this.now(), waitedMs: this.record.waitedMs }, reply);
     Object.assign(this.record, timings, {
       state: "done",
       promptTokens: reply.promptTokens ?? this.estimatedTokens,
@@ -69,6 +98,7 @@ export class RequestTrace {
       stopReason: reply.stopReason,
     });
     this.onEnd(this, reply);
+    for (const listener of this.listeners) listener.end("done");
   }
 
   fail(message: string, clientFault = false): void {
@@ -103,5 +133,6 @@ export class RequestTrace {
     if (this.ended) return;
     Object.assign(this.record, { state, error, progress: undefined, totalMs: this.now() - this.record.startedAt });
     this.onEnd(this);
+    for (const listener of this.listeners) listener.end(state);
   }
 }

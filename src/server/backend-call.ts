@@ -18,7 +18,14 @@ export type CallContext = {
   trace: RequestTrace; // timings and progress, for status, statusline and the log
   signal: AbortSignal;
   fetcher: typeof fetch;
+  // Resolves when the request may go upstream: held meanwhile for a shared prefill (share-prefill.ts).
+  ready?: Promise<unknown>;
 };
+
+// The upstream call, once the request may go.
+export function whenReady(context: CallContext, send: () => Promise<Response>): Promise<Response> {
+  return context.ready ? context.ready.then(send) : send();
+}
 
 export type BackendCall = {
   upstream: Promise<Response>;

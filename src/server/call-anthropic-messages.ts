@@ -10,14 +10,14 @@ import { readSseFrames } from "../sse/read-sse-frames";
 import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import { mapUpstreamStopReason } from "../translate/map-upstream-stop-reason";
 import type { Reply } from "../translate/reply";
-import type { BackendCall, CallContext } from "./backend-call";
+import { whenReady, type BackendCall, type CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
 const ANTHROPIC_VERSION = "2023-06-01";
 
 export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
   const watch = new UpstreamWatch(backend, context.fetcher);
-  const upstream = sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } });
+  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } }));
   return {
     upstream,
     streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: anthropicRelay(context) }, daemon),

@@ -8,12 +8,12 @@ import type { BackendConfig } from "../config/config-schema";
 import { ChatCompletion, type ChatRequest } from "../protocol/openai";
 import { convertFromOpenAICompletion } from "../translate/convert-from-openai-completion";
 import { streamConverter } from "../translate/create-stream-converter";
-import type { BackendCall, CallContext } from "./backend-call";
+import { whenReady, type BackendCall, type CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
 export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
   const watch = new UpstreamWatch(backend, context.fetcher);
-  const upstream = sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher });
+  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher }));
   return {
     upstream,
     streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) }, daemon),

@@ -6,6 +6,7 @@ import { Activity } from "../metrics/activity";
 import { IdleCollector } from "./collect-when-idle";
 import { chainFor, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
+import { SharedPrefills } from "../prefix/shared-prefill";
 import type { PrewarmHead } from "../prewarm/prewarm-head";
 import { PrewarmStore } from "../prewarm/prewarm-store";
 import { Prewarmer, type PrewarmerOptions } from "../prewarm/prewarmer";
@@ -38,6 +39,7 @@ export class Daemon {
   readonly pool: BackendPool;
   readonly sessions = new SessionTable();
   readonly replay = new ReplayMemory();
+  readonly sharedPrefills = new SharedPrefills(); // requests in flight, by the prefix they compute
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
   readonly activity: Activity;

@@ -20,6 +20,7 @@ import type { BackendCall, CallContext } from "./backend-call";
 import { callAnthropicMessages } from "./call-anthropic-messages";
 import { callChatCompletions } from "./call-chat-completions";
 import { readRequestBody } from "./read-request-body";
+import { sharePrefill } from "./share-prefill";
 import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
@@ -67,6 +68,7 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);
+    context.ready = sharePrefill(daemon, route, normalized, trace, signal);
     trace.record.model = context.upstreamModel;
     logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
     const call = planCall(daemon, route, normalized, context);

@@ -34,6 +34,7 @@ export function statusReport(daemon: Daemon) {
     })),
     routes: daemon.routeCounts,
     sessions: daemon.sessions.size,
+    sharedPrefills: daemon.sharedPrefills.counts, // requests held for a shared prefill, by why they went
     recent: daemon.activity.recent.map((record) => recordView(record, daemon.now())),
   };
 }

@@ -25,6 +25,10 @@ describe("the status line, formatted", () => {
     expect(formatStatusLine(record({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", state: "prefill", elapsedMs: 3_000 }))).toBe("lmstudio · qwen3-coder-30b · prefill 3.00 s");
   });
 
+  test("held while another request computes the prefix it shares (parallel subagents)", () => {
+    expect(formatStatusLine(record({ state: "waiting", elapsedMs: 2_500 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · waiting for a shared prefill 2.50 s");
+  });
+
   test("generating, and a failure with its reason", () => {
     expect(formatStatusLine(record({ state: "generating", promptTokens: 100, cachedTokens: 0, ttftMs: 30_100 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · 0% cached · ttft 30.1 s · generating");
     expect(formatStatusLine(record({ state: "failed", error: "backend closed the stream" }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · failed: backend closed the stream");

@@ -1,7 +1,7 @@
 // The daemon, in process on a free port, in front of one real server; and a client that times
 // each streamed reply the way a user feels it (time to the first generated token).
 import Anthropic from "@anthropic-ai/sdk";
-import type { BackendKind } from "../../src/config/config-schema";
+import type { BackendKind, ConfigFile } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { startServer } from "../../src/server/start-server";
 import { llamaEvaluatedTokens, type RealServer } from "./real-servers";
@@ -13,9 +13,9 @@ export type RealStack = { url: string; client: Anthropic; backend: string; upstr
 export type UpstreamRecord = { body: any; read: Promise<unknown>; usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { cache_n?: number; prompt_n?: number } };
 
 // limits: the backend's silence limits; heartbeatMs: how often the daemon pings a client while
-// the backend is silent.
-export async function daemonFor(server: RealServer, kind: BackendKind, name = "real", options: { limits?: { timeoutMs?: number; idleTimeoutMs?: number }; heartbeatMs?: number } = {}): Promise<RealStack> {
-  const config = resolveConfig({ port: 0, backends: [{ name, kind, url: server.url, tools: true, ...options.limits }] }, {});
+// the backend is silent; settings: more of the config file, e.g. { coalescePrefills: false }.
+export async function daemonFor(server: RealServer, kind: BackendKind, name = "real", options: { limits?: { timeoutMs?: number; idleTimeoutMs?: number }; heartbeatMs?: number; settings?: Omit<ConfigFile, "backends" | "port"> } = {}): Promise<RealStack> {
+  const config = resolveConfig({ ...options.settings, port: 0, backends: [{ name, kind, url: server.url, tools: true, ...options.limits }] }, {});
   const upstream: UpstreamRecord[] = [];
   const daemon = await startServer({ config, fetch: recordingFetch(upstream), heartbeatMs: options.heartbeatMs });
   return {
