@@ -4,15 +4,19 @@
 // the client with the next step of a script instead of what the model wrote. The tokens each
 // request cost are the real server's own figures; only the reply is steered.
 //
-// A step is chosen by how many tool calls the conversation already holds, so Claude Code's
-// requests and anyclaude's translations of them (chat completions) are steered alike. Requests
-// without tools (titles, compaction) and one-token prewarms go through untouched.
+// A step is chosen by how many assistant turns with tool calls the conversation already holds, so
+// Claude Code's requests and anyclaude's translations of them (chat completions) are steered
+// alike. Requests without tools (titles, compaction), one-token prewarms and those `steers` turns
+// down (a subagent's) go through untouched, answered by the model.
 
-export type ScriptStep = { name: string; input: Record<string, unknown> } | { text: string };
+type Call = { name: string; input: Record<string, unknown> };
+export type ScriptStep = Call | { calls: Call[] } | { text: string };
 
 export type Steering = { url: string; stop(): void };
 
-export function steerToolCalls(upstreamRoot: string, script: ScriptStep[]): Steering {
+const toolNames = (body: any): string[] => (body.tools ?? []).map((tool: any) => tool.function?.name ?? tool.name);
+
+export function steerToolCalls(upstreamRoot: string, script: ScriptStep[], steers: (toolNames: string[]) => boolean = () => true): Steering {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -24,30 +28,29 @@ export function steerToolCalls(upstreamRoot: string, script: ScriptStep[]): Stee
       const text = await request.text();
       const body = JSON.parse(text);
       const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text });
-      const steered = (body.tools?.length ?? 0) > 0 && (body.max_tokens ?? 2) > 1 && upstream.ok;
+      const steered = (body.tools?.length ?? 0) > 0 && (body.max_tokens ?? 2) > 1 && upstream.ok && steers(toolNames(body));
       if (!steered) return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
       const report = await upstream.text(); // the server computed the prompt and generated its reply
-      const step = script[Math.min(toolCallsSoFar(body), script.length - 1)]!;
-      const id = `call_steer_${toolCallsSoFar(body)}`;
+      const turn = toolTurnsSoFar(body);
+      const step = script[Math.min(turn, script.length - 1)]!;
+      const id = `call_steer_${turn}`;
       return url.pathname.endsWith("/chat/completions") ? chatReply(body, step, id, report) : messagesReply(body, step, id, report);
     },
   });
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
-function toolCallsSoFar(body: { messages: any[] }): number {
-  return body.messages.reduce((count, message) => {
-    if (message.role !== "assistant") return count;
-    if (Array.isArray(message.tool_calls)) return count + message.tool_calls.length;
-    return count + (Array.isArray(message.content) ? message.content.filter((block: any) => block.type === "tool_use").length : 0);
-  }, 0);
+function toolTurnsSoFar(body: { messages: any[] }): number {
+  return body.messages.filter((message) => message.role === "assistant" && ((message.tool_calls?.length ?? 0) > 0 || (Array.isArray(message.content) && message.content.some((block: any) => block.type === "tool_use")))).length;
 }
+
+const callsOf = (step: ScriptStep): Call[] => ("calls" in step ? step.calls : "name" in step ? [step] : []);
 
 // Chat completions, streamed as llama-server and mlx_lm.server stream them (a whole tool call in
 // one delta), ending with the server's own usage and timings.
 function chatReply(body: any, step: ScriptStep, id: string, report: string): Response {
   const last = lastJson(report);
-  const delta = "text" in step ? { role: "assistant", content: step.text } : { role: "assistant", tool_calls: [{ index: 0, id, type: "function", function: { name: step.name, arguments: JSON.stringify(step.input) } }] };
+  const delta = "text" in step ? { role: "assistant", content: step.text } : { role: "assistant", tool_calls: callsOf(step).map((call, index) => ({ index, id: `${id}_${index}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.input) } })) };
   const finish = "text" in step ? "stop" : "tool_calls";
   if (!body.stream) return Response.json({ id: "steered", object: "chat.completion", choices: [{ index: 0, message: delta, finish_reason: finish }], usage: last?.usage, timings: last?.timings });
   const chunks = [
@@ -61,20 +64,19 @@ function chatReply(body: any, step: ScriptStep, id: string, report: string): Res
 // The Messages API, as llama-server's own /v1/messages streams it.
 function messagesReply(body: any, step: ScriptStep, id: string, report: string): Response {
   const usage = lastJson(report)?.usage ?? lastJson(report)?.message?.usage ?? { input_tokens: 1, output_tokens: 1 };
-  const block = "text" in step ? { type: "text", text: step.text } : { type: "tool_use", id: id.replace("call_", "toolu_"), name: step.name, input: step.input };
+  const blocks = "text" in step ? [{ type: "text", text: step.text }] : callsOf(step).map((call, index) => ({ type: "tool_use", id: `${id.replace("call_", "toolu_")}_${index}`, name: call.name, input: call.input }));
   const stop = "text" in step ? "end_turn" : "tool_use";
   // A fresh id per message, as servers give: Claude Code merges consecutive assistant turns that
   // carry the same id into one.
-  const message = { id: `msg_steered_${id}`, type: "message", role: "assistant", model: body.model, content: [block], stop_reason: stop, stop_sequence: null, usage };
+  const message = { id: `msg_steered_${id}`, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stop, stop_sequence: null, usage };
   if (!body.stream) return Response.json(message);
-  const events: [string, unknown][] = [
-    ["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null } }],
-    ["content_block_start", { type: "content_block_start", index: 0, content_block: "text" in step ? { type: "text", text: "" } : { ...block, input: {} } }],
-    ["content_block_delta", { type: "content_block_delta", index: 0, delta: "text" in step ? { type: "text_delta", text: step.text } : { type: "input_json_delta", partial_json: JSON.stringify(step.input) } }],
-    ["content_block_stop", { type: "content_block_stop", index: 0 }],
-    ["message_delta", { type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage }],
-    ["message_stop", { type: "message_stop" }],
-  ];
+  const events: [string, unknown][] = [["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null } }]];
+  blocks.forEach((block: any, index) => {
+    events.push(["content_block_start", { type: "content_block_start", index, content_block: block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} } }]);
+    events.push(["content_block_delta", { type: "content_block_delta", index, delta: block.type === "text" ? { type: "text_delta", text: block.text } : { type: "input_json_delta", partial_json: JSON.stringify(block.input) } }]);
+    events.push(["content_block_stop", { type: "content_block_stop", index }]);
+  });
+  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage }], ["message_stop", { type: "message_stop" }]);
   return sse(events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join(""));
 }
 
