@@ -47,7 +47,7 @@ claude-code: node_modules/.installed
 # release that changes the request is caught the day it appears.
 test-claude-latest: real-servers
 	$(BUN) scripts/claude-code.ts latest
-	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/e2e/claude-code.test.ts test/e2e/tool-search.test.ts test/real/claude-code.test.ts test/real/tool-search.test.ts
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/e2e/claude-code.test.ts test/e2e/tool-search.test.ts test/real/claude-code.test.ts test/real/tool-search.test.ts test/real/claude-code-agents.test.ts
 
 real-servers: node_modules/.installed
 	scripts/real/setup.sh

@@ -50,3 +50,8 @@ for (const run of named("parallel-agents-").sort((a, b) => a.server.localeCompar
   const way = (entry: any) => `${entry.tokens.toLocaleString("en-US")} (${seconds(entry.allAnsweredMs)})`;
   console.log(`| ${run.server} | ${run.requests} | ${way(run.direct)} | ${way(run.coalesced)} | ${way(run.lowerBound)} | ${run.coalescedToLowerBound}x |`);
 }
+
+for (const run of named("claude-code-agents-")) {
+  const row = (way: string) => `${way}: ${run[way].firstRound.join(" + ")}`;
+  console.log(`\nClaude Code ${run.claudeCode}'s three parallel Explore agents on llama-server, tokens of each agent's first request: ${row("separate")} (coalescePrefills false); ${row("coalesced")} (anyclaude)`);
+}
