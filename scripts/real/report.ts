@@ -31,7 +31,7 @@ for (const run of named("reuse-")) {
 
 console.log("\nReal Claude Code sessions: tokens evaluated anew per request, per run (the server's own count)\n");
 console.log("| path | runs |\n|---|---|");
-for (const run of named("claude-code-")) {
+for (const run of named("claude-code-").filter((entry) => entry.runs)) {
   console.log(`| ${run.path} | ${run.runs.map((entry: any) => entry.evaluated.join(" + ")).join(" / ")} |`);
 }
 
