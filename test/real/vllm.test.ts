@@ -66,11 +66,13 @@ describeReal("vLLM", () => {
       const env = path.kind ? undefined : DIRECT_ENV;
       try {
         const { home, workdir } = makeClaudeHome();
-        const runs: { args: string; evaluated: number[] }[] = [];
+        const runs: { args: string; evaluated: number[]; billingLines?: string[] }[] = [];
         for (const args of SESSION) {
           const mark = upstream.length;
           const run = await runClaude(args, { baseUrl: stack?.url ?? direct!.url, home, workdir, timeoutMs: 600_000, env });
-          runs.push({ args: args.join(" "), evaluated: await upstreamCounts({ upstream }, mark) });
+          // Straight to vLLM, Claude Code's billing line (system[0]) reaches the prompt's first tokens.
+          const billingLines = direct ? upstream.slice(mark).map((record) => String(record.body.system?.[0]?.text ?? "").slice(0, 120)) : undefined;
+          runs.push({ args: args.join(" "), evaluated: await upstreamCounts({ upstream }, mark), ...(billingLines ? { billingLines } : {}) });
           expect(run.stderr).toBe("");
           expect(run.exitCode).toBe(0);
           expect(run.stdout.trim().length).toBeGreaterThan(0);
