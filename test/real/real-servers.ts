@@ -62,7 +62,7 @@ export async function startMlxLmServer(variant: Variant, version?: string, fixed
 // (`--enable-prompt-tokens-details`: without it usage has no cached_tokens), float32 and eager
 // mode for the CPU, a 1 GiB KV cache (~5 GB resident in all; 4 GiB made it 8 GB). Claude Code
 // sends tools with every request, and vLLM takes `tools` with the default tool_choice "auto" only
-// with a tool parser named: Qwen3-Coder's is `qwen3_coder`. Its startup takes 65-112 s here.
+// with a tool parser named: Qwen3-Coder's is `qwen3_coder`. Its startup takes 50-112 s here.
 // It runs as its own process group (an API server, an EngineCore and workers), stopped whole; dev
 // mode serves POST /reset_prefix_cache, so each test of a file can start cold on one server.
 // alsoServedAs: more names it answers to (it refuses a model it does not serve, with HTTP 404); its
