@@ -121,7 +121,7 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
   const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
+    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
   const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
@@ -156,6 +156,7 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       backend: config.name,
       model,
       maxTokens: config.maxTokens,
+      contextLength: route.backend.probe?.contextLength,
       chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,
