@@ -24,10 +24,12 @@ export function steerToolCalls(upstreamRoot: string, script: ScriptStep[], steer
     async fetch(request) {
       const url = new URL(request.url);
       const target = `${upstreamRoot}${url.pathname}${url.search}`;
-      if (request.method !== "POST") return fetch(target, { method: request.method, headers: request.headers });
+      // A fresh connection each time: llama-server closes idle ones, and a request sent on one at
+      // that moment is reset before any byte (NOTES.md; anyclaude itself retries those).
+      if (request.method !== "POST") return fetch(target, { method: request.method, headers: request.headers, keepalive: false });
       const text = await request.text();
       const body = JSON.parse(text);
-      const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+      const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text, keepalive: false });
       const steered = (body.tools?.length ?? 0) > 0 && (body.max_tokens ?? 2) > 1 && upstream.ok && steers(toolNames(body));
       if (!steered) return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
       const report = await upstream.text(); // the server computed the prompt and generated its reply
