@@ -49,7 +49,8 @@ export type BackendQuirks = {
   // arrive as strings (coerce-tool-arguments.ts types them). llama-server builds its parser and
   // grammar from the request's tools (common/parsers/qwen3-coder.cpp: one alternative per tool):
   // a loaded deferred tool must be declared there (deferred-tools.ts), as for LM Studio and any
-  // other server, whose parsers we cannot read or try.
+  // other server, whose parsers we cannot read or try. Both tried on the real servers:
+  // test/real/undeclared-tool-call.test.ts.
   callsUndeclaredTools: boolean;
   // Requests go to the slot anyclaude picks (`id_slot`, slot-assignment.ts) when the server has
   // several (llama-server's /props total_slots): its chat completions take `id_slot`; its own
