@@ -1,7 +1,7 @@
 // Pinning a backend's requests to slots (slot-assignment.ts), for servers that take `id_slot`:
 // one table per backend, as many slots as its probe found, each slot held while its request runs.
 import type { RequestTrace } from "../metrics/request-trace";
-import { chainFor, type PrefixChain } from "../prefix/prefix-chain";
+import { chainFor, conversationKey, type PrefixChain } from "../prefix/prefix-chain";
 import type { BackendState } from "./backend-pool";
 import { backendQuirks } from "./backend-quirks";
 import { SlotAssignment } from "./slot-assignment";
@@ -24,8 +24,7 @@ function slotsOf(backend: BackendState): SlotAssignment | undefined {
 export function slotPicker(backend: BackendState, chain: PrefixChain, withTools: boolean, trace: RequestTrace): (() => number | undefined) | undefined {
   const slots = slotsOf(backend);
   if (!slots) return undefined;
-  // A conversation is known by its start: subagents of one Claude Code session are apart.
-  const conversation = `${chain.headWithTools.hash}:${chain.messages[0]?.hash ?? ""}`;
+  const conversation = conversationKey(chain); // subagents of one Claude Code session are apart
   // A request that waited for a shared prefill (it has waitedMs) joins the slot that holds it.
   return () => (trace.ended ? undefined : slots.take(conversation, chainFor(chain, withTools), trace, trace.record.waitedMs !== undefined));
 }

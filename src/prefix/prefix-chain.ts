@@ -25,6 +25,12 @@ export function buildPrefixChain(request: Pick<LocalRequest, "system" | "tools" 
   };
 }
 
+// A conversation known by how it starts (its head and first message): the same for every turn of
+// it, different for each subagent of one Claude Code session.
+export function conversationKey(chain: PrefixChain): string {
+  return `${chain.headWithTools.hash}:${chain.messages[0]?.hash ?? ""}`;
+}
+
 export function chainFor(chain: PrefixChain, withTools: boolean): Segment[] {
   return [withTools ? chain.headWithTools : chain.headWithoutTools, ...chain.messages];
 }

@@ -2,7 +2,7 @@
 // request needs (tools, images), its prefix chain and the conversation it belongs to.
 import * as v from "valibot";
 import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
-import { buildPrefixChain, chainFor, chainTokens, type PrefixChain } from "../prefix/prefix-chain";
+import { buildPrefixChain, chainFor, chainTokens, conversationKey, type PrefixChain } from "../prefix/prefix-chain";
 import { declaredWithLoaded, splitTools } from "../translate/deferred-tools";
 import { normalizeContent, type ContentNote } from "../translate/normalize-content";
 import { stripBillingHeader } from "../translate/strip-billing-header";
@@ -68,8 +68,7 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
 
 // Without a session id, a conversation is known by its head and its first message.
 function prefixSessionId(chain: PrefixChain): string | undefined {
-  const first = chain.messages[0];
-  return first ? `prefix:${chain.headWithTools.hash}:${first.hash}` : undefined;
+  return chain.messages.length > 0 ? `prefix:${conversationKey(chain)}` : undefined;
 }
 
 // Claude Code sends its session id as a header, and inside metadata.user_id (a JSON string).
