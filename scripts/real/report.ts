@@ -55,3 +55,8 @@ for (const run of named("claude-code-agents-")) {
   const row = (way: string) => `${way}: ${run[way].firstRound.join(" + ")}`;
   console.log(`\nClaude Code ${run.claudeCode}'s three parallel Explore agents on llama-server, tokens of each agent's first request: ${row("separate")} (coalescePrefills false); ${row("coalesced")} (anyclaude)`);
 }
+
+for (const run of named("interleaved-sessions-")) {
+  const ways = Object.entries(run.ways).map(([way, figures]: [string, any]) => `${way} ${figures.followUpSum}`).join("; ");
+  console.log(`\n${run.sessions} interleaved sessions on llama-server (${run.slots} slots), tokens of the follow-ups: ${ways}`);
+}
