@@ -39,15 +39,16 @@ const ENV_URL_OVERRIDES = { LMSTUDIO_URL: "lmstudio", MLX_LM_URL: "mlx-lm" } as 
 export type Env = Record<string, string | undefined>;
 
 export function resolveConfig(file: ConfigFile, env: Env): Config {
-  const backends = (file.backends ?? DEFAULT_BACKENDS).map((backend) => ({
+  const backends = (file.backends ?? DEFAULT_BACKENDS).flatMap((backend, index) => expandReplicas(backend, index)).map((backend) => ({
     ...KIND_DEFAULTS[backend.kind],
     timeoutMs: DEFAULT_TIMEOUT_MS,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     ...backend,
   }));
   applyUrlOverrides(backends, env);
-  const names = backends.map((backend) => backend.name);
-  checkUniqueNames(names);
+  checkUniqueNames((file.backends ?? DEFAULT_BACKENDS).map((backend) => backend.name));
+  // Routing may name a pool (every replica in it) or one replica.
+  const names = [...new Set(backends.flatMap((backend) => (backend.replicaOf ? [backend.replicaOf, backend.name] : [backend.name])))];
 
   const routing = file.routing ?? {};
   // The contract's names when those backends exist; else the first backend that fits the role.
@@ -72,6 +73,17 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   };
   checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;
+}
+
+type FileBackend = NonNullable<ConfigFile["backends"]>[number];
+
+// A "replicas" entry is one backend per URL, "<name>#1", "<name>#2", ..., all in the pool <name>.
+function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend, "url" | "replicas"> & { url: string; replicaOf?: string })[] {
+  const { replicas, url, ...rest } = backend;
+  if (replicas && url !== undefined) throw new ConfigError('give either "url" (one server) or "replicas" (several of the same model), not both', `backends[${index}].replicas`);
+  if (replicas) return replicas.map((replica, number) => ({ ...rest, name: `${backend.name}#${number + 1}`, url: replica, replicaOf: backend.name }));
+  if (url === undefined) throw new ConfigError('needs "url" (or "replicas": a list of URLs of servers of the same model)', `backends[${index}]`);
+  return [{ ...rest, url }];
 }
 
 function applyUrlOverrides(backends: BackendConfig[], env: Env): void {
