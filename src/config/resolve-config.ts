@@ -52,8 +52,10 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
 
   const routing = file.routing ?? {};
   // The contract's names when those backends exist; else the first backend that fits the role.
-  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (backends.find((backend) => backend.tools === true)?.name ?? backends.find((backend) => backend.tools !== false)?.name ?? names[0]!));
-  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (backends.find((backend) => backend.tools !== true)?.name ?? names[0]!));
+  // A replica stands for its pool.
+  const role = (backend: BackendConfig | undefined) => backend && (backend.replicaOf ?? backend.name);
+  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
+  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
   const config: Config = {
     host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",
