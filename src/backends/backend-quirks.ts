@@ -51,6 +51,10 @@ export type BackendQuirks = {
   // a loaded deferred tool must be declared there (deferred-tools.ts), as for LM Studio and any
   // other server, whose parsers we cannot read or try.
   callsUndeclaredTools: boolean;
+  // Requests go to the slot anyclaude picks (`id_slot`, slot-assignment.ts) when the server has
+  // several (llama-server's /props total_slots): its chat completions take `id_slot`; its own
+  // /v1/messages and LM Studio are not known to.
+  pinsSlots: boolean;
   // A server that sends nothing while its model writes a tool call, then the whole call, and the
   // path it answers meanwhile (see upstream-watch.ts): a silence after text there may be a long
   // Write, not a hang. mlx_lm.server's stream loop writes nothing while its text state machine is
@@ -103,6 +107,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     askPrefillProgress: false,
     contentKeepsSeparators: true,
     callsUndeclaredTools: true,
+    pinsSlots: false,
     placeholderModel: "default_model",
     silentToolCalls: { livenessPath: "/health" },
     apiAtV1: true,
@@ -122,6 +127,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     askPrefillProgress: false,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,
+    pinsSlots: false,
     apiAtV1: true,
     howToStart: (port) => `start LM Studio's server (lms server start${port === "1234" ? "" : ` --port ${port}`}) and load a model (lms load <model>)`,
     advice: {
@@ -139,6 +145,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     askPrefillProgress: true,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,
+    pinsSlots: true,
     apiAtV1: false,
     howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",
@@ -151,6 +158,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     askPrefillProgress: false,
     contentKeepsSeparators: false,
     callsUndeclaredTools: false,
+    pinsSlots: false,
     apiAtV1: true,
     howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",

@@ -12,6 +12,7 @@ export type ProbeResult = {
   tools?: boolean; // what the backend says about tool calling; undefined when it does not say
   contextLength?: number; // the loaded context, in tokens, when the backend tells
   loaded?: boolean; // whether `model` is loaded now, when the backend tells (LM Studio loads it on the first request)
+  slots?: number; // llama-server's parallel slots (/props total_slots): requests can be pinned to one
 };
 
 export type GetJson = (url: string) => Promise<unknown>;

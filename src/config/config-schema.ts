@@ -47,6 +47,7 @@ export const ConfigSchema = v.strictObject({
   prewarm: v.optional(v.boolean()),
   // Requests sharing a prefix with one a backend is computing wait for it (src/prefix/shared-prefill.ts).
   coalescePrefills: v.optional(v.boolean()),
+  pinSlots: v.optional(v.boolean()),
 });
 
 export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
@@ -82,4 +83,5 @@ export type Config = {
   maxBodyBytes: number;
   prewarm: boolean;
   coalescePrefills: boolean;
+  pinSlots: boolean;
 };

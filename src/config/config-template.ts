@@ -31,6 +31,10 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
 
   // Requests that share a long prefix with one a backend is computing right now (Claude Code's
   // parallel subagents) wait until it is computed, then find it in the server's cache.
-  "coalescePrefills": true
+  "coalescePrefills": true,
+
+  // On llama-server (several slots), each conversation keeps a slot of its own, so sessions do
+  // not evict each other; false leaves the slot to llama-server's own choice.
+  "pinSlots": true
 }
 `;

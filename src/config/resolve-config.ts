@@ -72,6 +72,7 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
     maxBodyBytes: file.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     prewarm: file.prewarm ?? true,
     coalescePrefills: file.coalescePrefills ?? true,
+    pinSlots: file.pinSlots ?? true,
   };
   checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;

@@ -36,6 +36,7 @@ export type ChatRequest = {
   top_p?: number;
   top_k?: number;
   return_progress?: boolean; // llama-server: prompt_progress chunks while it prefills
+  id_slot?: number; // llama-server: the slot to run in
   chat_template_kwargs?: Record<string, unknown>; // llama-server, mlx-lm, vLLM: passed to the chat template
 };
 

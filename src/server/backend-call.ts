@@ -20,6 +20,8 @@ export type CallContext = {
   fetcher: typeof fetch;
   // Resolves when the request may go upstream: held meanwhile for a shared prefill (share-prefill.ts).
   ready?: Promise<unknown>;
+  // The server slot to send the request to, picked as it goes (src/backends/slot-pinning.ts).
+  pickSlot?: () => number | undefined;
 };
 
 // The upstream call, once the request may go.

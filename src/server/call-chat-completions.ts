@@ -13,7 +13,7 @@ import { readJson, streamReply } from "./stream-reply";
 
 export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
   const watch = new UpstreamWatch(backend, context.fetcher);
-  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/chat/completions", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher }));
+  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/chat/completions", body: withSlot(body, context.pickSlot?.()), stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher }));
   return {
     upstream,
     streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) }, daemon),
@@ -23,4 +23,8 @@ export function callChatCompletions(backend: BackendConfig, body: ChatRequest, c
       return convertFromOpenAICompletion(parsed.output, context);
     },
   };
+}
+
+function withSlot(body: ChatRequest, slot: number | undefined): ChatRequest {
+  return slot === undefined ? body : { ...body, id_slot: slot };
 }

@@ -21,6 +21,7 @@ import { callAnthropicMessages } from "./call-anthropic-messages";
 import { callChatCompletions } from "./call-chat-completions";
 import { readRequestBody } from "./read-request-body";
 import { sharePrefill } from "./share-prefill";
+import { slotPicker } from "../backends/slot-pinning";
 import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
@@ -69,6 +70,7 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);
     context.ready = sharePrefill(daemon, route, normalized, trace, signal);
+    if (daemon.config.pinSlots) context.pickSlot = slotPicker(backend, normalized.chain, route.includeTools, trace);
     trace.record.model = context.upstreamModel;
     logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
     const call = planCall(daemon, route, normalized, context);

@@ -26,7 +26,7 @@ describeReal(`Claude Code ${newestClaudeCode().version}: parallel Explore agents
     real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
     steering = steerToolCalls(real.root, SCRIPT, isMainThread);
     const behind = { ...real, root: steering.url, url: `${steering.url}/v1` };
-    stacks.separate = await daemonFor(behind, "openai", "real", { settings: { prewarm: false, coalescePrefills: false } });
+    stacks.separate = await daemonFor(behind, "openai", "real", { settings: { prewarm: false, coalescePrefills: false, pinSlots: false } });
     stacks.coalesced = await daemonFor(behind, "openai", "real", { settings: { prewarm: false } });
   }, 180_000);
   afterAll(async () => {

@@ -34,7 +34,7 @@ for (const server of SERVERS) {
     beforeAll(async () => {
       real = await server.start();
       // Prewarm off: nothing but the measured requests reaches the server.
-      direct = await daemonFor(real, server.kind, "real", { settings: { prewarm: false, coalescePrefills: false } });
+      direct = await daemonFor(real, server.kind, "real", { settings: { prewarm: false, coalescePrefills: false, pinSlots: false } });
       coalesced = await daemonFor(real, server.kind, "real", { settings: { prewarm: false } });
     }, 180_000);
     afterAll(async () => {

@@ -1,0 +1,80 @@
+// Which of llama-server's slots a conversation's request goes to (its `id_slot`). Left to itself,
+// llama-server puts a request into the idle slot whose prompt shares the longest prefix with it
+// (tools/server/server-context.cpp, get_available_slot), and an empty slot shares none: Claude Code
+// sessions, which share their system prompt, all land in one slot and each evicts the others'
+// conversations (measured, test/real/interleaved-sessions.test.ts: every follow-up of 4 interleaved
+// sessions on 4 slots computed its whole task again, ~700 tokens, against 13 when each kept its
+// slot). anyclaude keeps the model of each slot's prompt (the prefix chain it last sent there) and
+// picks the slot that costs least: the tokens to compute there, plus, when that slot holds
+// another live conversation, what it will cost that conversation to compute its part again on
+// each of its next turns. A busy slot is never picked: a task pinned to one waits inside the
+// server, where anyclaude can no longer bound or cancel it.
+import type { Segment } from "../prefix/prefix-chain";
+
+// How many more turns a live conversation is expected to take: Claude Code sessions take many,
+// so a cold slot (the shared prompt computed once more) soon costs less than sharing one. With
+// Claude Code's ~12k-token system prompt and tools, sessions whose own part passes ~750 tokens
+// get slots of their own; parallel agents (their own parts a few dozen tokens) share one.
+const EXPECTED_TURNS = 16;
+// A conversation not seen for this long is taken as over: its slot is free to take.
+const LIVE_MS = 10 * 60_000;
+
+type Slot = { conversation?: string; segments: Segment[]; usedAt: number; busy: number };
+
+export class SlotAssignment {
+  private readonly slots: Slot[];
+
+  constructor(count: number, private readonly now: () => number = Date.now) {
+    this.slots = Array.from({ length: count }, () => ({ segments: [], usedAt: 0, busy: 0 }));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  // The slot for a request of `conversation` whose prompt is `segments`, taken until `release`;
+  // undefined when every slot is busy (the server then queues it wherever it likes).
+  take(conversation: string, segments: Segment[]): { slot: number; release: () => void } | undefined {
+    const slot = this.cheapest(conversation, segments);
+    if (slot === undefined) return undefined;
+    const state = this.slots[slot]!;
+    Object.assign(state, { conversation, segments, usedAt: this.now() });
+    state.busy++;
+    let released = false;
+    return {
+      slot,
+      release: () => {
+        if (!released) state.busy--;
+        released = true;
+      },
+    };
+  }
+
+  private cheapest(conversation: string, segments: Segment[]): number | undefined {
+    let best: { slot: number; cost: number; usedAt: number } | undefined;
+    this.slots.forEach((state, slot) => {
+      if (state.busy > 0) return;
+      const cost = this.cost(state, conversation, segments);
+      if (!best || cost < best.cost || (cost === best.cost && state.usedAt < best.usedAt)) best = { slot, cost, usedAt: state.usedAt };
+    });
+    return best?.slot;
+  }
+
+  private cost(state: Slot, conversation: string, segments: Segment[]): number {
+    const shared = sharedTokens(state.segments, segments);
+    const toCompute = sum(segments) - shared;
+    const evicts = state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
+    return toCompute + (evicts ? (sum(state.segments) - shared) * EXPECTED_TURNS : 0);
+  }
+}
+
+function sharedTokens(held: Segment[], wanted: Segment[]): number {
+  let tokens = 0;
+  for (let index = 0; index < Math.min(held.length, wanted.length); index++) {
+    if (held[index]!.hash !== wanted[index]!.hash) break;
+    tokens += wanted[index]!.tokens;
+  }
+  return tokens;
+}
+
+const sum = (segments: Segment[]) => segments.reduce((total, segment) => total + segment.tokens, 0);

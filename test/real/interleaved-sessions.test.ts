@@ -1,0 +1,76 @@
+// Several Claude Code sessions alive on one llama-server (its default 4 slots), their turns
+// interleaved: does each follow-up find its own conversation in the server's cache, or do the
+// sessions evict each other? Left to itself, llama-server puts a request into the idle slot whose
+// prompt shares the longest prefix (tools/server/server-context.cpp get_available_slot), so
+// sessions that share a system prompt all land in one slot; through anyclaude each conversation
+// keeps a slot of its own (`id_slot`, src/backends/slot-assignment.ts). 4 and 8 sessions sharing
+// a Claude-Code-sized system prompt and tools, each with a task of its own, three rounds, both
+// ways. Tokens from llama-server's own counts, per request.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type Anthropic from "@anthropic-ai/sdk";
+import { claudeCodePrompt } from "../support/claude-code-fixture";
+import { saveFigures } from "./figures";
+import { daemonFor, llamaCounts, timedStream, type RealStack } from "./real-stack";
+import { describeReal, startLlamaServer, type RealServer } from "./real-servers";
+
+const SYSTEM_TOKENS = 4_000;
+const ROUNDS = 3;
+const TOPICS = ["routing", "caching", "streaming", "configuration", "logging", "tests", "the CLI", "the service"];
+
+describeReal("interleaved sessions on one llama-server (4 slots)", () => {
+  let real: RealServer;
+  const stacks: Record<string, RealStack> = {};
+  beforeAll(async () => {
+    real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
+    stacks["llama-server's own choice"] = await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } });
+    stacks["anyclaude (pinSlots)"] = await daemonFor(real, "openai", "real", { settings: { prewarm: false } });
+  }, 180_000);
+  afterAll(async () => {
+    for (const stack of Object.values(stacks)) await stack.stop();
+    await real?.stop();
+  });
+
+  for (const sessions of [4, 8]) {
+    test(`${sessions} sessions, ${ROUNDS} rounds: follow-ups, with each conversation on a slot of its own and with llama-server's own choice`, async () => {
+      const ways: Record<string, { rounds: number[][]; followUpSum: number; followUpMax: number }> = {};
+      for (const [way, stack] of Object.entries(stacks)) {
+        const rounds = await interleave(stack, sessions, `${sessions}-${way}`);
+        const followUps = rounds.slice(1).flat();
+        ways[way] = { rounds, followUpSum: followUps.reduce((sum, tokens) => sum + tokens, 0), followUpMax: Math.max(...followUps) };
+      }
+      saveFigures(`interleaved-sessions-llama-server-${sessions}`, { sessions, slots: 4, ways });
+      const own = ways["llama-server's own choice"]!;
+      const pinned = ways["anyclaude (pinSlots)"]!;
+      // As many sessions as slots: each follow-up finds its conversation in its own slot.
+      if (sessions <= 4) expect(pinned.followUpMax).toBeLessThan(200);
+      // More sessions than slots: some evict each other either way; never more than the server alone.
+      expect(pinned.followUpSum).toBeLessThanOrEqual(own.followUpSum);
+    }, 1_800_000);
+  }
+
+  // Each session's rounds, one request at a time in turn; tokens llama-server computed per request.
+  async function interleave(stack: RealStack, sessions: number, project: string): Promise<number[][]> {
+    const { system: [billing, ...rest], tools } = claudeCodePrompt(SYSTEM_TOKENS, project);
+    const system = [billing!, { type: "text" as const, text: `Project ${project}.` }, ...rest];
+    const conversations: Anthropic.MessageParam[][] = Array.from({ length: sessions }, () => []);
+    const rounds: number[][] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const costs: number[] = [];
+      for (const [index, messages] of conversations.entries()) {
+        messages.push({ role: "user", content: round === 0 ? task(index) : `And what else about ${TOPICS[index]}? (${round})` });
+        const mark = real.log.length;
+        const { message } = await timedStream(stack.client, { model: "claude-opus-5-5", max_tokens: 16, system, tools: tools as unknown as Anthropic.Tool[], messages });
+        messages.push({ role: "assistant", content: message.content.filter((block) => block.type === "text") });
+        costs.push((await llamaCounts(real, mark)).reduce((sum, tokens) => sum + tokens, 0));
+      }
+      rounds.push(costs);
+    }
+    return rounds;
+  }
+});
+
+// Each session's own first request: a task with a long description, as a pasted file would be.
+function task(index: number): string {
+  const detail = Array.from({ length: 40 }, (_, line) => `- ${TOPICS[index]} note ${line}: check how ${TOPICS[index]} handles case ${line}.`).join("\n");
+  return `Session ${index}: review ${TOPICS[index]}.\n${detail}`;
+}
