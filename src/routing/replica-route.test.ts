@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { BackendPool } from "../backends/backend-pool";
 import type { Load } from "../backends/in-flight";
 import { resolveConfig } from "../config/resolve-config";
-import { chainFor, replySegment } from "../prefix/prefix-chain";
+import { chainFor, chainTokens, replySegment } from "../prefix/prefix-chain";
 import type { MessagesRequest } from "../protocol/anthropic";
 import { normalizeRequest } from "./normalize-request";
 import { resolveRoute } from "./resolve-route";
@@ -14,13 +14,14 @@ function setup() {
   const pool = new BackendPool(config.backends, fetch);
   const loads: Record<string, Load> = {};
   const down = new Set<string>();
-  const decide = (messages: MessagesRequest["messages"]) =>
+  const decide = (messages: MessagesRequest["messages"], lastBackend?: string) =>
     resolveRoute(normalizeRequest({ model: "claude-opus-5-5", max_tokens: 100, system: SYSTEM, messages }, new Headers()), {
       routing: config.routing,
       backends: pool.backends,
       isHealthy: (backend) => !down.has(backend.config.name),
       load: (backend) => loads[backend.config.name] ?? { requests: 0, queuedTokens: 0 },
       prefillRate: () => 1_000,
+      lastBackend,
     });
   const serve = (name: string, messages: MessagesRequest["messages"]) => {
     const served = normalizeRequest({ model: "m", max_tokens: 1, system: SYSTEM, messages }, new Headers());
@@ -52,6 +53,27 @@ describe("routing among replicas", () => {
     expect(decide(second).backend.config.name).toBe("qwen#1"); // 2,000 queued < the whole prompt cold
     loads["qwen#1"] = { requests: 4, queuedTokens: 40_000 };
     expect(decide(second).backend.config.name).not.toBe("qwen#1");
+  });
+
+  test("a continuing conversation moves only when staying costs more than twice moving", () => {
+    const { decide, serve, loads } = setup();
+    serve("qwen#1", first);
+    // Moving computes the whole prompt on another replica (idle here); staying, its new turn plus the queue.
+    const whole = chainTokens(chainFor(normalizeRequest({ model: "m", max_tokens: 1, system: SYSTEM, messages: second }, new Headers()).chain, false));
+    loads["qwen#1"] = { requests: 2, queuedTokens: Math.round(1.5 * whole) };
+    const stays = decide(second, "qwen#1");
+    expect(stays.backend.config.name).toBe("qwen#1"); // slower by half, not worth the move
+    expect(stays.reason).toBe("affinity");
+    loads["qwen#1"] = { requests: 4, queuedTokens: Math.round(2.5 * whole) };
+    expect(decide(second, "qwen#1").backend.config.name).not.toBe("qwen#1");
+  });
+
+  test("a continuing conversation stays on its replica though a sibling conversation holds the slot there", () => {
+    const { decide, serve } = setup();
+    const sibling: MessagesRequest["messages"] = [{ role: "user", content: "Where are the tests?" }];
+    serve("qwen#1", first);
+    serve("qwen#1", sibling); // same system prompt: llama.cpp puts it into the same slot
+    expect(decide(second, "qwen#1").backend.config.name).toBe("qwen#1");
   });
 
   test("a replica that is down: its conversation goes to another one", () => {

@@ -84,7 +84,10 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
     ...(option.backend.config.replicaOf && option.siblings > 1 ? { replica: explainReplica(option, options) } : {}),
   });
   const base = replicaPick ?? options[0]!;
-  const chosen = routing.affinity ? (pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base)) : undefined;
+  const cheaper = routing.affinity ? (pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base)) : undefined;
+  const kept = keepReplica(options, cheaper ?? base, context.lastBackend);
+  if (kept) return route(kept, "affinity");
+  const chosen = cheaper;
   // Warm there: affinity. Warm nowhere, but the default would push out a conversation in use: balance.
   if (chosen) return route(chosen, chosen.warmth.segments > 1 ? "affinity" : "balance");
   return route(base, replicaPick ? (pool ? "forced" : tools ? "tools" : "no-tools") : "fallback");
@@ -130,6 +133,24 @@ function explainReplica(chosen: Option, options: Option[]): string {
   const describe = (option: Option) => `${(option.total - option.warmth.tokens + option.evicts).toLocaleString("en-US")} tokens to compute${option.warmth.tokens > 0 ? ` (${option.warmth.tokens.toLocaleString("en-US")} warm)` : ""}, ${option.load.queuedTokens.toLocaleString("en-US")} queued in ${option.load.requests} request${option.load.requests === 1 ? "" : "s"}, ${Math.round(option.rate)} tokens/s: ${option.cost.toFixed(1)} s`;
   const others = options.filter((option) => option !== chosen && option.backend.config.replicaOf === chosen.backend.config.replicaOf);
   return [`${chosen.backend.config.name}: ${describe(chosen)}`, ...others.map((option) => `${option.backend.config.name}: ${describe(option)}`)].join("; ");
+}
+
+// A continuing conversation leaves its replica only when staying there costs more than twice
+// what moving does. Moving costs more than the move's own figure says: the conversation's prompt,
+// computed on the new replica, is lost on the old one (a later return computes it once more), and
+// the sessions it joins there overwrite it in turn on a one-slot server; while the queue behind
+// staying is an estimate taken as a round's requests arrive, gone a few seconds later. Measured,
+// test/real/replicas.test.ts (12 sessions on three one-slot llama-servers): without the margin,
+// 20 of 72 requests moved a conversation in the first two rounds, some back where it came from,
+// and the servers computed 42,566 prompt tokens; with it, only the killed replica's sessions
+// moved, and they computed 34,112.
+const REPLICA_MOVE_MARGIN = 2;
+
+function keepReplica(options: Option[], picked: Option, lastBackend: string | undefined): Option | undefined {
+  const pool = picked.backend.config.replicaOf;
+  if (!pool || picked.backend.config.name === lastBackend) return undefined;
+  const last = options.find((option) => option.backend.config.name === lastBackend && option.backend.config.replicaOf === pool);
+  return last && last.cost <= REPLICA_MOVE_MARGIN * picked.cost ? last : undefined;
 }
 
 function isPool(backends: BackendState[], name: string): boolean {
