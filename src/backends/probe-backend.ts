@@ -57,10 +57,11 @@ async function probeMlxLm(backend: BackendConfig, get: GetJson): Promise<ProbeRe
 }
 
 // Any OpenAI-compatible or Messages API server; llama-server also tells its template's tool
-// support and its context through /props (vLLM and Ollama have no /props: nothing learned).
+// support and its context through /props, vLLM its context in the model list (max_model_len);
+// Ollama neither.
 async function probeLlamaOrOther(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
   const [listed, props] = await Promise.all([probeModelList(backend, get), readLlamaProps(backend, get)]);
-  return { ...listed, ...props };
+  return { ...listed, ...props, contextLength: props.contextLength ?? listed.contextLength };
 }
 
 async function getJson(url: string, backend: BackendConfig, fetcher: typeof fetch): Promise<unknown> {

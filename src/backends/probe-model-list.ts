@@ -20,5 +20,7 @@ export type GetJson = (url: string) => Promise<unknown>;
 export async function probeModelList(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
   const list = v.parse(ModelList, await get(`${apiBase(backend)}/models`));
   const models = list.data.map((model) => model.id);
-  return { healthy: true, model: backend.model ?? models[0], models };
+  const model = backend.model ?? models[0];
+  const contextLength = list.data.find((entry) => entry.id === model)?.max_model_len;
+  return { healthy: true, model, models, ...(contextLength ? { contextLength } : {}) };
 }

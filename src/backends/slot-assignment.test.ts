@@ -6,6 +6,10 @@ const seg = (hash: string, tokens: number): Segment => ({ hash, tokens });
 const SYSTEM = seg("system+tools", 5_800);
 const session = (name: string, turns = 1) => [SYSTEM, seg(`${name}-task`, 700), ...Array.from({ length: turns - 1 }, (_, turn) => seg(`${name}-turn${turn}`, 20))];
 
+// A request's trace, as far as the slots ask: running until ended.
+const request = () => ({ ended: false });
+const ended = { ended: true };
+
 function clock() {
   let time = 1_000_000;
   return { now: () => time, advance: (ms: number) => void (time += ms) };
@@ -15,43 +19,46 @@ describe("llama-server slot assignment", () => {
   test("interleaved sessions each keep a slot of their own: a follow-up lands where its conversation is", () => {
     const time = clock();
     const slots = new SlotAssignment(4, time.now);
-    const first = ["a", "b", "c", "d"].map((name) => { const taken = slots.take(name, session(name))!; taken.release(); time.advance(1); return taken.slot; });
-    expect(new Set(first).size).toBe(4);
-    ["a", "b", "c", "d"].forEach((name, index) => {
-      const taken = slots.take(name, session(name, 2))!;
-      expect(taken.slot).toBe(first[index]!);
-      taken.release();
+    const first = ["a", "b", "c", "d"].map((name) => {
+      const slot = slots.take(name, session(name), ended)!;
+      time.advance(1);
+      return slot;
     });
+    expect(new Set(first).size).toBe(4);
+    ["a", "b", "c", "d"].forEach((name, index) => expect(slots.take(name, session(name, 2), ended)).toBe(first[index]!));
   });
 
   test("requests that share a long prefix and short tails share a slot (parallel agents: one prefill)", () => {
     const slots = new SlotAssignment(4, clock().now);
-    const leader = slots.take("agent-1", [SYSTEM, seg("agent-1", 20)])!;
-    leader.release();
-    const follower = slots.take("agent-2", [SYSTEM, seg("agent-2", 20)])!;
-    expect(follower.slot).toBe(leader.slot);
+    const leader = slots.take("agent-1", [SYSTEM, seg("agent-1", 20)], ended)!;
+    expect(slots.take("agent-2", [SYSTEM, seg("agent-2", 20)], ended)).toBe(leader);
   });
 
-  test("a busy slot is never taken; with every slot busy, none is pinned", () => {
+  test("a request that waited for a shared prefill joins the slot that computed it, even over a live conversation's part", () => {
     const slots = new SlotAssignment(2, clock().now);
-    const one = slots.take("a", session("a"))!;
-    const two = slots.take("a", session("a"))!;
-    expect(two.slot).not.toBe(one.slot);
-    expect(slots.take("a", session("a"))).toBeUndefined();
-    one.release();
-    one.release(); // twice is once
-    expect(slots.take("b", session("b"))?.slot).toBe(one.slot);
+    const leader = slots.take("agent-1", [SYSTEM, seg("agent-1", 900)], ended)!;
+    expect(slots.take("agent-2", [SYSTEM, seg("agent-2", 900)], ended)).not.toBe(leader);
+    expect(slots.take("agent-3", [SYSTEM, seg("agent-3", 900)], ended, true)).toBe(leader);
+  });
+
+  test("a busy slot is never taken; with every slot busy, none is pinned; a slot is free once its request has ended", () => {
+    const slots = new SlotAssignment(2, clock().now);
+    const first = request();
+    const one = slots.take("a", session("a"), first)!;
+    const two = slots.take("a", session("a"), request())!;
+    expect(two).not.toBe(one);
+    expect(slots.take("a", session("a"), request())).toBeUndefined();
+    first.ended = true; // asked, not told: free for whoever asks next, whatever it was told first
+    expect(slots.take("b", session("b"), request())).toBe(one);
   });
 
   test("a conversation idle past its time gives its slot up before a live one does", () => {
     const time = clock();
     const slots = new SlotAssignment(2, time.now);
-    slots.take("old", session("old"))!.release();
+    slots.take("old", session("old"), ended);
     time.advance(11 * 60_000);
-    const live = slots.take("live", session("live"))!;
-    live.release();
+    const live = slots.take("live", session("live"), ended);
     time.advance(1_000);
-    const next = slots.take("new", session("new"))!;
-    expect(next.slot).not.toBe(live.slot);
+    expect(slots.take("new", session("new"), ended)).not.toBe(live);
   });
 });

@@ -19,51 +19,52 @@ const EXPECTED_TURNS = 16;
 // A conversation not seen for this long is taken as over: its slot is free to take.
 const LIVE_MS = 10 * 60_000;
 
-type Slot = { conversation?: string; segments: Segment[]; usedAt: number; busy: number };
+// A request running in a slot: the slot is busy until it has ended. Asked rather than told, so a
+// request that waited for this one (src/prefix/shared-prefill.ts) and is told of its end first
+// already finds the slot free.
+export type SlotHolder = { readonly ended: boolean };
+
+type Slot = { conversation?: string; segments: Segment[]; usedAt: number; holders: Set<SlotHolder> };
 
 export class SlotAssignment {
   private readonly slots: Slot[];
 
   constructor(count: number, private readonly now: () => number = Date.now) {
-    this.slots = Array.from({ length: count }, () => ({ segments: [], usedAt: 0, busy: 0 }));
+    this.slots = Array.from({ length: count }, () => ({ segments: [], usedAt: 0, holders: new Set<SlotHolder>() }));
   }
 
   get size(): number {
     return this.slots.length;
   }
 
-  // The slot for a request of `conversation` whose prompt is `segments`, taken until `release`;
-  // undefined when every slot is busy (the server then queues it wherever it likes).
-  take(conversation: string, segments: Segment[]): { slot: number; release: () => void } | undefined {
-    const slot = this.cheapest(conversation, segments);
+  // The slot for `holder`, a request of `conversation` whose prompt is `segments`, busy until the
+  // holder has ended; undefined when every slot is busy (the server then queues it wherever it likes).
+  // `joining`: the request waited for another to compute the prefix it shares (parallel agents,
+  // src/prefix/shared-prefill.ts): it goes where that prefix is, whoever's slot it is.
+  take(conversation: string, segments: Segment[], holder: SlotHolder, joining = false): number | undefined {
+    const slot = this.cheapest(conversation, segments, joining);
     if (slot === undefined) return undefined;
     const state = this.slots[slot]!;
     Object.assign(state, { conversation, segments, usedAt: this.now() });
-    state.busy++;
-    let released = false;
-    return {
-      slot,
-      release: () => {
-        if (!released) state.busy--;
-        released = true;
-      },
-    };
+    state.holders.add(holder);
+    return slot;
   }
 
-  private cheapest(conversation: string, segments: Segment[]): number | undefined {
+  private cheapest(conversation: string, segments: Segment[], joining: boolean): number | undefined {
     let best: { slot: number; cost: number; usedAt: number } | undefined;
     this.slots.forEach((state, slot) => {
-      if (state.busy > 0) return;
-      const cost = this.cost(state, conversation, segments);
+      for (const holder of state.holders) if (holder.ended) state.holders.delete(holder);
+      if (state.holders.size > 0) return;
+      const cost = this.cost(state, conversation, segments, joining);
       if (!best || cost < best.cost || (cost === best.cost && state.usedAt < best.usedAt)) best = { slot, cost, usedAt: state.usedAt };
     });
     return best?.slot;
   }
 
-  private cost(state: Slot, conversation: string, segments: Segment[]): number {
+  private cost(state: Slot, conversation: string, segments: Segment[], joining: boolean): number {
     const shared = sharedTokens(state.segments, segments);
     const toCompute = sum(segments) - shared;
-    const evicts = state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
+    const evicts = !joining && state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
     return toCompute + (evicts ? (sum(state.segments) - shared) * EXPECTED_TURNS : 0);
   }
 }

@@ -28,6 +28,16 @@ export const BackendSchema = v.strictObject({
   cacheSlots: v.optional(PositiveInt),
 });
 
+// A person's name in the log and status, as for a backend; a token as the client sends it.
+const PersonName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"));
+const Token = v.pipe(v.string(), v.minLength(1, "must not be empty"));
+
+// One token per person: {"alice": "...", "bob": "..."} or [{"name": "alice", "token": "..."}].
+export const AuthTokensSchema = v.union(
+  [v.record(PersonName, Token), v.array(v.strictObject({ name: PersonName, token: Token }))],
+  'use {"name": "token", ...} or [{"name", "token"}, ...]',
+);
+
 export const RoutingSchema = v.strictObject({
   mode: v.optional(v.pipe(v.string(), v.minLength(1))),
   toolsBackend: v.optional(v.string()),
@@ -40,6 +50,7 @@ export const ConfigSchema = v.strictObject({
   host: v.optional(v.pipe(v.string(), v.minLength(1))),
   port: v.optional(v.pipe(PositiveInt, v.maxValue(65535))),
   authToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+  authTokens: v.optional(AuthTokensSchema),
   backends: v.optional(v.pipe(v.array(BackendSchema), v.minLength(1, "needs at least one backend"))),
   routing: v.optional(RoutingSchema),
   maxBodyBytes: v.optional(PositiveInt),
@@ -74,10 +85,15 @@ export type RoutingConfig = {
   toolsWhen: "defined" | "used";
 };
 
+// Who may call the daemon, by name: each of "authTokens", and "authToken" as "default".
+export type Person = { name: string; token: string };
+export const DEFAULT_PERSON = "default";
+
 export type Config = {
   host: string;
   port: number;
-  authToken?: string;
+  authToken?: string; // what the CLI's own commands send: "authToken", else the first person's
+  persons: Person[];
   backends: BackendConfig[];
   routing: RoutingConfig;
   maxBodyBytes: number;

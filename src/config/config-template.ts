@@ -1,7 +1,8 @@
 // What `anyclaude config init` writes: the defaults, commented. It loads back to the defaults.
 export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments allowed). Check it with: anyclaude config check
 {
-  // Where the daemon listens. Off loopback, "authToken" is required.
+  // Where the daemon listens. Off loopback, "authToken" is required, or "authTokens": a token per
+  // person by name ({"alice": "...", "bob": "..."}) for a daemon a team shares.
   "host": "127.0.0.1",
   "port": 8082,
 

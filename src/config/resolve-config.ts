@@ -1,6 +1,6 @@
 // Turns a validated config file plus the environment into the effective config: defaults filled
 // in per backend kind, environment overrides applied, and every cross-reference checked.
-import type { BackendConfig, BackendKind, Config, ConfigFile } from "./config-schema";
+import { type BackendConfig, type BackendKind, type Config, type ConfigFile, DEFAULT_PERSON, type Person } from "./config-schema";
 
 export class ConfigError extends Error {
   constructor(
@@ -57,10 +57,12 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
   const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
+  const persons = resolvePersons(file);
   const config: Config = {
     host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",
     port: parsePort(env.ANYCLAUDE_PORT) ?? file.port ?? 8082,
-    authToken: file.authToken,
+    authToken: file.authToken ?? persons[0]?.token,
+    persons,
     backends,
     routing: {
       mode,
@@ -87,6 +89,22 @@ function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend,
   if (replicas) return replicas.map((replica, number) => ({ ...rest, name: `${backend.name}#${number + 1}`, url: replica, replicaOf: backend.name }));
   if (url === undefined) throw new ConfigError('needs "url" (or "replicas": a list of URLs of servers of the same model)', `backends[${index}]`);
   return [{ ...rest, url }];
+}
+
+// "authToken" is the person "default"; each token names one person, so none may repeat.
+function resolvePersons(file: ConfigFile): Person[] {
+  const listed = file.authTokens ?? [];
+  const named = Array.isArray(listed) ? listed.map((person, index) => ({ ...person, key: `authTokens[${index}]` })) : Object.entries(listed).map(([name, token]) => ({ name, token, key: `authTokens.${name}` }));
+  const persons = [...(file.authToken ? [{ name: DEFAULT_PERSON, token: file.authToken, key: "authToken" }] : []), ...named];
+  const names = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  for (const { name, token, key } of persons) {
+    if (names.has(name)) throw new ConfigError(`the name "${name}" is taken twice (also ${names.get(name)}${name === DEFAULT_PERSON ? ', "authToken"\'s person' : ""})`, key);
+    if (tokens.has(token)) throw new ConfigError(`the same token as ${tokens.get(token)}: each person needs a token of their own`, key);
+    names.set(name, key);
+    tokens.set(token, key);
+  }
+  return persons.map(({ name, token }) => ({ name, token }));
 }
 
 function applyUrlOverrides(backends: BackendConfig[], env: Env): void {
@@ -125,8 +143,8 @@ function checkReferences(config: Config, names: string[], modeFromEnv: boolean):
   for (const key of ["toolsBackend", "defaultBackend"] as const) {
     if (!names.includes(routing[key])) throw new ConfigError(`no backend named "${routing[key]}" (${known})`, `routing.${key}`);
   }
-  if (!isLoopback(config.host) && !config.authToken) {
-    throw new ConfigError(`listening on ${config.host} (not loopback) requires "authToken"`, "authToken");
+  if (!isLoopback(config.host) && config.persons.length === 0) {
+    throw new ConfigError(`listening on ${config.host} (not loopback) requires "authToken" or "authTokens"`, "authToken");
   }
 }
 

@@ -2,6 +2,7 @@
 // the last replies for `status`, per backend the timings and errors behind its medians, and one
 // log line per reply.
 import { logger } from "../logger";
+import { scopeSessionId } from "../routing/normalize-request";
 import { BackendTimings } from "./backend-timings";
 import { formatReply } from "./format-reply-line";
 import { RequestTrace, type RequestRecord, type TraceStart } from "./request-trace";
@@ -28,16 +29,35 @@ export class Activity {
       this.end(ended.record);
     });
     if (start.sessionId) {
-      this.sessions.delete(start.sessionId);
-      this.sessions.set(start.sessionId, trace.record);
+      const key = scopeSessionId(start.person, start.sessionId);
+      this.sessions.delete(key);
+      this.sessions.set(key, trace.record);
       if (this.sessions.size > SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     }
     signal?.addEventListener("abort", () => trace.cancel(), { once: true });
     return trace;
   }
 
-  session(sessionId: string): RequestRecord | undefined {
-    return this.sessions.get(sessionId);
+  // A session's last request, asked by its person (none for anyone else).
+  session(sessionId: string, person?: string): RequestRecord | undefined {
+    return this.sessions.get(scopeSessionId(person, sessionId));
+  }
+
+  // The sessions seen lately, the most recent first: whose, and where each went last.
+  latestSessions(count: number): RequestRecord[] {
+    return [...this.sessions.values()].slice(-count).reverse();
+  }
+
+  // Per person: the sessions seen (of the last SESSIONS) and how many went last to each backend.
+  persons(): Record<string, { sessions: number; backends: Record<string, number> }> {
+    const persons: Record<string, { sessions: number; backends: Record<string, number> }> = {};
+    for (const record of this.sessions.values()) {
+      if (record.person === undefined) continue;
+      const person = (persons[record.person] ??= { sessions: 0, backends: {} });
+      person.sessions++;
+      person.backends[record.backend] = (person.backends[record.backend] ?? 0) + 1;
+    }
+    return persons;
   }
 
   backend(name: string): BackendTimings {

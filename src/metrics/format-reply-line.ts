@@ -1,4 +1,4 @@
-// The line for one reply: when, which backend and route, tokens and cached share, timings (in
+// The line for one reply: when, which backend and route (and whose, on a daemon with named tokens), tokens and cached share, timings (in
 // `status`'s recent replies; the log's line leaves out the time, which the logger stamps).
 //   2026-05-01 14:03:07 mlx-lm [affinity] 18502 prompt tokens, 99% cached, 41 generated (end_turn); ttft 0.41 s, prefill 310 tok/s, decode 48.2 tok/s, total 1.26 s
 import type { RequestRecord } from "./request-trace";
@@ -9,7 +9,7 @@ export function formatReplyLine(record: RequestRecord): string {
 
 // The same without the time it started: the daemon's logger stamps each line itself.
 export function formatReply(record: RequestRecord): string {
-  const head = `${record.backend} [${record.route}]`;
+  const head = `${record.backend} [${record.route}]${record.person === undefined ? "" : ` for ${record.person}`}`;
   if (record.state === "failed") return `${head} failed after ${seconds(record.totalMs)}: ${record.error}`;
   if (record.state === "cancelled") return `${head} cancelled by the client after ${seconds(record.totalMs)}`;
   const cached = record.promptTokens ? `, ${cachedShare(record.promptTokens, record.cachedTokens)} cached` : "";

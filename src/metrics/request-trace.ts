@@ -18,7 +18,8 @@ export type TraceListener = {
 };
 
 export type RequestRecord = Partial<ReplyTimings> & {
-  sessionId?: string;
+  sessionId?: string; // as the client knows it
+  person?: string; // whose token it came with (authorize.ts)
   backend: string;
   model?: string; // the model the backend was asked for
   route: RouteReason;
@@ -34,7 +35,7 @@ export type RequestRecord = Partial<ReplyTimings> & {
   clientFault?: boolean; // failed because of the request, not the backend
 };
 
-export type TraceStart = Pick<RequestRecord, "sessionId" | "backend" | "model" | "route"> & { estimatedTokens: number };
+export type TraceStart = Pick<RequestRecord, "sessionId" | "person" | "backend" | "model" | "route"> & { estimatedTokens: number };
 
 export class RequestTrace {
   readonly record: RequestRecord;

@@ -104,7 +104,8 @@ export const ErrorBody = v.looseObject({
 });
 
 export const ModelList = v.looseObject({
-  data: v.array(v.looseObject({ id: v.string() })),
+  // vLLM lists each served model with its max_model_len (and refuses a max_tokens above it).
+  data: v.array(v.looseObject({ id: v.string(), max_model_len: v.optional(v.number()) })),
 });
 
 export type ChatUsage = v.InferOutput<typeof ChatUsage>;

@@ -21,17 +21,27 @@ export type NormalizedRequest = {
   hasImages: boolean;
   chain: PrefixChain;
   estimatedTokens: number;
-  sessionId?: string; // Claude Code's session, else derived from the prompt's start
+  // Claude Code's session, else derived from the prompt's start; scoped by the person
+  // (scopeSessionId): the key of everything the daemon keeps of the conversation.
+  sessionId?: string;
+  clientSessionId?: string; // the same as the client knows it, for status and the log
+  person?: string; // whose token the request carried (authorize.ts)
 };
 
 // A client's body, validated (a 400 naming the field) and normalized.
-export function normalizeBody(body: unknown, headers: Headers): NormalizedRequest {
+export function normalizeBody(body: unknown, headers: Headers, person?: string): NormalizedRequest {
   const parsed = v.safeParse(MessagesRequest, body);
   if (!parsed.success) throw validationError(parsed.issues);
-  return normalizeRequest(parsed.output, headers);
+  return normalizeRequest(parsed.output, headers, person);
 }
 
-export function normalizeRequest(raw: MessagesRequest, headers: Headers): NormalizedRequest {
+// A session is its person's: the same id (or the same prompt start) sent with another person's
+// token is another conversation, with its own backend, replay memory and status entry.
+export function scopeSessionId(person: string | undefined, sessionId: string): string {
+  return person === undefined ? sessionId : `${person}/${sessionId}`;
+}
+
+export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?: string): NormalizedRequest {
   const tools = raw.tools ? splitTools(raw.tools) : undefined;
   const content = normalizeContent(raw.messages, tools?.byName ?? new Map());
   const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
@@ -39,6 +49,7 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers): Normal
   const hasToolBlocks = blocks.some((block) => block.type === "tool_use" || block.type === "tool_result");
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
+  const clientSessionId = readSessionId(request, headers) ?? prefixSessionId(chain);
   return {
     request,
     toolsWithLoaded: tools ? declaredWithLoaded(tools, content.loadedTools) : [],
@@ -49,7 +60,9 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers): Normal
     hasImages: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
     chain,
     estimatedTokens: chainTokens(chainFor(chain, true)),
-    sessionId: readSessionId(request, headers) ?? prefixSessionId(chain),
+    sessionId: clientSessionId === undefined ? undefined : scopeSessionId(person, clientSessionId),
+    clientSessionId,
+    person,
   };
 }
 

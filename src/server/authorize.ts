@@ -4,22 +4,27 @@
 //   Origin header, or by a Sec-Fetch-Site naming another site (an <img> or no-cors fetch sends no
 //   Origin); a rebinding page by a Host that is not this daemon's address. Not by Sec-Fetch-Mode:
 //   Node's built-in fetch (so the Anthropic SDK on Node) sends `cors` on every request.
-// - With an authToken (required off loopback), every endpoint but the health probe wants it, as
-//   x-api-key or Authorization: Bearer, compared in constant time.
+// - With tokens (required off loopback), every endpoint but the health probe wants one, as
+//   x-api-key or Authorization: Bearer, compared in constant time. Each token names a person
+//   ("authTokens", "authToken" as "default"): what the daemon keeps of a conversation is that
+//   person's alone (normalize-request.ts scopes the session by it).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
 import { ApiError } from "../api-error";
+import type { Person } from "../config/config-schema";
 import { isLoopback } from "../config/resolve-config";
 
-export type Gate = { check(request: Request, path: string): void };
+// check: the name of the person whose token the request carries; undefined for a daemon without
+// tokens and for the open endpoints.
+export type Gate = { check(request: Request, path: string): string | undefined };
 
 // Needs no token: what `anyclaude start` and service managers poll, and Claude Code's probe of
 // the base URL (HEAD: no body, tells nothing the health probe does not).
 const OPEN = new Set(["GET /anyclaude/health", "HEAD /"]);
 
-export function createGate(options: { host: string; authToken?: string }): Gate {
-  const token = options.authToken ? digest(options.authToken) : undefined;
-  const ownHost = hostChecker(options.host, Boolean(options.authToken));
+export function createGate(options: { host: string; persons: readonly Person[] }): Gate {
+  const persons = options.persons.map(({ name, token }) => ({ name, digest: digest(token) }));
+  const ownHost = hostChecker(options.host, persons.length > 0);
   return {
     check(request, path) {
       const headers = request.headers;
@@ -27,13 +32,17 @@ export function createGate(options: { host: string; authToken?: string }): Gate 
       if (mark) throw refused(`requests from web browsers are refused (the request has ${mark})`);
       const host = headers.get("host");
       if (host && !ownHost(host)) throw refused(`requests for another host ("${host.slice(0, 100)}") are refused: this daemon answers only at its own address`);
-      if (!token || OPEN.has(`${request.method} ${path}`)) return;
+      if (persons.length === 0 || OPEN.has(`${request.method} ${path}`)) return undefined;
       // Either header may hold it: Claude Code sends the user's ANTHROPIC_API_KEY as x-api-key beside
-      // ANTHROPIC_AUTH_TOKEN as Bearer. Both are compared, so the time taken tells not which matched.
-      const presented = [headers.get("x-api-key"), headers.get("authorization")?.replace(/^Bearer\s+/i, "")];
-      if (!presented.map((value) => timingSafeEqual(digest(value ?? ""), token)).includes(true)) {
-        throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken as x-api-key or Authorization: Bearer");
+      // ANTHROPIC_AUTH_TOKEN as Bearer. Both are compared with every token, to the end, so the time
+      // taken tells neither which header nor which person matched.
+      const presented = [headers.get("x-api-key"), headers.get("authorization")?.replace(/^Bearer\s+/i, "")].map((value) => digest(value ?? ""));
+      let person: string | undefined;
+      for (const candidate of persons) {
+        for (const value of presented) if (timingSafeEqual(value, candidate.digest) && person === undefined) person = candidate.name;
       }
+      if (person === undefined) throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken (or one of its authTokens) as x-api-key or Authorization: Bearer");
+      return person;
     },
   };
 }

@@ -13,13 +13,17 @@ import { modelList, sessionReport, statusReport } from "./status-report";
 export function createApp(options: DaemonOptions) {
   const daemon = new Daemon(options);
   const gate = createGate(daemon.config);
+  // Whose token each request carried (authorize.ts), for the handlers after it.
+  const persons = new WeakMap<Request, string>();
+  const personOf = (request: Request) => persons.get(request);
   const app = new Elysia()
     // Elysia applies a hook to the routes registered after it: these come first.
     .onError(({ error, code, request }) => refuse(request, asApiError(error, code)))
     // Browsers refused, the authToken checked: on every request, before routing (see authorize.ts).
     .onRequest(({ request }) => {
       try {
-        gate.check(request, pathOf(request.url));
+        const person = gate.check(request, pathOf(request.url));
+        if (person !== undefined) persons.set(request, person);
       } catch (error) {
         return error instanceof ApiError ? refuse(request, error) : undefined;
       }
@@ -33,15 +37,16 @@ export function createApp(options: DaemonOptions) {
       if (new URL(request.url).searchParams.has("refresh")) await daemon.pool.refresh();
       return Response.json(statusReport(daemon));
     })
-    .get("/anyclaude/sessions/:id", ({ params }) => {
-      const report = sessionReport(daemon, params.id);
+    // A session is its person's: another token asks in vain (the same answer as an unknown id).
+    .get("/anyclaude/sessions/:id", ({ params, request }) => {
+      const report = sessionReport(daemon, params.id, personOf(request));
       if (!report) throw new ApiError(404, "not_found_error", `no request seen for session ${params.id}`);
       return Response.json(report);
     })
-    .post("/anyclaude/route", ({ request }) => handleRoute(daemon, request), { parse: "none" })
+    .post("/anyclaude/route", ({ request }) => handleRoute(daemon, request, personOf(request)), { parse: "none" })
     .get("/v1/models", () => Response.json(modelList(daemon)))
-    .post("/v1/messages", ({ request }) => handleMessages(daemon, request), { parse: "none" })
-    .post("/v1/messages/count_tokens", ({ request }) => handleCountTokens(daemon, request), { parse: "none" })
+    .post("/v1/messages", ({ request }) => handleMessages(daemon, request, personOf(request)), { parse: "none" })
+    .post("/v1/messages/count_tokens", ({ request }) => handleCountTokens(daemon, request, personOf(request)), { parse: "none" })
     .all("/v1/messages", methodNotAllowed)
     .all("/v1/messages/count_tokens", methodNotAllowed);
   return { app, daemon };

@@ -5,8 +5,8 @@ import { normalizeRequest } from "../routing/normalize-request";
 import type { Daemon } from "./daemon";
 import { readRequestBody } from "./read-request-body";
 
-export async function handleCountTokens(daemon: Daemon, request: Request): Promise<Response> {
+export async function handleCountTokens(daemon: Daemon, request: Request, person?: string): Promise<Response> {
   const body = await readRequestBody(request, CountTokensRequest, daemon.bodyLimits);
-  const normalized = normalizeRequest({ ...body, max_tokens: 1 }, request.headers);
+  const normalized = normalizeRequest({ ...body, max_tokens: 1 }, request.headers, person);
   return Response.json({ input_tokens: Math.max(1, normalized.estimatedTokens) });
 }

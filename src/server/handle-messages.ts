@@ -24,8 +24,8 @@ import { sharePrefill } from "./share-prefill";
 import { slotPicker } from "../backends/slot-pinning";
 import { redactUrl } from "../config/redact-url";
 
-export async function handleMessages(daemon: Daemon, request: Request): Promise<Response> {
-  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers);
+export async function handleMessages(daemon: Daemon, request: Request, person?: string): Promise<Response> {
+  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers, person);
   logContentNotes(normalized);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
@@ -64,7 +64,7 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
 
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
   const backend = route.backend;
-  const trace = daemon.activity.begin({ sessionId: normalized.sessionId, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
+  const trace = daemon.activity.begin({ sessionId: normalized.clientSessionId, person: normalized.person, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
   daemon.requestStarted(route, normalized, trace); // queued there; a prewarm running there is cancelled
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
@@ -121,7 +121,7 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
   const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
+    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
   const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
@@ -156,6 +156,7 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       backend: config.name,
       model,
       maxTokens: config.maxTokens,
+      contextLength: route.backend.probe?.contextLength,
       chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,

@@ -5,7 +5,7 @@ import { normalizeRequest } from "../routing/normalize-request";
 import type { Daemon } from "./daemon";
 import { readRequestBody } from "./read-request-body";
 
-export async function handleRoute(daemon: Daemon, request: Request): Promise<Response> {
-  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers);
+export async function handleRoute(daemon: Daemon, request: Request, person?: string): Promise<Response> {
+  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers, person);
   return Response.json(decideRoute(normalized, daemon.routeContext(normalized)));
 }

@@ -5,6 +5,8 @@ import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
 import { redactUrl } from "../config/redact-url";
 
+const LATEST_SESSIONS = 50;
+
 export function statusReport(daemon: Daemon) {
   return {
     version: daemon.version,
@@ -39,14 +41,18 @@ export function statusReport(daemon: Daemon) {
     })),
     routes: daemon.routeCounts,
     sessions: daemon.sessions.size,
+    // Whose sessions are where (named tokens): per person, and the latest sessions with their person.
+    persons: daemon.activity.persons(),
+    latestSessions: daemon.activity.latestSessions(LATEST_SESSIONS).map((record) => ({ sessionId: record.sessionId, person: record.person ?? null, backend: record.backend, state: record.state, startedAt: new Date(record.startedAt).toISOString() })),
     sharedPrefills: daemon.sharedPrefills.counts, // requests held for a shared prefill, by why they went
     recent: daemon.activity.recent.map((record) => recordView(record, daemon.now())),
   };
 }
 
 // GET /anyclaude/sessions/:id: the session's last request, in flight or ended (for `statusline`).
-export function sessionReport(daemon: Daemon, sessionId: string) {
-  const record = daemon.activity.session(sessionId);
+// Only the person who owns it (whoever holds the same token) is answered.
+export function sessionReport(daemon: Daemon, sessionId: string, person?: string) {
+  const record = daemon.activity.session(sessionId, person);
   return record && recordView(record, daemon.now());
 }
 

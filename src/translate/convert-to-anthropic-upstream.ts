@@ -8,9 +8,10 @@
 import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
 import type { LocalRequest, Message, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
+import { maxTokensFor } from "./convert-to-openai-request";
 import { splitSystemPrompt } from "./system-prompt";
 
-export type AnthropicTarget = { model: string; maxTokens?: number; includeTools: boolean; cleanToolSchemas: boolean };
+export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean };
 
 const PASSED_FIELDS = ["stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
@@ -18,7 +19,7 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
   const { systemText, messages } = splitSystemPrompt(request.system, request.messages);
   const body: Record<string, unknown> = {
     model: target.model,
-    max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
+    max_tokens: maxTokensFor(request.max_tokens, target), // vLLM's /v1/messages refuses one above max_model_len too
     ...(systemText ? { system: systemText } : {}),
     messages: messages.map(asChatMessage),
   };

@@ -137,6 +137,10 @@ describe("convertToOpenAIRequest", () => {
     expect(body).toMatchObject({ max_tokens: 8192, stream: true, stream_options: { include_usage: true }, stop: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 });
     expect(warnings[0]).toContain("clamped");
     expect(convertToOpenAIRequest(request({}), target).body.max_tokens).toBe(32000);
+    // Within the backend's context, without a warning (vLLM refuses more than its max_model_len).
+    const withinContext = convertToOpenAIRequest(request({ max_tokens: 128000 }), { ...target, contextLength: 40960 });
+    expect(withinContext.body.max_tokens).toBe(40960);
+    expect(withinContext.warnings).toEqual([]);
   });
 
   test("a user turn of tool_use is refused by field", () => {

@@ -9,6 +9,7 @@ export type TranslationTarget = {
   backend: string;
   model: string;
   maxTokens?: number;
+  contextLength?: number; // the backend's loaded context, when its probe learned it
   chatTemplateKwargs?: Record<string, unknown>; // from the backend's config
   images: boolean;
   // false when the request goes to a backend without tool support (routing.toolsWhen "used").
@@ -28,7 +29,7 @@ export function convertToOpenAIRequest(request: LocalRequest, target: Translatio
     model: target.model,
     messages: convertToOpenAIMessages(request.system, request.messages, target),
     // Always sent: mlx_lm.server's own default is 512 tokens, which cuts Claude Code's replies short.
-    max_tokens: Math.min(request.max_tokens, target.maxTokens ?? Number.POSITIVE_INFINITY),
+    max_tokens: maxTokensFor(request.max_tokens, target),
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),
     ...(stream && target.askPrefillProgress ? { return_progress: true } : {}),
@@ -43,6 +44,14 @@ export function convertToOpenAIRequest(request: LocalRequest, target: Translatio
     warnings.push(`max_tokens ${request.max_tokens} clamped to backend "${target.backend}" limit ${target.maxTokens}`);
   }
   return { body, warnings };
+}
+
+// The request's, within the backend's configured limit and its context: vLLM refuses a max_tokens
+// above its max_model_len (HTTP 400 "max_tokens=128000 cannot be greater than max_model_len=40960",
+// Claude Code asks for 128000), and no server can write a reply longer than its context, so
+// that cap changes nothing elsewhere and is not warned about.
+export function maxTokensFor(requested: number, target: { maxTokens?: number; contextLength?: number }): number {
+  return Math.min(requested, target.maxTokens ?? Number.POSITIVE_INFINITY, target.contextLength ?? Number.POSITIVE_INFINITY);
 }
 
 function optionalNumber<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {

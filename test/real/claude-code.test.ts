@@ -8,16 +8,7 @@ import { saveFigures } from "./figures";
 import { daemonFor, llamaCounts, upstreamCounts, type RealStack } from "./real-stack";
 import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 import { makeClaudeHome, runClaude } from "../support/run-claude";
-
-// Issue 9's sessions: a warm-up run and its --continue, then a question and three --continue turns.
-const SESSION = [
-  ["-p", "Say hello"],
-  ["-p", "--continue", "And again"],
-  ["-p", "What is 2+2?"],
-  ["-p", "--continue", "And 3+3?"],
-  ["-p", "--continue", "And 4+4?"],
-  ["-p", "--continue", "And 5+5?"],
-];
+import { SESSION, sum } from "./claude-code-session";
 
 const PATHS = [
   { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder"), viaDaemon: undefined, llama: true },
@@ -31,7 +22,6 @@ const PATHS = [
 // Per path, the tokens each run cost: the paths run in this order, so the direct path's figures
 // are there when anyclaude's are compared with them.
 const costs = new Map<string, number[]>();
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 for (const path of PATHS) {
   describeReal(`Claude Code, ${path.id}`, () => {

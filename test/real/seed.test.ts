@@ -2,13 +2,11 @@
 // and five questions in a row. Per query, the time to the first token and the prompt and cached
 // tokens the server reported. Times are reported, never asserted; cache reuse is asserted where the
 // server reports it.
+// (vLLM's run is in vllm.test.ts, which starts its slow server once for all its tests.)
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type Anthropic from "@anthropic-ai/sdk";
-import { median } from "../../src/median";
-import { saveFigures } from "./figures";
-import { daemonFor, timedStream, type RealStack } from "./real-stack";
+import { daemonFor, type RealStack } from "./real-stack";
 import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
-import { SEED_QUESTIONS, seedPrompt } from "./seed-prompt";
+import { runSeed } from "./run-seed";
 
 const SERVERS = [
   { id: "llama-server", kind: "openai", reportsCache: true, start: () => startLlamaServer("qwen3-coder") },
@@ -30,18 +28,7 @@ for (const server of SERVERS) {
     });
 
     test("five questions: the follow-ups reuse the prompt the server computed", async () => {
-      const { system, tools } = seedPrompt(`seed-${server.id}`);
-      const messages: Anthropic.MessageParam[] = [];
-      const queries = [];
-      for (const question of SEED_QUESTIONS) {
-        messages.push({ role: "user", content: question });
-        const timed = await timedStream(stack.client, { model: "claude-opus-4-8", max_tokens: 64, system, tools, messages });
-        messages.push({ role: "assistant", content: timed.message.content });
-        queries.push({ n: queries.length + 1, ttftMs: Math.round(timed.ttftMs), totalMs: Math.round(timed.totalMs), promptTokens: timed.promptTokens, cachedTokens: timed.cachedTokens });
-      }
-      const speedup = queries[0]!.ttftMs / median(queries.slice(1).map((query) => query.ttftMs));
-      saveFigures(`seed-${server.id}`, { server: server.id, queries, speedup: Number(speedup.toFixed(1)) });
-
+      const queries = await runSeed(stack, server.id);
       expect(queries[0]!.promptTokens).toBeGreaterThan(17_000);
       expect(queries[0]!.cachedTokens).toBe(0);
       for (const query of queries.slice(1)) {
