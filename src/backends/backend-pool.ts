@@ -112,8 +112,17 @@ export class BackendPool {
   }
 
   // A call could not reach it, even on a fresh connection: down until a probe says otherwise.
+  // Listeners are told as after a probe (a replica going down hands its prefixes to the others).
   markDown(backend: BackendState, error: string): void {
+    const previous = backend.probe;
     backend.probe = { ...backend.probe, healthy: false, models: backend.probe?.models ?? [], error, at: this.now(), byCall: true };
+    if (previous?.healthy ?? true) for (const listener of this.listeners) listener(backend, previous);
+  }
+
+  // The other replicas of its pool (none for a backend that is no replica).
+  siblings(backend: BackendState): BackendState[] {
+    const pool = backend.config.replicaOf;
+    return pool ? this.backends.filter((other) => other !== backend && other.config.replicaOf === pool) : [];
   }
 
   startProbing(intervalMs = PROBE_INTERVAL_MS): void {

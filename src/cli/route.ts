@@ -37,7 +37,7 @@ function readBody(file: string): unknown {
 
 function formatDecision(decision: Awaited<ReturnType<typeof explainRoute>>): string {
   const decided = decision.backend
-    ? [`backend: ${decision.backend}`, `reason: ${decision.reason}`]
+    ? [`backend: ${decision.backend}`, `reason: ${decision.reason}`, ...(decision.replica ? [`replica: ${decision.replica}`] : [])]
     : ["backend: none can serve it now", `why: ${decision.problem}`, `once up: ${decision.whenUp?.backend} (${decision.whenUp?.reason})`];
   const lines = [
     ...decided,
@@ -45,7 +45,7 @@ function formatDecision(decision: Awaited<ReturnType<typeof explainRoute>>): str
     `prompt: ~${decision.estimatedTokens} tokens`,
     `decided by: ${decision.source}`,
     "warm prefix per backend:",
-    ...decision.backends.map((backend) => `  ${backend.name}: ${backend.warmTokens} tokens${backend.healthy ? "" : " (down)"}${backend.tools ? ", tools" : ""}`),
+    ...decision.backends.map((backend) => `  ${backend.name}: ${backend.warmTokens} tokens${backend.healthy ? "" : " (down)"}${backend.tools ? ", tools" : ""}${backend.replicaOf ? `, replica of ${backend.replicaOf}: ${backend.inFlight} in flight, ${backend.queuedTokens} tokens queued` : ""}`),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -48,6 +48,7 @@ export function formatStatus(report: StatusReport): string {
     `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
     `sessions: ${report.sessions}`,
   ];
+  for (const backend of report.backends) if (backend.replicaOf) lines.push(formatReplica(backend));
   for (const backend of report.backends) if (backend.prewarm) lines.push(formatPrewarm(backend.name, backend.prewarm));
   // An older daemon reports only the error, not the problem with how to start the backend.
   for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
@@ -55,6 +56,13 @@ export function formatStatus(report: StatusReport): string {
   const recent = (report.recent ?? []).slice(-RECENT_SHOWN);
   if (recent.length > 0) lines.push("", "recent:", ...recent.map((record) => `  ${formatReplyLine({ ...record, startedAt: Date.parse(record.startedAt) })}`));
   return `${lines.join("\n")}\n`;
+}
+
+// A replica's load (requests in flight, prompt tokens they still compute) and the conversations it holds.
+function formatReplica(backend: StatusReport["backends"][number]): string {
+  const load = backend.load ? `${backend.load.requests} in flight, ${backend.load.queuedTokens} tokens to prefill` : "load not reported";
+  const held = backend.conversations ? `${backend.conversations.count} conversation${backend.conversations.count === 1 ? "" : "s"}${backend.conversations.latest.length > 0 ? ` (latest: ${backend.conversations.latest.join(", ")})` : ""}` : "";
+  return `${backend.name} (replica of ${backend.replicaOf}): ${load}; ${held}`;
 }
 
 // Whether Claude Code's prompt prefix is warm there, and when it was last warmed.

@@ -5,11 +5,15 @@ export const BACKEND_KINDS = ["mlx-lm", "lmstudio", "openai", "anthropic"] as co
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const Url = v.pipe(v.string(), v.url("must be a URL such as http://127.0.0.1:1234/v1"));
 
 export const BackendSchema = v.strictObject({
   name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'")),
   kind: v.picklist(BACKEND_KINDS),
-  url: v.pipe(v.string(), v.url("must be a URL such as http://127.0.0.1:1234/v1")),
+  url: v.optional(Url),
+  // Several servers of the same model, one pool: each URL becomes a backend named "<name>#1",
+  // "<name>#2", ... with this entry's other settings (instead of "url").
+  replicas: v.optional(v.pipe(v.array(Url), v.minLength(1, "list at least one URL"))),
   // true, false, or "auto": learned from the backend (what its model was trained for, its template)
   tools: v.optional(v.union([v.boolean(), v.literal("auto")], 'use true, false or "auto"')),
   model: v.optional(v.string()),
@@ -61,6 +65,7 @@ export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
 
 // The effective config: every default filled in, every reference checked.
 export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "name" | "kind" | "url">> & {
+  replicaOf?: string; // the pool it is a replica in (the config entry's name), for a "replicas" entry
   tools: boolean | "auto";
   images: boolean;
   cacheSlots: number;

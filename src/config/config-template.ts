@@ -11,6 +11,9 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
   // first token: 600000), "idleTimeoutMs" (silence allowed once tokens flow: 120000), "maxTokens", "images",
   // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4), "tools" (true, false, or
   // "auto", the default: learned from the backend).
+  // Several servers of one model: "replicas": ["http://host-a:8080/v1", "http://host-b:8080/v1"]
+  // instead of "url" makes them one pool, backends "<name>#1", "<name>#2", ...; a new conversation
+  // goes to the replica with the least prompt work queued, a continuing one stays where it is warm.
   "backends": [
     { "name": "lmstudio", "kind": "lmstudio", "url": "http://127.0.0.1:1234/v1", "tools": true },
     { "name": "mlx-lm", "kind": "mlx-lm", "url": "http://127.0.0.1:8081/v1", "tools": "auto" }

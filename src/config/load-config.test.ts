@@ -88,4 +88,20 @@ describe("loadConfig, edge cases", () => {
     expect(masked.backends[0]!.apiKey).toBe("********");
     expect(JSON.stringify(masked)).not.toMatch(/t0ken|sk-1/);
   });
+
+  test("\"replicas\": one backend per URL, <name>#1, #2, ..., in the pool <name>; routing names the pool", () => {
+    const { config } = withFile('{ "backends": [{ "name": "qwen", "kind": "openai", "replicas": ["http://127.0.0.1:8080/v1", "http://127.0.0.1:8081/v1"], "cacheSlots": 8 }] }')();
+    expect(config.backends.map((backend) => [backend.name, backend.url, backend.replicaOf, backend.cacheSlots])).toEqual([
+      ["qwen#1", "http://127.0.0.1:8080/v1", "qwen", 8],
+      ["qwen#2", "http://127.0.0.1:8081/v1", "qwen", 8],
+    ]);
+    expect(config.routing).toMatchObject({ toolsBackend: "qwen", defaultBackend: "qwen" });
+  });
+
+  test("\"replicas\" errors name the key and its line", () => {
+    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai",\n      "replicas": ["http://127.0.0.1:1/v1", "nope"] }\n  ]\n}')).toThrow(/config\.json:4:\d+: backends\[0\]\.replicas\[1\]: must be a URL/);
+    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai", "url": "http://127.0.0.1:1/v1",\n      "replicas": ["http://127.0.0.1:2/v1"] }\n  ]\n}')).toThrow(/config\.json:4:7: backends\[0\]\.replicas: give either "url"/);
+    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai" }\n  ]\n}')).toThrow(/config\.json:3:5: backends\[0\]: needs "url"/);
+    expect(withFile('{ "backends": [{ "name": "q", "kind": "openai", "replicas": [] }] }')).toThrow(/replicas: list at least one URL/);
+  });
 });

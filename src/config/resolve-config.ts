@@ -39,20 +39,23 @@ const ENV_URL_OVERRIDES = { LMSTUDIO_URL: "lmstudio", MLX_LM_URL: "mlx-lm" } as 
 export type Env = Record<string, string | undefined>;
 
 export function resolveConfig(file: ConfigFile, env: Env): Config {
-  const backends = (file.backends ?? DEFAULT_BACKENDS).map((backend) => ({
+  const backends = (file.backends ?? DEFAULT_BACKENDS).flatMap((backend, index) => expandReplicas(backend, index)).map((backend) => ({
     ...KIND_DEFAULTS[backend.kind],
     timeoutMs: DEFAULT_TIMEOUT_MS,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     ...backend,
   }));
   applyUrlOverrides(backends, env);
-  const names = backends.map((backend) => backend.name);
-  checkUniqueNames(names);
+  checkUniqueNames((file.backends ?? DEFAULT_BACKENDS).map((backend) => backend.name));
+  // Routing may name a pool (every replica in it) or one replica.
+  const names = [...new Set(backends.flatMap((backend) => (backend.replicaOf ? [backend.replicaOf, backend.name] : [backend.name])))];
 
   const routing = file.routing ?? {};
   // The contract's names when those backends exist; else the first backend that fits the role.
-  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (backends.find((backend) => backend.tools === true)?.name ?? backends.find((backend) => backend.tools !== false)?.name ?? names[0]!));
-  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (backends.find((backend) => backend.tools !== true)?.name ?? names[0]!));
+  // A replica stands for its pool.
+  const role = (backend: BackendConfig | undefined) => backend && (backend.replicaOf ?? backend.name);
+  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
+  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
   const persons = resolvePersons(file);
   const config: Config = {
@@ -75,6 +78,17 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   };
   checkReferences(config, names, Boolean(env.ANYCLAUDE_MODE));
   return config;
+}
+
+type FileBackend = NonNullable<ConfigFile["backends"]>[number];
+
+// A "replicas" entry is one backend per URL, "<name>#1", "<name>#2", ..., all in the pool <name>.
+function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend, "url" | "replicas"> & { url: string; replicaOf?: string })[] {
+  const { replicas, url, ...rest } = backend;
+  if (replicas && url !== undefined) throw new ConfigError('give either "url" (one server) or "replicas" (several of the same model), not both', `backends[${index}].replicas`);
+  if (replicas) return replicas.map((replica, number) => ({ ...rest, name: `${backend.name}#${number + 1}`, url: replica, replicaOf: backend.name }));
+  if (url === undefined) throw new ConfigError('needs "url" (or "replicas": a list of URLs of servers of the same model)', `backends[${index}]`);
+  return [{ ...rest, url }];
 }
 
 // "authToken" is the person "default"; each token names one person, so none may repeat.

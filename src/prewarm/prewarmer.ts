@@ -154,7 +154,10 @@ export class Prewarmer {
   // empty cache, whatever the model says; then, whatever happened, is there something to warm?
   private probed(backend: BackendState, previous: BackendState["probe"]): void {
     const probe = backend.probe;
-    if (!probe?.healthy) return;
+    if (!probe?.healthy) {
+      if (probe && (previous?.healthy ?? true)) this.handOver(backend);
+      return;
+    }
     const state = this.state(backend);
     const cameUp = !previous?.healthy;
     const modelChanged = !cameUp && previous.model !== undefined && probe.model !== undefined && previous.model !== probe.model;
@@ -171,6 +174,28 @@ export class Prewarmer {
       if (prefixes.length > 0) logger.info(`prewarm ${backend.config.name}: ${modelChanged ? `model changed to ${probe.model}` : previous ? "came up" : "found up"}; ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} to warm`);
     }
     this.schedule(backend);
+  }
+
+  // A replica went down: its conversations go to the other replicas of its pool, which get its
+  // prefixes (system prompt and tools) to warm, as after a restart, where their cache model does
+  // not hold them already.
+  private handOver(backend: BackendState): void {
+    const prefixes = this.options.store.prefixes(backend.config.name);
+    const siblings = this.options.pool.siblings(backend).filter((sibling) => this.options.pool.isHealthy(sibling));
+    if (prefixes.length === 0 || siblings.length === 0) return;
+    for (const sibling of siblings) {
+      const state = this.state(sibling);
+      const missing = prefixes.filter((prefix) => !sibling.cache.holdsHead(prefix.hash));
+      for (const prefix of [...missing].reverse()) {
+        this.options.store.remember(sibling.config.name, prefix);
+        state.stale.add(prefix.hash);
+      }
+      if (missing.length > 0) {
+        state.lastRequestEndedAt = 0;
+        this.schedule(sibling);
+      }
+    }
+    logger.info(`prewarm ${backend.config.name}: down; its ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} handed to ${siblings.map((sibling) => sibling.config.name).join(", ")}`);
   }
 
   // Later, not inside the probe: a request that made the probe is about to claim the backend.

@@ -12,11 +12,12 @@ export type RouteDecision = {
   reason: RouteReason | null;
   problem?: string; // why nothing can serve it now
   whenUp?: { backend: string; reason: RouteReason }; // where it would go once the backends are up
+  replica?: string; // why this replica of its pool: per replica, tokens to compute, queued, seconds
   needsTools: boolean;
   includeTools: boolean;
   estimatedTokens: number;
   sessionId: string | null;
-  backends: { name: string; healthy: boolean; tools: boolean; warmTokens: number }[];
+  backends: { name: string; healthy: boolean; tools: boolean; warmTokens: number; replicaOf?: string; inFlight?: number; queuedTokens?: number }[];
 };
 
 export type RouteExplanation = RouteDecision & { source: string };
@@ -43,10 +44,11 @@ export function decideRoute(request: NormalizedRequest, context: RouteContext): 
   }
 }
 
-function describeRoute(route: Route, request: NormalizedRequest, { backends, isHealthy }: RouteContext): RouteDecision {
+function describeRoute(route: Route, request: NormalizedRequest, { backends, isHealthy, load }: RouteContext): RouteDecision {
   return {
     backend: route.backend.config.name,
     reason: route.reason,
+    ...(route.replica ? { replica: route.replica } : {}),
     needsTools: route.needsTools,
     includeTools: route.includeTools,
     estimatedTokens: request.estimatedTokens,
@@ -56,6 +58,7 @@ function describeRoute(route: Route, request: NormalizedRequest, { backends, isH
       healthy: isHealthy(backend),
       tools: takesTools(backend),
       warmTokens: backend.cache.warmth(chainFor(request.chain, request.hasTools && takesTools(backend))).tokens,
+      ...(backend.config.replicaOf ? { replicaOf: backend.config.replicaOf, ...replicaLoad(load?.(backend)) } : {}),
     })),
   };
 }
@@ -75,4 +78,8 @@ async function askDaemon(config: Config, body: unknown, fetcher: typeof fetch): 
   const json = (await response.json()) as { type?: string; error?: { type: string; message: string } };
   if (response.ok) return json as RouteDecision;
   throw new ApiError(response.status, "invalid_request_error", json.error?.message ?? `the daemon answered HTTP ${response.status}`);
+}
+
+function replicaLoad(load: { requests: number; queuedTokens: number } | undefined) {
+  return { inFlight: load?.requests ?? 0, queuedTokens: load?.queuedTokens ?? 0 };
 }

@@ -6,6 +6,7 @@ import { nothingCanServe } from "../backends/describe-down-backend";
 import type { RoutingConfig } from "../config/config-schema";
 import { chainFor, chainTokens } from "../prefix/prefix-chain";
 import type { Warmth } from "../prefix/cache-model";
+import type { Load } from "../backends/in-flight";
 import type { NormalizedRequest } from "./normalize-request";
 
 export type RouteReason = "forced" | "tools" | "no-tools" | "affinity" | "balance" | "fallback";
@@ -17,6 +18,7 @@ export type Route = {
   includeTools: boolean; // whether the tool list goes upstream
   warmth: Warmth; // what the chosen backend should find cached
   warm: Record<string, number>; // warm prefix tokens per candidate backend
+  replica?: string; // why this replica of its pool, when the pool has several up
 };
 
 // Leaving the preferred backend must save real prefill work: a few hundred tokens of difference
@@ -30,7 +32,14 @@ export type RouteContext = {
   isHealthy: (backend: BackendState) => boolean;
   lastBackend?: string; // the conversation's previous backend
   now?: number; // replies so far: the clock of the cache models
+  // The prompt tokens queued on a backend (requests in flight, what they still have to compute),
+  // and its measured prefill rate: a replica far behind is slower than recomputing elsewhere.
+  load?: (backend: BackendState) => Load;
+  prefillRate?: (backend: BackendState) => number | undefined;
 };
+
+// Until a backend's prefill rate is measured (as in share-prefill.ts).
+const UNMEASURED_PREFILL_TOKENS_PER_SECOND = 250;
 
 export function needsTools(request: NormalizedRequest, toolsWhen: RoutingConfig["toolsWhen"]): boolean {
   return toolsWhen === "defined" ? request.hasTools || request.usesTools : request.usesTools;
@@ -44,21 +53,27 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
     return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools)), warm: {} };
   };
 
-  if (routing.mode !== "auto") return forced(byName(context.backends, routing.mode));
+  if (routing.mode !== "auto" && !isPool(context.backends, routing.mode)) return forced(byName(context.backends, routing.mode));
   // `claude --model mlx-lm` (or /model in a session) picks a backend by name for one conversation.
   const named = context.backends.find((backend) => backend.config.name === request.request.model);
   if (named) return forced(named);
+  // A pool's name (mode, or the request's model) picks among its replicas.
+  const pool = [routing.mode, request.request.model].find((name) => name !== "auto" && isPool(context.backends, name));
+  const candidates = pool ? context.backends.filter((backend) => backend.config.replicaOf === pool) : context.backends;
 
-  const capable = context.backends.filter((backend) => (!tools || takesTools(backend)) && (!request.hasImages || backend.config.images));
+  const capable = candidates.filter((backend) => (!tools || takesTools(backend)) && (!request.hasImages || backend.config.images));
   if (capable.length === 0) throw noCapableBackend(tools, request.hasImages);
   const up = capable.filter(context.isHealthy);
   if (up.length === 0) throw nothingCanServe(capable);
   const healthy = up.filter((backend) => fits(request, backend));
   if (healthy.length === 0) throw promptTooLong(request, up);
 
-  const preferred = healthy.find((backend) => backend.config.name === (tools ? routing.toolsBackend : routing.defaultBackend));
-  const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend, context.now ?? 0, idleTicks(context.backends)) }));
+  const preferredName = pool ?? (tools ? routing.toolsBackend : routing.defaultBackend);
+  const options = healthy.map((backend) => ({ backend, ...prefillCost(request, backend, context) }));
   const warm = Object.fromEntries(options.map((option) => [option.backend.config.name, option.warmth.tokens]));
+  // The preferred backend, or the replica of the preferred pool where the prompt is done soonest.
+  const preferredOptions = options.filter((option) => option.backend.config.name === preferredName || option.backend.config.replicaOf === preferredName);
+  const replicaPick = pickReplica(preferredOptions, context.lastBackend);
   const route = (option: Option, reason: RouteReason): Route => ({
     backend: option.backend,
     reason,
@@ -66,25 +81,80 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
     includeTools: request.hasTools && takesTools(option.backend),
     warmth: option.warmth,
     warm,
+    ...(option.backend.config.replicaOf && option.siblings > 1 ? { replica: explainReplica(option, options) } : {}),
   });
-  const base = options.find((option) => option.backend === (preferred ?? healthy[0]))!;
-  const chosen = routing.affinity ? (pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base)) : undefined;
+  const base = replicaPick ?? options[0]!;
+  const cheaper = routing.affinity ? (pickCheapest(options, base, context.lastBackend) ?? pickRoomier(options, base)) : undefined;
+  const kept = keepReplica(options, cheaper ?? base, context.lastBackend);
+  if (kept) return route(kept, "affinity");
+  const chosen = cheaper;
   // Warm there: affinity. Warm nowhere, but the default would push out a conversation in use: balance.
   if (chosen) return route(chosen, chosen.warmth.segments > 1 ? "affinity" : "balance");
-  return route(base, preferred ? (tools ? "tools" : "no-tools") : "fallback");
+  return route(base, replicaPick ? (pool ? "forced" : tools ? "tools" : "no-tools") : "fallback");
 }
 
-type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number; evicts: number };
+type Option = { backend: BackendState; warmth: Warmth; cost: number; total: number; evicts: number; load: Load; rate: number; siblings: number };
 
-// What serving the prompt on a backend costs: the part it still has to compute (its whole length
-// there, with or without the tool list, minus the prefix its cache holds), plus the part of a
-// conversation still in use that its cache would overwrite and have to compute again later.
-function prefillCost(request: NormalizedRequest, backend: BackendState, now: number, idle: number): Omit<Option, "backend"> {
+// What serving the prompt on a backend costs, in seconds of its prefill: the part it still has to
+// compute (its whole length there, with or without the tool list, minus the prefix its cache
+// holds), plus the part of a conversation still in use that its cache would overwrite and have to
+// compute again later, plus the prompt tokens queued ahead of it there (requests in flight),
+// over the backend's measured prefill rate. Equal rates (replicas of one model on like machines)
+// make it a count of tokens.
+function prefillCost(request: NormalizedRequest, backend: BackendState, context: RouteContext): Omit<Option, "backend"> {
   const chain = chainFor(request.chain, request.hasTools && takesTools(backend));
   const warmth = backend.cache.warmth(chain);
   const total = chainTokens(chain);
-  const evicts = backend.cache.evictionCost(chain, now, idle);
-  return { warmth, total, evicts, cost: total - warmth.tokens + evicts };
+  const evicts = backend.cache.evictionCost(chain, context.now ?? 0, idleTicks(context.backends));
+  const load = context.load?.(backend) ?? { requests: 0, queuedTokens: 0 };
+  const rate = context.prefillRate?.(backend) ?? UNMEASURED_PREFILL_TOKENS_PER_SECOND;
+  const siblings = backend.config.replicaOf ? context.backends.filter((other) => other.config.replicaOf === backend.config.replicaOf).length : 1;
+  return { warmth, total, evicts, load, rate, siblings, cost: (total - warmth.tokens + evicts + load.queuedTokens) / rate };
+}
+
+// Among a pool's replicas, the one where the prompt is done soonest: a new conversation goes
+// where the least work is queued, a continuing one stays where it is warm unless the queue there
+// outweighs computing it elsewhere. On a tie, the conversation's last replica, then the one with
+// fewer requests in flight.
+function pickReplica(options: Option[], lastBackend: string | undefined): Option | undefined {
+  let best: Option | undefined;
+  for (const option of options) {
+    if (!best || option.cost < best.cost) best = option;
+    else if (option.cost === best.cost && option.backend.config.name !== best.backend.config.name) {
+      const last = (candidate: Option) => candidate.backend.config.name === lastBackend;
+      if ((last(option) && !last(best)) || (last(option) === last(best) && option.load.requests < best.load.requests)) best = option;
+    }
+  }
+  return best;
+}
+
+// "qwen#2: 3,412 tokens to compute, 0 queued (qwen#1: 120 + 6,800 queued, qwen#3: 3,412 + 2,900 queued)"
+function explainReplica(chosen: Option, options: Option[]): string {
+  const describe = (option: Option) => `${(option.total - option.warmth.tokens + option.evicts).toLocaleString("en-US")} tokens to compute${option.warmth.tokens > 0 ? ` (${option.warmth.tokens.toLocaleString("en-US")} warm)` : ""}, ${option.load.queuedTokens.toLocaleString("en-US")} queued in ${option.load.requests} request${option.load.requests === 1 ? "" : "s"}, ${Math.round(option.rate)} tokens/s: ${option.cost.toFixed(1)} s`;
+  const others = options.filter((option) => option !== chosen && option.backend.config.replicaOf === chosen.backend.config.replicaOf);
+  return [`${chosen.backend.config.name}: ${describe(chosen)}`, ...others.map((option) => `${option.backend.config.name}: ${describe(option)}`)].join("; ");
+}
+
+// A continuing conversation leaves its replica only when staying there costs more than twice
+// what moving does. Moving costs more than the move's own figure says: the conversation's prompt,
+// computed on the new replica, is lost on the old one (a later return computes it once more), and
+// the sessions it joins there overwrite it in turn on a one-slot server; while the queue behind
+// staying is an estimate taken as a round's requests arrive, gone a few seconds later. Measured,
+// test/real/replicas.test.ts (12 sessions on three one-slot llama-servers): without the margin,
+// 20 of 72 requests moved a conversation in the first two rounds, some back where it came from,
+// and the servers computed 42,566 prompt tokens; with it, only the killed replica's sessions
+// moved, and they computed 34,112.
+const REPLICA_MOVE_MARGIN = 2;
+
+function keepReplica(options: Option[], picked: Option, lastBackend: string | undefined): Option | undefined {
+  const pool = picked.backend.config.replicaOf;
+  if (!pool || picked.backend.config.name === lastBackend) return undefined;
+  const last = options.find((option) => option.backend.config.name === lastBackend && option.backend.config.replicaOf === pool);
+  return last && last.cost <= REPLICA_MOVE_MARGIN * picked.cost ? last : undefined;
+}
+
+function isPool(backends: BackendState[], name: string): boolean {
+  return backends.some((backend) => backend.config.replicaOf === name);
 }
 
 // The cheapest backend, if it saves enough over the default one; the conversation's last
@@ -96,7 +166,7 @@ function pickCheapest(options: Option[], baseOption: Option, lastBackend: string
     if (cheaper) best = option;
   }
   const saving = baseOption.cost - best.cost;
-  return saving >= Math.max(AFFINITY_MIN_SAVING_TOKENS, AFFINITY_MIN_SAVING_SHARE * baseOption.total) ? best : undefined;
+  return saving >= Math.max(AFFINITY_MIN_SAVING_TOKENS, AFFINITY_MIN_SAVING_SHARE * baseOption.total) / baseOption.rate ? best : undefined;
 }
 
 // A conversation warm nowhere (new, or evicted) that would push out one in use on the default
@@ -105,7 +175,8 @@ function pickCheapest(options: Option[], baseOption: Option, lastBackend: string
 // (it comes back, recomputes, and pushes out the next).
 function pickRoomier(options: Option[], baseOption: Option): Option | undefined {
   if (baseOption.warmth.segments > 1 || baseOption.evicts === 0) return undefined;
-  return options.find((option) => option.evicts === 0 && option.warmth.segments <= 1);
+  const roomy = options.filter((option) => option.evicts === 0 && option.warmth.segments <= 1);
+  return roomy.reduce<Option | undefined>((best, option) => (!best || option.cost < best.cost ? option : best), undefined);
 }
 
 // A conversation not extended for two rounds of every cache slot is taken as finished.

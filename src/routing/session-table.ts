@@ -16,6 +16,13 @@ export class SessionTable {
     if (this.lastBackend.size > CAPACITY) this.lastBackend.delete(this.lastBackend.keys().next().value!);
   }
 
+  // The conversations whose last request went to this backend: how many, and the latest few
+  // (newest first).
+  heldBy(backend: string, latest = 5): { count: number; latest: string[] } {
+    const sessions = [...this.lastBackend].filter(([, name]) => name === backend).map(([session]) => session);
+    return { count: sessions.length, latest: sessions.slice(-latest).reverse() };
+  }
+
   get size(): number {
     return this.lastBackend.size;
   }

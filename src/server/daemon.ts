@@ -1,10 +1,12 @@
 // Everything the daemon keeps between requests: backends and their cache models, conversations,
 // the replay memory, counters, recent activity. Built once per process from the config and an injected fetch.
 import { BackendPool, type BackendState } from "../backends/backend-pool";
+import { InFlight } from "../backends/in-flight";
+import type { RequestTrace } from "../metrics/request-trace";
 import type { Config } from "../config/config-schema";
 import { Activity } from "../metrics/activity";
 import { IdleCollector } from "./collect-when-idle";
-import { chainFor, replySegment } from "../prefix/prefix-chain";
+import { chainFor, chainTokens, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import { SharedPrefills } from "../prefix/shared-prefill";
 import type { PrewarmHead } from "../prewarm/prewarm-head";
@@ -40,6 +42,7 @@ export class Daemon {
   readonly sessions = new SessionTable();
   readonly replay = new ReplayMemory();
   readonly sharedPrefills = new SharedPrefills(); // requests in flight, by the prefix they compute
+  readonly inFlight = new InFlight(); // requests in flight, by the prompt tokens they still compute
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
   readonly activity: Activity;
@@ -88,7 +91,16 @@ export class Daemon {
       isHealthy: (backend) => !skip.has(backend.config.name) && this.pool.isHealthy(backend),
       lastBackend: this.sessions.get(request.sessionId),
       now: this.replyCount,
+      load: (backend) => this.inFlight.load(backend.config.name),
+      prefillRate: (backend) => this.activity.backend(backend.config.name).prefillRate(),
     };
+  }
+
+  // A request goes to its backend: queued there with the tokens it has to compute, until it ends.
+  requestStarted(route: Route, request: NormalizedRequest, trace: RequestTrace): void {
+    const coldTokens = Math.max(0, chainTokens(chainFor(request.chain, route.includeTools)) - route.warmth.tokens);
+    this.inFlight.add(route.backend.config.name, trace, coldTokens);
+    this.prewarm.requestStarted(route.backend, trace); // a prewarm running there is cancelled
   }
 
   countRoute(route: Route, request: NormalizedRequest): void {

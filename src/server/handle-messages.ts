@@ -65,7 +65,7 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
   const backend = route.backend;
   const trace = daemon.activity.begin({ sessionId: normalized.clientSessionId, person: normalized.person, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
-  daemon.prewarm.requestStarted(backend, trace); // a prewarm running there is cancelled
+  daemon.requestStarted(route, normalized, trace); // queued there; a prewarm running there is cancelled
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);

@@ -18,6 +18,7 @@ export function statusReport(daemon: Daemon) {
     backends: daemon.pool.backends.map((backend) => ({
       name: backend.config.name,
       kind: backend.config.kind,
+      replicaOf: backend.config.replicaOf ?? null, // the pool it is a replica in
       url: redactUrl(backend.config.url),
       healthy: daemon.pool.isHealthy(backend),
       error: backend.probe?.error,
@@ -30,6 +31,10 @@ export function statusReport(daemon: Daemon) {
       promptTokens: backend.stats.promptTokens,
       cachedTokens: backend.stats.cachedTokens,
       cachedPrompts: backend.cache.size,
+      // Requests in flight there and the prompt tokens they still have to compute; the
+      // conversations whose last request it served.
+      load: daemon.inFlight.load(backend.config.name),
+      conversations: daemon.sessions.heldBy(backend.config.name),
       // Whether Claude Code's prompt prefix is warm there, when it was last warmed (src/prewarm/).
       prewarm: daemon.prewarm.view(backend),
       ...daemon.activity.backend(backend.config.name).summary(),
