@@ -17,6 +17,7 @@ import type { Route, RouteContext, RouteReason } from "../routing/resolve-route"
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 import type { BodyLimits } from "./read-request-body";
+import { ConversationCache } from "./conversation-cache";
 import { ToolListCache } from "./tool-list-cache";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
@@ -65,7 +66,7 @@ export class Daemon {
     this.activity = new Activity(this.now, new IdleCollector());
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
-    this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache() };
+    this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache(), conversations: new ConversationCache() };
     const { backends, prewarm } = options.config;
     this.prewarm = new Prewarmer({
       enabled: prewarm,
