@@ -18,7 +18,6 @@ import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 import type { BodyLimits } from "./read-request-body";
 import { ConversationCache } from "./conversation-cache";
-import { MessageTranslations } from "./message-translations";
 import { ToolListCache } from "./tool-list-cache";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
@@ -43,7 +42,6 @@ export class Daemon {
   readonly pool: BackendPool;
   readonly sessions = new SessionTable();
   readonly replay = new ReplayMemory();
-  readonly translations = new MessageTranslations(); // of the messages the conversation cache keeps
   readonly sharedPrefills = new SharedPrefills(); // requests in flight, by the prefix they compute
   readonly inFlight = new InFlight(); // requests in flight, by the prompt tokens they still compute
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};

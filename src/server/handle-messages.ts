@@ -157,8 +157,6 @@ function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRe
 
 function translate(route: Route, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
   const { config } = route.backend;
-  const quirks = backendQuirks(config.kind);
-  const replay = daemon.replay.session(sessionId);
   try {
     return convertToOpenAIRequest(request, {
       backend: config.name,
@@ -168,11 +166,10 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,
-      cleanToolSchemas: quirks.cleanToolSchemas,
-      askPrefillProgress: quirks.askPrefillProgress,
-      contentKeepsSeparators: quirks.contentKeepsSeparators,
-      replay,
-      reuse: daemon.translations.reuse(`images ${config.images}, separators ${quirks.contentKeepsSeparators ?? false}`, replay),
+      cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
+      askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
+      contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
+      replay: daemon.replay.session(sessionId),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });

@@ -12,21 +12,12 @@ export type ReplayLookup = {
   text(text: string): string | undefined;
 };
 
-// A message's translation as the caller kept it from an earlier request, else `translate`'s: Claude
-// Code resends every message with every request (src/server/message-translations.ts). `translate`
-// asks the replay lookup it is given, so the caller can tell whether the answers changed since.
-export type ReuseTranslation = (message: Message, translate: (replay: ReplayLookup | undefined) => ChatMessage[]) => readonly ChatMessage[];
-
-export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean; reuse?: ReuseTranslation };
+export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean };
 
 export function convertToOpenAIMessages(system: LocalRequest["system"], messages: Message[], options: MessageOptions): ChatMessage[] {
   const split = splitSystemPrompt(system, messages);
   const out: ChatMessage[] = split.systemText ? [{ role: "system", content: split.systemText }] : [];
-  split.messages.forEach((message, index) => {
-    const field = `messages[${index === 0 ? 0 : index + split.joined}]`;
-    const translate = (replay: ReplayLookup | undefined) => convertMessage(message, field, { ...options, replay });
-    out.push(...(options.reuse ? options.reuse(message, translate) : translate(options.replay)));
-  });
+  split.messages.forEach((message, index) => out.push(...convertMessage(message, `messages[${index === 0 ? 0 : index + split.joined}]`, options)));
   return out;
 }
 
