@@ -157,6 +157,8 @@ function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRe
 
 function translate(route: Route, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
   const { config } = route.backend;
+  const quirks = backendQuirks(config.kind);
+  const replay = daemon.replay.session(sessionId);
   try {
     return convertToOpenAIRequest(request, {
       backend: config.name,
@@ -166,10 +168,11 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,
-      cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
-      askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
-      contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
-      replay: daemon.replay.session(sessionId),
+      cleanToolSchemas: quirks.cleanToolSchemas,
+      askPrefillProgress: quirks.askPrefillProgress,
+      contentKeepsSeparators: quirks.contentKeepsSeparators,
+      replay,
+      ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${config.images}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
