@@ -6,7 +6,9 @@
 // figures give the placement-free floor (each distinct prefix once in all), which shows what the
 // placement itself cost.
 import { expect, test } from "bun:test";
+import { formatStatus } from "../../src/cli/status";
 import { resolveConfig } from "../../src/config/resolve-config";
+import type { StatusReport } from "../../src/server/status-report";
 import { startServer } from "../../src/server/start-server";
 import { encodeTokens, renderChatTemplate } from "../emulators";
 import { claudeCodePrompt } from "../support/claude-code-fixture";
@@ -87,7 +89,8 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
       const floor = lowerBound(upstream.map((record) => ({ ...record, replica: "any" })));
       const perReplica = Object.fromEntries(["qwen#1", "qwen#2", "qwen#3"].map((name, index) => [name, { requests: upstream.filter((record) => record.replica === name).length, evaluatedTokens: evaluated[index], sessions: sessions.filter((session) => session.backends.includes(name)).length }]));
       const moved = sessions.filter((session) => new Set(session.backends).size > 1).map((session) => ({ session: session.index, backends: session.backends.join(" ") }));
-      const status = (await (await fetch(`${daemon.url}/anyclaude/status`)).json()) as any;
+      const status = (await (await fetch(`${daemon.url}/anyclaude/status`)).json()) as StatusReport;
+      expectStatusShowsReplicas(status, sessions);
       return { sessions: SESSIONS, rounds: ROUNDS, requests: upstream.length, headTokens: HEAD_TOKENS, projects: PROJECTS, killed: "qwen#3", measuredPrefillTokens: measured, lowerBoundTokens: bound, ratio: Number((measured / bound).toFixed(3)), placementFreeFloorTokens: floor, perReplica, moved, routes: status.routes, seconds: Number(seconds.toFixed(1)), failures };
     } finally {
       await daemon?.stop();
@@ -117,6 +120,19 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
     session.messages.push({ role: "assistant", content: toolStep ? [{ type: "tool_use", id: `toolu_r${session.index}_${round}`, name: "Read", input: { file_path: `/repo/src/module_${session.index}_${round}.ts` } }] : [{ type: "text", text: `It routes it by where its prefix is warm (${session.index}.${round}).` }] });
   }
 });
+
+// `status`: each replica of the pool, up or down, its load, and the conversations it holds: the
+// sessions that last went there, the stopped replica's all moved.
+function expectStatusShowsReplicas(status: StatusReport, sessions: Session[]): void {
+  const replicas = status.backends.filter((backend) => backend.replicaOf === "qwen");
+  expect(replicas.map((backend) => [backend.name, backend.healthy])).toEqual([["qwen#1", true], ["qwen#2", true], ["qwen#3", false]]);
+  for (const backend of replicas) {
+    expect(backend.load).toEqual({ requests: 0, queuedTokens: 0 });
+    expect(backend.conversations.count).toBe(sessions.filter((session) => session.backends.at(-1) === backend.name).length);
+  }
+  expect(replicas[2]!.conversations.count).toBe(0);
+  expect(formatStatus(status)).toContain("qwen#1 (replica of qwen): 0 in flight, 0 tokens to prefill;");
+}
 
 // The daemon's fetch, remembering each chat-completions body, which replica it went to, and the
 // usage the server reported.
