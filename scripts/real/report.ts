@@ -60,3 +60,10 @@ for (const run of named("interleaved-sessions-")) {
   const ways = Object.entries(run.ways).map(([way, figures]: [string, any]) => `${way} ${figures.followUpSum}`).join("; ");
   console.log(`\n${run.sessions} interleaved sessions on llama-server (${run.slots} slots), tokens of the follow-ups: ${ways}`);
 }
+
+console.log("\nReplicas: three llama-servers, 12 sessions, one killed midway; prefill tokens (servers' counts) against the bound (each distinct prefix once per replica)\n");
+console.log("| llama-server | requests | failed | per replica (requests) | sessions moved | prefill | bound | ratio | floor | time |\n|---|---|---|---|---|---|---|---|---|---|");
+for (const run of named("replicas-")) {
+  const perReplica = Object.values(run.perReplica).map((replica: any) => replica.requests).join(" / ");
+  console.log(`| ${run.setting} | ${run.requests} | ${run.failures.length} | ${perReplica} | ${run.moved.length} | ${run.measuredPrefillTokens.toLocaleString("en-US")} | ${run.lowerBoundTokens.toLocaleString("en-US")} | ${run.ratio} | ${run.placementFreeFloorTokens.toLocaleString("en-US")} | ${run.seconds} s |`);
+}

@@ -19,22 +19,26 @@ const TOPICS = ["routing", "caching", "streaming", "configuration", "logging", "
 
 describeReal("interleaved sessions on one llama-server (4 slots)", () => {
   let real: RealServer;
-  const stacks: Record<string, RealStack> = {};
+  let unsimilar: RealServer; // `--slot-prompt-similarity 0`: every request through its prompt cache
+  const stacks: Record<string, { stack: RealStack; server: () => RealServer }> = {};
   beforeAll(async () => {
     real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
-    stacks["llama-server's own choice"] = await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } });
-    stacks["anyclaude (pinSlots)"] = await daemonFor(real, "openai", "real", { settings: { prewarm: false } });
+    unsimilar = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384, promptSimilarity: 0 });
+    stacks["llama-server's own choice"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => real };
+    stacks["anyclaude (pinSlots)"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false } }), server: () => real };
+    stacks["-sps 0, pinSlots off"] = { stack: await daemonFor(unsimilar, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => unsimilar };
   }, 180_000);
   afterAll(async () => {
-    for (const stack of Object.values(stacks)) await stack.stop();
+    for (const { stack } of Object.values(stacks)) await stack.stop();
     await real?.stop();
+    await unsimilar?.stop();
   });
 
   for (const sessions of [4, 8]) {
     test(`${sessions} sessions, ${ROUNDS} rounds: follow-ups, with each conversation on a slot of its own and with llama-server's own choice`, async () => {
       const ways: Record<string, { rounds: number[][]; followUpSum: number; followUpMax: number }> = {};
-      for (const [way, stack] of Object.entries(stacks)) {
-        const rounds = await interleave(stack, sessions, `${sessions}-${way}`);
+      for (const [way, { stack, server }] of Object.entries(stacks)) {
+        const rounds = await interleave(stack, server(), sessions, `${sessions}-${way}`);
         const followUps = rounds.slice(1).flat();
         ways[way] = { rounds, followUpSum: followUps.reduce((sum, tokens) => sum + tokens, 0), followUpMax: Math.max(...followUps) };
       }
@@ -45,11 +49,14 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
       if (sessions <= 4) expect(pinned.followUpMax).toBeLessThan(200);
       // More sessions than slots: some evict each other either way; never more than the server alone.
       expect(pinned.followUpSum).toBeLessThanOrEqual(own.followUpSum);
+      // With `-sps 0` llama-server saves the slot it takes to its prompt cache and restores the
+      // request's best match from it every time: no session loses its conversation, however many.
+      expect(ways["-sps 0, pinSlots off"]!.followUpMax).toBeLessThan(200);
     }, 1_800_000);
   }
 
   // Each session's rounds, one request at a time in turn; tokens llama-server computed per request.
-  async function interleave(stack: RealStack, sessions: number, project: string): Promise<number[][]> {
+  async function interleave(stack: RealStack, real: RealServer, sessions: number, project: string): Promise<number[][]> {
     const { system: [billing, ...rest], tools } = claudeCodePrompt(SYSTEM_TOKENS, project);
     const system = [billing!, { type: "text" as const, text: `Project ${project}.` }, ...rest];
     const conversations: Anthropic.MessageParam[][] = Array.from({ length: sessions }, () => []);

@@ -40,12 +40,13 @@ export type RealServer = {
 // llama-server: one slot so every request of a test meets the same cache (4 are its default, and
 // routing across them is the server's business, not what these tests measure), the context sized
 // for Claude Code's prompt, metrics on.
-export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number } = {}): Promise<RealServer> {
+export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
   const { llamaServer, models } = manifest();
   const port = options.port ?? (await freePort());
   const slots = options.slots ?? 1;
   const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
-    "-c", String((options.ctx ?? 40_960) * slots), "--parallel", String(slots), "--threads", "2", "--no-webui", "--metrics"];
+    "-c", String((options.ctx ?? 40_960) * slots), "--parallel", String(slots), "--threads", "2", "--no-webui", "--metrics",
+    ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)])];
   return start(`llama-server ${variant}`, args, port, "/health");
 }
 
