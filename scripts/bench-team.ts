@@ -13,7 +13,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const TARGET_KB = Number(process.env.BENCH_KB ?? 400);
 const IDLE_SECONDS = [10, 30];
 
-const backend = await startStreamBackendProcess({ words: 20, delayMs: 2 });
+const backend = await startStreamBackendProcess({ words: 20, delayMs: Number(process.env.BENCH_WORD_MS ?? 2) });
 const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [process.execPath, join(import.meta.dir, "../src/cli/main.ts")];
 const authTokens = Object.fromEntries(Array.from({ length: CLIENTS }, (_, client) => [`person${client}`, `token-${client}-${crypto.randomUUID()}`]));
 const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand, settings: { coalescePrefills: false, authTokens } });

@@ -32,7 +32,7 @@ export async function readRequestBody<T extends Body>(request: Request, schema: 
   const span = scan.members?.get("messages");
   if (conversations && span && output.messages) {
     const ends = [...(known?.ends ?? []), ...scan.elementEnds!.map((end) => end - span.start)];
-    conversations.remember(session!, text, span.start, ends, output.messages);
+    conversations.remember(session!, text, span.start, ends, output.messages, known && output.messages.length >= known.count ? known : undefined);
   }
   return output;
 }
