@@ -2,7 +2,7 @@
 // sessions at once, each its own person's token and a long conversation that grows by a tool
 // loop every request (growing-conversation.ts) from ~75 KB to BENCH_KB (400) KB, streamed through
 // the daemon (its own process, from source unless BENCH_DAEMON names a command) to a backend that
-// streams a short reply. Reports the daemon's resident memory at start, its peak, and after 10
+// streams a short reply (20 words BENCH_WORD_MS (2) apart). Reports the daemon's resident memory at start, its peak, and after 10
 // and 30 s idle, and the median added cost of a request at the start and at the end.
 import { join } from "node:path";
 import { percentile, startDaemonProcess } from "./bench/daemon-process";
