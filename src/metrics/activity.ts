@@ -15,15 +15,16 @@ export class Activity {
   private readonly sessions = new Map<string, RequestRecord>();
   private readonly backends = new Map<string, BackendTimings>();
 
-  // `idle`: told when a request starts and ends (the daemon collects garbage once all are done).
+  // `idle`: told when a request starts (with its size) and ends (the daemon collects garbage once
+  // all are done, and while busy after so much was read).
   constructor(
     private readonly now: () => number,
-    private readonly idle?: { started(): void; ended(): void },
+    private readonly idle?: { started(estimatedTokens: number): void; ended(): void },
   ) {}
 
   // The trace ends by itself when the client goes away (`signal`).
   begin(start: TraceStart, signal?: AbortSignal): RequestTrace {
-    this.idle?.started();
+    this.idle?.started(start.estimatedTokens ?? 0);
     const trace = new RequestTrace(start, this.now, (ended) => {
       this.idle?.ended();
       this.end(ended.record);

@@ -18,4 +18,18 @@ describe("IdleCollector", () => {
     await Bun.sleep(40);
     expect(collections).toBe(1);
   });
+
+  test("while busy, collects after every so many prompt tokens read, and only then", () => {
+    let busy = 0;
+    const idle = new IdleCollector(() => undefined, 20, 100, () => busy++);
+    idle.started(60);
+    expect(busy).toBe(0);
+    idle.started(60); // 120 read since the last collection
+    expect(busy).toBe(1);
+    idle.started(99);
+    expect(busy).toBe(1);
+    idle.started(1);
+    expect(busy).toBe(2);
+    for (let request = 0; request < 4; request++) idle.ended();
+  });
 });

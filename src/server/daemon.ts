@@ -17,6 +17,8 @@ import type { Route, RouteContext, RouteReason } from "../routing/resolve-route"
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 import type { BodyLimits } from "./read-request-body";
+import { ConversationCache } from "./conversation-cache";
+import { ConversationTranslations } from "./conversation-translations";
 import { ToolListCache } from "./tool-list-cache";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
@@ -41,6 +43,7 @@ export class Daemon {
   readonly pool: BackendPool;
   readonly sessions = new SessionTable();
   readonly replay = new ReplayMemory();
+  readonly translations = new ConversationTranslations(); // the last request's, per session
   readonly sharedPrefills = new SharedPrefills(); // requests in flight, by the prefix they compute
   readonly inFlight = new InFlight(); // requests in flight, by the prompt tokens they still compute
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
@@ -65,7 +68,7 @@ export class Daemon {
     this.activity = new Activity(this.now, new IdleCollector());
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
-    this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache() };
+    this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache(), conversations: new ConversationCache() };
     const { backends, prewarm } = options.config;
     this.prewarm = new Prewarmer({
       enabled: prewarm,

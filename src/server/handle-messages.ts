@@ -9,7 +9,7 @@ import type { RequestTrace } from "../metrics/request-trace";
 import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
 import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
 import type { BackendKind } from "../config/config-schema";
-import { normalizeRequest, type NormalizedRequest } from "../routing/normalize-request";
+import { normalizeRequest, scopeSessionId, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
 import { replyModelName } from "../translate/message-start";
@@ -25,7 +25,7 @@ import { slotPicker } from "../backends/slot-pinning";
 import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request, person?: string): Promise<Response> {
-  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers, person);
+  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits, bodySession(request, person)), request.headers, person);
   logContentNotes(normalized);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
@@ -41,6 +41,12 @@ export async function handleMessages(daemon: Daemon, request: Request, person?: 
       if (route.reason === "forced") throw nothingCanServe([route.backend]);
     }
   }
+}
+
+// Whose conversation a body continues, before it is read: Claude Code's session header, scoped by
+// the person (without one, the person's requests share a slot: a miss only costs a whole read).
+function bodySession(request: Request, person: string | undefined): string {
+  return scopeSessionId(person, request.headers.get("x-claude-code-session-id") ?? "");
 }
 
 // When the request would have to fall back, or nothing can serve it, backends the last probe
@@ -151,6 +157,8 @@ function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRe
 
 function translate(route: Route, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
   const { config } = route.backend;
+  const quirks = backendQuirks(config.kind);
+  const replay = daemon.replay.session(sessionId);
   try {
     return convertToOpenAIRequest(request, {
       backend: config.name,
@@ -160,10 +168,11 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       chatTemplateKwargs: config.chatTemplateKwargs,
       images: config.images,
       includeTools: route.includeTools,
-      cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
-      askPrefillProgress: backendQuirks(config.kind).askPrefillProgress,
-      contentKeepsSeparators: backendQuirks(config.kind).contentKeepsSeparators,
-      replay: daemon.replay.session(sessionId),
+      cleanToolSchemas: quirks.cleanToolSchemas,
+      askPrefillProgress: quirks.askPrefillProgress,
+      contentKeepsSeparators: quirks.contentKeepsSeparators,
+      replay,
+      ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${config.images}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });

@@ -4,6 +4,7 @@ import { mutateRequest, random, requestSeeds } from "../../test/support/fuzz-mut
 import { ApiError } from "../api-error";
 import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
 import { MAX_NESTING, readRequestBody } from "./read-request-body";
+import { ConversationCache } from "./conversation-cache";
 import { scanJson } from "./scan-json";
 import { ToolListCache } from "./tool-list-cache";
 
@@ -14,9 +15,9 @@ const limits = () => ({ maxBytes: 64 * 1024 * 1024, toolLists: new ToolListCache
 const neverKnown = { knownEnd: () => -1, resolve: () => undefined } as unknown as ToolListCache;
 const plainRead = (text: string) => read(text, { maxBytes: 64 * 1024 * 1024, toolLists: neverKnown });
 
-async function read(text: string, shared = limits()): Promise<{ output?: unknown; error?: string }> {
+async function read(text: string, shared = limits(), session?: string): Promise<{ output?: unknown; error?: string }> {
   try {
-    return { output: await readRequestBody(post(text), MessagesRequest, shared) };
+    return { output: await readRequestBody(post(text), MessagesRequest, shared, session) };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     return { error: error.message };
@@ -146,3 +147,98 @@ describe("readRequestBody: a body over the cap", () => {
     expect(pulled).toBeLessThanOrEqual(1); // a stream pulls once as it is made
   });
 });
+
+describe("readRequestBody: the messages a session sent before are read once, and nothing else changes", () => {
+  const seeds = requestSeeds().filter((body) => Array.isArray(body.messages) && body.messages.length > 1);
+  const conversational = () => {
+    const conversations = new ConversationCache();
+    let matched = 0;
+    const match = conversations.match.bind(conversations);
+    conversations.match = (...args) => {
+      const found = match(...args);
+      if (found) matched++;
+      return found;
+    };
+    return { shared: { ...limits(), conversations }, matched: () => matched, conversations };
+  };
+
+  test("the next turn reuses the known messages (frozen, the same objects) and reads only the new ones", async () => {
+    const { shared, matched } = conversational();
+    const seed = seeds[0]!;
+    const messages = seed.messages as unknown[];
+    const first = (await read(JSON.stringify({ ...seed, messages: messages.slice(0, -1) }), shared, "s")).output as { messages: object[] };
+    const next = (await read(JSON.stringify(seed), shared, "s")).output as { messages: object[] };
+    expect(matched()).toBe(1);
+    expect(next.messages.slice(0, -1)).toEqual(first.messages);
+    expect(next.messages[0]).toBe(first.messages[0]!);
+    expect(Object.isFrozen(next.messages[0])).toBe(true);
+    expect(next).toEqual((await plainRead(JSON.stringify(seed))).output as never);
+    // Another session, or no session, reuses nothing.
+    await read(JSON.stringify(seed), shared, "other");
+    await read(JSON.stringify(seed), shared);
+    expect(matched()).toBe(1);
+  });
+
+  test("the same request, or the same error, as reading the whole text: 1,500 mutated next turns of Claude Code sessions", async () => {
+    const rng = random(20);
+    const { shared, matched } = conversational();
+    for (let index = 0; index < 1_500; index++) {
+      const seed = seeds[index % seeds.length]!;
+      const messages = seed.messages as unknown[];
+      const session = `s${index % 5}`;
+      // The turn before: the conversation a few messages shorter, as it was sent.
+      const before = JSON.stringify({ ...seed, messages: messages.slice(0, Math.max(1, messages.length - 1 - rng.int(3))) });
+      await read(before, shared, session);
+      const { name, body } = rng.chance(0.5) ? textMutation(JSON.stringify(seed), rng) : mutateRequest(seed, rng);
+      const [ours, reference] = [await read(body, shared, session), await plainRead(body)];
+      expect({ name, ...ours }).toEqual({ name, ...reference });
+    }
+    expect(matched()).toBeGreaterThan(500); // the case under test did happen
+  }, 120_000);
+
+  test("held text is bounded in all", async () => {
+    const { shared, conversations } = conversational();
+    const seed = seeds[0]!;
+    const big = JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(3_000_000) }] });
+    for (let index = 0; index < 20; index++) await read(big, shared, `s${index}`);
+    expect(conversations.size.chars).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(conversations.size.sessions).toBeLessThan(20);
+  });
+});
+
+// Edits to the text of a conversation's next turn where the known messages end: formatting, a
+// changed last message, broken or odd JSON around the array.
+function textMutation(text: string, rng: ReturnType<typeof random>): { name: string; body: string } {
+  const arrayEnd = findArrayEnd(text, text.indexOf("[", text.indexOf('"messages"')));
+  const kinds = {
+    spaced: () => `${text.slice(0, arrayEnd)} \n ${text.slice(arrayEnd)}`,
+    "trailing-comma": () => `${text.slice(0, arrayEnd)},${text.slice(arrayEnd)}`,
+    "extra-bracket": () => `${text.slice(0, arrayEnd + 1)}]${text.slice(arrayEnd + 1)}`,
+    "empty-tail": () => `${text.slice(0, arrayEnd)},{}${text.slice(arrayEnd)}`,
+    "bad-message": () => `${text.slice(0, arrayEnd)},{"role":"robot","content":"x"}${text.slice(arrayEnd)}`,
+    "orphan-result": () => `${text.slice(0, arrayEnd)},{"role":"user","content":[{"type":"tool_result","tool_use_id":"nope","content":"x"}]}${text.slice(arrayEnd)}`,
+    "empty-content": () => `${text.slice(0, arrayEnd)},{"role":"user","content":""},{"role":"assistant","content":"ok"}${text.slice(arrayEnd)}`,
+    "nbsp": () => `${text.slice(0, arrayEnd)}\u00a0${text.slice(arrayEnd)}`,
+    "duplicate-key": () => `${text.slice(0, -1)},"messages":[{"role":"user","content":"other"}]}`,
+    "truncated": () => text.slice(0, arrayEnd - rng.int(50)),
+    "last-changed": () => `${text.slice(0, arrayEnd - 1)},"extra":1}${text.slice(arrayEnd)}`,
+    "deep-tail": () => `${text.slice(0, arrayEnd)},{"role":"user","content":${"[".repeat(600)}${"]".repeat(600)}}${text.slice(arrayEnd)}`,
+  };
+  const name = rng.pick(Object.keys(kinds) as (keyof typeof kinds)[]);
+  return { name, body: kinds[name]() };
+}
+
+// The index of the bracket that closes the array opened at `open`.
+function findArrayEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let index = open; index < text.length; index++) {
+    const code = text[index];
+    if (code === '"') {
+      for (index++; text[index] !== '"'; index++) if (text[index] === "\\") index++;
+    } else if (code === "[" || code === "{") depth++;
+    else if (code === "]" || code === "}") {
+      if (--depth === 0) return index;
+    }
+  }
+  return -1;
+}

@@ -3,23 +3,42 @@
 // memory.
 import * as v from "valibot";
 import { ApiError, invalidRequest } from "../api-error";
-import type { Tool } from "../protocol/anthropic";
+import { RequestMessage, type Tool } from "../protocol/anthropic";
 import { validationError } from "../validation-error";
-import { scanJson, type JsonScan } from "./scan-json";
+import type { ConversationCache, PrefixMatch } from "./conversation-cache";
+import { scanJson, type JsonScan, type Span } from "./scan-json";
 import type { ToolListCache } from "./tool-list-cache";
 
 // Claude Code's deepest value is a tool's JSON schema, a dozen levels; recursion in validation,
 // hashing and translation is safe far beyond this.
 export const MAX_NESTING = 512;
 
-export type BodyLimits = { maxBytes: number; toolLists: ToolListCache };
+// conversations: the messages each session sent last (conversation-cache.ts); `session` names the
+// session a request belongs to (its person's, see normalize-request.ts).
+export type BodyLimits = { maxBytes: number; toolLists: ToolListCache; conversations?: ConversationCache };
 
-export async function readRequestBody<T extends { tools?: Tool[] }>(request: Request, schema: v.GenericSchema<unknown, T>, limits: BodyLimits): Promise<T> {
+type Body = { tools?: Tool[]; messages?: unknown[] };
+
+export async function readRequestBody<T extends Body>(request: Request, schema: v.GenericSchema<unknown, T>, limits: BodyLimits, session?: string): Promise<T> {
   const text = await readCapped(request, limits.maxBytes);
   if (text.trim() === "") throw invalidRequest("the request body is empty; expected a JSON object");
-  const scan = scanJson(text, MAX_NESTING, (key, start) => (key === "tools" ? limits.toolLists.knownEnd(text, start) : -1));
+  const conversations = session === undefined ? undefined : limits.conversations;
+  let known: PrefixMatch | undefined;
+  const knownTools = (key: string, start: number) => (key === "tools" ? limits.toolLists.knownEnd(text, start) : -1);
+  const knownMessages = (key: string, start: number) => (key === "messages" && conversations ? ((known = conversations.match(session!, text, start))?.end ?? -1) : -1);
+  const scan = scanJson(text, MAX_NESTING, knownTools, knownMessages, "messages");
   if (scan.tooDeep) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
-  const { fields, tools } = withKnownTools(text, scan, limits.toolLists) ?? { fields: parseObject(text) };
+  const output = (known && withKnownMessages(text, scan, schema, limits.toolLists, known)) ?? readWhole(text, scan, schema, limits.toolLists);
+  const span = scan.members?.get("messages");
+  if (conversations && span && output.messages) {
+    const ends = [...(known?.ends ?? []), ...scan.elementEnds!.map((end) => end - span.start)];
+    conversations.remember(session!, text, span.start, ends, output.messages, known && output.messages.length >= known.count ? known : undefined);
+  }
+  return output;
+}
+
+function readWhole<T extends Body>(text: string, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache): T {
+  const { fields, tools } = withKnownTools(text, scan, toolLists) ?? { fields: parseObject(text) };
   const parsed = v.safeParse(schema, fields);
   if (!parsed.success) throw validationError(parsed.issues);
   return tools ? { ...parsed.output, tools } : parsed.output;
@@ -31,10 +50,90 @@ function withKnownTools(text: string, scan: JsonScan, toolLists: ToolListCache):
   const span = scan.members?.get("tools");
   const tools = span && toolLists.resolve(text, span);
   if (!span || !tools) return undefined;
+  // An empty list where the tools were: valid wherever they were, and validated in no time.
+  const fields = parseOrUndefined(withEmptyLists(text, [span]));
+  return isObject(fields) ? { fields, tools } : undefined;
+}
+
+// The messages a request of the session sent before, the new ones after them parsed and validated
+// one by one, the rest of the body without them; the rules across messages checked over them
+// all. Exactly what reading the whole text gives, or undefined (the whole text is then read, and
+// any error is the one it has).
+function withKnownMessages<T extends Body>(text: string, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache, known: PrefixMatch): T | undefined {
+  const span = scan.members?.get("messages");
+  const checked = span && schemaWithMessages(schema);
+  if (!span || !checked) return undefined;
+  const added = newMessages(text, known.end, span.end);
+  if (!added) return undefined;
+  const messages = [...known.messages];
+  for (const raw of added) {
+    const message = v.safeParse(RequestMessage, raw);
+    if (!message.success) return undefined;
+    messages.push(message.output);
+  }
+  const toolSpan = scan.members!.get("tools");
+  const tools = toolSpan && toolLists.resolve(text, toolSpan);
+  if (toolSpan && !tools) return undefined;
+  const fields = parseOrUndefined(withEmptyLists(text, toolSpan ? [toolSpan, span] : [span]));
+  if (!isObject(fields)) return undefined;
+  const parsed = v.safeParse(checked, { ...(fields as Record<string, unknown>), messages });
+  if (!parsed.success) return undefined;
+  const output = parsed.output as T;
+  return tools ? { ...output, tools } : output;
+}
+
+// The messages after the known ones: the text from the end of the last known message to the end
+// of the array holds nothing (`]`), or a comma and more messages.
+function newMessages(text: string, from: number, to: number): unknown[] | undefined {
+  const at = skipJsonSpace(text, from);
+  const code = text.charCodeAt(at);
+  if (code === CLOSE_BRACKET) return skipJsonSpace(text, at + 1) === to ? [] : undefined;
+  if (code !== COMMA || at >= to) return undefined;
+  const added = parseOrUndefined(`[${text.slice(at + 1, to)}`);
+  return Array.isArray(added) && added.length > 0 ? added : undefined;
+}
+
+const COMMA = 44;
+const CLOSE_BRACKET = 93;
+
+// JSON's own whitespace: space, tab, line feed, carriage return (trimStart takes more).
+function skipJsonSpace(text: string, from: number): number {
+  let index = from;
+  for (let code = text.charCodeAt(index); code === 32 || code === 9 || code === 10 || code === 13; code = text.charCodeAt(++index));
+  return index;
+}
+
+// The endpoint's schema with its messages taken as they are (each already validated) and only
+// the rules across them checked: the pipe's actions after its array (Conversation in anthropic.ts).
+const withMessagesChecked = new WeakMap<object, v.GenericSchema | undefined>();
+function schemaWithMessages<T>(schema: v.GenericSchema<unknown, T>): v.GenericSchema | undefined {
+  if (!withMessagesChecked.has(schema)) withMessagesChecked.set(schema, buildSchemaWithMessages(schema));
+  return withMessagesChecked.get(schema);
+}
+
+function buildSchemaWithMessages(schema: v.GenericSchema): v.GenericSchema | undefined {
+  if (schema.type !== "loose_object" || !("entries" in schema)) return undefined;
+  const entries = schema.entries as Record<string, v.GenericSchema & { pipe?: unknown[] }>;
+  const pipe = entries.messages?.pipe;
+  if (!pipe || (pipe[0] as v.GenericSchema).type !== "array") return undefined;
+  return v.looseObject({ ...entries, messages: v.pipe(v.array(v.any()), ...(pipe.slice(1) as [])) });
+}
+
+// The text with these members' values (in order) each an empty list.
+function withEmptyLists(text: string, spans: Span[]): string {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let out = "";
+  let at = 0;
+  for (const span of sorted) {
+    out += `${text.slice(at, span.start)}[]`;
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    // An empty list where the tools were: valid wherever they were, and validated in no time.
-    const fields: unknown = JSON.parse(`${text.slice(0, span.start)}[]${text.slice(span.end)}`);
-    return isObject(fields) ? { fields, tools } : undefined;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -20,6 +20,9 @@ export type Span = { start: number; end: number };
 
 export type JsonScan = {
   tooDeep: boolean; // some value sits deeper than the limit
+  // Where each element of the array member `elementsOf` ends (the comma after it, or the closing
+  // bracket), for those scanned: not those of a known prefix stepped over.
+  elementEnds?: number[];
   // Undefined when the text is not one object, or a key appears twice or is written with escapes:
   // what JSON.parse makes of such a member is not simply its span.
   members?: Map<string, Span>;
@@ -27,8 +30,11 @@ export type JsonScan = {
 
 // knownEnd(key, start): where the value of member `key` starting at `start` ends when its text is
 // one already scanned at the top level of an earlier body (so not too deep), else -1.
-export function scanJson(text: string, limit: number, knownEnd: (key: string, start: number) => number = () => -1): JsonScan {
+// knownPrefix(key, start): the same for the start of an array up to the end of one of its
+// elements (a conversation's messages a request before sent): the scan goes on inside the array.
+export function scanJson(text: string, limit: number, knownEnd: (key: string, start: number) => number = () => -1, knownPrefix: (key: string, start: number) => number = () => -1, elementsOf?: string): JsonScan {
   const members = new Map<string, Span>();
+  const elementEnds: number[] = [];
   let located = text.charCodeAt(firstNonSpace(text)) === OPEN_BRACE;
   let depth = 0;
   let key: string | undefined; // the top-level member being read, once its key is read
@@ -49,16 +55,22 @@ export function scanJson(text: string, limit: number, knownEnd: (key: string, st
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > limit) return { tooDeep: true };
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      if (depth === 2 && code === CLOSE_BRACKET && elementsOf !== undefined && key === elementsOf) elementEnds.push(index);
       if (--depth === 0) close(index);
     } else if (depth === 1 && code === COLON) {
       valueStart = index + 1;
-      const end = key === undefined ? -1 : knownEnd(key, valueStart);
+      if (key === undefined) continue;
+      const end = knownEnd(key, valueStart);
+      const inside = end > 0 ? -1 : knownPrefix(key, valueStart);
       if (end > 0) index = end - 1;
+      else if (inside > 0) [index, depth] = [inside - 1, 2];
     } else if (depth === 1 && code === COMMA) {
       close(index);
+    } else if (depth === 2 && code === COMMA && elementsOf !== undefined && key === elementsOf) {
+      elementEnds.push(index);
     }
   }
-  return { tooDeep: false, members: located ? members : undefined };
+  return { tooDeep: false, members: located ? members : undefined, elementEnds };
 }
 
 function firstNonSpace(text: string): number {

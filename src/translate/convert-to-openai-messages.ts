@@ -12,12 +12,19 @@ export type ReplayLookup = {
   text(text: string): string | undefined;
 };
 
-export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean };
+// The conversation's translation, the part an earlier request of it already had kept by the caller
+// (src/server/conversation-translations.ts), the rest from `translate`: the message at an index,
+// asking the replay lookup it is given, so the caller can tell whether the answers changed since.
+export type ReuseConversation = (messages: Message[], translate: (index: number, replay: ReplayLookup | undefined) => ChatMessage[]) => ChatMessage[];
+
+export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean; reuse?: ReuseConversation };
 
 export function convertToOpenAIMessages(system: LocalRequest["system"], messages: Message[], options: MessageOptions): ChatMessage[] {
   const split = splitSystemPrompt(system, messages);
   const out: ChatMessage[] = split.systemText ? [{ role: "system", content: split.systemText }] : [];
-  split.messages.forEach((message, index) => out.push(...convertMessage(message, `messages[${index === 0 ? 0 : index + split.joined}]`, options)));
+  const translate = (index: number, replay: ReplayLookup | undefined) => convertMessage(split.messages[index]!, `messages[${index === 0 ? 0 : index + split.joined}]`, { ...options, replay });
+  if (options.reuse) return [...out, ...options.reuse(split.messages, translate)];
+  split.messages.forEach((_, index) => out.push(...translate(index, options.replay)));
   return out;
 }
 

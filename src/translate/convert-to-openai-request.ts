@@ -2,7 +2,7 @@
 // passes what it knows about the target (model name, limits, what it takes) and logs the warnings.
 import type { LocalRequest } from "../protocol/anthropic";
 import type { ChatRequest } from "../protocol/openai";
-import { convertToOpenAIMessages, type ReplayLookup } from "./convert-to-openai-messages";
+import { convertToOpenAIMessages, type ReplayLookup, type ReuseConversation } from "./convert-to-openai-messages";
 import { prepareTools } from "./prepare-tools";
 
 export type TranslationTarget = {
@@ -19,6 +19,7 @@ export type TranslationTarget = {
   askPrefillProgress?: boolean; // llama-server's `return_progress` on a stream
 
   replay?: ReplayLookup;
+  reuse?: ReuseConversation; // what an earlier request of the conversation translated
 };
 
 export function convertToOpenAIRequest(request: LocalRequest, target: TranslationTarget): { body: ChatRequest; warnings: string[] } {
