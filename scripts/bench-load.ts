@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { recordedRequest } from "../test/support/claude-code-fixture";
 import { normalizeRequest } from "../src/routing/normalize-request";
 import { convertToOpenAIRequest } from "../src/translate/convert-to-openai-request";
-import { percentile, startDaemonProcess } from "./bench/daemon-process";
+import { idleRss, percentile, startDaemonProcess } from "./bench/daemon-process";
 import { startStreamBackendProcess } from "./bench/stream-backend";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
@@ -101,11 +101,7 @@ await Promise.all(
 );
 clearInterval(sampler);
 const rssAfterLoad = daemon.rssMb();
-const rssIdle: number[] = [];
-for (const seconds of IDLE_SECONDS) {
-  await Bun.sleep((seconds - (IDLE_SECONDS[rssIdle.length - 1] ?? 0)) * 1000);
-  rssIdle.push(daemon.rssMb());
-}
+const rssIdle = await idleRss(daemon, IDLE_SECONDS);
 daemon.stop();
 await backend.stop();
 

@@ -5,7 +5,7 @@
 // streams a short reply (20 words BENCH_WORD_MS (2) apart). Reports the daemon's resident memory at start, its peak, and after 10
 // and 30 s idle, and the median added cost of a request at the start and at the end.
 import { join } from "node:path";
-import { percentile, startDaemonProcess } from "./bench/daemon-process";
+import { idleRss, percentile, startDaemonProcess } from "./bench/daemon-process";
 import { startStreamBackendProcess } from "./bench/stream-backend";
 import { growingConversation, turnOfSize } from "./bench/growing-conversation";
 
@@ -40,11 +40,7 @@ await Promise.all(
 );
 clearInterval(sampler);
 const rssAfter = daemon.rssMb();
-const rssIdle: number[] = [];
-for (const seconds of IDLE_SECONDS) {
-  await Bun.sleep((seconds - (IDLE_SECONDS[rssIdle.length - 1] ?? 0)) * 1000);
-  rssIdle.push(daemon.rssMb());
-}
+const rssIdle = await idleRss(daemon, IDLE_SECONDS);
 daemon.stop();
 await backend.stop();
 const bodyKb = (turn: number) => (JSON.stringify(conversations[0]!.turn(turn)).length / 1024).toFixed(0);

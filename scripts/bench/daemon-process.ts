@@ -55,6 +55,16 @@ export function rssMb(pid: number): number {
   }
 }
 
+// The daemon's resident memory after each of these many seconds idle (counted from the first call).
+export async function idleRss(daemon: DaemonProcess, seconds: number[]): Promise<number[]> {
+  const rss: number[] = [];
+  for (const [index, at] of seconds.entries()) {
+    await Bun.sleep((at - (seconds[index - 1] ?? 0)) * 1000);
+    rss.push(daemon.rssMb());
+  }
+  return rss;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,37 +9,31 @@
 // alike. Requests without tools (titles, compaction), one-token prewarms and those `steers` turns
 // down (a subagent's) go through untouched, answered by the model.
 
+import { passThrough, type PassThrough } from "./pass-through";
+
 type Call = { name: string; input: Record<string, unknown> };
 export type ScriptStep = Call | { calls: Call[] } | { text: string };
 
-export type Steering = { url: string; stop(): void };
+export type Steering = PassThrough;
 
 const toolNames = (body: any): string[] => (body.tools ?? []).map((tool: any) => tool.function?.name ?? tool.name);
 
-export function steerToolCalls(upstreamRoot: string, script: ScriptStep[], steers: (toolNames: string[]) => boolean = () => true): Steering {
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const target = `${upstreamRoot}${url.pathname}${url.search}`;
-      // A fresh connection each time: llama-server closes idle ones, and a request sent on one at
-      // that moment is reset before any byte (NOTES.md; anyclaude itself retries those).
-      if (request.method !== "POST") return fetch(target, { method: request.method, headers: request.headers, keepalive: false });
-      const text = await request.text();
-      const body = JSON.parse(text);
-      const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text, keepalive: false });
-      const steered = (body.tools?.length ?? 0) > 0 && (body.max_tokens ?? 2) > 1 && upstream.ok && steers(toolNames(body));
-      if (!steered) return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
-      const report = await upstream.text(); // the server computed the prompt and generated its reply
-      const turn = toolTurnsSoFar(body);
-      const step = script[Math.min(turn, script.length - 1)]!;
-      const id = `call_steer_${turn}`;
-      return url.pathname.endsWith("/chat/completions") ? chatReply(body, step, id, report) : messagesReply(body, step, id, report);
-    },
+export function steerToolCalls(upstreamRoot: string, script: ScriptStep[], steers: (toolNames: string[]) => boolean = () => true): PassThrough {
+  return passThrough(upstreamRoot, async (request, target) => {
+    // A fresh connection each time: llama-server closes idle ones, and a request sent on one at
+    // that moment is reset before any byte (NOTES.md; anyclaude itself retries those).
+    if (request.method !== "POST") return fetch(target, { method: request.method, headers: request.headers, keepalive: false });
+    const text = await request.text();
+    const body = JSON.parse(text);
+    const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text, keepalive: false });
+    const steered = (body.tools?.length ?? 0) > 0 && (body.max_tokens ?? 2) > 1 && upstream.ok && steers(toolNames(body));
+    if (!steered) return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+    const report = await upstream.text(); // the server computed the prompt and generated its reply
+    const turn = toolTurnsSoFar(body);
+    const step = script[Math.min(turn, script.length - 1)]!;
+    const id = `call_steer_${turn}`;
+    return new URL(target).pathname.endsWith("/chat/completions") ? chatReply(body, step, id, report) : messagesReply(body, step, id, report);
   });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
 function toolTurnsSoFar(body: { messages: any[] }): number {

@@ -11,6 +11,7 @@ import type { BackendKind } from "../../src/config/config-schema";
 import { makeClaudeHome, runClaude } from "../support/run-claude";
 import { SESSION, sum } from "./claude-code-session";
 import { saveFigures } from "./figures";
+import { passThrough, type PassThrough } from "./pass-through";
 import { daemonFor, recordingFetch, upstreamCounts, type UpstreamRecord } from "./real-stack";
 import { describeReal, groupMembers, resetVllmCache, startVllm, type RealServer } from "./real-servers";
 import { runSeed } from "./run-seed";
@@ -93,21 +94,15 @@ describeReal("vLLM", () => {
 
 // Claude Code straight to a server, through a pass-through that keeps what the server reported
 // for each /v1/messages request (recordingFetch, as the daemon's).
-function recordingProxy(target: string): { url: string; upstream: UpstreamRecord[]; stop(): void } {
+function recordingProxy(target: string): PassThrough & { upstream: UpstreamRecord[] } {
   const upstream: UpstreamRecord[] = [];
   const forward = recordingFetch(upstream);
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
-      const headers = new Headers(request.headers);
-      headers.delete("host");
-      headers.delete("content-length");
-      return forward(`${target}${url.pathname}${url.search}`, { method: request.method, headers, body });
-    },
+  const proxy = passThrough(target, async (request, url) => {
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
+    const headers = new Headers(request.headers);
+    headers.delete("host");
+    headers.delete("content-length");
+    return forward(url, { method: request.method, headers, body });
   });
-  return { url: `http://127.0.0.1:${server.port}`, upstream, stop: () => server.stop(true) };
+  return { ...proxy, upstream };
 }
