@@ -1,8 +1,10 @@
 // Claude Code resends the whole conversation with every request, one turn longer each time: at
 // 400 KB, parsing and validating it again took ~7 ms a request on this machine, hashing it 2 ms.
 // Per session, the messages of the last request are kept as the validated objects they made,
-// frozen, with where each ended in the body and a hash of each one's text. The next request whose first messages' text hashes the same reuses those objects: only the messages after are parsed and validated, and what is derived
-// from a message (its prefix-chain segment) is computed once per object (memoize-by-identity.ts).
+// frozen, with where each ended in the body and a hash of each one's text. The next request whose
+// first messages' text hashes the same reuses those objects: only the messages after are parsed
+// and validated, and what is derived from a message (its prefix-chain segment) is computed once
+// per object (memoize-by-identity.ts).
 // Claude Code moves its cache_control marker to the newest message every turn, so the last message
 // or two usually differ: they are read again.
 //
@@ -53,7 +55,7 @@ export class ConversationCache {
     this.forget(key);
     if (text.length > PER_SESSION_CHARS || ends.length !== messages.length) return;
     for (const message of messages) deepFreeze(message);
-    const hashes = reused?.hashes.slice() ?? [];
+    const hashes = reused?.hashes ?? []; // the match's own copy
     for (let index = hashes.length; index < ends.length; index++) hashes.push(hashOf(text, start + (ends[index - 1] ?? 0), start + ends[index]!));
     this.sessions.set(key, { ends, hashes, messages, chars: text.length });
     this.chars += text.length;

@@ -4,8 +4,10 @@
 // prompt shares the longest prefix (tools/server/server-context.cpp get_available_slot), so
 // sessions that share a system prompt all land in one slot; through anyclaude each conversation
 // keeps a slot of its own (`id_slot`, src/backends/slot-assignment.ts). 4 and 8 sessions sharing
-// a Claude-Code-sized system prompt and tools, each with a task of its own, three rounds, both
-// ways. Tokens from llama-server's own counts, per request.
+// a Claude-Code-sized system prompt and tools, each with a task of its own, three rounds, three
+// ways: llama-server's own choice, anyclaude's pinning, and a second llama-server started with
+// `--slot-prompt-similarity 0` (its prompt cache used on every request; server-context.cpp,
+// get_available_slot) with pinning off. Tokens from llama-server's own counts, per request.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import { claudeCodePrompt } from "../support/claude-code-fixture";
