@@ -1,5 +1,6 @@
 // The prewarmer's decisions against a fake llama-server: when it sends a prefix, with which model,
 // and when it leaves the backend alone.
+import { sentJson } from "../../test/support/sent-body";
 import { afterEach, describe, expect, test } from "bun:test";
 import { BackendPool } from "../backends/backend-pool";
 import { resolveConfig } from "../config/resolve-config";
@@ -20,7 +21,7 @@ function fake(options: { enabled?: boolean; quietMs?: number } = {}): Fake {
   const fetcher = (async (url: string, init?: RequestInit) => {
     if (url.endsWith("/models")) return Response.json({ data: [{ id: state.model }] });
     if (url.endsWith("/chat/completions")) {
-      state.sent.push(JSON.parse(String(init!.body)));
+      state.sent.push(sentJson(init));
       const usage = { prompt_tokens: 20_010, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } };
       return new Response(`data: ${JSON.stringify({ choices: [{ delta: { content: "Hello" }, finish_reason: "length" }] })}\n\ndata: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`, { headers: { "content-type": "text/event-stream" } });
     }

@@ -171,24 +171,41 @@ const Conversation = v.pipe(
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
     const messages = dataset.value;
-    const toolUses = new Set<string>();
-    const at = (index: number, ...keys: (string | number)[]): [v.IssuePathItem, ...v.IssuePathItem[]] => [
+    const at = (index: number, keys: (string | number)[]): [v.IssuePathItem, ...v.IssuePathItem[]] => [
       { type: "array", origin: "value", input: messages, key: index, value: messages[index] },
       ...keys.map((key): v.IssuePathItem => (typeof key === "number" ? { type: "array", origin: "value", input: [], key, value: undefined } : { type: "object", origin: "value", input: {}, key, value: undefined })),
     ];
-    for (const [index, message] of messages.entries()) {
-      const finalAssistant = index === messages.length - 1 && message.role === "assistant";
-      if (message.content.length === 0 && !finalAssistant) addIssue({ message: "must not be empty", path: at(index, "content") });
-      if (typeof message.content === "string") continue;
-      for (const [position, block] of message.content.entries()) {
-        if (block.type === "tool_use") toolUses.add(block.id);
-        if (block.type === "tool_result" && !toolUses.has(block.tool_use_id)) {
-          addIssue({ message: `answers tool_use id "${block.tool_use_id}", which no earlier message holds`, path: at(index, "content", position, "tool_use_id") });
-        }
-      }
-    }
+    for (const issue of conversationIssues(messages)) addIssue({ message: issue.message, path: at(issue.index, issue.keys) });
   }),
 );
+
+export type ConversationIssue = { index: number; keys: (string | number)[]; message: string };
+
+// The rules above over the messages from `from` on; `heldBefore(id)`: whether a message before
+// `from` holds that tool_use (a conversation whose earlier messages were checked before, see
+// src/server/conversation-cache.ts).
+export function conversationIssues(messages: readonly RequestMessage[], from = 0, heldBefore: (id: string) => boolean = () => false): ConversationIssue[] {
+  const issues: ConversationIssue[] = [];
+  const toolUses = new Set<string>();
+  for (let index = from; index < messages.length; index++) {
+    const message = messages[index]!;
+    const finalAssistant = index === messages.length - 1 && message.role === "assistant";
+    if (message.content.length === 0 && !finalAssistant) issues.push({ index, keys: ["content"], message: "must not be empty" });
+    if (typeof message.content === "string") continue;
+    for (const [position, block] of message.content.entries()) {
+      if (block.type === "tool_use") toolUses.add(block.id);
+      if (block.type === "tool_result" && !toolUses.has(block.tool_use_id) && !heldBefore(block.tool_use_id)) {
+        issues.push({ index, keys: ["content", position, "tool_use_id"], message: `answers tool_use id "${block.tool_use_id}", which no earlier message holds` });
+      }
+    }
+  }
+  return issues;
+}
+
+// The tool_use ids a message holds.
+export function toolUseIds(message: RequestMessage): string[] {
+  return typeof message.content === "string" ? [] : message.content.flatMap((block) => (block.type === "tool_use" ? [block.id] : []));
+}
 
 const countTokensEntries = {
   model: v.string(),

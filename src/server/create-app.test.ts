@@ -1,3 +1,4 @@
+import { sentJson } from "../../test/support/sent-body";
 import { describe, expect, test } from "bun:test";
 import { resolveConfig } from "../config/resolve-config";
 import { logger } from "../logger";
@@ -13,7 +14,7 @@ function appWith(complete: Upstream, overrides: Parameters<typeof resolveConfig>
     if (url.endsWith("/health")) return Response.json({ status: "ok" });
     if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3-coder-30b", type: "llm", state: "loaded" }] });
     if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3-coder-30b" }] });
-    calls.push({ url, body: JSON.parse(String(init.body)) });
+    calls.push({ url, body: sentJson(init) });
     return complete(url, init);
   }) as typeof fetch;
   const { app } = createApp({ config: resolveConfig(overrides, {}), fetch: fetcher, version: "test" });

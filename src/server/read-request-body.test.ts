@@ -6,6 +6,10 @@ import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
 import { MAX_NESTING, readRequestBody } from "./read-request-body";
 import { ConversationCache } from "./conversation-cache";
 import { scanJson } from "./scan-json";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+// scanJson over a text: its spans are byte offsets, the same as the text's where it is ASCII.
+const scan = (text: string) => scanJson(bytes(text), MAX_NESTING);
 import { ToolListCache } from "./tool-list-cache";
 
 const post = (body: string) => new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body });
@@ -27,32 +31,32 @@ async function read(text: string, shared = limits(), session?: string): Promise<
 const seed = requestSeeds().find((body) => Array.isArray(body.tools) && body.tools.length > 10)!;
 
 describe("scanJson: the top-level members' text, and the nesting", () => {
-  test("each member's span parses to the member's value", () => {
-    const text = JSON.stringify(seed);
-    const { members, tooDeep } = scanJson(text, MAX_NESTING);
+  test("each member's span (in bytes) parses to the member's value", () => {
+    const body = bytes(JSON.stringify({ ...seed, note: "é → 🙂" }));
+    const { members, tooDeep } = scanJson(body, MAX_NESTING);
     expect(tooDeep).toBe(false);
-    expect([...members!.keys()]).toEqual(Object.keys(seed));
-    for (const [key, span] of members!) expect(JSON.parse(text.slice(span.start, span.end))).toEqual(seed[key]);
+    expect([...members!.keys()]).toEqual([...Object.keys(seed), "note"]);
+    for (const [key, span] of members!) expect(JSON.parse(new TextDecoder().decode(body.subarray(span.start, span.end)))).toEqual({ ...seed, note: "é → 🙂" }[key]);
   });
 
   test("whitespace around values and keys, strings that look like keys or brackets", () => {
     const text = ' \n{ "model" : "tools" , "x": "\\"tools\\": [}", "tools" :[ {"name":"a,b"} ] }\n';
-    const { members } = scanJson(text, MAX_NESTING);
+    const { members } = scan(text);
     expect(JSON.parse(text.slice(members!.get("tools")!.start, members!.get("tools")!.end))).toEqual([{ name: "a,b" }]);
     expect(JSON.parse(text.slice(members!.get("x")!.start, members!.get("x")!.end))).toBe('"tools": [}');
   });
 
   test("no members when a key repeats or is escaped, or the text is not an object", () => {
-    expect(scanJson('{"tools":[],"tools":[1]}', MAX_NESTING).members).toBeUndefined();
-    expect(scanJson('{"tool\\u0073":[1]}', MAX_NESTING).members).toBeUndefined();
-    expect(scanJson('[{"tools":[]}]', MAX_NESTING).members).toBeUndefined();
-    expect(scanJson('"{\\"tools\\":[]}"', MAX_NESTING).members).toBeUndefined();
+    expect(scan('{"tools":[],"tools":[1]}').members).toBeUndefined();
+    expect(scan('{"tool\\u0073":[1]}').members).toBeUndefined();
+    expect(scan('[{"tools":[]}]').members).toBeUndefined();
+    expect(scan('"{\\"tools\\":[]}"').members).toBeUndefined();
   });
 
   test("nesting past the limit, counted outside strings only", () => {
-    expect(scanJson(`${"[".repeat(513)}${"]".repeat(513)}`, MAX_NESTING).tooDeep).toBe(true);
-    expect(scanJson(`${"[".repeat(512)}${"]".repeat(512)}`, MAX_NESTING).tooDeep).toBe(false);
-    expect(scanJson(`{"a":"${"[".repeat(5000)}"}`, MAX_NESTING).tooDeep).toBe(false);
+    expect(scan(`${"[".repeat(513)}${"]".repeat(513)}`).tooDeep).toBe(true);
+    expect(scan(`${"[".repeat(512)}${"]".repeat(512)}`).tooDeep).toBe(false);
+    expect(scan(`{"a":"${"[".repeat(5000)}"}`).tooDeep).toBe(false);
   });
 });
 
@@ -201,7 +205,7 @@ describe("readRequestBody: the messages a session sent before are read once, and
     const seed = seeds[0]!;
     const big = JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(3_000_000) }] });
     for (let index = 0; index < 20; index++) await read(big, shared, `s${index}`);
-    expect(conversations.size.chars).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(conversations.size.bytes).toBeLessThanOrEqual(32 * 1024 * 1024);
     expect(conversations.size.sessions).toBeLessThan(20);
   });
 });

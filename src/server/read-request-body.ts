@@ -3,8 +3,9 @@
 // memory.
 import * as v from "valibot";
 import { ApiError, invalidRequest } from "../api-error";
-import { RequestMessage, type Tool } from "../protocol/anthropic";
+import { conversationIssues, RequestMessage, type Tool } from "../protocol/anthropic";
 import { validationError } from "../validation-error";
+import { decodeUtf8, parseOrUndefined } from "./body-bytes";
 import type { ConversationCache, PrefixMatch } from "./conversation-cache";
 import { scanJson, type JsonScan, type Span } from "./scan-json";
 import type { ToolListCache } from "./tool-list-cache";
@@ -20,50 +21,50 @@ export type BodyLimits = { maxBytes: number; toolLists: ToolListCache; conversat
 type Body = { tools?: Tool[]; messages?: unknown[] };
 
 export async function readRequestBody<T extends Body>(request: Request, schema: v.GenericSchema<unknown, T>, limits: BodyLimits, session?: string): Promise<T> {
-  const text = await readCapped(request, limits.maxBytes);
-  if (text.trim() === "") throw invalidRequest("the request body is empty; expected a JSON object");
+  const body = await readCapped(request, limits.maxBytes);
+  if (body.every(isAsciiSpace)) throw invalidRequest("the request body is empty; expected a JSON object");
   const conversations = session === undefined ? undefined : limits.conversations;
   let known: PrefixMatch | undefined;
-  const knownTools = (key: string, start: number) => (key === "tools" ? limits.toolLists.knownEnd(text, start) : -1);
-  const knownMessages = (key: string, start: number) => (key === "messages" && conversations ? ((known = conversations.match(session!, text, start))?.end ?? -1) : -1);
-  const scan = scanJson(text, MAX_NESTING, knownTools, knownMessages, "messages");
+  const knownTools = (key: string, start: number) => (key === "tools" ? limits.toolLists.knownEnd(body, start) : -1);
+  const knownMessages = (key: string, start: number) => (key === "messages" && conversations ? ((known = conversations.match(session!, body, start))?.end ?? -1) : -1);
+  const scan = scanJson(body, MAX_NESTING, knownTools, knownMessages, "messages");
   if (scan.tooDeep) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
-  const output = (known && withKnownMessages(text, scan, schema, limits.toolLists, known)) ?? readWhole(text, scan, schema, limits.toolLists);
+  const output = (known && withKnownMessages(body, scan, schema, limits.toolLists, known)) ?? readWhole(body, scan, schema, limits.toolLists);
   const span = scan.members?.get("messages");
   if (conversations && span && output.messages) {
     const ends = [...(known?.ends ?? []), ...scan.elementEnds!.map((end) => end - span.start)];
-    conversations.remember(session!, text, span.start, ends, output.messages, known && output.messages.length >= known.count ? known : undefined);
+    conversations.remember(session!, body, span.start, ends, output.messages as RequestMessage[], known && output.messages.length >= known.count ? known : undefined);
   }
   return output;
 }
 
-function readWhole<T extends Body>(text: string, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache): T {
-  const { fields, tools } = withKnownTools(text, scan, toolLists) ?? { fields: parseObject(text) };
+function readWhole<T extends Body>(body: Uint8Array, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache): T {
+  const { fields, tools } = withKnownTools(body, scan, toolLists) ?? { fields: parseObject(decodeUtf8(body)) };
   const parsed = v.safeParse(schema, fields);
   if (!parsed.success) throw validationError(parsed.issues);
   return tools ? { ...parsed.output, tools } : parsed.output;
 }
 
 // The tool list from the cache, the rest of the body parsed without it. Undefined when anything
-// is off: the whole text is then parsed as it is, and any error is the one it has.
-function withKnownTools(text: string, scan: JsonScan, toolLists: ToolListCache): { fields: unknown; tools: Tool[] } | undefined {
+// is off: the whole body is then parsed as it is, and any error is the one it has.
+function withKnownTools(body: Uint8Array, scan: JsonScan, toolLists: ToolListCache): { fields: unknown; tools: Tool[] } | undefined {
   const span = scan.members?.get("tools");
-  const tools = span && toolLists.resolve(text, span);
+  const tools = span && toolLists.resolve(body, span);
   if (!span || !tools) return undefined;
   // An empty list where the tools were: valid wherever they were, and validated in no time.
-  const fields = parseOrUndefined(withEmptyLists(text, [span]));
+  const fields = parseOrUndefined(withEmptyLists(body, [span]));
   return isObject(fields) ? { fields, tools } : undefined;
 }
 
 // The messages a request of the session sent before, the new ones after them parsed and validated
-// one by one, the rest of the body without them; the rules across messages checked over them
-// all. Exactly what reading the whole text gives, or undefined (the whole text is then read, and
-// any error is the one it has).
-function withKnownMessages<T extends Body>(text: string, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache, known: PrefixMatch): T | undefined {
+// one by one, the rest of the body without them; the rules across messages checked from the last
+// known message on (the ones before were checked with the request before). Exactly what reading
+// the whole body gives, or undefined (the whole body is then read, and any error is the one it has).
+function withKnownMessages<T extends Body>(body: Uint8Array, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache, known: PrefixMatch): T | undefined {
   const span = scan.members?.get("messages");
   const checked = span && schemaWithMessages(schema);
   if (!span || !checked) return undefined;
-  const added = newMessages(text, known.end, span.end);
+  const added = newMessages(body, known.end, span.end);
   if (!added) return undefined;
   const messages = [...known.messages];
   for (const raw of added) {
@@ -71,40 +72,51 @@ function withKnownMessages<T extends Body>(text: string, scan: JsonScan, schema:
     if (!message.success) return undefined;
     messages.push(message.output);
   }
+  const from = known.count - 1;
+  if (conversationIssues(messages, from, (id) => known.heldBefore(id, from)).length > 0) return undefined;
   const toolSpan = scan.members!.get("tools");
-  const tools = toolSpan && toolLists.resolve(text, toolSpan);
+  const tools = toolSpan && toolLists.resolve(body, toolSpan);
   if (toolSpan && !tools) return undefined;
-  const fields = parseOrUndefined(withEmptyLists(text, toolSpan ? [toolSpan, span] : [span]));
+  const fields = parseOrUndefined(withEmptyLists(body, toolSpan ? [toolSpan, span] : [span]));
   if (!isObject(fields)) return undefined;
   const parsed = v.safeParse(checked, { ...(fields as Record<string, unknown>), messages });
   if (!parsed.success) return undefined;
-  const output = parsed.output as T;
+  const output = { ...(parsed.output as object), messages } as T;
   return tools ? { ...output, tools } : output;
 }
 
-// The messages after the known ones: the text from the end of the last known message to the end
-// of the array holds nothing (`]`), or a comma and more messages.
-function newMessages(text: string, from: number, to: number): unknown[] | undefined {
-  const at = skipJsonSpace(text, from);
-  const code = text.charCodeAt(at);
-  if (code === CLOSE_BRACKET) return skipJsonSpace(text, at + 1) === to ? [] : undefined;
-  if (code !== COMMA || at >= to) return undefined;
-  const added = parseOrUndefined(`[${text.slice(at + 1, to)}`);
+// The messages after the known ones: the bytes from the end of the last known message to the end
+// of the array hold nothing (`]`), or a comma and more messages.
+function newMessages(body: Uint8Array, from: number, to: number): unknown[] | undefined {
+  const at = skipJsonSpace(body, from);
+  if (body[at] === CLOSE_BRACKET) return skipJsonSpace(body, at + 1) === to ? [] : undefined;
+  if (body[at] !== COMMA || at >= to) return undefined;
+  const added = parseOrUndefined(`[${decodeUtf8(body.subarray(at + 1, to))}`);
   return Array.isArray(added) && added.length > 0 ? added : undefined;
 }
 
 const COMMA = 44;
 const CLOSE_BRACKET = 93;
 
-// JSON's own whitespace: space, tab, line feed, carriage return (trimStart takes more).
-function skipJsonSpace(text: string, from: number): number {
+// JSON's own whitespace: space, tab, line feed, carriage return.
+function isJsonSpace(code: number | undefined): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function skipJsonSpace(body: Uint8Array, from: number): number {
   let index = from;
-  for (let code = text.charCodeAt(index); code === 32 || code === 9 || code === 10 || code === 13; code = text.charCodeAt(++index));
+  while (isJsonSpace(body[index])) index++;
   return index;
 }
 
-// The endpoint's schema with its messages taken as they are (each already validated) and only
-// the rules across them checked: the pipe's actions after its array (Conversation in anthropic.ts).
+// What trim() took as blank before the body was read as bytes: control characters and spaces.
+function isAsciiSpace(code: number): boolean {
+  return code <= 32;
+}
+
+// The endpoint's schema with its messages taken as they are: each already validated, and the
+// rules across them checked above (conversationIssues; the array's one other rule, at least one
+// message, holds with one known).
 const withMessagesChecked = new WeakMap<object, v.GenericSchema | undefined>();
 function schemaWithMessages<T>(schema: v.GenericSchema<unknown, T>): v.GenericSchema | undefined {
   if (!withMessagesChecked.has(schema)) withMessagesChecked.set(schema, buildSchemaWithMessages(schema));
@@ -113,30 +125,21 @@ function schemaWithMessages<T>(schema: v.GenericSchema<unknown, T>): v.GenericSc
 
 function buildSchemaWithMessages(schema: v.GenericSchema): v.GenericSchema | undefined {
   if (schema.type !== "loose_object" || !("entries" in schema)) return undefined;
-  const entries = schema.entries as Record<string, v.GenericSchema & { pipe?: unknown[] }>;
-  const pipe = entries.messages?.pipe;
-  if (!pipe || (pipe[0] as v.GenericSchema).type !== "array") return undefined;
-  return v.looseObject({ ...entries, messages: v.pipe(v.array(v.any()), ...(pipe.slice(1) as [])) });
+  const entries = schema.entries as Record<string, v.GenericSchema>;
+  return entries.messages ? v.looseObject({ ...entries, messages: v.any() }) : undefined;
 }
 
-// The text with these members' values (in order) each an empty list.
-function withEmptyLists(text: string, spans: Span[]): string {
+// The body as text with these members' values (in order) each an empty list: only the pieces
+// around them are decoded.
+function withEmptyLists(body: Uint8Array, spans: Span[]): string {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
   let out = "";
   let at = 0;
   for (const span of sorted) {
-    out += `${text.slice(at, span.start)}[]`;
+    out += `${decodeUtf8(body.subarray(at, span.start))}[]`;
     at = span.end;
   }
-  return out + text.slice(at);
-}
-
-function parseOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return out + decodeUtf8(body.subarray(at));
 }
 
 function parseObject(text: string): Record<string, unknown> {
@@ -164,16 +167,16 @@ function isObject(json: unknown): json is Record<string, unknown> {
 // stops sending must not hold the daemon.
 const DISCARD_FLOOR_BYTES = 64 * 1024 * 1024;
 
-async function readCapped(request: Request, maxBytes: number): Promise<string> {
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const announced = request.headers.get("content-length");
   const readLimit = Math.max(4 * maxBytes, DISCARD_FLOOR_BYTES);
   if (Number(announced ?? 0) > readLimit) throw tooLarge(maxBytes);
-  if (!request.body) return "";
-  // A body of known length within the cap is read whole by Bun itself: one copy, not three.
-  if (announced !== null && Number(announced) <= maxBytes) return request.text();
+  if (!request.body) return new Uint8Array(0);
+  // A body of known length within the cap is read whole by Bun itself: one copy, not two.
+  if (announced !== null && Number(announced) <= maxBytes) return request.bytes();
   const { chunks, total } = await readCounting(request.body, maxBytes, readLimit);
   if (total > maxBytes) throw tooLarge(maxBytes);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 // A chunked body announces no length, an oversized one is dropped: count while reading, keep

@@ -1,54 +1,40 @@
 // Claude Code sends the same tool list (~60 KB of JSON, 80% of its request) with every request
 // of a session. Each distinct list is parsed and validated once, frozen, and then shared by every
-// request that sends the same text: what is derived from it (its prefix hash, its translation for
+// request that sends the same bytes: what is derived from it (its prefix hash, its translation for
 // each backend, their JSON) is computed once per list too (memoize-by-identity.ts).
 import * as v from "valibot";
 import { deepFreeze } from "../memoize-by-identity";
 import { type Tool, ToolList } from "../protocol/anthropic";
+import { bytesAt, decodeUtf8, parseOrUndefined } from "./body-bytes";
 import type { Span } from "./scan-json";
 
 // Lists in use at once: the main session's, its subagents' (other tools), another project's.
 const CAPACITY = 8;
 
 export class ToolListCache {
-  private entries: { text: string; list: Tool[] }[] = []; // newest first
+  private entries: { bytes: Uint8Array; list: Tool[] }[] = []; // newest first
 
-  // Where a known list's text ends, when one starts at `start` (see scanJson), else -1.
-  knownEnd(body: string, start: number): number {
-    const entry = this.entries.find(({ text }) => body.startsWith(text, start));
-    return entry ? start + entry.text.length : -1;
+  // Where a known list ends, when one starts at `start` (see scanJson), else -1.
+  knownEnd(body: Uint8Array, start: number): number {
+    const entry = this.entries.find(({ bytes }) => bytesAt(body, start, bytes));
+    return entry ? start + entry.bytes.length : -1;
   }
 
-  // The list the text at `span` denotes, or undefined when it is not a valid tool list: the
+  // The list the bytes at `span` denote, or undefined when they are not a valid tool list: the
   // request is then read whole, which says what is wrong with it.
-  resolve(body: string, span: Span): Tool[] | undefined {
-    const length = span.end - span.start;
-    const known = this.entries.findIndex(({ text }) => text.length === length && body.startsWith(text, span.start));
+  resolve(body: Uint8Array, span: Span): Tool[] | undefined {
+    const known = this.entries.findIndex(({ bytes }) => bytes.length === span.end - span.start && bytesAt(body, span.start, bytes));
     if (known >= 0) {
       const [entry] = this.entries.splice(known, 1);
       this.entries.unshift(entry!);
       return entry!.list;
     }
-    const text = body.slice(span.start, span.end);
-    const parsed = v.safeParse(ToolList, parseOrUndefined(text));
+    const bytes = body.subarray(span.start, span.end);
+    const parsed = v.safeParse(ToolList, parseOrUndefined(decodeUtf8(bytes)));
     if (!parsed.success) return undefined;
     const list = deepFreeze(parsed.output);
-    this.entries = [{ text: detached(text), list }, ...this.entries.slice(0, CAPACITY - 1)];
+    // A copy (slice), not a view (subarray), which would keep the whole request body alive.
+    this.entries = [{ bytes: bytes.slice(), list }, ...this.entries.slice(0, CAPACITY - 1)];
     return list;
-  }
-}
-
-// A copy of its own: JavaScriptCore's slice shares the whole string it was cut from, so a kept
-// slice would keep the whole request body alive with it (measured: 20 slices of 70 KB cut from
-// 5 MB strings kept 100 MB).
-function detached(text: string): string {
-  return new TextDecoder().decode(new TextEncoder().encode(text));
-}
-
-function parseOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 // Every content block the Messages API defines, in one conversation as Claude Code would resend
 // it, is answered by every kind of backend: translated or degraded, never refused.
+import { sentJson } from "../support/sent-body";
 import { describe, expect, test } from "bun:test";
 import type { BackendKind } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
@@ -59,7 +60,7 @@ function appFor(kind: BackendKind) {
     const url = String(input);
     if (url.endsWith("/health") || url.endsWith("/props")) return Response.json({ status: "ok" });
     if (url.includes("/models")) return Response.json({ data: [{ id: "qwen", type: "llm", state: "loaded" }] });
-    bodies.push(JSON.parse(String(init.body)));
+    bodies.push(sentJson(init));
     if (url.endsWith("/messages")) return Response.json({ type: "message", role: "assistant", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 1 } });
     return Response.json({ choices: [{ message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 1 } });
   }) as typeof fetch;

@@ -2,6 +2,7 @@
 // 300 KB PNG as ~114k tokens), so a vision backend with a 32k context was refused before it was
 // asked, count_tokens said the same, and as Claude Code resends the image every turn the whole
 // session failed. Driven in process: the scripted LM Studio tells the probe its loaded context.
+import { sentJson } from "../support/sent-body";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { createApp } from "../../src/server/create-app";
@@ -35,7 +36,7 @@ describe("a screenshot in a Claude Code conversation, against a 32k-context visi
       const url = new URL(String(input));
       const models = modelsResponse(url.pathname, { id: MODEL, contextLength: CONTEXT, loaded: true, toolUse: true });
       if (models) return models;
-      upstream.push(JSON.parse(String(init.body)));
+      upstream.push(sentJson(init));
       // No usage in the reply: the daemon reports its own estimate as the prompt's size.
       return Response.json({ choices: [{ message: { role: "assistant", content: "The button is cut off." }, finish_reason: "stop" }] });
     }) as typeof fetch,

@@ -1,6 +1,7 @@
 // One daemon for a team (issue 20, part 4): a token per person, each request known by whose token
 // it carries; the system prompt and tools are shared, a conversation's state never is: the session
 // table, the replay memory, the session lookup and the prefix-derived session id are per person.
+import { sentJson } from "../support/sent-body";
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ function teamApp(file: ConfigFile = TEAM) {
     if (url.endsWith("/health")) return Response.json({ status: "ok" });
     if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3", type: "llm", state: "loaded" }] });
     if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3" }] });
-    bodies.push(JSON.parse(String(init.body)));
+    bodies.push(sentJson(init));
     const call = { id: "call_1", type: "function", function: { name: "Write", arguments: '{"file_path":  "/tmp/x"}' } };
     return Response.json({ choices: [{ message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
   }) as typeof fetch;

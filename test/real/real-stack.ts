@@ -1,5 +1,6 @@
 // The daemon, in process on a free port, in front of one real server; and a client that times
 // each streamed reply the way a user feels it (time to the first generated token).
+import { sentJson } from "../support/sent-body";
 import Anthropic from "@anthropic-ai/sdk";
 import type { BackendKind, ConfigFile } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
@@ -56,7 +57,7 @@ export function recordingFetch(into: UpstreamRecord[]): typeof fetch {
     const path = new URL(String(input)).pathname;
     if (!(path.endsWith("/chat/completions") || path.endsWith("/v1/messages")) || !response.body) return response;
     const [mine, theirs] = response.body.tee();
-    const record: UpstreamRecord = { body: JSON.parse(String(init?.body)), read: Promise.resolve() };
+    const record: UpstreamRecord = { body: sentJson(init), read: Promise.resolve() };
     record.read = new Response(mine).text().then((text) => Object.assign(record, lastReport(text)), () => undefined);
     into.push(record);
     return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });

@@ -5,6 +5,7 @@
 // each distinct prefix once per replica, for the placement anyclaude chose. Beside it, the
 // figures give the placement-free floor (each distinct prefix once in all), which shows what the
 // placement itself cost.
+import { sentJson } from "../support/sent-body";
 import { expect, test } from "bun:test";
 import { formatStatus } from "../../src/cli/status";
 import { resolveConfig } from "../../src/config/resolve-config";
@@ -142,7 +143,7 @@ function recording(into: Upstream[], servers: RealServer[]): typeof fetch {
     if (!String(input).endsWith("/chat/completions") || !response.body) return response;
     const replica = `qwen#${servers.findIndex((server) => String(input).startsWith(server.url)) + 1}`;
     const [mine, theirs] = response.body.tee();
-    const record: Upstream = { replica, body: JSON.parse(String(init?.body)), read: Promise.resolve() };
+    const record: Upstream = { replica, body: sentJson(init), read: Promise.resolve() };
     record.read = new Response(mine).text().then((text) => {
       for (const line of text.split("\n")) if (line.startsWith("data: {") && line.includes('"usage"')) record.usage = JSON.parse(line.slice(6)).usage ?? record.usage;
     }, () => undefined);
