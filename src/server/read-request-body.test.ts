@@ -200,7 +200,27 @@ describe("readRequestBody: the messages a session sent before are read once, and
     expect(matched()).toBeGreaterThan(500); // the case under test did happen
   }, 120_000);
 
-  test("held text is bounded in all", async () => {
+  test("a tool_result that answers a tool_use only a dropped message held is refused, as a whole read refuses it", async () => {
+    const { shared, matched } = conversational();
+    const use = (id: string) => ({ role: "assistant", content: [{ type: "tool_use", id, name: "Read", input: {} }] });
+    const result = (id: string) => ({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "x" }] });
+    const body = (messages: unknown[]) => JSON.stringify({ model: "m", max_tokens: 10, messages });
+    const start = [{ role: "user", content: "go" }, use("a"), result("a"), use("b"), result("b")];
+    await read(body(start), shared, "s");
+    // The last two messages dropped, a new one answering "b": the known messages hold "b" no more.
+    const orphan = body([...start.slice(0, 3), { role: "assistant", content: "ok" }, result("b")]);
+    expect(await read(orphan, shared, "s")).toEqual(await plainRead(orphan));
+    expect((await read(orphan, shared, "s")).error).toContain('answers tool_use id "b"');
+    // Answering "a", which a kept message holds, and "c", declared again after being dropped.
+    await read(body(start), shared, "s");
+    const answered = body([...start.slice(0, 3), use("c"), result("c"), result("a")]);
+    await read(body([...start.slice(0, 3), use("c")]), shared, "s");
+    expect(await read(answered, shared, "s")).toEqual(await plainRead(answered));
+    expect((await read(answered, shared, "s")).output).toBeDefined();
+    expect(matched()).toBeGreaterThanOrEqual(4);
+  });
+
+  test("held bytes are bounded in all", async () => {
     const { shared, conversations } = conversational();
     const seed = seeds[0]!;
     const big = JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(3_000_000) }] });
