@@ -2,7 +2,7 @@
 // ids replaced another's arguments, and a busy session pushed the others' out.
 import { describe, expect, test } from "bun:test";
 import type { Reply } from "../translate/reply";
-import { ReplayMemory } from "./replay-memory";
+import { questionKey, ReplayMemory } from "./replay-memory";
 
 const reply = (calls: { id: string; arguments: string }[], text = ""): Reply => ({ text, thinking: "", toolCalls: calls.map((call) => ({ ...call, name: "Read" })), stopReason: "tool_use" });
 
@@ -29,5 +29,27 @@ describe("ReplayMemory", () => {
     for (const session of ["s1", "s2", "s3"]) memory.remember(session, reply([{ id: "toolu_1", arguments: "[]" }]));
     expect(memory.session("quiet").toolArguments("toolu_1")).toBeUndefined(); // least recently seen
     expect(memory.session("s3").toolArguments("toolu_1")).toBe("[]");
+  });
+
+  // What conversation-translations.ts asks instead of every earlier message's questions.
+  test("each answer set, replaced or pushed out is a change, keyed as its question; from too long ago, none are known", () => {
+    const memory = new ReplayMemory({ sessions: 1, turnsPerSession: 2 });
+    expect(memory.session("s").changedSince(0)).toEqual([]); // no replies yet: nothing changes
+    memory.remember("s", reply([{ id: "toolu_1", arguments: "{}" }], "  Reading.\n"));
+    const session = memory.session("s");
+    expect(session.changedSince(0)).toEqual(["toolu_1", questionKey(false, "\nReading. ")]);
+    expect(session.text("\nReading. ")).toBe("  Reading.\n");
+    const version = session.version;
+    memory.remember("s", reply([{ id: "toolu_2", arguments: "{}" }, { id: "toolu_1", arguments: '{"a": 1}' }, { id: "toolu_3", arguments: "not JSON" }]));
+    memory.remember("s", reply([{ id: "toolu_4", arguments: "{}" }])); // pushes out toolu_2
+    expect(session.changedSince(version)).toEqual(["toolu_2", "toolu_1", "toolu_4", "toolu_2"]);
+    expect(session.changedSince(session.version)).toEqual([]);
+    for (let index = 0; index < 3_000; index++) memory.remember("s", reply([{ id: `toolu_more_${index}`, arguments: "{}" }]));
+    expect(session.changedSince(version)).toBeUndefined();
+    expect(session.changedSince(session.version - 2)).toEqual(["toolu_more_2999", "toolu_more_2997"]); // set, and the oldest pushed out
+    // Pushed out and made again: another object, whose versions say nothing of the first's.
+    memory.remember("other", reply([]));
+    memory.remember("s", reply([]));
+    expect(memory.session("s")).not.toBe(session);
   });
 });

@@ -15,10 +15,29 @@ const TURNS_PER_SESSION = 1_024;
 const SESSIONS = 32;
 // Requests that carry no session (no messages) share one.
 const NO_SESSION = "";
+// Changes a session keeps the keys of: far more than one reply makes (its calls, its text and what
+// they push out) between two requests of the session.
+const CHANGES = 1_024;
 
-export class SessionReplay implements ReplayLookup {
+// A session's memory as a caller keeping the answers it got sees it (conversation-translations.ts):
+// which answers may differ from those of an earlier version, so it need not ask them all again.
+export type SessionLookup = ReplayLookup & {
+  readonly version: number;
+  // The keys (questionKey) set, replaced or pushed out since; undefined when that is too long ago.
+  changedSince(version: number): readonly string[] | undefined;
+};
+
+// What an answer is kept under: a tool call's id, a text as trimmed (the client may trim it).
+// One namespace: a text equal to an id only makes a change to one look like a change to both.
+export function questionKey(tool: boolean, question: string): string {
+  return tool ? question : question.trim();
+}
+
+export class SessionReplay implements SessionLookup {
   private readonly argumentsById = new Map<string, string>();
-  private readonly textByTrimmed = new Map<string, string>();
+  private readonly textByKey = new Map<string, string>();
+  private changes: string[] = []; // the keys of the last changes, the newest last
+  private changeCount = 0;
 
   constructor(private readonly capacity = TURNS_PER_SESSION) {}
 
@@ -26,21 +45,50 @@ export class SessionReplay implements ReplayLookup {
     for (const call of reply.toolCalls) {
       // mlx_lm.server rejects replayed arguments that are not valid JSON; those fall back to
       // the client's parsed input, serialized.
-      if (isJson(call.arguments)) remember(this.argumentsById, call.id, call.arguments, this.capacity);
+      if (isJson(call.arguments)) this.set(this.argumentsById, questionKey(true, call.id), call.arguments);
     }
-    if (reply.text && reply.text !== reply.text.trim()) remember(this.textByTrimmed, reply.text.trim(), reply.text, this.capacity);
+    const key = questionKey(false, reply.text);
+    if (reply.text && reply.text !== key) this.set(this.textByKey, key, reply.text);
   }
 
   toolArguments(toolUseId: string): string | undefined {
-    return this.argumentsById.get(toolUseId);
+    return this.argumentsById.get(questionKey(true, toolUseId));
   }
 
   text(text: string): string | undefined {
-    return this.textByTrimmed.get(text.trim());
+    return this.textByKey.get(questionKey(false, text));
+  }
+
+  get version(): number {
+    return this.changeCount;
+  }
+
+  changedSince(version: number): readonly string[] | undefined {
+    const oldest = this.changeCount - this.changes.length; // the version the log starts after
+    return version < oldest ? undefined : this.changes.slice(version - oldest);
+  }
+
+  private set(map: Map<string, string>, key: string, value: string): void {
+    map.delete(key);
+    map.set(key, value);
+    this.changed(key);
+    if (map.size <= this.capacity) return;
+    const oldest = map.keys().next().value!;
+    map.delete(oldest);
+    this.changed(oldest);
+  }
+
+  private changed(key: string): void {
+    this.changes.push(key);
+    this.changeCount++;
+    // Half dropped at once, not one a change: a copy every CHANGES changes.
+    if (this.changes.length > 2 * CHANGES) this.changes = this.changes.slice(CHANGES);
   }
 }
 
-const NOTHING: ReplayLookup = { toolArguments: () => undefined, text: () => undefined };
+// A session with no replies yet: nothing to answer, and never a change (its first reply makes a
+// SessionReplay, another object).
+const NOTHING: SessionLookup = { toolArguments: () => undefined, text: () => undefined, version: 0, changedSince: () => [] };
 
 export class ReplayMemory {
   private readonly sessions = new Map<string, SessionReplay>(); // least recently seen first
@@ -57,15 +105,9 @@ export class ReplayMemory {
   }
 
   // What a request of this session replays; looking creates nothing.
-  session(sessionId: string | undefined): ReplayLookup {
+  session(sessionId: string | undefined): SessionLookup {
     return this.sessions.get(sessionId ?? NO_SESSION) ?? NOTHING;
   }
-}
-
-function remember(map: Map<string, string>, key: string, value: string, capacity: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > capacity) map.delete(map.keys().next().value!);
 }
 
 function isJson(text: string): boolean {

@@ -7,6 +7,7 @@ import { deepFreeze } from "../memoize-by-identity";
 import { ReplayMemory } from "../prefix/replay-memory";
 import type { LocalRequest, Message } from "../protocol/anthropic";
 import { convertToOpenAIRequest, type TranslationTarget } from "../translate/convert-to-openai-request";
+import type { Reply } from "../translate/reply";
 import { ConversationTranslations } from "./conversation-translations";
 
 const SESSION = "alice/session";
@@ -29,7 +30,8 @@ function nextMessage(rng: Rng, index: number, previous: Message | undefined): Me
     role: "assistant",
     content: [
       ...(rng.chance(0.3) ? [{ type: "thinking" as const, thinking: text(), signature: "sig" }] : []),
-      { type: "text" as const, text: `answer ${index}` },
+      // Sometimes with whitespace around it: the replay memory finds the model's text trimmed.
+      { type: "text" as const, text: rng.chance(0.3) ? `\n answer ${index} ` : `answer ${index}` },
       ...Array.from({ length: rng.int(3) }, (_, call) => ({ type: "tool_use" as const, id: `toolu_${index}_${call}`, name: "Read", input: { file_path: `/f/${index}`, n: call } })),
     ],
   };
@@ -49,18 +51,28 @@ function wholeBody(request: LocalRequest, options: TranslationTarget): string {
 
 describe("a conversation translated once, its new messages after", () => {
   test("200 seeded growing conversations: every request's body is the whole translation's, byte for byte", () => {
+    const reply = (id: string, text: string, file: number): Reply => ({ text, thinking: "", toolCalls: [{ id, name: "Read", arguments: `{"file_path": "/f/${file}"}` }], stopReason: "tool_use" });
     for (let seed = 1; seed <= 200; seed++) {
       const rng = random(seed);
-      const replayMemory = new ReplayMemory();
+      // Half with a memory so small that answers are pushed out (changes too), and the session
+      // itself by another's reply (its memory then another object, or none).
+      const small = rng.chance(0.5);
+      const replayMemory = small ? new ReplayMemory({ sessions: 1, turnsPerSession: 1 + rng.int(4) }) : new ReplayMemory();
       const translations = new ConversationTranslations();
       const kept: Message[] = []; // frozen, as the conversation cache keeps them
       for (let turn = 0; turn < 24; turn++) {
         const added = nextMessage(rng, kept.length, kept.at(-1));
-        // The model's own bytes for the turn just written, or later for one written before.
+        // The model's own bytes for the turn just written, or later for one written and translated
+        // before; its text with whitespace around it that the client trimmed.
         if (added.role === "assistant" || rng.chance(0.1)) {
           const id = rng.chance(0.5) ? `toolu_${kept.length}_0` : `toolu_${rng.int(kept.length + 1)}_${rng.int(2)}`;
-          replayMemory.remember(SESSION, { text: ` answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}\n`, thinking: "", toolCalls: [{ id, name: "Read", arguments: `{"file_path": "/f/${rng.int(9)}"}` }], stopReason: "tool_use" });
+          replayMemory.remember(SESSION, reply(id, `${rng.pick([" ", "\t", "\n\n"])}answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}${rng.pick(["\n", " ", ""])}`, rng.int(9)));
         }
+        if (small && rng.chance(0.05)) replayMemory.remember("bob/session", reply("toolu_1_0", " answer 1\n", 0));
+        // More changes than the memory keeps a record of: every answer is asked again.
+        if (rng.chance(0.02)) for (let call = 0; call < 2_100; call++) replayMemory.remember(SESSION, reply(`toolu_burst_${call}`, "", call));
+        // History rewritten (as a compaction does): a message replaced by another, asking other questions.
+        if (kept.length > 1 && rng.chance(0.1)) kept[rng.int(kept.length)] = deepFreeze(structuredClone(kept[rng.int(kept.length)]!));
         const options = rng.chance(0.2) ? { ...target, images: false } : rng.chance(0.2) ? { ...target, contentKeepsSeparators: true } : target;
         const way = `${options.images} ${options.contentKeepsSeparators ?? false}`;
         const replay = replayMemory.session(SESSION);
@@ -102,7 +114,7 @@ describe("a conversation translated once, its new messages after", () => {
     const translations = new ConversationTranslations();
     const open: Message = { role: "user", content: "before" };
     const request: LocalRequest = { model: "claude", max_tokens: 100, messages: [open] };
-    const translate = () => convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, "a", undefined) }).body.messages[0];
+    const translate = () => convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, "a", new ReplayMemory().session(SESSION)) }).body.messages[0];
     expect(translate()).toEqual({ role: "user", content: "before" });
     open.content = "after";
     expect(translate()).toEqual({ role: "user", content: "after" });
