@@ -8,34 +8,55 @@ import { memoizeByIdentity } from "../memoize-by-identity";
 const encoder = new TextEncoder();
 const encode = (json: string): Uint8Array => encoder.encode(json);
 const frozenJson = memoizeByIdentity((value: object) => encode(JSON.stringify(value)));
-const [OPEN_BRACKET, COMMA, CLOSE_BRACKET, CLOSE_BRACE] = ["[", ",", "]", "}"].map(encode) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-
 export function serializeBody(body: unknown): Uint8Array {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return encode(JSON.stringify(body));
   const { messages, tools, ...rest } = body as Record<string, unknown>;
   const head = JSON.stringify(rest);
-  const parts = [encode(head.slice(0, -1))];
+  const out = new Pieces();
+  out.add(encode(head.slice(0, -1)));
   let separator = head === "{}" ? "" : ",";
   for (const [key, value] of [["messages", messages], ["tools", tools]] as const) {
     if (value === undefined) continue;
-    parts.push(encode(`${separator}"${key}":`), ...valueBytes(value));
+    out.add(encode(`${separator}"${key}":`));
+    addValue(out, value);
     separator = ",";
   }
-  parts.push(CLOSE_BRACE);
-  return Buffer.concat(parts);
+  out.add(CLOSE_BRACE);
+  return out.join();
 }
 
 // A frozen list in one piece (a tool list), any other list element by element.
-function valueBytes(value: unknown): Uint8Array[] {
-  if (!Array.isArray(value)) return [encode(JSON.stringify(value))];
-  if (Object.isFrozen(value)) return [frozenJson(value)];
-  const parts = [OPEN_BRACKET];
-  for (const [index, item] of value.entries()) parts.push(...(index > 0 ? [COMMA] : []), itemBytes(item));
-  parts.push(CLOSE_BRACKET);
-  return parts;
+function addValue(out: Pieces, value: unknown): void {
+  if (!Array.isArray(value)) return out.add(encode(JSON.stringify(value)));
+  if (Object.isFrozen(value)) return out.add(frozenJson(value));
+  out.add(OPEN_BRACKET);
+  for (let index = 0; index < value.length; index++) {
+    if (index > 0) out.add(COMMA);
+    const item: unknown = value[index];
+    out.add(typeof item === "object" && item !== null && Object.isFrozen(item) ? frozenJson(item) : encode(JSON.stringify(item) ?? "null"));
+  }
+  out.add(CLOSE_BRACKET);
 }
 
-function itemBytes(item: unknown): Uint8Array {
-  if (typeof item === "object" && item !== null && Object.isFrozen(item)) return frozenJson(item);
-  return encode(JSON.stringify(item) ?? "null");
+// Byte pieces joined into one buffer, allocated once.
+class Pieces {
+  private readonly pieces: Uint8Array[] = [];
+  private length = 0;
+
+  add(piece: Uint8Array): void {
+    this.pieces.push(piece);
+    this.length += piece.length;
+  }
+
+  join(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const piece of this.pieces) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
+  }
 }
+
+const [OPEN_BRACKET, COMMA, CLOSE_BRACKET, CLOSE_BRACE] = ["[", ",", "]", "}"].map(encode) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
