@@ -11,6 +11,15 @@ export function memoizeByIdentity<K extends object, V>(derive: (key: K) => V): (
   };
 }
 
+// Derived once per frozen object and every time for any other: Claude Code resends the whole
+// conversation each request, and the messages a session sent before come back as the same frozen
+// objects (src/server/conversation-cache.ts), so what is derived from them costs nothing as the
+// conversation grows; the newest messages, not frozen, are read as they come.
+export function memoizeFrozen<K extends object, V>(derive: (key: K) => V): (key: K) => V {
+  const known = memoizeByIdentity(derive);
+  return (key) => (Object.isFrozen(key) ? known(key) : derive(key));
+}
+
 // Frozen all the way down, so that sharing it between requests cannot go wrong: a write throws.
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;

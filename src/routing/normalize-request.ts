@@ -1,7 +1,8 @@
 // The backend-independent form of a request, computed once: billing line stripped, what the
 // request needs (tools, images), its prefix chain and the conversation it belongs to.
 import * as v from "valibot";
-import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
+import { memoizeFrozen } from "../memoize-by-identity";
+import { MessagesRequest, type LocalRequest, type Message, type Tool } from "../protocol/anthropic";
 import { buildPrefixChain, chainFor, chainTokens, conversationKey, type PrefixChain } from "../prefix/prefix-chain";
 import { declaredWithLoaded, splitTools } from "../translate/deferred-tools";
 import { normalizeContent, type ContentNote } from "../translate/normalize-content";
@@ -43,10 +44,9 @@ export function scopeSessionId(person: string | undefined, sessionId: string): s
 
 export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?: string): NormalizedRequest {
   const tools = raw.tools ? splitTools(raw.tools) : undefined;
-  const content = normalizeContent(raw.messages, tools?.byName ?? new Map());
+  const content = normalizeContent(raw.messages, tools?.byName ?? NO_TOOLS);
   const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
-  const blocks = request.messages.flatMap((message) => (typeof message.content === "string" ? [] : message.content));
-  const hasToolBlocks = blocks.some((block) => block.type === "tool_use" || block.type === "tool_result");
+  const facts = request.messages.map(factsOf);
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
   const clientSessionId = readSessionId(request, headers) ?? prefixSessionId(chain);
@@ -56,8 +56,8 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
     loadedTools: new Map(content.loadedTools.flatMap((name) => (tools?.byName.has(name) ? [[name, tools.byName.get(name)!]] : []))),
     contentNotes: content.notes,
     hasTools: (request.tools?.length ?? 0) > 0,
-    usesTools: hasToolBlocks || demandsTool,
-    hasImages: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
+    usesTools: facts.some((fact) => fact.toolBlocks) || demandsTool,
+    hasImages: facts.some((fact) => fact.images),
     chain,
     estimatedTokens: chainTokens(chainFor(chain, true)),
     sessionId: clientSessionId === undefined ? undefined : scopeSessionId(person, clientSessionId),
@@ -65,6 +65,20 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
     person,
   };
 }
+
+// One map for every request without tools, so that their messages are normalized once too
+// (normalize-content.ts memoizes per message and tool map).
+const NO_TOOLS: ReadonlyMap<string, Tool> = new Map();
+
+// What a message needs of a backend, looked at once per message the session sent before.
+type MessageFacts = { toolBlocks: boolean; images: boolean };
+const factsOf = memoizeFrozen((message: Message): MessageFacts => {
+  const blocks = typeof message.content === "string" ? [] : message.content;
+  return {
+    toolBlocks: blocks.some((block) => block.type === "tool_use" || block.type === "tool_result"),
+    images: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
+  };
+});
 
 // Without a session id, a conversation is known by its head and its first message.
 function prefixSessionId(chain: PrefixChain): string | undefined {

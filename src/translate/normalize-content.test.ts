@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { MessagesRequest, type RequestMessage, type Tool } from "../protocol/anthropic";
+import { deepFreeze } from "../memoize-by-identity";
 import { functionsBlock } from "./deferred-tools";
 import { normalizeContent } from "./normalize-content";
 
@@ -37,6 +38,18 @@ describe("normalizeContent", () => {
     );
     expect(out.loadedTools).toEqual(["mcp__notes__lookup_note", "WebFetch"]);
     expect(out.notes).toEqual([{ kind: "tool_reference", count: 2, lossy: false }]);
+  });
+
+  test("a message sent before (frozen) is rewritten once per tool map: the same frozen object, tools and notes on the next request", () => {
+    const messages = deepFreeze(parse([{ role: "user", content: "x" }, toolSearchCall, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "WebFetch" }] }] }]));
+    const first = normalizeContent(messages, tools);
+    const again = normalizeContent(messages, tools);
+    expect(again.messages[2]).toBe(first.messages[2]!);
+    expect(Object.isFrozen(first.messages[2]!.content[0])).toBe(true);
+    expect(again).toEqual({ messages: first.messages, loadedTools: ["WebFetch"], notes: [{ kind: "tool_reference", count: 1, lossy: false }] });
+    const otherList = normalizeContent(messages, new Map());
+    expect(otherList.messages[2]).not.toBe(first.messages[2]!);
+    expect(otherList.loadedTools).toEqual([]);
   });
 
   test("a tool_reference to a tool the request does not list becomes a clear placeholder", () => {

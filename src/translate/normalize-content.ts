@@ -4,6 +4,7 @@
 // the whole history every turn, so one refused block would fail every later turn. What cannot be
 // carried over becomes a clear placeholder, and the caller logs one line per kind.
 import type { ContentBlock, DocumentBlock, Message, RequestContentBlock, RequestMessage, TextBlock, Tool, ToolResultBlock } from "../protocol/anthropic";
+import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
 import { functionsBlock } from "./deferred-tools";
 
 export type ContentChanges = {
@@ -17,9 +18,31 @@ export type ContentNote = { kind: string; count: number; lossy: boolean };
 
 type Context = { tools: ReadonlyMap<string, Tool>; loaded: Set<string>; notes: Map<string, ContentNote> };
 
+// One message's share of ContentChanges.
+type MessageChanges = { message: Message; loadedTools: readonly string[]; notes: readonly ContentNote[] };
+
+// Message by message, then summed in order: the tools in the order first loaded, each kind of note
+// once, where first seen, as one pass over all the blocks gives. `tools`: the same map for requests
+// that send the same tool list (splitTools), so that a message sent before is normalized once for it.
 export function normalizeContent(messages: RequestMessage[], tools: ReadonlyMap<string, Tool>): ContentChanges {
   const context: Context = { tools, loaded: new Set(), notes: new Map() };
-  return { messages: messages.map((message) => normalizeMessage(message, context)), loadedTools: [...context.loaded], notes: [...context.notes.values()] };
+  const normalized = messages.map((message) => {
+    const changes = Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools);
+    for (const name of changes.loadedTools) context.loaded.add(name);
+    for (const { kind, count, lossy } of changes.notes) noteOnly(context, kind, lossy, count);
+    return changes.message;
+  });
+  return { messages: normalized, loadedTools: [...context.loaded], notes: [...context.notes.values()] };
+}
+
+// A message a request of the session sent before is the same frozen object (conversation-cache.ts):
+// normalized once per tool map, into the same frozen object every request, so that what is derived
+// from it downstream (its prefix-chain segment, its translation) is reused as well.
+const knownMessageChanges = memoizeByIdentity((message: RequestMessage) => memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => deepFreeze(messageChanges(message, tools))));
+
+function messageChanges(message: RequestMessage, tools: ReadonlyMap<string, Tool>): MessageChanges {
+  const context: Context = { tools, loaded: new Set(), notes: new Map() };
+  return { message: normalizeMessage(message, context), loadedTools: [...context.loaded], notes: [...context.notes.values()] };
 }
 
 function normalizeMessage(message: RequestMessage, context: Context): Message {
@@ -162,8 +185,8 @@ function note(context: Context, kind: string, lossy: boolean, text: string): Tex
   return { type: "text", text };
 }
 
-function noteOnly(context: Context, kind: string, lossy: boolean): void {
+function noteOnly(context: Context, kind: string, lossy: boolean, count = 1): void {
   const seen = context.notes.get(kind);
-  if (seen) seen.count++;
-  else context.notes.set(kind, { kind, count: 1, lossy });
+  if (seen) seen.count += count;
+  else context.notes.set(kind, { kind, count, lossy });
 }
