@@ -3,7 +3,8 @@
 // the conversation cache, the translation kept per session: src/server/): each is serialized and
 // encoded once, and its bytes copied in. So a request costs what its new messages do, not what the
 // whole conversation does. `messages` and `tools` go last; JSON ignores the order of keys.
-import { memoizeByIdentity } from "../memoize-by-identity";
+import { GrowingBytes } from "../growing-bytes";
+import { frozenPrefix, isFrozenObject, memoizeByIdentity, sameCount, type FrozenPrefix } from "../memoize-by-identity";
 
 const encoder = new TextEncoder();
 const encode = (json: string): Uint8Array => encoder.encode(json);
@@ -25,17 +26,56 @@ export function serializeBody(body: unknown): Uint8Array {
   return out.join();
 }
 
-// A frozen list in one piece (a tool list), any other list element by element.
+// A frozen list in one piece (a tool list); any other list element by element, from its first
+// frozen element on joined as the list before was, as far as they are the same (a conversation's
+// messages after its fresh system message).
 function addValue(out: Pieces, value: unknown): void {
   if (!Array.isArray(value)) return out.add(encode(JSON.stringify(value)));
   if (Object.isFrozen(value)) return out.add(frozenJson(value));
   out.add(OPEN_BRACKET);
-  for (let index = 0; index < value.length; index++) {
+  const firstFrozen = value.findIndex(isFrozenObject);
+  const each = firstFrozen < 0 ? value.length : firstFrozen;
+  for (let index = 0; index < each; index++) {
     if (index > 0) out.add(COMMA);
-    const item: unknown = value[index];
-    out.add(typeof item === "object" && item !== null && Object.isFrozen(item) ? frozenJson(item) : encode(JSON.stringify(item) ?? "null"));
+    out.add(itemJson(value[index]));
+  }
+  if (firstFrozen >= 0) {
+    if (firstFrozen > 0) out.add(COMMA);
+    out.add(joinedFrom(value.slice(firstFrozen)));
   }
   out.add(CLOSE_BRACKET);
+}
+
+// Per list (told apart by its first element, one per conversation): its elements' JSON joined
+// with commas, and where each ends.
+type Joined = { items: FrozenPrefix<unknown>; bytes: GrowingBytes; ends: number[] };
+const joined = new WeakMap<object, Joined>();
+
+function joinedFrom(items: unknown[]): Uint8Array {
+  const before = joined.get(items[0] as object);
+  const same = before ? sameCount(before.items, items) : 0;
+  const kept: Joined = before ?? { items: frozenPrefix(items, 0), bytes: new GrowingBytes(), ends: [] };
+  kept.items = frozenPrefix(items, same);
+  kept.ends.length = same;
+  for (let index = same; index < items.length; index++) {
+    const json = itemJson(items[index]);
+    const at = kept.ends[index - 1] ?? 0;
+    kept.bytes.writeAt(at, index > 0 ? withComma(json) : json);
+    kept.ends.push(kept.bytes.length);
+  }
+  joined.set(items[0] as object, kept);
+  return kept.bytes.view(kept.ends.at(-1) ?? 0);
+}
+
+function withComma(json: Uint8Array): Uint8Array {
+  const out = new Uint8Array(json.length + 1);
+  out[0] = COMMA[0]!;
+  out.set(json, 1);
+  return out;
+}
+
+function itemJson(item: unknown): Uint8Array {
+  return isFrozenObject(item) ? frozenJson(item) : encode(JSON.stringify(item) ?? "null");
 }
 
 // Byte pieces joined into one buffer, allocated once.

@@ -1,7 +1,7 @@
 // The backend-independent form of a request, computed once: billing line stripped, what the
 // request needs (tools, images), its prefix chain and the conversation it belongs to.
 import * as v from "valibot";
-import { memoizeFrozen } from "../memoize-by-identity";
+import { memoizeByPrefix } from "../memoize-by-identity";
 import { MessagesRequest, type LocalRequest, type Message, type Tool } from "../protocol/anthropic";
 import { buildPrefixChain, chainFor, chainTokens, conversationKey, type PrefixChain } from "../prefix/prefix-chain";
 import { declaredWithLoaded, splitTools } from "../translate/deferred-tools";
@@ -46,7 +46,7 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
   const tools = raw.tools ? splitTools(raw.tools) : undefined;
   const content = normalizeContent(raw.messages, tools?.byName ?? NO_TOOLS);
   const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
-  const facts = request.messages.map(factsOf);
+  const facts = factsFor(request.messages);
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
   const clientSessionId = readSessionId(request, headers) ?? prefixSessionId(chain);
@@ -72,7 +72,7 @@ const NO_TOOLS: ReadonlyMap<string, Tool> = new Map();
 
 // What a message needs of a backend, looked at once per message the session sent before.
 type MessageFacts = { toolBlocks: boolean; images: boolean };
-const factsOf = memoizeFrozen((message: Message): MessageFacts => {
+const factsFor = memoizeByPrefix((message: Message): MessageFacts => {
   const blocks = typeof message.content === "string" ? [] : message.content;
   return {
     toolBlocks: blocks.some((block) => block.type === "tool_use" || block.type === "tool_result"),

@@ -16,6 +16,7 @@
 // the bytes after the known ones are copied.
 import { deepFreeze } from "../memoize-by-identity";
 import { toolUseIds, type RequestMessage } from "../protocol/anthropic";
+import { GrowingBytes } from "../growing-bytes";
 import { bytesAt } from "./body-bytes";
 
 // Sessions at once (a team's, their subagents), and the bytes kept for them in all: a long
@@ -30,7 +31,7 @@ const PER_SESSION_BYTES = 2 * 1024 * 1024;
 const LOOK_BACK = 4;
 
 type Known = {
-  bytes: Uint8Array; // the messages array as sent, from its `[` to its last message's end; room after
+  bytes: GrowingBytes; // the messages array as sent, from its `[` to its last message's end
   ends: number[]; // where each message ends (the comma or bracket after it), from the array's `[`
   messages: RequestMessage[]; // each validated and frozen
   toolUses: Map<string, number>; // each tool_use id, and the first message that holds it
@@ -66,15 +67,15 @@ export class ConversationCache {
     const kept = reused && reused.known === this.sessions.get(key) ? reused : undefined;
     if (!kept) this.forget(key);
     if (length > PER_SESSION_BYTES || ends.length !== messages.length) return this.forget(key);
-    for (const message of messages) deepFreeze(message);
-    const known: Known = kept ? truncated(kept.known, kept.count) : { bytes: new Uint8Array(0), ends: [], messages: [], toolUses: new Map() };
+    const known: Known = kept ? truncated(kept.known, kept.count) : { bytes: new GrowingBytes(), ends: [], messages: [], toolUses: new Map() };
     const from = kept ? kept.end - start : 0;
-    this.bytes -= known.bytes.length;
-    known.bytes = withBytes(known.bytes, from, body.subarray(start + from, start + length));
-    this.bytes += known.bytes.length;
+    this.bytes -= known.bytes.capacity;
+    known.bytes.writeAt(from, body.subarray(start + from, start + length));
+    this.bytes += known.bytes.capacity;
     for (let index = known.messages.length; index < messages.length; index++) {
-      for (const id of toolUseIds(messages[index]!)) if (!known.toolUses.has(id)) known.toolUses.set(id, index);
-      known.messages.push(messages[index]!);
+      const message = deepFreeze(messages[index]!);
+      for (const id of toolUseIds(message)) if (!known.toolUses.has(id)) known.toolUses.set(id, index);
+      known.messages.push(message);
       known.ends.push(ends[index]!);
     }
     this.sessions.delete(key);
@@ -92,7 +93,7 @@ export class ConversationCache {
   private forget(key: string): void {
     const known = this.sessions.get(key);
     if (!known) return;
-    this.bytes -= known.bytes.length;
+    this.bytes -= known.bytes.capacity;
     this.sessions.delete(key);
   }
 }
@@ -101,7 +102,7 @@ export class ConversationCache {
 // bytes, looked for among the last few (one memcmp each).
 function sameMessages(known: Known, body: Uint8Array, start: number): number {
   for (let count = known.ends.length; count > 0 && count >= known.ends.length - LOOK_BACK; count--) {
-    if (bytesAt(body, start, known.bytes.subarray(0, known.ends[count - 1]))) return count;
+    if (bytesAt(body, start, known.bytes.view(known.ends[count - 1]))) return count;
   }
   return 0;
 }
@@ -114,16 +115,4 @@ function truncated(known: Known, count: number): Known {
   }
   known.ends.length = count;
   return known;
-}
-
-// `bytes` with `tail` written at `at`: in place when it fits, else in a buffer half again as long.
-function withBytes(bytes: Uint8Array, at: number, tail: Uint8Array): Uint8Array {
-  const out = at + tail.length <= bytes.length ? bytes : copyInto(new Uint8Array(Math.ceil((at + tail.length) * 1.5)), bytes.subarray(0, at));
-  out.set(tail, at);
-  return out;
-}
-
-function copyInto(target: Uint8Array, source: Uint8Array): Uint8Array {
-  target.set(source);
-  return target;
 }

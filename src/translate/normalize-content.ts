@@ -4,7 +4,7 @@
 // the whole history every turn, so one refused block would fail every later turn. What cannot be
 // carried over becomes a clear placeholder, and the caller logs one line per kind.
 import type { ContentBlock, DocumentBlock, Message, RequestContentBlock, RequestMessage, TextBlock, Tool, ToolResultBlock } from "../protocol/anthropic";
-import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
+import { deepFreeze, memoizeByIdentity, memoizeByPrefix } from "../memoize-by-identity";
 import { functionsBlock } from "./deferred-tools";
 
 export type ContentChanges = {
@@ -26,14 +26,18 @@ type MessageChanges = { message: Message; loadedTools: readonly string[]; notes:
 // that send the same tool list (splitTools), so that a message sent before is normalized once for it.
 export function normalizeContent(messages: RequestMessage[], tools: ReadonlyMap<string, Tool>): ContentChanges {
   const context: Context = { tools, loaded: new Set(), notes: new Map() };
-  const normalized = messages.map((message) => {
-    const changes = Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools);
+  const normalized = changesWith(tools)(messages).map((changes) => {
     for (const name of changes.loadedTools) context.loaded.add(name);
     for (const { kind, count, lossy } of changes.notes) noteOnly(context, kind, lossy, count);
     return changes.message;
   });
   return { messages: normalized, loadedTools: [...context.loaded], notes: [...context.notes.values()] };
 }
+
+// Each message's changes, those of the messages the request before sent taken from it.
+const changesWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) =>
+  memoizeByPrefix((message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools))),
+);
 
 // A message a request of the session sent before is the same frozen object (conversation-cache.ts):
 // normalized once per tool map, into the same frozen object every request, so that what is derived
