@@ -4,7 +4,7 @@ import { IdleCollector } from "./collect-when-idle";
 describe("IdleCollector", () => {
   test("collects once, a few seconds after the last request in flight ended; never while one runs", async () => {
     let collections = 0;
-    const idle = new IdleCollector(() => collections++, 20);
+    const idle = new IdleCollector({ collect: () => collections++, idleMs: 20 });
     idle.started();
     idle.started();
     idle.ended();
@@ -19,9 +19,10 @@ describe("IdleCollector", () => {
     expect(collections).toBe(1);
   });
 
-  test("while busy, collects after every so many prompt tokens read, and only then", () => {
+  test("while busy, collects after every so many prompt tokens read, and only past the resident memory set", () => {
     let busy = 0;
-    const idle = new IdleCollector(() => undefined, 20, 100, () => busy++);
+    let resident = 200;
+    const idle = new IdleCollector({ collect: () => undefined, idleMs: 20, busyTokens: 100, busyRss: 150, collectBusy: () => busy++, residentBytes: () => resident });
     idle.started(60);
     expect(busy).toBe(0);
     idle.started(60); // 120 read since the last collection
@@ -30,6 +31,12 @@ describe("IdleCollector", () => {
     expect(busy).toBe(1);
     idle.started(1);
     expect(busy).toBe(2);
-    for (let request = 0; request < 4; request++) idle.ended();
+    resident = 100; // a daemon that holds little: nothing to give back
+    idle.started(500);
+    expect(busy).toBe(2);
+    resident = 151;
+    idle.started(100);
+    expect(busy).toBe(3);
+    for (let request = 0; request < 6; request++) idle.ended();
   });
 });

@@ -5,33 +5,46 @@
 // measured, the daemon then settles ~7 MB lower after a burst of 64 clients).
 //
 // Under steady load from long conversations there is no idle moment, and each request leaves
-// large strings behind (its body, its upstream JSON) that the collector, pacing itself by a heap
-// of a few MB, frees late: 16 sessions of 400 KB peaked at ~230 MB. So a full collection also
-// runs after every BUSY_TOKENS of prompts read: measured (`bun scripts/bench-team.ts`), the peak
-// fell to the figures in the README, and the median request time did not move.
+// its body and its upstream body behind (~400 KB each in a long conversation), which the
+// collector frees late: 16 sessions of 400 KB peaked at 190-215 MB. So while busy, after every
+// BUSY_TOKENS of prompts read, a full collection runs if the daemon's resident memory is past
+// BUSY_RSS: measured (`bun scripts/bench-team.ts`), the peak fell to the figures in the README.
+// Such a collection takes ~25 ms there, once every ~10 requests of 400 KB: a cost that grows with
+// the conversations, so it is paid only by a daemon that holds that much (a team's), not by one
+// person's, whose resident memory stays far below.
 const IDLE_MS = 3_000;
-const BUSY_TOKENS = 1_000_000; // ~3.5 MB of text: nine 400 KB conversations (2 M: 147-155 MB)
+const BUSY_TOKENS = 500_000; // ~1.7 MB of text: four 400 KB conversations
+const BUSY_RSS = 112 * 1024 * 1024;
+
+export type CollectorOptions = {
+  collect: () => void; // when idle
+  idleMs: number;
+  busyTokens: number;
+  busyRss: number;
+  collectBusy: () => void;
+  residentBytes: () => number;
+};
+
+const DEFAULTS: CollectorOptions = { collect: collectAndShrink, idleMs: IDLE_MS, busyTokens: BUSY_TOKENS, busyRss: BUSY_RSS, collectBusy: () => Bun.gc(true), residentBytes: () => process.memoryUsage.rss() };
 
 export class IdleCollector {
   private inFlight = 0;
   private timer?: Timer;
   private readSinceCollected = 0;
+  private readonly options: CollectorOptions;
 
-  constructor(
-    private readonly collect: () => void = collectAndShrink,
-    private readonly idleMs = IDLE_MS,
-    private readonly busyTokens = BUSY_TOKENS,
-    private readonly collectBusy: () => void = () => Bun.gc(true),
-  ) {}
+  constructor(options: Partial<CollectorOptions> = {}) {
+    this.options = { ...DEFAULTS, ...options };
+  }
 
   started(estimatedTokens = 0): void {
     this.inFlight++;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.readSinceCollected += estimatedTokens;
-    if (this.readSinceCollected < this.busyTokens) return;
+    if (this.readSinceCollected < this.options.busyTokens) return;
     this.readSinceCollected = 0;
-    this.collectBusy();
+    if (this.options.residentBytes() > this.options.busyRss) this.options.collectBusy();
   }
 
   ended(): void {
@@ -39,8 +52,8 @@ export class IdleCollector {
     if (this.inFlight > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      if (this.inFlight === 0) this.collect();
-    }, this.idleMs);
+      if (this.inFlight === 0) this.options.collect();
+    }, this.options.idleMs);
     this.timer.unref?.();
   }
 }
