@@ -30,10 +30,11 @@ for (const [index, size] of SIZES.entries()) {
   // Each body made just before it is sent, not all at once: the daemon's heap, not the bench's,
   // is what its collections walk.
   for (let turn = 0; turn < WARMUP + REQUESTS; turn++) {
-    const body = JSON.stringify(conversation.turn(start + turn));
+    // Bytes, as the daemon reads them off its socket: encoding the client's JSON is the client's work.
+    const body = new TextEncoder().encode(JSON.stringify(conversation.turn(start + turn)));
     if (turn === WARMUP || turn === WARMUP + REQUESTS - 1) sizes.push(body.length);
     const started = performance.now();
-    const response = await app.handle(new Request("http://127.0.0.1:8099/v1/messages", { method: "POST", headers: { "content-type": "application/json", "x-claude-code-session-id": `bench-${index}` }, body }));
+    const response = await app.handle(new Request("http://127.0.0.1:8099/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(body.length), "x-claude-code-session-id": `bench-${index}` }, body }));
     await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     if (turn >= WARMUP) times.push(performance.now() - started);
