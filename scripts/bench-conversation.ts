@@ -10,7 +10,7 @@ import { growingConversation, turnOfSize } from "./bench/growing-conversation";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 150);
 const WARMUP = 30;
 // Claude Code's first request (its tools and system prompt, ~75 KB), and a long conversation.
-const SIZES = [0, 380 * 1024];
+const SIZES = (process.env.BENCH_SIZES ?? "0,389120").split(",").map(Number);
 
 const completion = JSON.stringify({ choices: [{ message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 1 } });
 const fetcher = (async (input: string | URL | Request) => {

@@ -25,15 +25,20 @@ export function memoizeFrozen<K extends object, V>(derive: (key: K) => V): (key:
 // (src/server/conversation-cache.ts). The values the list before derived are reused as far as
 // its elements are the same objects, compared by pointer: the lists are told apart by their first
 // frozen element (one per conversation), so a request costs a lookup, not one per message.
-export function memoizeByPrefix<K, V>(derive: (key: K) => V): (keys: readonly K[]) => V[] {
+// `derive` is also given the value derived for the element before, for values that sum up the
+// list so far (whether any message holds an image).
+export function memoizeByPrefix<K, V>(derive: (key: K, before: V | undefined) => V): (keys: readonly K[]) => V[] {
   const last = new WeakMap<object, { keys: FrozenPrefix<K>; values: V[] }>();
+  const deriveFrom = (keys: readonly K[], values: V[], from: number) => {
+    for (let index = from; index < keys.length; index++) values.push(derive(keys[index]!, values[index - 1]));
+    return values;
+  };
   return (keys) => {
     const first = keys[0];
-    if (!isFrozenObject(first)) return keys.map(derive);
+    if (!isFrozenObject(first)) return deriveFrom(keys, [], 0);
     const before = last.get(first);
     const same = before ? sameCount(before.keys, keys) : 0;
-    const values = before ? before.values.slice(0, same) : [];
-    for (let index = same; index < keys.length; index++) values.push(derive(keys[index]!));
+    const values = deriveFrom(keys, before ? before.values.slice(0, same) : [], same);
     last.set(first, { keys: frozenPrefix(keys, same), values });
     return values;
   };

@@ -9,7 +9,7 @@
 // another live conversation, what it will cost that conversation to compute its part again on
 // each of its next turns. A busy slot is never picked: a task pinned to one waits inside the
 // server, where anyclaude can no longer bound or cancel it.
-import type { Segment } from "../prefix/prefix-chain";
+import { chainTokens, type Segment } from "../prefix/prefix-chain";
 
 // How many more turns a live conversation is expected to take: Claude Code sessions take many,
 // so a cold slot (the shared prompt computed once more) soon costs less than sharing one. With
@@ -24,7 +24,7 @@ const LIVE_MS = 10 * 60_000;
 // already finds the slot free.
 export type SlotHolder = { readonly ended: boolean };
 
-type Slot = { conversation?: string; segments: Segment[]; usedAt: number; holders: Set<SlotHolder> };
+type Slot = { conversation?: string; segments: readonly Segment[]; usedAt: number; holders: Set<SlotHolder> };
 
 export class SlotAssignment {
   private readonly slots: Slot[];
@@ -41,7 +41,7 @@ export class SlotAssignment {
   // holder has ended; undefined when every slot is busy (the server then queues it wherever it likes).
   // `joining`: the request waited for another to compute the prefix it shares (parallel agents,
   // src/prefix/shared-prefill.ts): it goes where that prefix is, whoever's slot it is.
-  take(conversation: string, segments: Segment[], holder: SlotHolder, joining = false): number | undefined {
+  take(conversation: string, segments: readonly Segment[], holder: SlotHolder, joining = false): number | undefined {
     const slot = this.cheapest(conversation, segments, joining);
     if (slot === undefined) return undefined;
     const state = this.slots[slot]!;
@@ -50,7 +50,7 @@ export class SlotAssignment {
     return slot;
   }
 
-  private cheapest(conversation: string, segments: Segment[], joining: boolean): number | undefined {
+  private cheapest(conversation: string, segments: readonly Segment[], joining: boolean): number | undefined {
     let best: { slot: number; cost: number; usedAt: number } | undefined;
     this.slots.forEach((state, slot) => {
       for (const holder of state.holders) if (holder.ended) state.holders.delete(holder);
@@ -61,15 +61,15 @@ export class SlotAssignment {
     return best?.slot;
   }
 
-  private cost(state: Slot, conversation: string, segments: Segment[], joining: boolean): number {
+  private cost(state: Slot, conversation: string, segments: readonly Segment[], joining: boolean): number {
     const shared = sharedTokens(state.segments, segments);
-    const toCompute = sum(segments) - shared;
+    const toCompute = chainTokens(segments) - shared;
     const evicts = !joining && state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
-    return toCompute + (evicts ? (sum(state.segments) - shared) * EXPECTED_TURNS : 0);
+    return toCompute + (evicts ? (chainTokens(state.segments) - shared) * EXPECTED_TURNS : 0);
   }
 }
 
-function sharedTokens(held: Segment[], wanted: Segment[]): number {
+function sharedTokens(held: readonly Segment[], wanted: readonly Segment[]): number {
   let tokens = 0;
   for (let index = 0; index < Math.min(held.length, wanted.length); index++) {
     if (held[index]!.hash !== wanted[index]!.hash) break;
@@ -78,4 +78,3 @@ function sharedTokens(held: Segment[], wanted: Segment[]): number {
   return tokens;
 }
 
-const sum = (segments: Segment[]) => segments.reduce((total, segment) => total + segment.tokens, 0);

@@ -5,11 +5,11 @@
 // - "slots" (llama.cpp, so LM Studio, llama-server, Ollama): `slots` sequences; a prompt takes the
 //   slot most similar to it (sharing more than a tenth of it) and overwrites it, else the oldest.
 //   Claude Code conversations share a long system prompt, so a new one overwrites a live one.
-import type { Segment } from "./prefix-chain";
+import { chainHashes, chainTokens, type Segment } from "./prefix-chain";
 
 export type CachePolicy = "lru" | "slots";
 
-type Entry = { hashes: string[]; tokens: number[]; tick: number };
+type Entry = { segments: readonly Segment[]; hashes: readonly string[]; tick: number };
 
 export type Warmth = { segments: number; tokens: number };
 
@@ -26,7 +26,7 @@ export class CacheModel {
   ) {}
 
   // How much of this prompt the backend should find in its cache.
-  warmth(chain: Segment[]): Warmth {
+  warmth(chain: readonly Segment[]): Warmth {
     if (this.neverHits()) return { segments: 0, tokens: 0 };
     const best = this.nearest(chain);
     return best ? { segments: best.segments, tokens: sumTokens(chain, best.segments) } : { segments: 0, tokens: 0 };
@@ -34,9 +34,9 @@ export class CacheModel {
 
   // After a reply: the backend now holds this prompt and its reply (`tick` orders entries by
   // age). `report` is what the backend counted: cached_tokens, and its own prompt length.
-  record(chain: Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }, tick = 0): void {
+  record(chain: readonly Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }, tick = 0): void {
     this.learnFromReport(chain, predicted, report);
-    const entry = { hashes: chain.map((part) => part.hash), tokens: chain.map((part) => part.tokens), tick };
+    const entry = { segments: chain, hashes: chainHashes(chain), tick };
     const replaced = this.victim(chain);
     if (replaced) this.entries.splice(this.entries.indexOf(replaced), 1);
     if (this.policy === "lru") this.entries = this.entries.filter((other) => !isPrefix(other.hashes, entry.hashes));
@@ -45,11 +45,11 @@ export class CacheModel {
 
   // What serving this prompt here would destroy: the tokens of a conversation still in use
   // (extended within `idleTicks` replies) that its entry would overwrite, beyond what the two share.
-  evictionCost(chain: Segment[], now: number, idleTicks: number): number {
+  evictionCost(chain: readonly Segment[], now: number, idleTicks: number): number {
     const replaced = this.victim(chain);
     if (!replaced || replaced.tick <= now - idleTicks) return 0;
-    const shared = commonPrefix(replaced.hashes, chain.map((part) => part.hash));
-    return replaced.tokens.slice(shared).reduce((sum, tokens) => sum + tokens, 0);
+    const shared = commonPrefix(replaced.hashes, chainHashes(chain));
+    return chainTokens(replaced.segments) - sumTokens(replaced.segments, shared);
   }
 
   // Whether some cached prompt starts with this head (system prompt and tools), by the model alone:
@@ -64,19 +64,19 @@ export class CacheModel {
 
   // The entry a new prompt would overwrite: the one it extends, llama.cpp's most similar slot,
   // else the oldest when full.
-  private victim(chain: Segment[]): Entry | undefined {
-    const hashes = chain.map((part) => part.hash);
+  private victim(chain: readonly Segment[]): Entry | undefined {
+    const hashes = chainHashes(chain);
     const extended = this.entries.find((entry) => isPrefix(entry.hashes, hashes));
     if (extended) return extended;
     if (this.policy === "slots") {
       const best = this.nearest(chain);
-      if (best && sumTokens(chain, best.segments) >= SLOT_SIMILARITY * sumTokens(chain, chain.length)) return best.entry;
+      if (best && sumTokens(chain, best.segments) >= SLOT_SIMILARITY * chainTokens(chain)) return best.entry;
     }
     return this.entries.length >= this.slots ? this.entries[0] : undefined;
   }
 
-  private nearest(chain: Segment[]): { entry: Entry; segments: number } | undefined {
-    const hashes = chain.map((part) => part.hash);
+  private nearest(chain: readonly Segment[]): { entry: Entry; segments: number } | undefined {
+    const hashes = chainHashes(chain);
     let best: { entry: Entry; segments: number } | undefined;
     for (const entry of this.entries) {
       const segments = commonPrefix(entry.hashes, hashes);
@@ -92,12 +92,12 @@ export class CacheModel {
     return this.reportedHits === 0 && this.missedPredictions >= 2;
   }
 
-  private learnFromReport(chain: Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }): void {
+  private learnFromReport(chain: readonly Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }): void {
     const cached = report.cachedTokens;
     if (cached === undefined) return;
     if (cached > 0) this.reportedHits++;
     if (predicted.tokens === 0) return;
-    const expected = report.promptTokens ? (predicted.tokens / Math.max(1, sumTokens(chain, chain.length))) * report.promptTokens : predicted.tokens;
+    const expected = report.promptTokens ? (predicted.tokens / Math.max(1, chainTokens(chain))) * report.promptTokens : predicted.tokens;
     if (cached < expected / 2) {
       // The backend evicted what we thought it held: forget the entry that made the prediction.
       this.missedPredictions++;
@@ -107,17 +107,17 @@ export class CacheModel {
   }
 }
 
-function commonPrefix(a: string[], b: string[]): number {
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
   let index = 0;
   while (index < a.length && index < b.length && a[index] === b[index]) index++;
   return index;
 }
 
-function isPrefix(shorter: string[], longer: string[]): boolean {
+function isPrefix(shorter: readonly string[], longer: readonly string[]): boolean {
   return shorter.length <= longer.length && commonPrefix(shorter, longer) === shorter.length;
 }
 
-function sumTokens(chain: Segment[], segments: number): number {
+function sumTokens(chain: readonly Segment[], segments: number): number {
   let tokens = 0;
   for (let index = 0; index < segments; index++) tokens += chain[index]!.tokens;
   return tokens;

@@ -31,13 +31,24 @@ export function conversationKey(chain: PrefixChain): string {
   return `${chain.headWithTools.hash}:${chain.messages[0]?.hash ?? ""}`;
 }
 
-export function chainFor(chain: PrefixChain, withTools: boolean): Segment[] {
-  return [withTools ? chain.headWithTools : chain.headWithoutTools, ...chain.messages];
+// The prompt as a backend with or without tools gets it: made once per chain and kept (routing,
+// the cache models, the queue and the log each ask for it; a long conversation has thousands of
+// segments), so never to be changed.
+export function chainFor(chain: PrefixChain, withTools: boolean): readonly Segment[] {
+  return (withTools ? chainWithTools : chainWithoutTools)(chain);
 }
 
-export function chainTokens(segments: Segment[]): number {
-  return segments.reduce((sum, part) => sum + part.tokens, 0);
-}
+const chainWithTools = memoizeByIdentity((chain: PrefixChain): readonly Segment[] => [chain.headWithTools, ...chain.messages]);
+const chainWithoutTools = memoizeByIdentity((chain: PrefixChain): readonly Segment[] => [chain.headWithoutTools, ...chain.messages]);
+
+export const chainTokens = memoizeByIdentity((segments: readonly Segment[]): number => {
+  let tokens = 0;
+  for (const segment of segments) tokens += segment.tokens;
+  return tokens;
+});
+
+// Each segment's hash, once per chain: what the cache models compare.
+export const chainHashes = memoizeByIdentity((segments: readonly Segment[]): readonly string[] => segments.map((segment) => segment.hash));
 
 // The segment a reply adds, as the client will replay it in the next request.
 export function replySegment(reply: Pick<Reply, "text" | "toolCalls">): Segment {

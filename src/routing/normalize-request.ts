@@ -46,7 +46,7 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
   const tools = raw.tools ? splitTools(raw.tools) : undefined;
   const content = normalizeContent(raw.messages, tools?.byName ?? NO_TOOLS);
   const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
-  const facts = factsFor(request.messages);
+  const facts = factsFor(request.messages).at(-1) ?? { toolBlocks: false, images: false };
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
   const clientSessionId = readSessionId(request, headers) ?? prefixSessionId(chain);
@@ -56,8 +56,8 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
     loadedTools: new Map(content.loadedTools.flatMap((name) => (tools?.byName.has(name) ? [[name, tools.byName.get(name)!]] : []))),
     contentNotes: content.notes,
     hasTools: (request.tools?.length ?? 0) > 0,
-    usesTools: facts.some((fact) => fact.toolBlocks) || demandsTool,
-    hasImages: facts.some((fact) => fact.images),
+    usesTools: facts.toolBlocks || demandsTool,
+    hasImages: facts.images,
     chain,
     estimatedTokens: chainTokens(chainFor(chain, true)),
     sessionId: clientSessionId === undefined ? undefined : scopeSessionId(person, clientSessionId),
@@ -70,13 +70,14 @@ export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?
 // (normalize-content.ts memoizes per message and tool map).
 const NO_TOOLS: ReadonlyMap<string, Tool> = new Map();
 
-// What a message needs of a backend, looked at once per message the session sent before.
+// What the messages up to each one need of a backend, looked at once per message the session sent
+// before: the last one's is the request's.
 type MessageFacts = { toolBlocks: boolean; images: boolean };
-const factsFor = memoizeByPrefix((message: Message): MessageFacts => {
+const factsFor = memoizeByPrefix((message: Message, before: MessageFacts | undefined): MessageFacts => {
   const blocks = typeof message.content === "string" ? [] : message.content;
   return {
-    toolBlocks: blocks.some((block) => block.type === "tool_use" || block.type === "tool_result"),
-    images: blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
+    toolBlocks: (before?.toolBlocks ?? false) || blocks.some((block) => block.type === "tool_use" || block.type === "tool_result"),
+    images: (before?.images ?? false) || blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
   };
 });
 

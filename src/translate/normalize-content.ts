@@ -27,8 +27,9 @@ type MessageChanges = { message: Message; loadedTools: readonly string[]; notes:
 export function normalizeContent(messages: RequestMessage[], tools: ReadonlyMap<string, Tool>): ContentChanges {
   const context: Context = { tools, loaded: new Set(), notes: new Map() };
   const normalized = changesWith(tools)(messages).map((changes) => {
-    for (const name of changes.loadedTools) context.loaded.add(name);
-    for (const { kind, count, lossy } of changes.notes) noteOnly(context, kind, lossy, count);
+    // Most messages change nothing: no loop started for them.
+    if (changes.loadedTools.length > 0) for (const name of changes.loadedTools) context.loaded.add(name);
+    if (changes.notes.length > 0) for (const { kind, count, lossy } of changes.notes) noteOnly(context, kind, lossy, count);
     return changes.message;
   });
   return { messages: normalized, loadedTools: [...context.loaded], notes: [...context.notes.values()] };
