@@ -5,7 +5,7 @@ import { InFlight } from "../backends/in-flight";
 import type { RequestTrace } from "../metrics/request-trace";
 import type { Config } from "../config/config-schema";
 import { Activity } from "../metrics/activity";
-import { IdleCollector } from "./collect-when-idle";
+import { IdleCollector, type CollectorOptions } from "./collect-when-idle";
 import { chainFor, chainTokens, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import { SharedPrefills } from "../prefix/shared-prefill";
@@ -33,6 +33,8 @@ export type DaemonOptions = {
   // How often a streamed reply pings the client while the backend is silent (stream-reply.ts);
   // tests shorten it.
   heartbeatMs?: number;
+  // How collections are paced (collect-when-idle.ts); a bench in the daemon's process sets it.
+  collector?: Partial<CollectorOptions>;
 };
 
 export class Daemon {
@@ -65,7 +67,7 @@ export class Daemon {
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs;
     this.startedAt = this.now();
-    this.activity = new Activity(this.now, new IdleCollector());
+    this.activity = new Activity(this.now, new IdleCollector(options.collector));
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
     this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache(), conversations: new ConversationCache() };

@@ -25,25 +25,43 @@ type MessageChanges = { message: Message; loadedTools: readonly string[]; notes:
 // once, where first seen, as one pass over all the blocks gives. `tools`: the same map for requests
 // that send the same tool list (splitTools), so that a message sent before is normalized once for it.
 export function normalizeContent(messages: RequestMessage[], tools: ReadonlyMap<string, Tool>): ContentChanges {
-  const context: Context = { tools, loaded: new Set(), notes: new Map() };
-  const normalized = changesWith(tools)(messages).map((changes) => {
-    // Most messages change nothing: no loop started for them.
-    if (changes.loadedTools.length > 0) for (const name of changes.loadedTools) context.loaded.add(name);
-    if (changes.notes.length > 0) for (const { kind, count, lossy } of changes.notes) noteOnly(context, kind, lossy, count);
-    return changes.message;
-  });
-  return { messages: normalized, loadedTools: [...context.loaded], notes: [...context.notes.values()] };
+  const memos = memosWith(tools);
+  const totals = memos.totals(messages).at(-1) ?? NOTHING_CHANGED;
+  return { messages: memos.messages(messages), loadedTools: [...totals.loadedTools], notes: totals.notes.map((note) => ({ ...note })) };
 }
 
-// Each message's changes, those of the messages the request before sent taken from it.
-const changesWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) =>
-  memoizeByPrefix((message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools))),
-);
+// What the messages up to one changed, in all.
+type Totals = Omit<MessageChanges, "message">;
+const NOTHING_CHANGED: Totals = { loadedTools: [], notes: [] };
+
+// The normalized messages, and the totals up to each, those of the messages the request before
+// sent taken from it: no pass over the whole conversation.
+const memosWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => {
+  const changesOf = (message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools));
+  return {
+    messages: memoizeByPrefix((message: RequestMessage) => changesOf(message).message),
+    totals: memoizeByPrefix((message: RequestMessage, before: Totals | undefined) => summed(before ?? NOTHING_CHANGED, changesOf(message))),
+  };
+});
+
+function summed(before: Totals, changes: MessageChanges): Totals {
+  if (changes.loadedTools.length === 0 && changes.notes.length === 0) return before;
+  const notes = new Map(before.notes.map((note) => [note.kind, { ...note }]));
+  for (const { kind, count, lossy } of changes.notes) addNote(notes, kind, lossy, count);
+  return { loadedTools: [...new Set([...before.loadedTools, ...changes.loadedTools])], notes: [...notes.values()] };
+}
 
 // A message a request of the session sent before is the same frozen object (conversation-cache.ts):
 // normalized once per tool map, into the same frozen object every request, so that what is derived
 // from it downstream (its prefix-chain segment, its translation) is reused as well.
-const knownMessageChanges = memoizeByIdentity((message: RequestMessage) => memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => deepFreeze(messageChanges(message, tools))));
+const knownMessageChanges = memoizeByIdentity((message: RequestMessage) => memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => frozenMessage(messageChanges(message, tools))));
+
+// The message frozen, for what is derived from it downstream; not the record around it, which only
+// this module reads, and whose properties JavaScriptCore reads slower once it is frozen.
+function frozenMessage(changes: MessageChanges): MessageChanges {
+  deepFreeze(changes.message);
+  return changes;
+}
 
 function messageChanges(message: RequestMessage, tools: ReadonlyMap<string, Tool>): MessageChanges {
   const context: Context = { tools, loaded: new Set(), notes: new Map() };
@@ -190,8 +208,12 @@ function note(context: Context, kind: string, lossy: boolean, text: string): Tex
   return { type: "text", text };
 }
 
-function noteOnly(context: Context, kind: string, lossy: boolean, count = 1): void {
-  const seen = context.notes.get(kind);
+function noteOnly(context: Context, kind: string, lossy: boolean): void {
+  addNote(context.notes, kind, lossy, 1);
+}
+
+function addNote(notes: Map<string, ContentNote>, kind: string, lossy: boolean, count: number): void {
+  const seen = notes.get(kind);
   if (seen) seen.count += count;
-  else context.notes.set(kind, { kind, count, lossy });
+  else notes.set(kind, { kind, count, lossy });
 }
