@@ -57,25 +57,17 @@ function joinedFrom(items: unknown[]): Uint8Array {
   const kept: Joined = before ?? { items: frozenPrefix(items, 0), bytes: new GrowingBytes(), ends: [] };
   kept.items = frozenPrefix(items, same);
   kept.ends.length = same;
+  // Encoded here and kept only here: a copy per message besides would double what a session holds.
   for (let index = same; index < items.length; index++) {
-    const json = itemJson(items[index]);
-    const at = kept.ends[index - 1] ?? 0;
-    kept.bytes.writeAt(at, index > 0 ? withComma(json) : json);
+    kept.bytes.writeAt(kept.ends[index - 1] ?? 0, encode(`${index > 0 ? "," : ""}${JSON.stringify(items[index]) ?? "null"}`));
     kept.ends.push(kept.bytes.length);
   }
   joined.set(items[0] as object, kept);
   return kept.bytes.view(kept.ends.at(-1) ?? 0);
 }
 
-function withComma(json: Uint8Array): Uint8Array {
-  const out = new Uint8Array(json.length + 1);
-  out[0] = COMMA[0]!;
-  out.set(json, 1);
-  return out;
-}
-
 function itemJson(item: unknown): Uint8Array {
-  return isFrozenObject(item) ? frozenJson(item) : encode(JSON.stringify(item) ?? "null");
+  return encode(JSON.stringify(item) ?? "null");
 }
 
 // Byte pieces joined into one buffer, allocated once.
