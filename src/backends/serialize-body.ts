@@ -9,6 +9,7 @@ import { frozenPrefix, isFrozenObject, memoizeByIdentity, sameCount, type Frozen
 const encoder = new TextEncoder();
 const encode = (json: string): Uint8Array => encoder.encode(json);
 const frozenJson = memoizeByIdentity((value: object) => encode(JSON.stringify(value)));
+
 export function serializeBody(body: unknown): Uint8Array {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return encode(JSON.stringify(body));
   const { messages, tools, ...rest } = body as Record<string, unknown>;
