@@ -6,12 +6,12 @@
 //
 // Under steady load from long conversations there is no idle moment, and each request leaves
 // its body and its upstream body behind (~400 KB each in a long conversation), which the
-// collector frees late: 16 sessions of 400 KB peaked at 190-215 MB. So while busy, after every
+// collector frees late: 16 sessions of 400 KB peaked at 190-235 MB. So while busy, after every
 // BUSY_TOKENS of prompts read, a full collection runs if the daemon's resident memory is past
 // BUSY_RSS: measured (`bun scripts/bench-team.ts`), the peak fell to the figures in the README.
-// Such a collection takes ~25 ms there, once every ~10 requests of 400 KB: a cost that grows with
-// the conversations, so it is paid only by a daemon that holds that much (a team's), not by one
-// person's, whose resident memory stays far below.
+// Such a collection takes ~15 ms there (median; 24 ms at most), once every ~9 requests of 400 KB:
+// a cost that grows with the conversations, so it is paid only by a daemon that holds that much
+// (a team's), not by one person's, whose resident memory stays far below.
 const IDLE_MS = 3_000;
 const BUSY_TOKENS = 500_000; // ~1.7 MB of text: four 400 KB conversations
 const BUSY_RSS = 112 * 1024 * 1024;
