@@ -6,6 +6,7 @@ import type { BackendConfig } from "../config/config-schema";
 import { backendLabel, unexpectedContent, upstreamHttpError, upstreamNetworkError } from "./backend-error";
 import { apiBase } from "./backend-url";
 import { fetchFreshOnReset, isResetBeforeResponse } from "./fetch-fresh-on-reset";
+import { releaseBytes } from "../release-bytes";
 import { serializeBody } from "./serialize-body";
 import type { UpstreamWatch } from "./upstream-watch";
 
@@ -23,11 +24,12 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
   const { watch } = options;
   watch.start();
   let response: Response;
+  const body = serializeBody(options.body);
   try {
     response = await fetchFreshOnReset(options.fetcher, `${apiBase(backend)}${options.path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...authorization(backend), ...options.headers },
-      body: serializeBody(options.body),
+      body,
       signal: AbortSignal.any([options.signal, watch.signal]),
       // Bun's own idle timer off: the watch decides (Bun's would cut every call near 360 s).
       timeout: false,
@@ -40,6 +42,10 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
     // (mlx_lm.server drops the connection on a bad parameter). Not a reason to call it down.
     if (isResetBeforeResponse(error)) throw new ApiError(502, "api_error", `${backendLabel(backend)} closed the connection without answering, twice`);
     throw upstreamNetworkError(backend, error);
+  } finally {
+    // Sent, or never to be: Bun's fetch copies a body as it takes it, and a retry after a reset
+    // is over by now.
+    releaseBytes(body);
   }
   watch.activity();
   try {

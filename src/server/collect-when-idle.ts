@@ -4,17 +4,18 @@
 // few seconds, one full collection runs, and the heap gives its free pages back (Bun.shrink:
 // measured, the daemon then settles ~7 MB lower after a burst of 64 clients).
 //
-// Under steady load from long conversations there is no idle moment, and each request leaves
-// its body and its upstream body behind (~400 KB each in a long conversation), which the
-// collector frees late: 16 sessions of 400 KB peaked at 190-235 MB. So while busy, after every
-// BUSY_TOKENS of prompts read, a full collection runs if the daemon's resident memory is past
-// BUSY_RSS: measured (`bun scripts/bench-team.ts`), the peak fell to the figures in the README.
-// Such a collection takes ~15 ms there (median; 24 ms at most), once every ~9 requests of 400 KB:
-// a cost that grows with the conversations, so it is paid only by a daemon that holds that much
-// (a team's), not by one person's, whose resident memory stays far below.
+// Under steady load from long conversations there is no idle moment. Each request's body and the
+// body sent on for it are handed back as soon as they are read and sent (release-bytes.ts), but
+// what else a request makes is freed late: 16 sessions of 400 KB then peaked at 170-200 MB. So
+// while busy, after every BUSY_TOKENS of prompts read, a full collection runs if the daemon's
+// resident memory is past BUSY_RSS: measured (`bun scripts/bench-team.ts`), the peak fell to
+// 130-133 MB. Such a collection walks the whole heap, 16 long conversations there: ~20 ms, a cost
+// that grows with the conversations, so it is paid only by a daemon that holds that much (a
+// team's: 16 sessions of 400 KB idle at ~98 MB), not by one person's, whose resident memory stays
+// far below. At 112 MB it ran ~290 times in that bench, at 128 MB ~90.
 const IDLE_MS = 3_000;
 const BUSY_TOKENS = 500_000; // ~1.7 MB of text: four 400 KB conversations
-const BUSY_RSS = 112 * 1024 * 1024;
+const BUSY_RSS = 128 * 1024 * 1024;
 
 export type CollectorOptions = {
   collect: () => void; // when idle

@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { ApiError, invalidRequest } from "../api-error";
 import { conversationIssues, RequestMessage, type Tool } from "../protocol/anthropic";
+import { releaseBytes } from "../release-bytes";
 import { validationError } from "../validation-error";
 import { decodeUtf8, parseOrUndefined } from "./body-bytes";
 import type { ConversationCache, PrefixMatch } from "./conversation-cache";
@@ -22,6 +23,15 @@ type Body = { tools?: Tool[]; messages?: unknown[] };
 
 export async function readRequestBody<T extends Body>(request: Request, schema: v.GenericSchema<unknown, T>, limits: BodyLimits, session?: string): Promise<T> {
   const body = await readCapped(request, limits.maxBytes);
+  try {
+    return readBytes(body, schema, limits, session);
+  } finally {
+    // Whatever is kept of it (a session's messages, a tool list) was copied out.
+    releaseBytes(body);
+  }
+}
+
+function readBytes<T extends Body>(body: Uint8Array, schema: v.GenericSchema<unknown, T>, limits: BodyLimits, session?: string): T {
   if (body.every(isAsciiSpace)) throw invalidRequest("the request body is empty; expected a JSON object");
   const conversations = session === undefined ? undefined : limits.conversations;
   let known: PrefixMatch | undefined;

@@ -37,7 +37,7 @@ const NOTHING_CHANGED: Totals = { loadedTools: [], notes: [] };
 // The normalized messages, and the totals up to each, those of the messages the request before
 // sent taken from it: no pass over the whole conversation.
 const memosWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => {
-  const changesOf = (message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message)(tools) : messageChanges(message, tools));
+  const changesOf = (message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message, tools) : messageChanges(message, tools));
   return {
     messages: memoizeByPrefix((message: RequestMessage) => changesOf(message).message),
     totals: memoizeByPrefix((message: RequestMessage, before: Totals | undefined) => summed(before ?? NOTHING_CHANGED, changesOf(message))),
@@ -52,9 +52,18 @@ function summed(before: Totals, changes: MessageChanges): Totals {
 }
 
 // A message a request of the session sent before is the same frozen object (conversation-cache.ts):
-// normalized once per tool map, into the same frozen object every request, so that what is derived
-// from it downstream (its prefix-chain segment, its translation) is reused as well.
-const knownMessageChanges = memoizeByIdentity((message: RequestMessage) => memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => frozenMessage(messageChanges(message, tools))));
+// normalized once for the tool map it comes with, into the same frozen object every request, so
+// that what is derived from it downstream (its prefix-chain segment, its translation) is reused as
+// well. One entry per message, for its latest tool map (a session's map changes only with its tool
+// list): not a map of maps, whose thousands of small WeakMaps every full collection walks.
+const normalizedFor = new WeakMap<RequestMessage, { tools: ReadonlyMap<string, Tool>; changes: MessageChanges }>();
+function knownMessageChanges(message: RequestMessage, tools: ReadonlyMap<string, Tool>): MessageChanges {
+  const known = normalizedFor.get(message);
+  if (known?.tools === tools) return known.changes;
+  const changes = frozenMessage(messageChanges(message, tools));
+  normalizedFor.set(message, { tools, changes });
+  return changes;
+}
 
 // The message frozen, for what is derived from it downstream; not the record around it, which only
 // this module reads, and whose properties JavaScriptCore reads slower once it is frozen.
