@@ -36,13 +36,10 @@ const NOTHING_CHANGED: Totals = { loadedTools: [], notes: [] };
 
 // The normalized messages, and the totals up to each, those of the messages the request before
 // sent taken from it: no pass over the whole conversation.
-const memosWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => {
-  const changesOf = (message: RequestMessage) => (Object.isFrozen(message) ? knownMessageChanges(message, tools) : messageChanges(message, tools));
-  return {
-    messages: memoizeByPrefix((message: RequestMessage) => changesOf(message).message),
-    totals: memoizeByPrefix((message: RequestMessage, before: Totals | undefined) => summed(before ?? NOTHING_CHANGED, changesOf(message))),
-  };
-});
+const memosWith = memoizeByIdentity((tools: ReadonlyMap<string, Tool>) => ({
+  messages: memoizeByPrefix((message: RequestMessage) => messageChangesOnce(message, tools).message),
+  totals: memoizeByPrefix((message: RequestMessage, before: Totals | undefined) => summed(before ?? NOTHING_CHANGED, messageChangesOnce(message, tools))),
+}));
 
 function summed(before: Totals, changes: MessageChanges): Totals {
   if (changes.loadedTools.length === 0 && changes.notes.length === 0) return before;
@@ -51,16 +48,18 @@ function summed(before: Totals, changes: MessageChanges): Totals {
   return { loadedTools: [...new Set([...before.loadedTools, ...changes.loadedTools])], notes: [...notes.values()] };
 }
 
-// A message a request of the session sent before is the same frozen object (conversation-cache.ts):
-// normalized once for the tool map it comes with, into the same frozen object every request, so
-// that what is derived from it downstream (its prefix-chain segment, its translation) is reused as
-// well. One entry per message, for its latest tool map (a session's map changes only with its tool
-// list): not a map of maps, whose thousands of small WeakMaps every full collection walks.
+// Each message normalized once for the tool map it comes with: the two memos above both ask, and
+// a message a request of the session sent before is the same frozen object (conversation-cache.ts),
+// so it is normalized into the same frozen object every request, and what is derived from it
+// downstream (its prefix-chain segment, its translation) is reused as well. A message not frozen
+// (a request without a session) is kept only as long as the request holds it. One entry per
+// message, for its latest tool map (a session's map changes only with its tool list): not a map
+// of maps, whose thousands of small WeakMaps every full collection walks.
 const normalizedFor = new WeakMap<RequestMessage, { tools: ReadonlyMap<string, Tool>; changes: MessageChanges }>();
-function knownMessageChanges(message: RequestMessage, tools: ReadonlyMap<string, Tool>): MessageChanges {
+function messageChangesOnce(message: RequestMessage, tools: ReadonlyMap<string, Tool>): MessageChanges {
   const known = normalizedFor.get(message);
   if (known?.tools === tools) return known.changes;
-  const changes = frozenMessage(messageChanges(message, tools));
+  const changes = Object.isFrozen(message) ? frozenMessage(messageChanges(message, tools)) : messageChanges(message, tools);
   normalizedFor.set(message, { tools, changes });
   return changes;
 }
