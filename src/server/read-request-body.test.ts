@@ -6,11 +6,11 @@ import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
 import { MAX_NESTING, readRequestBody } from "./read-request-body";
 import { ConversationCache } from "./conversation-cache";
 import { scanJson } from "./scan-json";
+import { ToolListCache } from "./tool-list-cache";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 // scanJson over a text: its spans are byte offsets, the same as the text's where it is ASCII.
 const scan = (text: string) => scanJson(bytes(text), MAX_NESTING);
-import { ToolListCache } from "./tool-list-cache";
 
 const post = (body: string) => new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body });
 const limits = () => ({ maxBytes: 64 * 1024 * 1024, toolLists: new ToolListCache() });
@@ -220,13 +220,18 @@ describe("readRequestBody: the messages a session sent before are read once, and
     expect(matched()).toBeGreaterThanOrEqual(4);
   });
 
-  test("held bytes are bounded in all", async () => {
+  test("held bytes are bounded: 12 MB in all, the oldest sessions let go; a session past 2 MB not kept", async () => {
     const { shared, conversations } = conversational();
     const seed = seeds[0]!;
-    const big = JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(3_000_000) }] });
-    for (let index = 0; index < 20; index++) await read(big, shared, `s${index}`);
-    expect(conversations.size.bytes).toBeLessThanOrEqual(32 * 1024 * 1024);
-    expect(conversations.size.sessions).toBeLessThan(20);
+    const withMessage = (chars: number) => JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(chars) }] });
+    const long = withMessage(1_000_000);
+    for (let index = 0; index < 20; index++) await read(long, shared, `s${index}`);
+    expect(conversations.size.bytes).toBeLessThanOrEqual(12 * 1024 * 1024);
+    expect(conversations.size.sessions).toBeGreaterThan(5); // the newest ones kept...
+    expect(conversations.size.sessions).toBeLessThan(20); // ...not all twenty
+    const before = conversations.size.sessions;
+    await read(withMessage(3_000_000), shared, "huge");
+    expect(conversations.size.sessions).toBe(before);
   });
 });
 
