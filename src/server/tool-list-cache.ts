@@ -33,7 +33,8 @@ export class ToolListCache {
     const parsed = v.safeParse(ToolList, parseOrUndefined(decodeUtf8(bytes)));
     if (!parsed.success) return undefined;
     const list = deepFreeze(parsed.output);
-    // A copy (slice), not a view (subarray), which would keep the whole request body alive.
+    // A copy (slice), not a view (subarray): the request body is handed back once read
+    // (release-bytes.ts), and a view would have kept it alive, or been emptied with it.
     this.entries = [{ bytes: bytes.slice(), list }, ...this.entries.slice(0, CAPACITY - 1)];
     return list;
   }
