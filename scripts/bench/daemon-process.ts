@@ -14,10 +14,13 @@ export async function startDaemonProcess(backends: unknown[], options: { command
   const config = join(home, "config.json");
   writeFileSync(config, JSON.stringify({ ...options.settings, port, backends }));
   const command = options.command ?? [process.execPath, join(import.meta.dir, "../../src/cli/main.ts")];
+  // DAEMON_LOG_GC=1: JavaScriptCore logs each of the daemon's collections, its kind and length,
+  // on stderr (`grep -c "=> FullCollection"` counts the full ones).
+  const logGc = Boolean(process.env.DAEMON_LOG_GC);
   const child = Bun.spawn([...command, "serve", "--config", config], {
-    env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state") },
+    env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state"), ...(logGc ? { BUN_JSC_logGC: "1" } : {}) },
     stdout: "ignore",
-    stderr: process.env.DAEMON_STDERR ? "inherit" : "ignore",
+    stderr: process.env.DAEMON_STDERR || logGc ? "inherit" : "ignore",
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url);
