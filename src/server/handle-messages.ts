@@ -103,7 +103,9 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     upstreamModel: served,
     messageId,
     inputTokens: normalized.estimatedTokens,
-    toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
+    toolUseId: (position) => `toolu_${messageId.slice(4)}_${position}`,
+    // The ids the session's earlier replies gave out, as far as the replay memory holds them.
+    toolUseIdTaken: (id) => daemon.replay.session(normalized.sessionId).hasToolCall(id),
     stopSequences: normalized.request.stop_sequences,
     ...(backendQuirks(backend.config.kind).callsUndeclaredTools && normalized.loadedTools.size > 0 ? { undeclaredTools: normalized.loadedTools } : {}),
     onReply: (reply) => {
