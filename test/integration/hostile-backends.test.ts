@@ -88,7 +88,7 @@ describe("limits on what is read from a backend", () => {
     const { source, stream } = endless(" ".repeat(64 * 1024), '{"choices": [');
     const response = await appWith(() => new Response(stream, { headers: { "content-type": "application/json" } }))({});
     expect(response.status).toBe(502);
-    expect((await response.json()).error.message).toContain('backend "hostile" (openai at http://127.0.0.1:9/v1) sent an answer larger than 512 KB');
+    expect(((await response.json()) as any).error.message).toContain('backend "hostile" (openai at http://127.0.0.1:9/v1) sent an answer larger than 512 KB');
     expect(source.pulled).toBeLessThan(4 * LIMITS.bodyBytes);
   });
 
@@ -97,7 +97,7 @@ describe("limits on what is read from a backend", () => {
       const { source, stream } = endless("<p>sorry</p>".repeat(400), status === 500 ? '{"error": {"message": "the server is sorry' : "<html><body>");
       const response = await appWith(() => new Response(stream, { status, headers: { "content-type": type } }))({ stream: true });
       expect(response.status).toBe(502);
-      expect((await response.json()).error.message).toContain('backend "hostile"');
+      expect(((await response.json()) as any).error.message).toContain('backend "hostile"');
       expect(source.pulled).toBeLessThan(LIMITS.errorBodyBytes + 3 * 4800);
     }
   });
@@ -157,7 +157,7 @@ describe("a backend that ends without a reply", () => {
   test("a whole answer whose choice holds nothing: a 502 saying so", async () => {
     const response = await appWith(() => Response.json({ choices: [{ index: 0, message: { role: "assistant" }, finish_reason: null }] }))({});
     expect(response.status).toBe(502);
-    expect((await response.json()).error.message).toContain("ended without a reply");
+    expect(((await response.json()) as any).error.message).toContain("ended without a reply");
   });
 });
 
@@ -165,7 +165,7 @@ describe("usage counts that are no counts", () => {
   test("negative, fractional, NaN-like and 1e308 counts become counts or the estimate", async () => {
     const usage = { prompt_tokens: -5, completion_tokens: 1e308, prompt_tokens_details: { cached_tokens: 2.6 } };
     const streamed = await events(await appWith(() => sse(new Response(chunk({ content: "four" }) + data({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }) + "data: [DONE]\n\n").body!))({ stream: true }));
-    const whole = await (await appWith(() => Response.json({ choices: [{ index: 0, message: { role: "assistant", content: "four" }, finish_reason: "stop" }], usage }))({})).json();
+    const whole: any = await (await appWith(() => Response.json({ choices: [{ index: 0, message: { role: "assistant", content: "four" }, finish_reason: "stop" }], usage }))({})).json();
     for (const counts of [streamed.at(-2)!.data.usage, whole.usage]) {
       for (const value of Object.values(counts)) expect(Number.isSafeInteger(value) && (value as number) >= 0).toBe(true);
       expect(counts.output_tokens).toBe(2); // the estimate for "four"
