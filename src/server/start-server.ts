@@ -1,4 +1,5 @@
 // Binds the app to its address. A taken port is its own error: the CLI reports it in one line.
+import { ApiError } from "../api-error";
 import type { Config } from "../config/config-schema";
 import { logger } from "../logger";
 import { BUILD_ID, VERSION } from "../version";
@@ -12,14 +13,18 @@ export class PortInUseError extends Error {
   }
 }
 
+// How long requests still under way (a whole reply being read) may take to end at shutdown, once
+// every stream was told: launchd and systemd wait longer than this before they kill.
+const SHUTDOWN_GRACE_MS = 1_000;
+
 export type RunningServer = { url: string; stop(): Promise<void> };
 
 // stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs: tests.
-export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs">;
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs" | "readLimits">;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs });
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, readLimits: options.readLimits });
   let server: ReturnType<typeof Bun.serve>;
   try {
     // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
@@ -38,9 +43,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   logger.info(`listening on ${url}${options.configPath ? ` (config ${options.configPath})` : ""}`);
   return {
     url,
+    // Every open stream ends with an error event first: the client hears why, rather than a reset.
     async stop() {
+      const shuttingDown = new ApiError(529, "overloaded_error", "the anyclaude daemon is shutting down");
+      for (const reply of daemon.openReplies) reply.end(shuttingDown);
       daemon.pool.stopProbing();
       await daemon.prewarm.stop();
+      await Promise.race([server.stop(false), Bun.sleep(SHUTDOWN_GRACE_MS)]);
       await server.stop(true);
     },
   };
