@@ -169,6 +169,23 @@ describe("tokens off loopback", () => {
 });
 
 describe("credentials in backend URLs", () => {
+  test("a query in a backend's url (a proxy's ?api_key=) stays at the end of every URL called", async () => {
+    const called: string[] = [];
+    const fetcher = (async (input: string | URL | Request) => {
+      const url = new URL(String(input));
+      called.push(String(input));
+      if (url.searchParams.get("api_key") !== "K") return Response.json({ error: "no key" }, { status: 401 });
+      if (url.pathname === "/v1/models") return Response.json({ data: [{ id: "qwen3" }] });
+      if (url.pathname === "/v1/chat/completions") return completion();
+      return Response.json({ error: "not found" }, { status: 404 });
+    }) as typeof fetch;
+    const { app } = createApp({ config: resolveConfig({ port: PORT, backends: [{ name: "proxy", kind: "openai", url: "http://127.0.0.1:9/v1?api_key=K" }] }, {}), fetch: fetcher, version: "test" });
+    const response = await app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: json, body }));
+    expect(response.status).toBe(200);
+    expect(called).toContain("http://127.0.0.1:9/v1/chat/completions?api_key=K");
+    expect(called.filter((url) => !url.endsWith("?api_key=K"))).toEqual([]);
+  });
+
   test("never appear in status, errors or the log; request bodies never in the log", async () => {
     const home = mkdtempSync(join(tmpdir(), "anyclaude-security-"));
     const port = await freePort();
