@@ -22,6 +22,7 @@ import { ConversationCache } from "./conversation-cache";
 import { ConversationTranslations } from "./conversation-translations";
 import { ToolListCache } from "./tool-list-cache";
 import type { OpenReply } from "./stream-reply";
+import { IN_PROCESS, type Connections } from "./connections";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
 export type DaemonOptions = {
@@ -39,6 +40,8 @@ export type DaemonOptions = {
   readLimits?: Partial<ReadLimits>;
   // How collections are paced (collect-when-idle.ts); a bench in the daemon's process sets it.
   collector?: Partial<CollectorOptions>;
+  // The connections requests come on (start-server.ts); none in process.
+  connections?: Connections;
 };
 
 export class Daemon {
@@ -62,6 +65,7 @@ export class Daemon {
   readonly now: () => number;
   readonly heartbeatMs?: number;
   readonly readLimits: ReadLimits;
+  readonly connections: Connections;
   private messageCount = 0;
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
@@ -73,6 +77,7 @@ export class Daemon {
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs;
     this.readLimits = { ...READ_LIMITS, ...options.readLimits };
+    this.connections = options.connections ?? IN_PROCESS;
     this.startedAt = this.now();
     this.activity = new Activity(this.now, new IdleCollector(options.collector));
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
@@ -125,7 +130,7 @@ export class Daemon {
   recordReply(backend: BackendState, route: Route, request: NormalizedRequest, reply: Reply): void {
     this.replay.remember(request.sessionId, reply);
     const chain = [...chainFor(request.chain, route.includeTools), replySegment(reply)];
-    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
+    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount, request.person);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
   }
