@@ -80,7 +80,7 @@ function logBackends(backends: ReturnType<typeof createApp>["daemon"]["pool"]["b
 
 // The last answer, for what create-app.ts's onError could not answer: Anthropic's shape, no stack,
 // nothing logged (the log may be why it escaped).
-function answerEscapedError(error: unknown): Response {
+export function answerEscapedError(error: unknown): Response {
   const message = error instanceof Error ? error.message : "unknown error";
   return Response.json(new ApiError(500, "api_error", `anyclaude failed: ${message.slice(0, 300)}`).toBody(), { status: 500 });
 }
