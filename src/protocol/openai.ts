@@ -22,6 +22,9 @@ export type FunctionTool = {
 
 export type ToolChoice = "auto" | "none" | "required" | { type: "function"; function: { name: string } };
 
+// Output constrained to a JSON schema (llama-server, vLLM, LM Studio; mlx_lm.server ignores it).
+export type ResponseFormat = { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: true } };
+
 export type ChatRequest = {
   model: string;
   messages: ChatMessage[];
@@ -31,12 +34,14 @@ export type ChatRequest = {
   tools?: FunctionTool[];
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
   stop?: string[];
   temperature?: number;
   top_p?: number;
   top_k?: number;
   return_progress?: boolean; // llama-server: prompt_progress chunks while it prefills
   id_slot?: number; // llama-server: the slot to run in
+  verbose?: boolean; // llama-server: its final chunk carries `__verbose` (stop_type, stopping_word)
   chat_template_kwargs?: Record<string, unknown>; // llama-server, mlx-lm, vLLM: passed to the chat template
 };
 

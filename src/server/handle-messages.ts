@@ -2,7 +2,7 @@
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import { nothingCanServe } from "../backends/describe-down-backend";
-import { backendQuirks } from "../backends/backend-quirks";
+import { backendQuirks, replyControls } from "../backends/backend-quirks";
 import type { BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
@@ -130,9 +130,9 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
     const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
-  const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
+  const { body, warnings, contentAsTool } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
-  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
+  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, contentAsTool ? { ...context, contentAsTool } : context, chatHead(body)));
 }
 
 // Once the backend has replied, it holds the request's prefix as it was sent: remembered for
@@ -170,6 +170,7 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       includeTools: route.includeTools,
       cleanToolSchemas: quirks.cleanToolSchemas,
       askPrefillProgress: quirks.askPrefillProgress,
+      controls: replyControls(config.kind, route.backend.probe),
       contentKeepsSeparators: quirks.contentKeepsSeparators,
       replay,
       ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${config.images}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),

@@ -25,6 +25,7 @@ export type StreamContext = {
   toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
+  contentAsTool?: string; // the reply's content is this tool's arguments (ReplyControls "schema")
   onReply?: (reply: Reply) => void;
 };
 
@@ -96,7 +97,8 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
     const delta = choice.delta;
     const reasoning = delta?.reasoning ?? delta?.reasoning_content;
     if (reasoning) appendThinking(state, reasoning, emit);
-    if (delta?.content) appendText(state, delta.content, emit);
+    if (delta?.content && context.contentAsTool) appendToolCall(state, { index: 0, function: { name: context.contentAsTool, arguments: delta.content } }, 0, context);
+    else if (delta?.content) appendText(state, delta.content, emit);
     (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context));
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
     if (choice.stop_reason != null) state.stopReported = choice.stop_reason;

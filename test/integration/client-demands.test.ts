@@ -1,0 +1,87 @@
+// What clients other than Claude Code demand of a reply (issue 28), through the whole app on the
+// openai kind in front of a fake llama-server that keeps the real one's rules (llama.cpp 0.3.36,
+// tools/server/server-common.cpp): tool_choice only as a string (an object is taken as "auto"),
+// response_format json_schema constrains the content, `verbose` adds `__verbose` with the stop word.
+import { describe, expect, test } from "bun:test";
+import { resolveConfig } from "../../src/config/resolve-config";
+import { createApp } from "../../src/server/create-app";
+import { sentJson } from "../support/sent-body";
+
+type Completion = { content: string; finish?: string; verbose?: object };
+type Model = (body: any) => Completion;
+
+// The model behind the fake server: what it writes when nothing constrains it, and the server's
+// answer to a constrained one.
+function llamaServer(model: Model) {
+  const sent: any[] = [];
+  const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = String(input);
+    if (url.endsWith("/props")) return Response.json({ default_generation_settings: { n_ctx: 32768 }, total_slots: 1, chat_template_caps: { supports_tools: true } });
+    if (url.endsWith("/v1/models")) return Response.json({ data: [{ id: "qwen3-coder.gguf" }] });
+    if (!url.endsWith("/chat/completions")) return new Response("not found", { status: 404 });
+    const body = sentJson(init);
+    sent.push(body);
+    const { content, finish = "stop", verbose } = model(body);
+    const usage = { prompt_tokens: 40, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 0 } };
+    if (!body.stream) return Response.json({ choices: [{ message: { role: "assistant", content }, finish_reason: finish }], usage, ...(verbose ? { __verbose: verbose } : {}) });
+    const chunks = [
+      { choices: [{ index: 0, delta: { content }, finish_reason: null }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: finish }], ...(verbose ? { __verbose: verbose } : {}) },
+      { choices: [], usage },
+    ];
+    return new Response(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } });
+  }) as typeof fetch;
+  const config = resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1", tools: true }], routing: { mode: "llama" } }, {});
+  const { app } = createApp({ config, fetch: fetcher, version: "test" });
+  const post = (body: object) => app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+  return { post, sent };
+}
+
+const sseEvents = (text: string): any[] =>
+  text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)![1]!));
+
+const TOOLS = [
+  { name: "get_weather", description: "Weather in a city", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  { name: "get_time", description: "Time in a city", input_schema: { type: "object", properties: { city: { type: "string" }, format: { type: "string", format: "time" } }, required: ["city"] } },
+];
+const ask = (extra: object) => ({ model: "claude-sonnet-4-5", max_tokens: 256, messages: [{ role: "user", content: "Paris?" }], ...extra });
+
+// As llama-server: an object tool_choice is "Wrong type supplied" and read as "auto", so the model
+// answers in prose; a response_format schema makes the content that JSON.
+const weatherModel: Model = (body) => {
+  if (typeof body.tool_choice === "object") return { content: "It is sunny in Paris." };
+  if (body.response_format?.type === "json_schema") return { content: '{"city": "Paris"}' };
+  return { content: "It is sunny in Paris." };
+};
+
+describe("a forced tool on llama-server (tool_choice {type: tool})", () => {
+  test("streamed: a tool_use of the named tool, stop_reason tool_use; the tool list upstream as without the choice", async () => {
+    const { post, sent } = llamaServer(weatherModel);
+    const events = sseEvents(await (await post(ask({ stream: true, tools: TOOLS, tool_choice: { type: "tool", name: "get_time" } }))).text());
+    const start = events.find((event) => event.type === "content_block_start");
+    expect(start.content_block).toEqual({ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "get_time", input: {} });
+    expect(JSON.parse(events.filter((event) => event.type === "content_block_delta").map((event) => event.delta.partial_json).join(""))).toEqual({ city: "Paris" });
+    expect(events.find((event) => event.type === "message_delta").delta.stop_reason).toBe("tool_use");
+    expect(sent[0].tool_choice).toBe("none");
+    expect(sent[0].response_format).toEqual({ type: "json_schema", json_schema: { name: "get_time", schema: sent[0].tools[1].function.parameters, strict: true } });
+    await post(ask({ stream: true, tools: TOOLS }));
+    expect(JSON.stringify(sent[1].tools)).toBe(JSON.stringify(sent[0].tools));
+  });
+
+  test("not streamed: the message holds the tool_use with its parsed input", async () => {
+    const { post } = llamaServer(weatherModel);
+    const message: any = await (await post(ask({ tools: TOOLS, tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true } }))).json();
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "get_weather", input: { city: "Paris" } }]);
+    expect(message.stop_reason).toBe("tool_use");
+  });
+
+  test("any and none go as llama-server's strings", async () => {
+    const { post, sent } = llamaServer(() => ({ content: "ok" }));
+    await post(ask({ tools: TOOLS, tool_choice: { type: "any", disable_parallel_tool_use: true } }));
+    await post(ask({ tools: TOOLS, tool_choice: { type: "none" } }));
+    expect(sent.map(({ tool_choice, parallel_tool_calls }) => ({ tool_choice, parallel_tool_calls }))).toEqual([{ tool_choice: "required", parallel_tool_calls: false }, { tool_choice: "none", parallel_tool_calls: undefined }]);
+  });
+});
