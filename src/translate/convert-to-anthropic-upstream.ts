@@ -1,5 +1,5 @@
 // The body for a backend that speaks the Messages API itself. Only the fields local servers
-// implement go through (Claude Code's context_management, output_config or adaptive thinking would
+// implement go through (Claude Code's context_management, output_config.effort or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
 // The prompt is laid out as for chat completions: the session's first system messages join the
 // system prompt, and later ones become user text where they stand (llama.cpp's /v1/messages copies
@@ -30,6 +30,10 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
     delete body.tool_choice;
   }
   if (request.thinking?.type === "enabled") body.thinking = request.thinking;
+  const format = request.output_config?.format ?? request.output_format;
+  // Structured output, without the rest of output_config (Claude Code's `effort`); under the
+  // current name whichever the client used.
+  if (format) body.output_config = { format: target.cleanToolSchemas ? { ...format, schema: cleanJsonSchema(format.schema) } : format };
   return body;
 }
 

@@ -223,3 +223,12 @@ test("a backend's chatTemplateKwargs go with every request (e.g. preserve_thinki
   expect(body.chat_template_kwargs).toEqual({ preserve_thinking: true });
   expect(convertToOpenAIRequest(request({}), target).body.chat_template_kwargs).toBeUndefined();
 });
+
+describe("structured output where the server ignores response_format (mlx_lm.server)", () => {
+  test("not sent, and a warning says the format is not enforced", () => {
+    const format = { type: "json_schema" as const, schema: { type: "object" } };
+    const { body, warnings } = convertToOpenAIRequest(request({ output_config: { format } }), { ...target, backend: "mlx-lm", controls: { forcedTool: "unenforced", responseFormat: false, asksStoppingWord: false } });
+    expect(body.response_format).toBeUndefined();
+    expect(warnings).toEqual(['output format not enforced: backend "mlx-lm" does not read response_format']);
+  });
+});

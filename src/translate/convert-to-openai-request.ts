@@ -4,6 +4,7 @@ import type { ReplyControls } from "../backends/backend-quirks";
 import type { LocalRequest } from "../protocol/anthropic";
 import type { ChatRequest } from "../protocol/openai";
 import { convertToOpenAIMessages, type ReplayLookup, type ReuseConversation } from "./convert-to-openai-messages";
+import { jsonSchemaFormat } from "./json-schema-format";
 import { prepareTools } from "./prepare-tools";
 
 export type TranslationTarget = {
@@ -43,6 +44,7 @@ export function convertToOpenAIRequest(request: LocalRequest, target: Translatio
     ...(stream ? { stream_options: { include_usage: true } } : {}),
     ...(stream && target.askPrefillProgress ? { return_progress: true } : {}),
     ...toolFields,
+    ...(toolFields.response_format ? {} : outputFormat(request, target, controls, warnings)),
     ...(request.stop_sequences?.length ? { stop: request.stop_sequences } : {}),
     ...(asksStoppingWord ? { verbose: true } : {}),
     ...optionalNumber("temperature", request.temperature),
@@ -56,6 +58,17 @@ export function convertToOpenAIRequest(request: LocalRequest, target: Translatio
   return { body, warnings, ...(contentAsTool ? { contentAsTool } : {}) };
 }
 
+// Structured output (output_config.format, or the older beta's output_format): the reply's text
+// is JSON that follows the schema, where the server can be made to.
+function outputFormat(request: LocalRequest, target: TranslationTarget, controls: ReplyControls, warnings: string[]): Pick<ChatRequest, "response_format"> {
+  const format = request.output_config?.format ?? request.output_format;
+  if (!format) return {};
+  if (!controls.responseFormat) {
+    warnings.push(`output format not enforced: backend "${target.backend}" does not read response_format`);
+    return {};
+  }
+  return { response_format: jsonSchemaFormat("response", format.schema, target.cleanToolSchemas) };
+}
 
 // The request's, within the backend's configured limit and its context: vLLM refuses a max_tokens
 // above its max_model_len (HTTP 400 "max_tokens=128000 cannot be greater than max_model_len=40960",

@@ -85,3 +85,31 @@ describe("a forced tool on llama-server (tool_choice {type: tool})", () => {
     expect(sent.map(({ tool_choice, parallel_tool_calls }) => ({ tool_choice, parallel_tool_calls }))).toEqual([{ tool_choice: "required", parallel_tool_calls: false }, { tool_choice: "none", parallel_tool_calls: undefined }]);
   });
 });
+
+// A person record, with a keyword llama.cpp's grammar converter rejects.
+const PERSON = { type: "object", properties: { name: { type: "string" }, born: { type: "string", format: "date" } }, required: ["name", "born"], additionalProperties: false };
+const personModel: Model = (body) => ({ content: body.response_format ? '{"name":"Ada","born":"1815-12-10"}' : "Ada Lovelace was born in 1815." });
+
+describe("structured output (output_config.format, the SDKs' messages.parse)", () => {
+  test("goes to llama-server as response_format json_schema, the schema cleaned; the reply's text is the JSON", async () => {
+    const { post, sent } = llamaServer(personModel);
+    const message: any = await (await post(ask({ output_config: { effort: "low", format: { type: "json_schema", schema: PERSON } } }))).json();
+    expect(JSON.parse(message.content[0].text)).toEqual({ name: "Ada", born: "1815-12-10" });
+    expect(sent[0].response_format).toEqual({ type: "json_schema", json_schema: { name: "response", schema: { ...PERSON, properties: { name: { type: "string" }, born: { type: "string" } } }, strict: true } });
+  });
+
+  test("streamed, and under the beta's older name output_format", async () => {
+    const { post, sent } = llamaServer(personModel);
+    const events = sseEvents(await (await post(ask({ stream: true, output_format: { type: "json_schema", schema: PERSON } }))).text());
+    const text = events.filter((event) => event.type === "content_block_delta").map((event) => event.delta.text).join("");
+    expect(JSON.parse(text)).toEqual({ name: "Ada", born: "1815-12-10" });
+    expect(sent[0].response_format.json_schema.schema.required).toEqual(["name", "born"]);
+  });
+
+  test("a format that is not a JSON schema is refused by field", async () => {
+    const { post } = llamaServer(personModel);
+    const response = await post(ask({ output_config: { format: { type: "yaml" } } }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("output_config");
+  });
+});
