@@ -85,6 +85,11 @@ export const ServerTimings = v.looseObject({
 // counts the cached tokens too.
 export const PromptProgress = v.looseObject({ total: v.number(), cache: v.number(), processed: v.number(), time_ms: Count });
 
+// llama-server with `verbose: true`: its final answer's own fields (server-task.cpp,
+// to_json_non_oaicompat), of which only how it stopped is read; stop_type "word" with the
+// stop string, "eos" for the end token.
+const LlamaVerbose = v.optional(v.nullable(v.object({ stop_type: Text, stopping_word: Text })));
+
 // Checked per streamed chunk: plain objects keep only the fields read (a loose object would copy
 // every other key of every chunk: id, model, created, system_fingerprint, ...).
 export const ChatChunk = v.object({
@@ -92,6 +97,7 @@ export const ChatChunk = v.object({
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
   prompt_progress: v.optional(v.nullable(PromptProgress)),
+  __verbose: LlamaVerbose,
 });
 
 export const ChatCompletion = v.looseObject({
@@ -101,6 +107,7 @@ export const ChatCompletion = v.looseObject({
   ),
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
+  __verbose: LlamaVerbose,
 });
 
 // mlx_lm.server answers {"error": "text"}; LM Studio, llama.cpp and vLLM {"error": {"message", ...}}.

@@ -2,7 +2,7 @@
 import type { MessagesResponse, ResponseBlock, Tool } from "../protocol/anthropic";
 import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
-import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
+import { mapFinishReason, matchedStopSequence, reportedStop } from "./map-finish-reason";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 import { settleToolCalls } from "./settle-tool-calls";
 
@@ -41,7 +41,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   if (settled.notes.length > 0) content.push({ type: "text", text: settled.notes.join("\n") });
   for (const call of settled.calls) content.push({ type: "tool_use", id: call.id, name: call.name, input: call.input });
 
-  const stopSequence = matchedStopSequence(choice.stop_reason, context.stopSequences);
+  const stopSequence = matchedStopSequence(reportedStop(choice) ?? reportedStop({ __verbose: completion.__verbose }), context.stopSequences);
   const stopReason = mapFinishReason(choice.finish_reason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });
   const outputChars = text.length + thinking.length + held.reduce((sum, call) => sum + call.arguments.length, 0);
   const usage = toAnthropicUsage(completion.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });

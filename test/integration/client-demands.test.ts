@@ -113,3 +113,32 @@ describe("structured output (output_config.format, the SDKs' messages.parse)", (
     expect(await response.text()).toContain("output_config");
   });
 });
+
+// As llama-server: it stops on the first stop word the text reaches and leaves it out; with
+// `verbose` its final chunk says which (stop_type "word", stopping_word).
+const countingModel: Model = (body) => {
+  const full = "1, 2, 3, 4, 5";
+  const hit = (body.stop ?? []).map((word: string) => ({ word, at: full.indexOf(word) })).filter(({ at }: { at: number }) => at >= 0).sort((a: { at: number }, b: { at: number }) => a.at - b.at)[0];
+  if (!hit) return { content: full, ...(body.verbose ? { verbose: { stop_type: "eos", stopping_word: "" } } : {}) };
+  return { content: full.slice(0, hit.at), ...(body.verbose ? { verbose: { stop_type: "word", stopping_word: hit.word, prompt: "<the whole prompt>" } } : {}) };
+};
+
+describe("a stop sequence that ended the reply", () => {
+  test("streamed: stop_reason stop_sequence and which one, in message_delta", async () => {
+    const { post, sent } = llamaServer(countingModel);
+    const events = sseEvents(await (await post(ask({ stream: true, stop_sequences: ["9", "4"] }))).text());
+    expect(events.find((event) => event.type === "message_delta").delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "4" });
+    expect(sent[0]).toMatchObject({ stop: ["9", "4"], verbose: true });
+  });
+
+  test("whole: the same in the message; a reply that ended on its own is end_turn", async () => {
+    const { post, sent } = llamaServer(countingModel);
+    const stopped: any = await (await post(ask({ stop_sequences: ["3"] }))).json();
+    expect({ stop_reason: stopped.stop_reason, stop_sequence: stopped.stop_sequence, text: stopped.content[0].text }).toEqual({ stop_reason: "stop_sequence", stop_sequence: "3", text: "1, 2, " });
+    const ended: any = await (await post(ask({ stop_sequences: ["9"] }))).json();
+    expect({ stop_reason: ended.stop_reason, stop_sequence: ended.stop_sequence }).toEqual({ stop_reason: "end_turn", stop_sequence: null });
+    // Without stop sequences nothing more is asked of the server.
+    await post(ask({}));
+    expect(sent[2].verbose).toBeUndefined();
+  });
+});
