@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { LocalRequest } from "../protocol/anthropic";
 import { convertToAnthropicUpstream } from "./convert-to-anthropic-upstream";
 
-const target = { model: "qwen3", includeTools: true, cleanToolSchemas: true };
+const target = { model: "qwen3", includeTools: true, cleanToolSchemas: true, images: true };
 const SCHEMA = { type: "object", properties: { url: { type: "string", format: "uri" } } };
 const request = (extra: Partial<LocalRequest>): LocalRequest => ({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }], ...extra }) as LocalRequest;
 

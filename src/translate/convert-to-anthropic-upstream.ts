@@ -9,9 +9,10 @@ import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
 import type { LocalRequest, Message, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
 import { maxTokensFor } from "./convert-to-openai-request";
+import { leaveOutImages } from "./leave-out-images";
 import { splitSystemPrompt } from "./system-prompt";
 
-export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean };
+export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean; images: boolean };
 
 const PASSED_FIELDS = ["stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
@@ -21,7 +22,7 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
     model: target.model,
     max_tokens: maxTokensFor(request.max_tokens, target), // vLLM's /v1/messages refuses one above max_model_len too
     ...(systemText ? { system: systemText } : {}),
-    messages: messages.map(asChatMessage),
+    messages: messages.map((message) => asChatMessage(message, target.images)),
   };
   for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
   if (target.includeTools && request.tools?.length) {
@@ -37,8 +38,9 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
   return body;
 }
 
-function asChatMessage(message: Message): Message {
-  return message.role === "system" ? { ...message, role: "user" } : message;
+function asChatMessage(message: Message, images: boolean): Message {
+  const placed = message.role === "system" ? { ...message, role: "user" as const } : message;
+  return images ? placed : leaveOutImages(placed);
 }
 
 // Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally,
