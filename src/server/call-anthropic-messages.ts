@@ -10,7 +10,7 @@ import { readSseFrames } from "../sse/read-sse-frames";
 import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import { mapUpstreamStopReason } from "../translate/map-upstream-stop-reason";
 import { estimateTokens } from "../translate/estimate-tokens";
-import { checkAnthropicUsage, type Reply, tokenCount } from "../translate/reply";
+import { checkAnthropicUsage, type Reply, signThinking, tokenCount } from "../translate/reply";
 import { whenReady, type BackendCall, type CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
@@ -28,9 +28,10 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
       if (parsed.output.content.length === 0 && !parsed.output.stop_reason) throw endedWithoutReply(backend);
       const { stopReason, stopSequence } = mapUpstreamStopReason(parsed.output.stop_reason, parsed.output.stop_sequence);
-      const reply = replyOf(parsed.output);
+      const content = cleanBlocks((json as MessagesResponse).content, context.toolUseId);
+      const reply = replyOf({ ...parsed.output, content });
       const usage = parsed.output.usage && checkAnthropicUsage(parsed.output.usage, { input: context.inputTokens, output: estimateTokens(reply.text.length + reply.thinking.length) });
-      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, stop_reason: stopReason, stop_sequence: stopSequence, ...(usage ? { usage } : {}) } as MessagesResponse;
+      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, content, stop_reason: stopReason, stop_sequence: stopSequence, ...(usage ? { usage } : {}) } as MessagesResponse;
       return { message, reply };
     },
   };
@@ -53,6 +54,16 @@ function errorEventIn(data: string, backend: string): RelayEvent | undefined {
     // not JSON: the relay says so
   }
   return undefined;
+}
+
+// As the stream relay does (create-anthropic-relay.ts): toolu_ ids, a signature on every
+// thinking block (llama-server's whole answers have neither).
+function cleanBlocks(content: MessagesResponse["content"], toolUseId: (index: number) => string): MessagesResponse["content"] {
+  return content.map((block, index) => {
+    if (block.type === "tool_use") return { ...block, id: toolUseId(index) };
+    if (block.type === "thinking" && !block.signature) return { ...block, signature: signThinking(block.thinking) };
+    return block;
+  });
 }
 
 function replyOf(message: UpstreamMessage): Reply {
