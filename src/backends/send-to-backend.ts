@@ -98,7 +98,7 @@ function watchedBody(body: ReadableStream<Uint8Array>, watch: UpstreamWatch): Re
   );
 }
 
-function authorization(backend: BackendConfig): Record<string, string> {
+export function authorization(backend: BackendConfig): Record<string, string> {
   if (!backend.apiKey) return {};
   return backend.kind === "anthropic" ? { "x-api-key": backend.apiKey } : { authorization: `Bearer ${backend.apiKey}` };
 }

@@ -6,3 +6,6 @@ export const LlamaServerProps = v.looseObject({
   chat_template_caps: v.optional(v.looseObject({ supports_tools: v.optional(v.boolean()) })),
   total_slots: v.optional(v.number()),
 });
+
+// Its token counts (POST /v1/messages/count_tokens, /v1/chat/completions/input_tokens).
+export const TokenCount = v.looseObject({ input_tokens: v.number() });
