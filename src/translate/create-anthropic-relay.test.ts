@@ -45,7 +45,7 @@ test("stop_sequence, refusal and pause_turn pass through; no sequence is end_tur
 test("the final message_delta carries the backend's prompt counts from its message_start, as Anthropic's does", async () => {
   // llama-server (tools/server/server-task.cpp of 0.3.36's llama.cpp) counts the prompt in its
   // message_start only; ours went out with an estimate before it did.
-  const events = reply({ stop_reason: "end_turn", stop_sequence: null });
+  const events: object[] = reply({ stop_reason: "end_turn", stop_sequence: null });
   events[0] = { type: "message_start", message: { usage: { input_tokens: 1, cache_read_input_tokens: 39, output_tokens: 0 } } };
   const { out, reply: recorded } = await relay(events);
   expect(out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 1, cache_read_input_tokens: 39, output_tokens: 5 } });
