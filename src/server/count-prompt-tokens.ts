@@ -4,6 +4,7 @@
 import { takesTools } from "../backends/backend-pool";
 import type { BackendState } from "../backends/backend-pool";
 import { askTokenCount } from "../backends/ask-token-count";
+import { backendQuirks } from "../backends/backend-quirks";
 import type { Message } from "../protocol/anthropic";
 import type { NormalizedRequest } from "../routing/normalize-request";
 import { needsTools, resolveRoute, type Route } from "../routing/resolve-route";
@@ -11,9 +12,9 @@ import { estimateTokens } from "../translate/estimate-tokens";
 import type { Daemon } from "./daemon";
 import { upstreamRequest } from "./handle-messages";
 
-// llama-server counts Claude Code's ~18k-token prompt in about COUNTED_MS (renders its template
-// and tokenizes, in no slot; test/real/token-counts.test.ts); past this it is busier than a count
-// is worth waiting for.
+// llama-server counted Claude Code's 17k-token prompt in 180-200 ms through the daemon, one tool in
+// 10-20 ms (its template rendered and tokenized, in no slot: test/real/token-counts.test.ts, on 2
+// busy shared cores); past this limit a count is not worth the wait.
 const COUNT_TIMEOUT_MS = 500;
 
 export async function countPromptTokens(daemon: Daemon, normalized: NormalizedRequest): Promise<number> {
@@ -27,8 +28,10 @@ export async function countPromptTokens(daemon: Daemon, normalized: NormalizedRe
 
 async function askBackend(daemon: Daemon, route: Pick<Route, "backend" | "includeTools">, normalized: NormalizedRequest): Promise<number | undefined> {
   const { backend } = route;
-  const { calibration } = daemon.calibrationOf(backend);
+  if (!backendQuirks(backend.config.kind).countTokensPath) return undefined;
+  if (!backend.probe) await daemon.pool.probe(backend); // before its first probe answered
   const model = daemon.pool.upstreamModel(backend);
+  const { calibration } = daemon.calibrationOf(backend); // per model: known once probed
   if (calibration.countsItself === false || !model || !daemon.pool.isHealthy(backend)) return undefined;
   const upstream = upstreamRequest(daemon, route, normalized, model, undefined);
   const counted = await askTokenCount(backend.config, upstream.body, { fetcher: daemon.fetcher, timeoutMs: COUNT_TIMEOUT_MS });
