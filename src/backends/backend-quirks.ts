@@ -71,6 +71,13 @@ export type BackendQuirks = {
   silentToolCalls?: { livenessPath: string };
   // The server's API is at /v1 whether or not its configured URL ends so (see backend-url.ts).
   apiAtV1: boolean;
+  // Where, under its API, the server counts a request's tokens itself, template included (for
+  // count_tokens; ask-token-count.ts). llama-server does (0.3.36's llama.cpp, tools/server/server.cpp:
+  // POST /v1/chat/completions/input_tokens and /v1/messages/count_tokens; handle_count_tokens in
+  // server-context.cpp renders the template and tokenizes in the HTTP thread, in no slot, so it
+  // answers while its slots generate). Another server of the kind answers 404: learned once.
+  // mlx_lm.server and LM Studio have no such endpoint.
+  countTokensPath?: string;
   // What a user whose backend is down should run; `port` is the one in its URL.
   howToStart: (port: string) => string;
   // How a restart shows between probes (src/prewarm/watch-restart.ts): a path under the server's
@@ -149,6 +156,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     callsUndeclaredTools: false,
     pinsSlots: true,
     apiAtV1: false,
+    countTokensPath: "/chat/completions/input_tokens",
     howToStart: (port) => `start the server, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",
     advice: OPENAI_COMPATIBLE_ADVICE,
@@ -162,6 +170,7 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
     callsUndeclaredTools: false,
     pinsSlots: false,
     apiAtV1: true,
+    countTokensPath: "/messages/count_tokens",
     howToStart: (port) => `start a server with its own /v1/messages, e.g. llama-server -m <model.gguf> --port ${port} --jinja`,
     restartHealthPath: "/v1/health",
     advice: OPENAI_COMPATIBLE_ADVICE,

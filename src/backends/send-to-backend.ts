@@ -123,7 +123,7 @@ async function readHead(response: Response, maxBytes: number): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
 }
 
-function authorization(backend: BackendConfig): Record<string, string> {
+export function authorization(backend: BackendConfig): Record<string, string> {
   if (!backend.apiKey) return {};
   return backend.kind === "anthropic" ? { "x-api-key": backend.apiKey } : { authorization: `Bearer ${backend.apiKey}` };
 }

@@ -7,3 +7,6 @@ export const LlamaServerProps = v.looseObject({
   total_slots: v.optional(v.number()),
   modalities: v.optional(v.looseObject({ vision: v.optional(v.boolean()) })),
 });
+
+// Its token counts (POST /v1/messages/count_tokens, /v1/chat/completions/input_tokens).
+export const TokenCount = v.looseObject({ input_tokens: v.number() });

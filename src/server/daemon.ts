@@ -9,6 +9,7 @@ import { IdleCollector, type CollectorOptions } from "./collect-when-idle";
 import { chainFor, chainTokens, replySegment } from "../prefix/prefix-chain";
 import { ReplayMemory } from "../prefix/replay-memory";
 import { SharedPrefills } from "../prefix/shared-prefill";
+import { BackendCalibration, countPoint, estimateFromPoint } from "../prefix/token-calibration";
 import type { PrewarmHead } from "../prewarm/prewarm-head";
 import { PrewarmStore } from "../prewarm/prewarm-store";
 import { Prewarmer, type PrewarmerOptions } from "../prewarm/prewarmer";
@@ -67,6 +68,8 @@ export class Daemon {
   readonly readLimits: ReadLimits;
   readonly connections: Connections;
   private messageCount = 0;
+  // By backend and the model it serves (another model, another tokenizer and template).
+  private readonly calibrations = new Map<string, BackendCalibration>();
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
   constructor(options: DaemonOptions) {
@@ -133,6 +136,41 @@ export class Daemon {
     backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount, request.person);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
+    if (reply.promptTokens) {
+      const { key } = this.calibrate(backend, route, request, reply.promptTokens);
+      const segments = chainFor(request.chain, route.includeTools);
+      this.sessions.rememberCount(request.sessionId, backend.config.name, countPoint(key, segments, chainTokens(segments), reply.promptTokens));
+    }
+  }
+
+  // A prompt's tokens as the backend will count them, before it does (message_start, and
+  // count_tokens when the backend cannot be asked): from the conversation's last real count when
+  // this prompt extends it, else at the backend's calibrated rate. Two hash comparisons and
+  // memoized totals: no pass over a long conversation.
+  estimateTokens(backend: BackendState, route: Pick<Route, "includeTools">, request: NormalizedRequest): number {
+    const segments = chainFor(request.chain, route.includeTools);
+    const estimated = chainTokens(segments);
+    const { key, calibration } = this.calibrationOf(backend);
+    const { ratio } = calibration.factors();
+    for (const point of this.sessions.countPoints(request.sessionId)) {
+      const known = estimateFromPoint(point, key, segments, estimated, ratio);
+      if (known !== undefined) return known;
+    }
+    return calibration.estimate(estimated, toolCount(route, request));
+  }
+
+  // A prompt the backend counted (a reply's, or a count_tokens answer): for the backend's rates.
+  calibrate(backend: BackendState, route: Pick<Route, "includeTools">, request: NormalizedRequest, real: number): { key: string } {
+    const { key, calibration } = this.calibrationOf(backend);
+    calibration.record({ estimated: chainTokens(chainFor(request.chain, route.includeTools)), tools: toolCount(route, request), real });
+    return { key };
+  }
+
+  calibrationOf(backend: BackendState): { key: string; calibration: BackendCalibration } {
+    const key = `${backend.config.name}\u0000${this.pool.upstreamModel(backend) ?? ""}`;
+    let calibration = this.calibrations.get(key);
+    if (!calibration) this.calibrations.set(key, (calibration = new BackendCalibration()));
+    return { key, calibration };
   }
 
   // After a reply: the request's prefix (system prompt and tools) as this backend got it, to warm
@@ -146,4 +184,8 @@ export class Daemon {
   nextMessageId(): string {
     return `msg_${this.startedAt.toString(36)}${(++this.messageCount).toString(36).padStart(6, "0")}`;
   }
+}
+
+function toolCount(route: Pick<Route, "includeTools">, request: NormalizedRequest): number {
+  return route.includeTools ? (request.request.tools?.length ?? 0) : 0;
 }

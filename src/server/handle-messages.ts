@@ -8,6 +8,7 @@ import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
 import { MessagesRequest, type LocalRequest, type Tool } from "../protocol/anthropic";
+import type { ChatRequest } from "../protocol/openai";
 import type { BackendKind } from "../config/config-schema";
 import { normalizeRequest, scopeSessionId, type NormalizedRequest } from "../routing/normalize-request";
 import { resolveRoute, type Route } from "../routing/resolve-route";
@@ -107,7 +108,7 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     model: replyModelName(served, { name: backend.config.name, placeholderModel: backendQuirks(backend.config.kind).placeholderModel }),
     upstreamModel: served,
     messageId,
-    inputTokens: normalized.estimatedTokens,
+    inputTokens: daemon.estimateTokens(backend, route, normalized),
     toolUseId: (position) => `toolu_${messageId.slice(4)}_${position}`,
     // The ids the session's earlier replies gave out, as far as the replay memory holds them.
     toolUseIdTaken: (id) => daemon.replay.session(normalized.sessionId).hasToolCall(id),
@@ -134,16 +135,25 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
+  if (normalized.hasImages && !takesImages(route.backend)) logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
+  const upstream = upstreamRequest(daemon, route, normalized, context.upstreamModel, normalized.sessionId);
+  if (upstream.api === "messages") return callAnthropicMessages(config, upstream.body, withPrefix(daemon, route, normalized, context, messagesHead(upstream.body)));
+  for (const warning of upstream.warnings) logger.warn(warning);
+  const replyContext = upstream.contentAsTool ? { ...context, contentAsTool: upstream.contentAsTool } : context;
+  return callChatCompletions(config, upstream.body, withPrefix(daemon, route, normalized, replyContext, chatHead(upstream.body)));
+}
+
+// The request as the backend's API takes it. Without a session (count_tokens), nothing of the
+// conversation's translations is reused or replaced.
+export type UpstreamRequest = { api: "messages"; body: Record<string, unknown> } | { api: "chat"; body: ChatRequest; warnings: string[]; contentAsTool?: string };
+
+export function upstreamRequest(daemon: Daemon, route: Pick<Route, "backend" | "includeTools">, normalized: NormalizedRequest, model: string, sessionId: string | undefined): UpstreamRequest {
+  const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
-  const images = takesImages(route.backend);
-  if (normalized.hasImages && !images) logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas, images });
-    return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
+    return { api: "messages", body: convertToAnthropicUpstream(request, { model, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas, images: takesImages(route.backend) }) };
   }
-  const { body, warnings, contentAsTool } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
-  for (const warning of warnings) logger.warn(warning);
-  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, contentAsTool ? { ...context, contentAsTool } : context, chatHead(body)));
+  return { api: "chat", ...translate(route, request, sessionId, model, daemon) };
 }
 
 // Once the backend has replied, it holds the request's prefix as it was sent: remembered for
@@ -166,7 +176,7 @@ function withToolsFor(kind: BackendKind, normalized: NormalizedRequest): LocalRe
   return { ...normalized.request, tools: normalized.toolsWithLoaded as Tool[] };
 }
 
-function translate(route: Route, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
+function translate(route: Pick<Route, "backend" | "includeTools">, request: LocalRequest, sessionId: string | undefined, model: string, daemon: Daemon) {
   const { config } = route.backend;
   const quirks = backendQuirks(config.kind);
   const replay = daemon.replay.session(sessionId);

@@ -85,3 +85,16 @@ test("a second message_delta, and a message_stop without one, still make exactly
   const none = await relay([start, { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, { type: "message_stop" }]);
   expect(none.out.map((event) => event.type).slice(-4)).toEqual(["content_block_start", "content_block_stop", "message_delta", "message_stop"]);
 });
+
+test("the final message_delta carries the backend's prompt counts from its message_start, as Anthropic's does", async () => {
+  // llama-server (tools/server/server-task.cpp of 0.3.36's llama.cpp) counts the prompt in its
+  // message_start only; ours went out with an estimate before it did.
+  const events: object[] = reply({ stop_reason: "end_turn", stop_sequence: null });
+  events[0] = { type: "message_start", message: { usage: { input_tokens: 1, cache_read_input_tokens: 39, output_tokens: 0 } } };
+  const { out, reply: recorded } = await relay(events);
+  expect(out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 1, cache_read_input_tokens: 39, output_tokens: 5 } });
+  expect(recorded).toMatchObject({ promptTokens: 40, cachedTokens: 39, completionTokens: 5 });
+  // A server that reports them (cumulative) at the end: the later counts win.
+  events[4] = { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 3, cache_read_input_tokens: 37, output_tokens: 5 } };
+  expect((await relay(events)).out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 3, cache_read_input_tokens: 37 } });
+});

@@ -24,6 +24,9 @@ export type RelayEvent = { kind: "data"; data: string } | { kind: "comment" } | 
 // `maxTokens`: the request's; the reply ends there, whatever the backend does.
 export type RelayContext = { backend: string; model: string; messageId: string; inputTokens: number; maxTokens?: number; toolUseId: (index: number) => string; onReply?: (reply: Reply) => void };
 
+// The backend's prompt counts as it reported them (message_start, or a later message_delta).
+type PromptUsage = { input_tokens?: number; cache_read_input_tokens?: number };
+
 // The block open on our side: which upstream index feeds it, and for thinking what it holds.
 type OpenBlock = { upstream: number; index: number; type: string; thinking: string; signed: boolean };
 
@@ -35,6 +38,7 @@ type RelayState = {
   tools: Map<number, { id: string; name: string; arguments: string }>; // by upstream index
   outputChars: number; // text, thinking and tool-call arguments so far
   reply: Partial<Reply>;
+  prompt: PromptUsage;
   delta?: Extract<StreamEvent, { type: "message_delta" }>;
   finished: boolean;
   failed: boolean;
@@ -48,7 +52,7 @@ export function createAnthropicRelay(context: RelayContext): TransformStream<Rel
 
 // The same relay as a Transformer, for a caller that drives it inline (see streamConverter).
 export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, StreamEvent> {
-  const state: RelayState = { nextIndex: 0, text: "", thinking: "", tools: new Map(), outputChars: 0, reply: {}, finished: false, failed: false };
+  const state: RelayState = { nextIndex: 0, text: "", thinking: "", tools: new Map(), outputChars: 0, reply: {}, prompt: {}, finished: false, failed: false };
   const fail = (emit: Emit, type: ErrorType, message: string) => {
     state.failed = true;
     emit({ type: "error", error: { type, message } });
@@ -79,7 +83,7 @@ function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayCont
   const upstream = event.index ?? 0;
   switch (event.type) {
     case "message_start":
-      return observeStart(state, event);
+      return observePrompt(state, event.usage ?? event.message?.usage);
     case "content_block_start":
       return startBlock(state, upstream, event, context, emit);
     case "content_block_delta":
@@ -91,7 +95,8 @@ function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayCont
       // The first one counts; the block still open ends before it.
       if (state.delta) return;
       closeBlock(state, emit);
-      state.delta = relayedDelta(event, { input: context.inputTokens, output: estimateTokens(state.outputChars) });
+      observePrompt(state, event.usage);
+      state.delta = relayedDelta(event, state.prompt, { input: context.inputTokens, output: estimateTokens(state.outputChars) });
       state.reply.stopReason = state.delta.delta.stop_reason ?? "end_turn";
       state.reply.completionTokens = tokenCount(event.usage?.output_tokens);
       return emit(state.delta);
@@ -108,10 +113,16 @@ function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayCont
   }
 }
 
-function observeStart(state: RelayState, event: UpstreamStreamEvent): void {
-  const usage = event.message?.usage;
-  state.reply.cachedTokens = tokenCount(usage?.cache_read_input_tokens);
-  state.reply.promptTokens = (tokenCount(usage?.input_tokens) ?? 0) + (state.reply.cachedTokens ?? 0) || undefined;
+// llama-server reports the prompt's counts in its message_start only (tools/server/server-task.cpp
+// of 0.3.36's llama.cpp: message_delta's usage is output_tokens alone); a server may send them,
+// cumulative, in message_delta too. The later wins; each is checked (tokenCount).
+function observePrompt(state: RelayState, usage: UpstreamStreamEvent["usage"]): void {
+  const input = tokenCount(usage?.input_tokens);
+  const cached = tokenCount(usage?.cache_read_input_tokens);
+  if (input !== undefined) state.prompt.input_tokens = input;
+  if (cached !== undefined) state.prompt.cache_read_input_tokens = cached;
+  state.reply.cachedTokens = state.prompt.cache_read_input_tokens;
+  state.reply.promptTokens = (state.prompt.input_tokens ?? 0) + (state.prompt.cache_read_input_tokens ?? 0) || undefined;
 }
 
 function startBlock(state: RelayState, upstream: number, event: UpstreamStreamEvent, context: RelayContext, emit: Emit): void {
@@ -184,11 +195,13 @@ function endAtLimit(state: RelayState, context: RelayContext, emit: Emit): void 
   context.onReply?.({ ...finalReply(state), stopReason: "max_tokens" });
 }
 
-// message_delta's stop reason made consistent (see mapUpstreamStopReason), its counts checked.
-function relayedDelta(event: UpstreamStreamEvent, estimates: { input: number; output: number }): Extract<StreamEvent, { type: "message_delta" }> {
+// message_delta's stop reason made consistent (see mapUpstreamStopReason), its counts checked, with
+// the backend's prompt counts, as Anthropic's carries them: our message_start went out with an
+// estimate before the backend counted.
+function relayedDelta(event: UpstreamStreamEvent, prompt: PromptUsage, estimates: { input: number; output: number }): Extract<StreamEvent, { type: "message_delta" }> {
   const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence);
-  const usage = event.usage && checkAnthropicUsage(event.usage, estimates);
-  return { ...event, type: "message_delta", ...(usage ? { usage } : {}), delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
+  const usage = { ...(event.usage && checkAnthropicUsage(event.usage, estimates)), ...prompt };
+  return { ...event, type: "message_delta", usage, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
 }
 
 function finalReply(state: RelayState): Reply {
