@@ -1,0 +1,71 @@
+// Clients that try to starve a daemon on loopback: connections opened and left idle, bodies sent
+// half, wrong tokens as fast as the daemon answers them. Each is bounded (a count, a duration).
+import { connect, type Socket } from "node:net";
+
+export type HeldConnections = {
+  // How many the daemon has closed so far (the client closes none).
+  closed(): number;
+  // Bytes the daemon sent on them, all together (an answer before it closed one).
+  received(): string[];
+  destroy(): void;
+};
+
+// `count` connections; on each, `send` (nothing: an idle connection) and then silence.
+export async function holdConnections(port: number, count: number, send = ""): Promise<HeldConnections> {
+  const sockets: Socket[] = [];
+  const answers: string[] = [];
+  let closed = 0;
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          const socket = connect(port, "127.0.0.1", () => {
+            if (send) socket.write(send);
+            resolve();
+          });
+          let answer = "";
+          socket.setEncoding("latin1");
+          socket.on("data", (data: string) => void (answer += data.slice(0, 4096)));
+          socket.on("error", () => {});
+          socket.on("close", () => {
+            closed++;
+            if (answer) answers.push(answer);
+            resolve();
+          });
+          sockets.push(socket);
+        }),
+    ),
+  );
+  return { closed: () => closed, received: () => answers, destroy: () => sockets.forEach((socket) => socket.destroy()) };
+}
+
+// Waits until `done` holds or `withinMs` passed; how long it took (undefined: it never did).
+export async function waitFor(done: () => boolean, withinMs: number): Promise<number | undefined> {
+  const started = performance.now();
+  while (!done()) {
+    if (performance.now() - started > withinMs) return undefined;
+    await Bun.sleep(100);
+  }
+  return performance.now() - started;
+}
+
+export type WrongTokens = { attempts: number; statuses: Record<string, number>; errorTypes: Record<string, number> };
+
+// `parallel` loops sending requests with a wrong token, for `durationMs`.
+export async function tryWrongTokens(url: string, durationMs: number, parallel: number): Promise<WrongTokens> {
+  const result: WrongTokens = { attempts: 0, statuses: {}, errorTypes: {} };
+  const until = performance.now() + durationMs;
+  const loop = async (worker: number) => {
+    for (let attempt = 0; performance.now() < until; attempt++) {
+      const response = await fetch(`${url}/v1/models`, { headers: { "x-api-key": `wrong-${worker}-${attempt}` } });
+      const body = (await response.json().catch(() => undefined)) as { error?: { type?: string } } | undefined;
+      result.attempts++;
+      result.statuses[response.status] = (result.statuses[response.status] ?? 0) + 1;
+      const type = body?.error?.type ?? "not an Anthropic error";
+      result.errorTypes[type] = (result.errorTypes[type] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, (_, worker) => loop(worker)));
+  return result;
+}
