@@ -4,7 +4,7 @@
 // next normal request. The figures go to .tmp/reliability.md, where the README's table comes from.
 // Reproduce: node_modules/.bin/bun test --timeout=60000 test/reliability/reliability.test.ts
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon, type DaemonProcess } from "../support/daemon-process";
 import { startFaultBackend } from "../support/fault-backend";
@@ -129,6 +129,108 @@ describe("hostile backends", () => {
       const row = record("a connection reset mid-stream", daemon, describeAnswer(answer), await nextRequest(daemon));
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       expect(isAnthropicError(answer)).toBe(true);
+      expect(row.next).toBe("ok");
+    } finally {
+      await daemon.stop();
+      await backend.stop();
+    }
+  });
+});
+
+// A daemon a LAN could reach, kept on loopback: a token, and the limits that come with one.
+const lanDaemon = (backendUrl: string) => startDaemon({ authToken: TOKEN, backends: [{ name: "llama", kind: "openai", url: backendUrl, tools: true }] }, { killAboveMb: KILL_ABOVE_MB, token: TOKEN });
+const port = (daemon: DaemonProcess) => Number(new URL(daemon.url).port);
+const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+// How long the daemon may leave a silent connection open (its idle timeout, with room for a busy machine).
+const IDLE_CLOSE_WITHIN_MS = 45_000;
+
+const errorType = (body: string) => {
+  try {
+    return JSON.parse(body).error.type as string;
+  } catch {
+    return "and no Anthropic error";
+  }
+};
+
+describe("hostile clients", () => {
+  test("2,000 idle unauthenticated connections and 100 half-sent bodies", async () => {
+    const backend = await startHostileBackend({ kind: "normal" });
+    const daemon = await lanDaemon(backend.url);
+    try {
+      const idle = await holdConnections(port(daemon), 2_000);
+      const head = `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model": "claude`;
+      const halfSent = await holdConnections(port(daemon), 100, head);
+      const fds = openFds(daemon.pid);
+      const next = await nextRequest(daemon, TOKEN); // while all of them are held
+      const closedAfterMs = await waitFor(() => idle.closed() + halfSent.closed() === 2_100, IDLE_CLOSE_WITHIN_MS);
+      const answers = new Set(halfSent.received().map((text) => text.split("\r\n")[0]));
+      const answer = `${fds} fds held; ${closedAfterMs === undefined ? `${2_100 - idle.closed() - halfSent.closed()} of 2,100 still open after ${IDLE_CLOSE_WITHIN_MS / 1000} s` : `all closed by the daemon after ${(closedAfterMs / 1000).toFixed(0)} s`}${answers.size ? ` (half-sent: ${[...answers].join(", ")})` : ""}`;
+      idle.destroy();
+      halfSent.destroy();
+      const row = record("2,000 idle connections + 100 half-sent bodies", daemon, answer, next);
+      expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
+      expect(closedAfterMs).toBeDefined();
+      expect(row.next).toBe("ok");
+    } finally {
+      await daemon.stop();
+      await backend.stop();
+    }
+  });
+
+  test("a 31 MB body while another stream runs: that stream goes on", async () => {
+    const backend = await startFaultBackend({ kind: "stream", chunks: 400, intervalMs: 20 });
+    const daemon = await lanDaemon(backend.url);
+    try {
+      const running = post(daemon, normal, TOKEN).then((response) => readAnswer(response, READ_LIMITS));
+      await Bun.sleep(1_000);
+      // A long conversation, as Claude Code sends one: 3,100 turns of 10 KB.
+      const turns = Array.from({ length: 3_100 }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: `turn ${index} ${"lorem ipsum ".repeat(850)}` }));
+      const large = { ...normal, messages: [...turns, { role: "user", content: "Say ok" }] };
+      const bigAnswer = await readAnswer(await post(daemon, large, TOKEN), READ_LIMITS);
+      const stream = await running;
+      const answer = `${JSON.stringify(large).length >> 20} MB body: ${describeAnswer(bigAnswer)}; the other stream's longest gap ${stream.longestGapMs.toFixed(0)} ms, ${describeAnswer(stream)}`;
+      const row = record("a 31 MB body while another stream runs", daemon, answer, await nextRequest(daemon, TOKEN));
+      expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
+      expect(stream.events.at(-1)).toBe("message_stop");
+      expect(stream.longestGapMs).toBeLessThan(1_000);
+      expect(bigAnswer.events.at(-1) === "message_stop" || isAnthropicError(bigAnswer)).toBe(true);
+      expect(row.next).toBe("ok");
+    } finally {
+      await daemon.stop();
+      await backend.stop();
+    }
+  });
+
+  test("rebinding Hosts (127.evil.example) on a daemon without a token", async () => {
+    const backend = await startHostileBackend({ kind: "normal" });
+    const daemon = await startDaemon({ backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB });
+    try {
+      const answers: string[] = [];
+      for (const host of ["127.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "evil.example"])
+        for (const [method, path, body] of [["GET", "/anyclaude/status"], ["GET", "/v1/models"], ["POST", "/v1/messages", JSON.stringify(normal)]] as const) {
+          const exchange = await rawHttpRequest(port(daemon), method, path, body, { Host: `${host}:${port(daemon)}`, Connection: "close" });
+          answers.push(`${exchange.status} ${errorType(exchange.body)}`);
+        }
+      const counts = Object.entries(Object.groupBy(answers, (answer) => answer)).map(([answer, all]) => `${answer} x${all!.length}`);
+      const row = record("rebinding Hosts (127.evil.example, ...)", daemon, counts.join(", "), await nextRequest(daemon));
+      expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
+      expect(counts).toEqual(["403 permission_error x12"]);
+      expect(row.next).toBe("ok");
+    } finally {
+      await daemon.stop();
+      await backend.stop();
+    }
+  });
+
+  test("wrong tokens in a loop", async () => {
+    const backend = await startHostileBackend({ kind: "normal" });
+    const daemon = await lanDaemon(backend.url);
+    try {
+      const tried = await tryWrongTokens(daemon.url, 5_000, 8);
+      const answer = `${tried.attempts} attempts in 5 s: ${Object.entries(tried.statuses).map(([status, count]) => `${status} x${count}`).join(", ")} (${Object.keys(tried.errorTypes).join(", ")})`;
+      const row = record("wrong tokens for 5 s (8 at a time)", daemon, answer, await nextRequest(daemon, TOKEN));
+      expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
+      expect(tried).toMatchObject({ statuses: { 401: tried.attempts }, errorTypes: { authentication_error: tried.attempts } });
       expect(row.next).toBe("ok");
     } finally {
       await daemon.stop();

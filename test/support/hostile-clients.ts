@@ -2,6 +2,8 @@
 // half, wrong tokens as fast as the daemon answers them. Each is bounded (a count, a duration).
 import { connect, type Socket } from "node:net";
 
+const BATCH = 100;
+
 export type HeldConnections = {
   // How many the daemon has closed so far (the client closes none).
   closed(): number;
@@ -10,33 +12,29 @@ export type HeldConnections = {
   destroy(): void;
 };
 
-// `count` connections; on each, `send` (nothing: an idle connection) and then silence.
+// `count` connections; on each, `send` (nothing: an idle connection) and then silence. Opened a
+// batch at a time, so that none is refused for a full accept queue.
 export async function holdConnections(port: number, count: number, send = ""): Promise<HeldConnections> {
   const sockets: Socket[] = [];
   const answers: string[] = [];
   let closed = 0;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<void>((resolve) => {
-          const socket = connect(port, "127.0.0.1", () => {
-            if (send) socket.write(send);
-            resolve();
-          });
-          let answer = "";
-          socket.setEncoding("latin1");
-          socket.on("data", (data: string) => void (answer += data.slice(0, 4096)));
-          socket.on("error", () => {});
-          socket.on("close", () => {
-            closed++;
-            if (answer) answers.push(answer);
-            resolve();
-          });
-          sockets.push(socket);
-        }),
-    ),
-  );
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        if (send) socket.write(send);
+        resolve();
+      });
+      let answer = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (data: string) => void (answer += data.slice(0, 4096)));
+      socket.on("error", reject);
+      socket.on("close", () => {
+        closed++;
+        if (answer) answers.push(answer);
+      });
+      sockets.push(socket);
+    });
+  for (let opened = 0; opened < count; opened += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, count - opened) }, open));
   return { closed: () => closed, received: () => answers, destroy: () => sockets.forEach((socket) => socket.destroy()) };
 }
 

@@ -2,10 +2,13 @@
 // `timeoutMs` (a daemon that relays an endless backend must fail a test, not hang it or fill the
 // test's memory). An SSE answer is parsed event by event and kept as a summary: the events' names,
 // the error event, the stop reason, every tool_use block with its input, every usage number.
+const KEPT_BYTES = 16 * 1024 * 1024;
+
 export type Answer = {
   status: number;
   bytes: number;
-  cut?: "maxBytes" | "timeout" | "reset"; // why the reading stopped before the answer ended
+  longestGapMs: number; // the longest wait for the next bytes, once the first came
+  cut?: "maxBytes" | "frame" | "timeout" | "reset"; // why the reading stopped before the answer ended
   events: string[];
   error?: { type: string; message: string }; // a JSON error body, or the SSE error event
   stopReason?: string;
@@ -15,7 +18,7 @@ export type Answer = {
 };
 
 export async function readAnswer(response: Response, limits: { maxBytes: number; timeoutMs: number }): Promise<Answer> {
-  const answer: Answer = { status: response.status, bytes: 0, events: [], textChars: 0, toolUses: [], usageNumbers: [] };
+  const answer: Answer = { status: response.status, bytes: 0, longestGapMs: 0, events: [], textChars: 0, toolUses: [], usageNumbers: [] };
   const sse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
@@ -24,9 +27,13 @@ export async function readAnswer(response: Response, limits: { maxBytes: number;
     void reader.cancel();
   }, limits.timeoutMs);
   let buffered = "";
+  let lastRead: number | undefined;
   try {
     while (true) {
       const { done, value } = await reader.read();
+      const now = performance.now();
+      if (lastRead !== undefined) answer.longestGapMs = Math.max(answer.longestGapMs, now - lastRead);
+      lastRead = now;
       if (done) break;
       answer.bytes += value.length;
       if (answer.bytes > limits.maxBytes) {
@@ -34,12 +41,18 @@ export async function readAnswer(response: Response, limits: { maxBytes: number;
         await reader.cancel();
         break;
       }
-      buffered += decoder.decode(value, { stream: true });
+      // A JSON body past KEPT_BYTES is no answer a client can use; an SSE frame that big neither.
+      if (sse || buffered.length < KEPT_BYTES) buffered += decoder.decode(value, { stream: true });
       if (!sse) continue;
       let end: number;
       while ((end = buffered.indexOf("\n\n")) >= 0) {
         see(answer, buffered.slice(0, end));
         buffered = buffered.slice(end + 2);
+      }
+      if (buffered.length > KEPT_BYTES) {
+        answer.cut = "frame";
+        await reader.cancel();
+        break;
       }
     }
   } catch {
