@@ -148,6 +148,12 @@ function checkReferences(config: Config, names: string[], modeFromEnv: boolean):
   }
 }
 
+// Strictly: "localhost", an IPv4 literal in 127.0.0.0/8 (four decimal octets, 0-255, no leading
+// zeros), "::1", or 127.x.y.z mapped into IPv6. A prefix test is not enough: "127.evil.example" and
+// "127.0.0.1.nip.io" are names anyone can point anywhere (DNS rebinding).
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
+  const name = host.toLowerCase();
+  if (name === "localhost" || name === "::1") return true;
+  const octets = (name.startsWith("::ffff:") ? name.slice("::ffff:".length) : name).split(".");
+  return octets.length === 4 && octets[0] === "127" && octets.every((octet) => /^(0|[1-9]\d{0,2})$/.test(octet) && Number(octet) <= 255);
 }

@@ -44,16 +44,23 @@ export class Activity {
     return this.sessions.get(scopeSessionId(person, sessionId));
   }
 
-  // The sessions seen lately, the most recent first: whose, and where each went last.
-  latestSessions(count: number): RequestRecord[] {
-    return [...this.sessions.values()].slice(-count).reverse();
+  // The sessions `viewer` may see (visibleTo) seen lately, the most recent first: whose, and
+  // where each went last.
+  latestSessions(count: number, viewer?: string): RequestRecord[] {
+    return [...this.sessions.values()].filter((record) => visibleTo(record, viewer)).slice(-count).reverse();
   }
 
-  // Per person: the sessions seen (of the last SESSIONS) and how many went last to each backend.
-  persons(): Record<string, { sessions: number; backends: Record<string, number> }> {
+  // The last replies `viewer` may see, oldest first.
+  recentFor(viewer?: string): RequestRecord[] {
+    return this.recent.filter((record) => visibleTo(record, viewer));
+  }
+
+  // Per person `viewer` may see: the sessions seen (of the last SESSIONS) and how many went last
+  // to each backend.
+  persons(viewer?: string): Record<string, { sessions: number; backends: Record<string, number> }> {
     const persons: Record<string, { sessions: number; backends: Record<string, number> }> = {};
     for (const record of this.sessions.values()) {
-      if (record.person === undefined) continue;
+      if (record.person === undefined || !visibleTo(record, viewer)) continue;
       const person = (persons[record.person] ??= { sessions: 0, backends: {} });
       person.sessions++;
       person.backends[record.backend] = (person.backends[record.backend] ?? 0) + 1;
@@ -75,6 +82,12 @@ export class Activity {
     if (record.state === "failed") logger.warn(line);
     else logger.info(line);
   }
+}
+
+// On a team's daemon a person sees only their own requests (their session ids, prompts' sizes and
+// errors are theirs); without tokens (viewer undefined) there is one person, who sees all.
+export function visibleTo(record: Pick<RequestRecord, "person">, viewer: string | undefined): boolean {
+  return viewer === undefined || record.person === viewer;
 }
 
 // A record as JSON: times as ISO strings, and how long an unfinished one has been running.

@@ -18,7 +18,8 @@ export type BackendSummary = {
 
 export class BackendTimings {
   private errors = 0;
-  private lastError?: { message: string; at: number };
+  // Per person (none on a daemon without tokens): one person's error text is theirs alone.
+  private readonly lastErrors = new Map<string | undefined, { message: string; at: number }>();
   private readonly ttfts: number[] = [];
   private readonly decodeRates: number[] = [];
   private readonly prefillRates: number[] = [];
@@ -27,7 +28,7 @@ export class BackendTimings {
   add(record: RequestRecord): void {
     if (record.state === "failed" && !record.clientFault) {
       this.errors++;
-      this.lastError = { message: record.error ?? "failed", at: record.startedAt + (record.totalMs ?? 0) };
+      this.lastErrors.set(record.person, { message: record.error ?? "failed", at: record.startedAt + (record.totalMs ?? 0) });
     }
     if (record.state !== "done") return;
     // LM Studio never sends cached_tokens; mlx_lm.server from 0.31 on; llama-server always.
@@ -42,16 +43,24 @@ export class BackendTimings {
     return middle(this.prefillRates) ?? undefined;
   }
 
-  summary(): BackendSummary {
+  // viewer: whose last error to show (see activity.ts visibleTo); the counts are everyone's.
+  summary(viewer?: string): BackendSummary {
+    const lastError = viewer === undefined ? latest(this.lastErrors.values()) : this.lastErrors.get(viewer);
     return {
       ttftP50Ms: middle(this.ttfts),
       prefillTokensPerSecond: middle(this.prefillRates),
       decodeTokensPerSecond: middle(this.decodeRates),
       errors: this.errors,
-      lastError: this.lastError ? { message: this.lastError.message, at: new Date(this.lastError.at).toISOString() } : null,
+      lastError: lastError ? { message: lastError.message, at: new Date(lastError.at).toISOString() } : null,
       reportsCachedTokens: this.reportsCachedTokens ?? null,
     };
   }
+}
+
+function latest(errors: Iterable<{ message: string; at: number }>): { message: string; at: number } | undefined {
+  let last: { message: string; at: number } | undefined;
+  for (const error of errors) if (!last || error.at >= last.at) last = error;
+  return last;
 }
 
 function push(samples: number[], value: number | undefined): void {

@@ -9,10 +9,14 @@ import { chainHashes, chainTokens, type Segment } from "./prefix-chain";
 
 export type CachePolicy = "lru" | "slots";
 
-type Entry = { segments: readonly Segment[]; hashes: readonly string[]; tick: number };
+// owner: the person whose request put it there (authorize.ts); none for a daemon without tokens
+// and for a prewarm (the head alone, sent by the daemon itself).
+type Entry = { segments: readonly Segment[]; hashes: readonly string[]; tick: number; owner?: string };
 
 export type Warmth = { segments: number; tokens: number };
 
+// A chain's first segment is its head (prefix-chain.ts): system prompt and tools.
+const HEAD_SEGMENTS = 1;
 const SLOT_SIMILARITY = 0.1; // llama-server's --slot-prompt-similarity default (checked on the real server)
 
 export class CacheModel {
@@ -25,18 +29,22 @@ export class CacheModel {
     private readonly policy: CachePolicy,
   ) {}
 
-  // How much of this prompt the backend should find in its cache.
-  warmth(chain: readonly Segment[]): Warmth {
+  // How much of this prompt the backend should find in its cache, as far as `person` may know: of
+  // another person's prompt only the head (the system prompt and tools, the same for everyone on
+  // purpose). Beyond it, a warm prefix would confirm what someone else sent (a first message
+  // guessed right is 14 tokens warmer than one guessed wrong); what the backend physically keeps
+  // (which slot a prompt overwrites) is modelled unscoped.
+  warmth(chain: readonly Segment[], person?: string): Warmth {
     if (this.neverHits()) return { segments: 0, tokens: 0 };
-    const best = this.nearest(chain);
+    const best = this.nearest(chain, person);
     return best ? { segments: best.segments, tokens: sumTokens(chain, best.segments) } : { segments: 0, tokens: 0 };
   }
 
   // After a reply: the backend now holds this prompt and its reply (`tick` orders entries by
   // age). `report` is what the backend counted: cached_tokens, and its own prompt length.
-  record(chain: readonly Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }, tick = 0): void {
+  record(chain: readonly Segment[], predicted: Warmth, report: { cachedTokens?: number; promptTokens?: number }, tick = 0, owner?: string): void {
     this.learnFromReport(chain, predicted, report);
-    const entry = { segments: chain, hashes: chainHashes(chain), tick };
+    const entry = { segments: chain, hashes: chainHashes(chain), tick, owner };
     const replaced = this.victim(chain);
     if (replaced) this.entries.splice(this.entries.indexOf(replaced), 1);
     if (this.policy === "lru") this.entries = this.entries.filter((other) => !isPrefix(other.hashes, entry.hashes));
@@ -75,11 +83,13 @@ export class CacheModel {
     return this.entries.length >= this.slots ? this.entries[0] : undefined;
   }
 
-  private nearest(chain: readonly Segment[]): { entry: Entry; segments: number } | undefined {
+  // viewer: see warmth(); none sees every entry whole.
+  private nearest(chain: readonly Segment[], viewer?: string): { entry: Entry; segments: number } | undefined {
     const hashes = chainHashes(chain);
     let best: { entry: Entry; segments: number } | undefined;
     for (const entry of this.entries) {
-      const segments = commonPrefix(entry.hashes, hashes);
+      const shared = commonPrefix(entry.hashes, hashes);
+      const segments = viewer !== undefined && entry.owner !== viewer ? Math.min(shared, HEAD_SEGMENTS) : shared;
       if (segments > (best?.segments ?? 0)) best = { entry, segments };
     }
     return best;

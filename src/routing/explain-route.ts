@@ -57,7 +57,7 @@ function describeRoute(route: Route, request: NormalizedRequest, { backends, isH
       name: backend.config.name,
       healthy: isHealthy(backend),
       tools: takesTools(backend),
-      warmTokens: backend.cache.warmth(chainFor(request.chain, request.hasTools && takesTools(backend))).tokens,
+      warmTokens: backend.cache.warmth(chainFor(request.chain, request.hasTools && takesTools(backend)), request.person).tokens,
       ...(backend.config.replicaOf ? { replicaOf: backend.config.replicaOf, ...replicaLoad(load?.(backend)) } : {}),
     })),
   };

@@ -50,7 +50,7 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
   const tools = needsTools(request, routing.toolsWhen);
   const forced = (backend: BackendState): Route => {
     const includeTools = request.hasTools && takesTools(backend);
-    return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools)), warm: {} };
+    return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools), request.person), warm: {} };
   };
 
   if (routing.mode !== "auto" && !isPool(context.backends, routing.mode)) return forced(byName(context.backends, routing.mode));
@@ -103,7 +103,7 @@ type Option = { backend: BackendState; warmth: Warmth; cost: number; total: numb
 // make it a count of tokens.
 function prefillCost(request: NormalizedRequest, backend: BackendState, context: RouteContext): Omit<Option, "backend"> {
   const chain = chainFor(request.chain, request.hasTools && takesTools(backend));
-  const warmth = backend.cache.warmth(chain);
+  const warmth = backend.cache.warmth(chain, request.person);
   const total = chainTokens(chain);
   const evicts = backend.cache.evictionCost(chain, context.now ?? 0, idleTicks(context.backends));
   const load = context.load?.(backend) ?? { requests: 0, queuedTokens: 0 };

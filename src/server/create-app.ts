@@ -35,7 +35,7 @@ export function createApp(options: DaemonOptions) {
     // ?refresh=1 (the launcher): backends down or not yet probed are asked first.
     .get("/anyclaude/status", async ({ request }) => {
       if (new URL(request.url).searchParams.has("refresh")) await daemon.pool.refresh();
-      return Response.json(statusReport(daemon));
+      return Response.json(statusReport(daemon, personOf(request)));
     })
     // A session is its person's: another token asks in vain (the same answer as an unknown id).
     .get("/anyclaude/sessions/:id", ({ params, request }) => {

@@ -118,7 +118,7 @@ export class Daemon {
   recordReply(backend: BackendState, route: Route, request: NormalizedRequest, reply: Reply): void {
     this.replay.remember(request.sessionId, reply);
     const chain = [...chainFor(request.chain, route.includeTools), replySegment(reply)];
-    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount);
+    backend.cache.record(chain, route.warmth, { cachedTokens: reply.cachedTokens, promptTokens: reply.promptTokens }, ++this.replyCount, request.person);
     backend.stats.promptTokens += reply.promptTokens ?? 0;
     backend.stats.cachedTokens += reply.cachedTokens ?? 0;
   }

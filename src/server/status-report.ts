@@ -7,7 +7,9 @@ import { redactUrl } from "../config/redact-url";
 
 const LATEST_SESSIONS = 50;
 
-export function statusReport(daemon: Daemon) {
+// viewer: the person asking (their token's); on a team's daemon they see only their own sessions,
+// replies and errors (activity.ts visibleTo), and every backend's health and counts.
+export function statusReport(daemon: Daemon, viewer?: string) {
   return {
     version: daemon.version,
     build: daemon.build,
@@ -34,18 +36,18 @@ export function statusReport(daemon: Daemon) {
       // Requests in flight there and the prompt tokens they still have to compute; the
       // conversations whose last request it served.
       load: daemon.inFlight.load(backend.config.name),
-      conversations: daemon.sessions.heldBy(backend.config.name),
+      conversations: daemon.sessions.heldBy(backend.config.name, viewer),
       // Whether Claude Code's prompt prefix is warm there, when it was last warmed (src/prewarm/).
       prewarm: daemon.prewarm.view(backend),
-      ...daemon.activity.backend(backend.config.name).summary(),
+      ...daemon.activity.backend(backend.config.name).summary(viewer),
     })),
     routes: daemon.routeCounts,
     sessions: daemon.sessions.size,
     // Whose sessions are where (named tokens): per person, and the latest sessions with their person.
-    persons: daemon.activity.persons(),
-    latestSessions: daemon.activity.latestSessions(LATEST_SESSIONS).map((record) => ({ sessionId: record.sessionId, person: record.person ?? null, backend: record.backend, state: record.state, startedAt: new Date(record.startedAt).toISOString() })),
+    persons: daemon.activity.persons(viewer),
+    latestSessions: daemon.activity.latestSessions(LATEST_SESSIONS, viewer).map((record) => ({ sessionId: record.sessionId, person: record.person ?? null, backend: record.backend, state: record.state, startedAt: new Date(record.startedAt).toISOString() })),
     sharedPrefills: daemon.sharedPrefills.counts, // requests held for a shared prefill, by why they went
-    recent: daemon.activity.recent.map((record) => recordView(record, daemon.now())),
+    recent: daemon.activity.recentFor(viewer).map((record) => recordView(record, daemon.now())),
   };
 }
 

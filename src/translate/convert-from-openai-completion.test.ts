@@ -29,7 +29,7 @@ describe("a whole (non-streamed) chat completion", () => {
       { type: "tool_use", id: "call_w", name: "Write", input: { file_path: "/a.txt" } },
       { type: "tool_use", id: "call_r", name: "Read", input: { file_path: "/b.txt" } },
     ]);
-    expect(reply.toolCalls.map((each) => each.arguments)).toEqual(['{"file_path": "/a.txt"}', '{"file_path":  "/b.txt"}']);
+    expect(reply.toolCalls.map((each) => each.arguments)).toEqual(['{"file_path":"/a.txt"}', '{"file_path":  "/b.txt"}']);
     expect(reply.warnings).toHaveLength(1);
   });
 
@@ -40,6 +40,16 @@ describe("a whole (non-streamed) chat completion", () => {
       { type: "text", text: "[the model wrote arguments for Edit that are not valid JSON; the call was not run]" },
     ]);
     expect(message.stop_reason).toBe("end_turn");
+  });
+
+  // Issue 27: the same calls as the streamed path's lmstudio-tool-calls-cut-with-finish-tool-calls.
+  test("calls cut off or garbled under finish_reason tool_calls are notes, never tool_use", () => {
+    const calls = [call("call_ls", "Bash", '{"command": "ls" "x": }}} ]]'), call("call_rm", "Bash", '{"command": "rm -rf /tmp/bui')];
+    const { message, reply } = convertFromOpenAICompletion(completion({ content: null, tool_calls: calls }, "tool_calls"), context);
+    const note = "[the model wrote arguments for Bash that are not valid JSON; the call was not run]";
+    expect(message.content).toEqual([{ type: "text", text: `${note}\n${note}` }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(reply.toolCalls).toEqual([]);
   });
 
   test("vLLM's stop_reason names the stop sequence; content_filter is a refusal", () => {

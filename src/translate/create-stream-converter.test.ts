@@ -123,13 +123,34 @@ describe("stream converter on recorded backend streams", () => {
     const { events, reply } = await convertFixture("lmstudio-malformed-tool-arguments");
     expect(summarize(events).slice(2)).toEqual([
       "start 0 tool_use Write call_w",
-      'delta 0 input_json_delta {"file_path": "/tmp/a.txt", "content": "hi"}',
+      'delta 0 input_json_delta {"file_path":"/tmp/a.txt","content":"hi"}',
       "stop 0",
       "message_delta tool_use in=100 out=13 cached=0",
       "message_stop",
     ]);
-    expect(reply?.toolCalls[0]?.arguments).toBe('{"file_path": "/tmp/a.txt", "content": "hi"}');
+    expect(reply?.toolCalls[0]?.arguments).toBe('{"file_path":"/tmp/a.txt","content":"hi"}');
     expect(reply?.warnings?.[0]).toStartWith('backend "test-backend" wrote malformed JSON arguments for Write; repaired');
+  });
+
+  // Issue 27: a stop sequence or EOS inside the arguments, or a server that misreports, ends a
+  // call early with finish_reason tool_calls: those calls were closed into ones the model never
+  // wrote (rm -rf /tmp/bui, "x": null) and handed over to run.
+  test("calls cut off or garbled under finish_reason tool_calls are notes, never tool_use; a slip that keeps every value is still repaired", async () => {
+    const { events, reply } = await convertFixture("lmstudio-tool-calls-cut-with-finish-tool-calls");
+    expect(summarize(events).slice(2)).toEqual([
+      "start 0 text",
+      "delta 0 text_delta Cleaning up.",
+      "stop 0",
+      "start 1 text",
+      "delta 1 text_delta [the model wrote arguments for Bash that are not valid JSON; the call was not run]\n[the model wrote arguments for Bash that are not valid JSON; the call was not run]",
+      "stop 1",
+      "start 2 tool_use Bash call_pwd",
+      'delta 2 input_json_delta {"command":"pwd"}',
+      "stop 2",
+      "message_delta tool_use in=900 out=64 cached=0",
+      "message_stop",
+    ]);
+    expect(reply?.toolCalls).toEqual([{ id: "call_pwd", name: "Bash", arguments: '{"command":"pwd"}' }]);
   });
 
   test("tool JSON past repair ends the turn with a note, not a tool_use", async () => {

@@ -30,8 +30,9 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
   const settled: SettledToolCalls = { calls: [], notes: [], warnings: [], cutOff: false };
   held.forEach((call, position) => {
     const tool = call.name || "a tool";
-    // A cut-off call is never repaired: jsonrepair would close the truncated JSON into arguments
-    // the model did not write ({"command": "rm -rf /tmp/bui -> {"command": "rm -rf /tmp/bui"}).
+    // A call the token limit struck inside goes out only as valid JSON: even a slip the repair
+    // would mend may be where the model was still writing, and the reply stops for max_tokens.
+    // (Any other call cut short is refused by the repair itself: repair-tool-arguments.ts.)
     if (position === options.cutAt && !parseJsonObject(call.arguments)) {
       settled.cutOff = true;
       settled.notes.push(`[tool call to ${tool} cut off by max_tokens; it was not run]`);

@@ -124,6 +124,27 @@ describe("browsers", () => {
   });
 });
 
+// Loopback is "localhost", 127.0.0.0/8 as four decimal octets, [::1] and ::ffff:127.x.y.z; a name
+// that only starts like one is anybody's (127.0.0.1.nip.io resolves to whatever it names).
+describe("a strict loopback test", () => {
+  const refused = ["127.evil.example", "127.0.0.1.nip.io", "127.0.0.1.evil.example:80", "127.1", "127.0.0.256", "127.0.0.01", "0127.0.0.1", "127.0.0.1.", "localhost.evil.example", "evil-localhost", "[::2]", "[::ffff:10.0.0.1]", "[::ffff:127.evil.example]", "128.0.0.1"];
+  const accepted = ["localhost", `localhost:${PORT}`, "LOCALHOST", "127.0.0.1", `127.0.0.1:${PORT}`, "127.255.255.254", "127.0.0.0", `[::1]:${PORT}`, "[::1]", `[::ffff:127.0.0.1]:${PORT}`];
+
+  test("Hosts that only look like loopback are refused (403); loopback forms pass", async () => {
+    const { send } = appWith();
+    for (const host of refused) expect([host, (await send("GET", "/anyclaude/status", { host })).status]).toEqual([host, 403]);
+    for (const host of refused) expect([host, (await send("GET", "/v1/models", { host })).status]).toEqual([host, 403]);
+    for (const host of accepted) expect([host, (await send("GET", "/anyclaude/status", { host })).status]).toEqual([host, 200]);
+  });
+
+  test("listening on a host that only looks like loopback requires a token", () => {
+    for (const host of ["127.attacker.example", "127.0.0.1.nip.io", "127.0.0.300", "::ffff:10.0.0.1"]) {
+      expect(() => resolveConfig({ host }, {})).toThrow(/not loopback\) requires "authToken"/);
+    }
+    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "::ffff:127.0.0.1"]) expect(resolveConfig({ host }, {}).host).toBe(host);
+  });
+});
+
 describe("credentials in backend URLs", () => {
   test("never appear in status, errors or the log; request bodies never in the log", async () => {
     const home = mkdtempSync(join(tmpdir(), "anyclaude-security-"));

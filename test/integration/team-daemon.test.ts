@@ -28,7 +28,9 @@ function teamApp(file: ConfigFile = TEAM) {
     if (url.endsWith("/health")) return Response.json({ status: "ok" });
     if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3", type: "llm", state: "loaded" }] });
     if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3" }] });
-    bodies.push(sentJson(init));
+    const sent = sentJson(init);
+    bodies.push(sent);
+    if (JSON.stringify(sent.messages.at(-1)).includes("FAIL")) return Response.json({ error: { message: "backend exploded" } }, { status: 500 });
     const call = { id: "call_1", type: "function", function: { name: "Write", arguments: '{"file_path":  "/tmp/x"}' } };
     return Response.json({ choices: [{ message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
   }) as typeof fetch;
@@ -112,12 +114,63 @@ describe("the gate knows whose token it is", () => {
     }
     expect(lines.filter((line) => line.includes("prompt tokens"))).toEqual([expect.stringMatching(/^mlx-lm \[no-tools\] for alice 5 prompt tokens/), expect.stringMatching(/^mlx-lm \[no-tools\] for bob 5 prompt tokens/)]);
     const status: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken"))).json();
-    expect(status.persons).toEqual({ alice: { sessions: 1, backends: { "mlx-lm": 1 } }, bob: { sessions: 1, backends: { "mlx-lm": 1 } } });
-    expect(status.latestSessions.map((entry: any) => [entry.person, entry.sessionId, entry.backend])).toEqual([
-      ["bob", "s-b", "mlx-lm"],
-      ["alice", "s-a", "mlx-lm"],
+    expect(status.persons).toEqual({ bob: { sessions: 1, backends: { "mlx-lm": 1 } } });
+    expect(status.latestSessions.map((entry: any) => [entry.person, entry.sessionId, entry.backend])).toEqual([["bob", "s-b", "mlx-lm"]]);
+    expect(status.recent.map((record: any) => record.person)).toEqual(["bob"]);
+  });
+});
+
+describe("one person cannot see or probe another's", () => {
+  const SYSTEM = "You are a coding assistant. ".repeat(40);
+  const first = (text: string) => ({ ...ask, system: SYSTEM, messages: [{ role: "user", content: text }] });
+  const secret = "Please refactor the payroll module in /home/alice/acme-payroll and keep the bonus table private";
+
+  test("status: each person's own sessions, replies and last error; every backend's health and the counts", async () => {
+    const { send } = teamApp();
+    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first(secret));
+    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first("FAIL please"));
+    await send("POST", "/v1/messages", as("bob-t0ken", "bob-session"), ask);
+    const bob: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken"))).json();
+    const text = JSON.stringify(bob);
+    expect(text).not.toContain("alice");
+    expect(text).not.toContain("backend exploded");
+    expect(bob.recent.map((record: any) => record.sessionId)).toEqual(["bob-session"]);
+    expect(bob.sessions).toBe(2); // the aggregate count
+    const mlx = bob.backends.find((backend: any) => backend.name === "mlx-lm");
+    expect([mlx.healthy, mlx.errors, mlx.lastError, mlx.conversations]).toEqual([true, 1, null, { count: 2, latest: ["bob/bob-session"] }]);
+    const alice: any = await (await send("GET", "/anyclaude/status", as("alice-t0ken"))).json();
+    expect(alice.recent.map((record: any) => [record.sessionId, record.state])).toEqual([
+      ["alice-session", "done"],
+      ["alice-session", "failed"],
     ]);
-    expect(status.recent.map((record: any) => record.person)).toEqual(["alice", "bob"]);
+    expect(alice.backends.find((backend: any) => backend.name === "mlx-lm").lastError.message).toContain("backend exploded");
+    expect(Object.keys(alice.persons)).toEqual(["alice"]);
+  });
+
+  test("route: another person's first message is no warmer than any guess (the shared head is), and each probe is logged with its person", async () => {
+    const { send } = teamApp();
+    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first(secret));
+    const warmth = async (token: string, body: unknown) => {
+      const decision: any = await (await send("POST", "/anyclaude/route", as(token), body)).json();
+      return decision.backends.find((backend: any) => backend.name === "mlx-lm").warmTokens as number;
+    };
+    const lines: string[] = [];
+    const info = logger.info;
+    logger.info = ((line: string) => void lines.push(line)) as typeof logger.info;
+    try {
+      const right = await warmth("bob-t0ken", first(secret));
+      const wrong = await warmth("bob-t0ken", first("Please refactor the billing module"));
+      expect(right).toBe(wrong);
+      expect(right).toBeGreaterThan(0); // the head is warm for everyone
+      expect(await warmth("alice-t0ken", first(secret))).toBeGreaterThan(right); // her own message is hers to see
+    } finally {
+      logger.info = info;
+    }
+    expect(lines.filter((line) => line.startsWith("route asked"))).toEqual([
+      expect.stringMatching(/^route asked by bob: mlx-lm/),
+      expect.stringMatching(/^route asked by bob: mlx-lm/),
+      expect.stringMatching(/^route asked by alice: mlx-lm/),
+    ]);
   });
 });
 
