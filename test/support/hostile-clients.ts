@@ -7,7 +7,7 @@ const BATCH = 100;
 export type HeldConnections = {
   // How many the daemon has closed so far (the client closes none).
   closed(): number;
-  // Bytes the daemon sent on them, all together (an answer before it closed one).
+  // What the daemon sent on each (its first 4 KB), so far.
   received(): string[];
   destroy(): void;
 };
@@ -20,18 +20,15 @@ export async function holdConnections(port: number, count: number, send = ""): P
   let closed = 0;
   const open = () =>
     new Promise<void>((resolve, reject) => {
+      const index = answers.push("") - 1;
       const socket = connect(port, "127.0.0.1", () => {
         if (send) socket.write(send);
         resolve();
       });
-      let answer = "";
       socket.setEncoding("latin1");
-      socket.on("data", (data: string) => void (answer += data.slice(0, 4096)));
+      socket.on("data", (data: string) => void (answers[index] = (answers[index] + data).slice(0, 4096)));
       socket.on("error", reject);
-      socket.on("close", () => {
-        closed++;
-        if (answer) answers.push(answer);
-      });
+      socket.on("close", () => void closed++);
       sockets.push(socket);
     });
   for (let opened = 0; opened < count; opened += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, count - opened) }, open));
