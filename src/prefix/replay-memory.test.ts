@@ -12,23 +12,23 @@ describe("ReplayMemory", () => {
     // llama-server numbers its calls per reply: both sessions get call_0.
     memory.remember("session-a", reply([{ id: "call_0", arguments: '{"file_path": "/a"}' }], "Reading a.\n"));
     memory.remember("session-b", reply([{ id: "call_0", arguments: '{"file_path": "/b"}' }]));
-    expect(memory.session("session-a").toolArguments("call_0")).toBe('{"file_path": "/a"}');
-    expect(memory.session("session-b").toolArguments("call_0")).toBe('{"file_path": "/b"}');
+    expect(memory.session("session-a").toolArguments("call_0", { file_path: "/a" })).toBe('{"file_path": "/a"}');
+    expect(memory.session("session-b").toolArguments("call_0", { file_path: "/b" })).toBe('{"file_path": "/b"}');
     expect(memory.session("session-a").text("Reading a.")).toBe("Reading a.\n");
     expect(memory.session("session-b").text("Reading a.")).toBeUndefined();
-    expect(memory.session("unknown").toolArguments("call_0")).toBeUndefined();
+    expect(memory.session("unknown").toolArguments("call_0", { file_path: "/a" })).toBeUndefined();
   });
 
   test("a session making many calls pushes out only its own oldest, and the sessions are bounded too", () => {
     const memory = new ReplayMemory({ sessions: 3, turnsPerSession: 100 });
     memory.remember("quiet", reply([{ id: "toolu_1", arguments: "{}" }]));
     for (let index = 0; index < 5_000; index++) memory.remember("busy", reply([{ id: `toolu_busy_${index}`, arguments: `{"n": ${index}}` }]));
-    expect(memory.session("quiet").toolArguments("toolu_1")).toBe("{}");
-    expect(memory.session("busy").toolArguments("toolu_busy_4999")).toBe('{"n": 4999}');
-    expect(memory.session("busy").toolArguments("toolu_busy_4899")).toBeUndefined();
+    expect(memory.session("quiet").toolArguments("toolu_1", {})).toBe("{}");
+    expect(memory.session("busy").toolArguments("toolu_busy_4999", { n: 4999 })).toBe('{"n": 4999}');
+    expect(memory.session("busy").toolArguments("toolu_busy_4899", { n: 4899 })).toBeUndefined();
     for (const session of ["s1", "s2", "s3"]) memory.remember(session, reply([{ id: "toolu_1", arguments: "[]" }]));
-    expect(memory.session("quiet").toolArguments("toolu_1")).toBeUndefined(); // least recently seen
-    expect(memory.session("s3").toolArguments("toolu_1")).toBe("[]");
+    expect(memory.session("quiet").toolArguments("toolu_1", {})).toBeUndefined(); // least recently seen
+    expect(memory.session("s3").toolArguments("toolu_1", [])).toBe("[]");
   });
 
   // What conversation-translations.ts asks instead of every earlier message's questions.
@@ -51,5 +51,58 @@ describe("ReplayMemory", () => {
     memory.remember("other", reply([]));
     memory.remember("s", reply([]));
     expect(memory.session("s")).not.toBe(session);
+  });
+
+  // Issue 27: the remembered bytes went to the backend whatever the client sent back.
+  test("the model's bytes replay only while the client's input is the value it was handed; otherwise the client's wins", () => {
+    const memory = new ReplayMemory();
+    memory.remember("s", { text: "", thinking: "", stopReason: "tool_use", toolCalls: [
+      { id: "toolu_1", name: "Bash", arguments: '{"command":  "ls",\n "timeout": 1.0}' },
+      // Typed for the client (settle-tool-calls.ts): compared as it was handed.
+      { id: "toolu_2", name: "Search", arguments: '{"max": "5"}', clientJson: '{"max":5}' },
+    ] });
+    const session = memory.session("s");
+    expect(session.toolArguments("toolu_1", { command: "ls", timeout: 1 })).toBe('{"command":  "ls",\n "timeout": 1.0}');
+    expect(session.toolArguments("toolu_1", { timeout: 1, command: "ls" })).toBe('{"command":  "ls",\n "timeout": 1.0}'); // a JSON value: key order aside
+    expect(session.toolArguments("toolu_1", { command: "ls -la", timeout: 1 })).toBeUndefined(); // a hook's updatedInput
+    expect(session.toolArguments("toolu_1", { command: "ls" })).toBeUndefined();
+    expect(session.toolArguments("toolu_1", { command: "ls", timeout: 1, extra: null })).toBeUndefined();
+    expect(session.toolArguments("toolu_2", { max: 5 })).toBe('{"max": "5"}');
+    expect(session.toolArguments("toolu_2", { max: "5" })).toBeUndefined();
+  });
+
+  // Issue 27: capped by count only, twenty 20 MB replies kept 474 MB.
+  test("what all sessions keep stays under the byte bound, the least recently seen session's oldest answers let go first", () => {
+    const memory = new ReplayMemory({ totalBytes: 1_000_000 });
+    const big = (n: number) => `{"content": "${String(n).repeat(100_000)}"}`; // 100 KB and more
+    memory.remember("old", reply([{ id: "toolu_old_1", arguments: big(1) }, { id: "toolu_old_2", arguments: big(2) }]));
+    for (let index = 0; index < 20; index++) {
+      memory.remember("new", reply([{ id: `toolu_${index}`, arguments: big(3) }], `text ${index} `.repeat(1_000)));
+      expect(memory.bytes).toBeLessThanOrEqual(1_000_000);
+    }
+    expect(memory.session("old").hasToolCall("toolu_old_1")).toBe(false);
+    expect(memory.session("old").hasToolCall("toolu_old_2")).toBe(false);
+    expect(memory.session("new").hasToolCall("toolu_19")).toBe(true);
+    expect(memory.session("new").hasToolCall("toolu_10")).toBe(false);
+    // One answer larger than the bound is not kept, and pushes out nothing.
+    const before = memory.bytes;
+    memory.remember("new", reply([{ id: "toolu_huge", arguments: `{"content": "${"x".repeat(2_000_000)}"}` }]));
+    expect(memory.session("new").hasToolCall("toolu_huge")).toBe(false);
+    expect(memory.bytes).toBe(before);
+    expect(memory.session("new").hasToolCall("toolu_19")).toBe(true);
+  });
+
+  test("twenty 4 MB replies, each its own: the heap keeps about the bound's worth (84 MB before)", () => {
+    const memory = new ReplayMemory();
+    Bun.gc(true);
+    const before = process.memoryUsage().heapUsed;
+    for (let index = 0; index < 20; index++) {
+      const args = `{"content": "${String.fromCharCode(97 + index).repeat(4 * 1024 * 1024)}"}`;
+      memory.remember(`s${index % 3}`, reply([{ id: `toolu_${index}`, arguments: args }, { id: `toolu_small_${index}`, arguments: "{}" }], ` ${args} `));
+    }
+    Bun.gc(true);
+    expect(memory.bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(24 * 1024 * 1024);
+    expect(memory.session("s1").toolArguments("toolu_small_19", {})).toBe("{}");
   });
 });

@@ -11,7 +11,8 @@ export type CallContext = {
   upstreamModel: string;
   messageId: string;
   inputTokens: number;
-  toolUseId: (index: number) => string;
+  toolUseId: (position: number) => string; // an id of our own, for a call without a new one (settle-tool-calls.ts)
+  toolUseIdTaken: (id: string) => boolean;
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // loaded deferred tools the server was not told of
   onReply: (reply: Reply) => void;

@@ -51,7 +51,9 @@ function wholeBody(request: LocalRequest, options: TranslationTarget): string {
 
 describe("a conversation translated once, its new messages after", () => {
   test("200 seeded growing conversations: every request's body is the whole translation's, byte for byte", () => {
-    const reply = (id: string, text: string, file: number): Reply => ({ text, thinking: "", toolCalls: [{ id, name: "Read", arguments: `{"file_path": "/f/${file}"}` }], stopReason: "tool_use" });
+    // The bytes of call toolu_<index>_<n>: the input the client sends back for it when `file` is its
+    // index (replayed), another input when not (the client's wins).
+    const reply = (id: string, text: string, file: number): Reply => ({ text, thinking: "", toolCalls: [{ id, name: "Read", arguments: `{"file_path":  "/f/${file}", "n": ${Number(id.split("_")[2]) || 0}}` }], stopReason: "tool_use" });
     for (let seed = 1; seed <= 200; seed++) {
       const rng = random(seed);
       // Half with a memory so small that answers are pushed out (changes too), and the session
@@ -66,7 +68,8 @@ describe("a conversation translated once, its new messages after", () => {
         // before; its text with whitespace around it that the client trimmed.
         if (added.role === "assistant" || rng.chance(0.1)) {
           const id = rng.chance(0.5) ? `toolu_${kept.length}_0` : `toolu_${rng.int(kept.length + 1)}_${rng.int(2)}`;
-          replayMemory.remember(SESSION, reply(id, `${rng.pick([" ", "\t", "\n\n"])}answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}${rng.pick(["\n", " ", ""])}`, rng.int(9)));
+          const index = Number(id.split("_")[1]);
+          replayMemory.remember(SESSION, reply(id, `${rng.pick([" ", "\t", "\n\n"])}answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}${rng.pick(["\n", " ", ""])}`, rng.chance(0.7) ? index : rng.int(9)));
         }
         if (small && rng.chance(0.05)) replayMemory.remember("bob/session", reply("toolu_1_0", " answer 1\n", 0));
         // More changes than the memory keeps a record of: every answer is asked again.

@@ -15,7 +15,8 @@ import type { ReplayLookup, ReuseConversation } from "../translate/convert-to-op
 const SESSIONS = 64;
 
 // A question the translation put to the replay memory, and its answer then.
-type Asked = { tool: boolean; question: string; key: string; answer: string | undefined };
+// `input`: a tool call's, as the (frozen) message holds it.
+type Asked = { tool: boolean; question: string; input?: unknown; key: string; answer: string | undefined };
 type Run = {
   way: string;
   replay: SessionLookup; // the memory the answers came from
@@ -86,16 +87,16 @@ function truncate(run: Run, kept: number): void {
   run.asked.length = kept;
 }
 
-function ask(replay: ReplayLookup, { tool, question }: Asked): string | undefined {
-  return tool ? replay.toolArguments(question) : replay.text(question);
+function ask(replay: ReplayLookup, { tool, question, input }: Asked): string | undefined {
+  return tool ? replay.toolArguments(question, input) : replay.text(question);
 }
 
 function recording(replay: ReplayLookup, asked: Asked[]): ReplayLookup {
-  const answer = (tool: boolean, question: string) => {
-    const entry: Asked = { tool, question, key: questionKey(tool, question), answer: undefined };
+  const answer = (tool: boolean, question: string, input?: unknown) => {
+    const entry: Asked = { tool, question, input, key: questionKey(tool, question), answer: undefined };
     entry.answer = ask(replay, entry);
     asked.push(entry);
     return entry.answer;
   };
-  return { toolArguments: (id) => answer(true, id), text: (text) => answer(false, text) };
+  return { toolArguments: (id, input) => answer(true, id, input), text: (text) => answer(false, text) };
 }

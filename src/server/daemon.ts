@@ -20,6 +20,7 @@ import type { BodyLimits } from "./read-request-body";
 import { ConversationCache } from "./conversation-cache";
 import { ConversationTranslations } from "./conversation-translations";
 import { ToolListCache } from "./tool-list-cache";
+import { IN_PROCESS, type Connections } from "./connections";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
 export type DaemonOptions = {
@@ -35,6 +36,8 @@ export type DaemonOptions = {
   heartbeatMs?: number;
   // How collections are paced (collect-when-idle.ts); a bench in the daemon's process sets it.
   collector?: Partial<CollectorOptions>;
+  // The connections requests come on (start-server.ts); none in process.
+  connections?: Connections;
 };
 
 export class Daemon {
@@ -56,6 +59,7 @@ export class Daemon {
   listenUrl: string;
   readonly now: () => number;
   readonly heartbeatMs?: number;
+  readonly connections: Connections;
   private messageCount = 0;
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
@@ -66,6 +70,7 @@ export class Daemon {
     this.build = options.build;
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs;
+    this.connections = options.connections ?? IN_PROCESS;
     this.startedAt = this.now();
     this.activity = new Activity(this.now, new IdleCollector(options.collector));
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;

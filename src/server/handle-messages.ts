@@ -32,7 +32,7 @@ export async function handleMessages(daemon: Daemon, request: Request, person?: 
   while (true) {
     const route = await routeAround(daemon, normalized, unreachable);
     try {
-      return await callBackend(daemon, route, normalized, request.signal);
+      return await callBackend(daemon, route, normalized, request);
     } catch (error) {
       if (!(error instanceof BackendUnreachable)) throw error;
       daemon.pool.markDown(route.backend, error.reason);
@@ -68,9 +68,14 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
   return decide();
 }
 
-async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, signal: AbortSignal): Promise<Response> {
+async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, request: Request): Promise<Response> {
   const backend = route.backend;
+  const signal = request.signal;
   const trace = daemon.activity.begin({ sessionId: normalized.clientSessionId, person: normalized.person, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
+  // The body is read: from here until the reply ends the client waits on the backend, silent for
+  // as long as a prefill takes (connections.ts).
+  daemon.connections.hold(request);
+  trace.listen({ firstToken() {}, progress() {}, end: () => daemon.connections.release(request) });
   daemon.requestStarted(route, normalized, trace); // queued there; a prewarm running there is cancelled
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
@@ -103,7 +108,9 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     upstreamModel: served,
     messageId,
     inputTokens: normalized.estimatedTokens,
-    toolUseId: (index) => `toolu_${messageId.slice(4)}_${index}`,
+    toolUseId: (position) => `toolu_${messageId.slice(4)}_${position}`,
+    // The ids the session's earlier replies gave out, as far as the replay memory holds them.
+    toolUseIdTaken: (id) => daemon.replay.session(normalized.sessionId).hasToolCall(id),
     stopSequences: normalized.request.stop_sequences,
     ...(backendQuirks(backend.config.kind).callsUndeclaredTools && normalized.loadedTools.size > 0 ? { undeclaredTools: normalized.loadedTools } : {}),
     onReply: (reply) => {

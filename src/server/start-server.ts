@@ -5,6 +5,7 @@ import { BUILD_ID, VERSION } from "../version";
 import { createApp } from "./create-app";
 import type { DaemonOptions } from "./daemon";
 import { redactUrl } from "../config/redact-url";
+import { bunConnections } from "./connections";
 
 export class PortInUseError extends Error {
   constructor(readonly address: string) {
@@ -14,17 +15,24 @@ export class PortInUseError extends Error {
 
 export type RunningServer = { url: string; stop(): Promise<void> };
 
-// stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs: tests.
-export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs">;
+// How long a connection may send nothing before it is closed: an idle keep-alive connection, a
+// half-sent body (a LAN daemon must not be starved of file descriptors: macOS services often get
+// 256). Never while a reply waits on its backend (connections.ts). Bun counts in ticks of ~4 s.
+export const IDLE_TIMEOUT_SECONDS = 30;
+
+// stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs and
+// idleTimeoutSeconds: tests.
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number; idleTimeoutSeconds?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs">;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs });
-  let server: ReturnType<typeof Bun.serve>;
+  const idleTimeout = options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS;
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  const connections = bunConnections(() => server, idleTimeout);
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, connections });
   try {
-    // No idle timeout: a reply may be silent upstream for a minute while the model prefills.
     // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
-    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout: 0, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;
@@ -41,7 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async stop() {
       daemon.pool.stopProbing();
       await daemon.prewarm.stop();
-      await server.stop(true);
+      await server?.stop(true);
     },
   };
 }

@@ -23,9 +23,9 @@ describe("arguments of a tool the server was not told of, typed by its schema", 
 
   test("settled calls: the client gets typed input, the replay keeps the bytes the server generated", () => {
     const args = '{"query": "milk", "max_results": "5"}';
-    const settled = settleToolCalls([{ id: "t1", name: "mcp__notes__search", arguments: args }], { backend: "mlx-lm", undeclaredTools: new Map([[toolSearchLike.name, toolSearchLike]]) });
+    const settled = settleToolCalls([{ id: "t1", name: "mcp__notes__search", arguments: args }], { backend: "mlx-lm", toolUseId: (position) => `toolu_${position}`, undeclaredTools: new Map([[toolSearchLike.name, toolSearchLike]]) });
     expect(settled.calls[0]).toEqual({ id: "t1", name: "mcp__notes__search", arguments: args, input: { query: "milk", max_results: 5 }, clientJson: '{"query":"milk","max_results":5}' });
-    const declared = settleToolCalls([{ id: "t2", name: "mcp__notes__search", arguments: args }], { backend: "llama" });
+    const declared = settleToolCalls([{ id: "t2", name: "mcp__notes__search", arguments: args }], { backend: "llama", toolUseId: (position) => `toolu_${position}` });
     expect(declared.calls[0]!.clientJson).toBe(args);
   });
 });

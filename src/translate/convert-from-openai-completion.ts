@@ -4,14 +4,13 @@ import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
-import { settleToolCalls } from "./settle-tool-calls";
+import { generatedCall, settleToolCalls, type ToolUseIds } from "./settle-tool-calls";
 
-export type CompletionContext = {
+export type CompletionContext = ToolUseIds & {
   model: string;
   messageId: string;
   inputTokens: number;
   backend: string;
-  toolUseId: (upstreamIndex: number) => string;
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
 };
@@ -22,14 +21,14 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   const thinking = delta.reasoning ?? delta.reasoning_content ?? "";
   const text = delta.content ?? "";
   const held = (delta.tool_calls ?? []).map((call, position) => ({
-    id: call.id || context.toolUseId(call.index ?? position),
+    id: call.id ?? "",
     name: call.function?.name ?? "",
     arguments: call.function?.arguments ?? "",
   }));
   // Servers parse tool calls out of the end of the generated text: with finish_reason "length",
   // the last one is the call the model was writing when the limit struck.
   const cutAt = choice.finish_reason === "length" && held.length > 0 ? held.length - 1 : undefined;
-  const settled = settleToolCalls(held, { backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
+  const settled = settleToolCalls(held, { toolUseId: context.toolUseId, toolUseIdTaken: context.toolUseIdTaken, backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
   const content: ResponseBlock[] = [];
   if (thinking) content.push({ type: "thinking", thinking, signature: signThinking(thinking) });
   if (text) content.push({ type: "text", text });
@@ -53,7 +52,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   const reply: Reply = {
     text,
     thinking,
-    toolCalls: settled.calls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args })),
+    toolCalls: settled.calls.map(generatedCall),
     stopReason,
     promptTokens: completion.usage?.prompt_tokens ?? undefined,
     cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? undefined,

@@ -7,8 +7,9 @@ import { splitSystemPrompt } from "./system-prompt";
 import { TranslationError } from "./translation-error";
 
 // Exact bytes of what the backend generated, for turns anyclaude relayed (see ReplayMemory).
+// `toolArguments`: the model's bytes for a call, while `input` (the client's) is what it was handed.
 export type ReplayLookup = {
-  toolArguments(toolUseId: string): string | undefined;
+  toolArguments(toolUseId: string, input: unknown): string | undefined;
   text(text: string): string | undefined;
 };
 
@@ -56,7 +57,7 @@ function convertAssistant(blocks: ContentBlock[], { replay, contentKeepsSeparato
     if (block.type === "text") texts.push(block.text);
     if (block.type === "thinking") thoughts.push(block.thinking);
     if (block.type === "tool_use") {
-      const args = replay?.toolArguments(block.id) ?? JSON.stringify(block.input);
+      const args = replay?.toolArguments(block.id, block.input) ?? JSON.stringify(block.input);
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
     }
   }

@@ -9,7 +9,7 @@ import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
 import { messageStart } from "./message-start";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
-import { type HeldToolCall, settleToolCalls } from "./settle-tool-calls";
+import { generatedCall, type HeldToolCall, settleToolCalls, type ToolUseIds } from "./settle-tool-calls";
 
 export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatChunk }
@@ -17,12 +17,11 @@ export type UpstreamEvent =
   | { kind: "done" } // `data: [DONE]`
   | { kind: "failure"; errorType: ErrorType; message: string };
 
-export type StreamContext = {
+export type StreamContext = ToolUseIds & {
   backend: string;
   model: string; // the name replies carry (replyModelName)
   messageId: string;
   inputTokens: number; // estimate for message_start; the backend's count arrives at the end
-  toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
   onReply?: (reply: Reply) => void;
@@ -97,7 +96,7 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
     const reasoning = delta?.reasoning ?? delta?.reasoning_content;
     if (reasoning) appendThinking(state, reasoning, emit);
     if (delta?.content) appendText(state, delta.content, emit);
-    (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context));
+    (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position));
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
     if (choice.stop_reason != null) state.stopReported = choice.stop_reason;
   }
@@ -120,11 +119,11 @@ function appendText(state: State, text: string, emit: (event: StreamEvent) => vo
 // LM Studio streams a call in fragments (id and name first, then argument pieces per `index`,
 // parallel calls possibly interleaved); mlx_lm.server sends each call whole in one delta. Both are
 // gathered here and go out in finish().
-function appendToolCall(state: State, call: ToolCallDelta, position: number, context: StreamContext): void {
+function appendToolCall(state: State, call: ToolCallDelta, position: number): void {
   const upstreamIndex = call.index ?? position;
   let tool = state.toolCalls.get(upstreamIndex);
   if (!tool) {
-    tool = { id: call.id || context.toolUseId(upstreamIndex), name: "", arguments: "" };
+    tool = { id: call.id ?? "", name: "", arguments: "" }; // settleToolCalls gives one without an id its own
     state.toolCalls.set(upstreamIndex, tool);
   }
   if (call.function?.name && !tool.name) tool.name = call.function.name;
@@ -156,7 +155,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   const held = [...state.toolCalls.values()];
   const writing = state.writingTool === undefined ? undefined : state.toolCalls.get(state.writingTool);
   const cutAt = state.finishReason === "length" && writing ? held.indexOf(writing) : undefined;
-  const settled = settleToolCalls(held, { backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
+  const settled = settleToolCalls(held, { toolUseId: context.toolUseId, toolUseIdTaken: context.toolUseIdTaken, backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
   if (settled.notes.length > 0) emitBlock(state, { type: "text", text: "" }, { type: "text_delta", text: settled.notes.join("\n") }, emit);
   for (const call of settled.calls) {
     emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.clientJson }, emit);
@@ -170,7 +169,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   context.onReply?.({
     text: state.text,
     thinking: state.thinking,
-    toolCalls: settled.calls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args })),
+    toolCalls: settled.calls.map(generatedCall),
     stopReason,
     promptTokens: state.usage?.prompt_tokens ?? undefined,
     cachedTokens: state.usage?.prompt_tokens_details?.cached_tokens ?? undefined,

@@ -3,7 +3,8 @@
 import type { ChatUsage, ServerTimings } from "../protocol/openai";
 import type { StopReason, Usage } from "../protocol/anthropic";
 
-export type GeneratedToolCall = { id: string; name: string; arguments: string };
+// `clientJson`: the input as the client was handed it, when not `arguments` (settle-tool-calls.ts).
+export type GeneratedToolCall = { id: string; name: string; arguments: string; clientJson?: string };
 
 export type Reply = {
   text: string;

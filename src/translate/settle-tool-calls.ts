@@ -16,7 +16,13 @@ export type SettledToolCall = GeneratedToolCall & { input: Record<string, unknow
 
 // `undeclaredTools`: tools the model may call that the server was not told of (deferred tools a
 // conversation loaded, on a server that parses calls to any tool): their arguments get typed.
-export type SettleOptions = { backend: string; cutAt?: number; undeclaredTools?: ReadonlyMap<string, Tool> };
+export type SettleOptions = { backend: string; cutAt?: number; undeclaredTools?: ReadonlyMap<string, Tool> } & ToolUseIds;
+
+// The Messages API requires every tool_use id of a conversation to be unique, and the replay
+// memory keys each call's bytes by its id; a backend's own ids need not be (one that repeats an
+// id within a reply, or numbers its calls afresh every reply). `toolUseId`: an id of our own for
+// the call at a position; `toolUseIdTaken`: whether the conversation already holds an id.
+export type ToolUseIds = { toolUseId: (position: number) => string; toolUseIdTaken?: (id: string) => boolean };
 
 export type SettledToolCalls = {
   calls: SettledToolCall[]; // what goes to the client; `arguments` are the bytes to replay
@@ -25,9 +31,15 @@ export type SettledToolCalls = {
   cutOff: boolean; // the token limit struck inside a call: the reply stops for max_tokens
 };
 
+// A settled call as the reply remembers it (for the replay memory).
+export function generatedCall({ id, name, arguments: args, clientJson }: SettledToolCall): GeneratedToolCall {
+  return { id, name, arguments: args, ...(clientJson === args ? {} : { clientJson }) };
+}
+
 // `cutAt`: the position of the call the model was writing when it hit the token limit, if it was.
 export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): SettledToolCalls {
   const settled: SettledToolCalls = { calls: [], notes: [], warnings: [], cutOff: false };
+  const given = new Set<string>();
   held.forEach((call, position) => {
     const tool = call.name || "a tool";
     // A call the token limit struck inside goes out only as valid JSON: even a slip the repair
@@ -47,7 +59,9 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
     const args = repairToolArguments(call.arguments);
     const typed = ({ arguments: bytes, input }: { arguments: string; input: Record<string, unknown> }) => {
       const coerced = coerceToSchema(input, options.undeclaredTools?.get(call.name));
-      return { id: call.id, name: call.name, arguments: bytes, input: coerced, clientJson: coerced === input ? bytes : JSON.stringify(coerced) };
+      const id = uniqueId(call.id, position, given, options);
+      if (id !== call.id) settled.warnings.push(`backend "${options.backend}" reused the tool-call id ${JSON.stringify(call.id.slice(0, 100))}; the call goes out as ${id}`);
+      return { id, name: call.name, arguments: bytes, input: coerced, clientJson: coerced === input ? bytes : JSON.stringify(coerced) };
     };
     switch (args.kind) {
       case "valid":
@@ -66,4 +80,14 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
     }
   });
   return settled;
+}
+
+// The backend's id when it is new to the conversation (templates that render ids get them back
+// as they were), else one of our own, new too.
+function uniqueId(wanted: string, position: number, given: Set<string>, ids: ToolUseIds): string {
+  const taken = (id: string) => id === "" || given.has(id) || (ids.toolUseIdTaken?.(id) ?? false);
+  let id = wanted;
+  for (let attempt = 0; taken(id); attempt++) id = attempt === 0 ? ids.toolUseId(position) : `${ids.toolUseId(position)}_${attempt}`;
+  given.add(id);
+  return id;
 }

@@ -68,7 +68,7 @@ describe("a tool call cut off by max_tokens", () => {
 
 test("malformed tool JSON is repaired alike streamed and not, with one warning line each", async () => {
   const streamed = sseEvents(await (await appAnswering({ stream: fixtureSse("lmstudio-malformed-tool-arguments") })(ask(true))).text());
-  expect(streamed.filter((event) => event.delta?.type === "input_json_delta").map((event) => event.delta.partial_json)).toEqual(['{"file_path": "/tmp/a.txt", "content": "hi"}']);
+  expect(streamed.filter((event) => event.delta?.type === "input_json_delta").map((event) => event.delta.partial_json)).toEqual(['{"file_path":"/tmp/a.txt","content":"hi"}']);
   const whole = { choices: [{ message: { role: "assistant", content: null, tool_calls: [{ id: "call_w", type: "function", function: { name: "Write", arguments: "{'file_path': '/tmp/a.txt', 'content': 'hi',}" } }] }, finish_reason: "tool_calls" }] };
   const message: any = await (await appAnswering({ whole })(ask(false))).json();
   expect(message.content).toEqual([{ type: "tool_use", id: "call_w", name: "Write", input: { file_path: "/tmp/a.txt", content: "hi" } }]);
