@@ -103,13 +103,13 @@ describe("hostile backends", () => {
 
   test("negative and 1e308 usage", () =>
     hostileBackendCase("usage -5, 1e308", { kind: "absurd-usage" }, (answer) => {
-      expect(answer).toMatchObject({ status: 200, stopReason: "end_turn", error: undefined, cut: undefined });
+      expect([answer.status, answer.stopReason, answer.error, answer.cut]).toEqual([200, "end_turn", undefined, undefined]);
       for (const value of answer.usageNumbers.filter((value) => typeof value === "number")) expect([value, Number.isSafeInteger(value) && (value as number) >= 0]).toEqual([value, true]);
     }));
 
   test("a backend that repeats tool-call ids", () =>
     hostileBackendCase("two tool calls with one id", { kind: "repeated-tool-ids" }, (answer) => {
-      expect(answer).toMatchObject({ status: 200, stopReason: "tool_use", error: undefined });
+      expect([answer.status, answer.stopReason, answer.error]).toEqual([200, "tool_use", undefined]);
       expect(new Set(answer.toolUses.map((use) => use.id)).size).toBe(answer.toolUses.length);
       expect(answer.toolUses.map((use) => JSON.parse(use.input))).toEqual([{ command: "ls" }, { command: "pwd" }]);
     }));
