@@ -85,6 +85,11 @@ function summarizeBody(text: string): string {
   return plain.slice(0, 200) || "(empty body)";
 }
 
+// A stream of only `[DONE]`, or an answer without content or a finish reason: not an empty reply.
+export function endedWithoutReply(backend: BackendConfig): ApiError {
+  return new ApiError(502, "api_error", `${backendLabel(backend)} ended without a reply (no content, no tool call, no finish reason)`);
+}
+
 export function malformedResponse(backend: BackendConfig, problem: string): ApiError {
   return new ApiError(502, "api_error", `${backendLabel(backend)} sent a response anyclaude cannot read: ${problem}`);
 }

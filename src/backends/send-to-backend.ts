@@ -22,7 +22,7 @@ export type SendOptions = {
 
 export async function sendToBackend(backend: BackendConfig, options: SendOptions): Promise<Response> {
   const { watch } = options;
-  watch.start();
+  watch.start(options.stream);
   let response: Response;
   const body = serializeBody(options.body);
   try {
@@ -49,12 +49,12 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
   }
   watch.activity();
   try {
-    if (!response.ok) throw upstreamHttpError(backend, response.status, await response.text().catch(() => ""));
+    if (!response.ok) throw upstreamHttpError(backend, response.status, await readHead(response, watch.limits.errorBodyBytes));
     const contentType = response.headers.get("content-type") ?? "";
     // A web page with HTTP 200 (a proxy's or portal's), or one JSON object where a stream was
     // asked for (an error some servers send that way): said as what it is, not as a broken stream.
     if (/html/i.test(contentType) || (options.stream && /json/i.test(contentType))) {
-      const text = await response.text().catch(() => "");
+      const text = await readHead(response, watch.limits.errorBodyBytes);
       throw /json/i.test(contentType) && !/html/i.test(contentType) ? upstreamHttpError(backend, response.status, text) : unexpectedContent(backend, contentType, text);
     }
   } catch (error) {
@@ -86,7 +86,11 @@ function watchedBody(body: ReadableStream<Uint8Array>, watch: UpstreamWatch): Re
           watch.stop();
           return controller.close();
         }
-        watch.activity();
+        const tooLarge = watch.received(result.value);
+        if (tooLarge) {
+          void reader.cancel(tooLarge).catch(() => {});
+          return controller.error(tooLarge);
+        }
         controller.enqueue(result.value);
       },
       cancel(reason) {
@@ -96,6 +100,27 @@ function watchedBody(body: ReadableStream<Uint8Array>, watch: UpstreamWatch): Re
     },
     { highWaterMark: 0 },
   );
+}
+
+// The first `maxBytes` of a body that is not a reply (an error, a web page), as text; the rest is
+// never read: a server's error page may be of any size (a 400 MB one was read whole).
+async function readHead(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+    }
+  } catch {
+    // a connection dropped while the error was read: what came is the best description
+  }
+  void reader.cancel().catch(() => {});
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
 }
 
 function authorization(backend: BackendConfig): Record<string, string> {

@@ -15,14 +15,20 @@
 //   may last up to `timeoutMs`. A server that does not answer it is cut as stalled. (What the
 //   liveness path cannot tell: a generation thread stuck while alive. `timeoutMs` bounds that.)
 // One timer per call, re-armed only when it fires: nothing is allocated per chunk.
+// The watch also counts what the body brings against the size limits (read-limits.ts): one SSE
+// event of a stream, the whole of an answer read whole. A limit passed ends the call the same way
+// as a silence: the upstream request is aborted, and the read fails with the error that says why.
 import { ApiError } from "../api-error";
 import type { BackendConfig } from "../config/config-schema";
 import { backendLabel } from "./backend-error";
 import { backendQuirks } from "./backend-quirks";
 import { serverRoot } from "./backend-url";
+import { READ_LIMITS, type ReadLimits } from "./read-limits";
 
 // How long the liveness path may take to answer: it answers in milliseconds when the server lives.
 const LIVENESS_TIMEOUT_MS = 5_000;
+const LF = 10;
+const CR = 13;
 
 export class UpstreamWatch {
   private readonly controller = new AbortController();
@@ -30,11 +36,16 @@ export class UpstreamWatch {
   private generating = false;
   private timer?: Timer;
   private stopped = false;
+  private streaming = false;
+  private bodyBytes = 0; // of a whole answer so far
+  private eventBytes = 0; // since the last blank line of a stream
+  private lastBytes = [0, 0]; // the last two bytes read: a blank line may straddle two chunks
   timedOut?: ApiError;
 
   constructor(
     private readonly backend: BackendConfig,
     private readonly fetcher: typeof fetch = fetch,
+    readonly limits: ReadLimits = READ_LIMITS,
     private readonly now: () => number = performance.now.bind(performance),
   ) {
     this.lastActivityAt = now();
@@ -45,8 +56,10 @@ export class UpstreamWatch {
     return this.controller.signal;
   }
 
-  start(): void {
+  // `streaming`: the body is an event stream (its events are bounded), else one answer (bounded whole).
+  start(streaming: boolean): void {
     this.stopped = false;
+    this.streaming = streaming;
     this.lastActivityAt = this.now();
     this.arm(this.backend.timeoutMs);
   }
@@ -54,6 +67,22 @@ export class UpstreamWatch {
   // A byte arrived (headers, a keepalive, a chunk).
   activity(): void {
     this.lastActivityAt = this.now();
+  }
+
+  // A piece of the body arrived: a sign of life, counted against the size limits. A limit passed
+  // aborts the call; the error that says so is returned, for the read to fail with.
+  received(chunk: Uint8Array): ApiError | undefined {
+    this.lastActivityAt = this.now();
+    const error = this.streaming ? this.countEvent(chunk) : this.countBody(chunk);
+    if (error) this.abort(error);
+    return error;
+  }
+
+  // The reply ended early (a limit of the reply, the client's or the daemon's end): the backend
+  // stops generating.
+  cut(error: ApiError): void {
+    this.stop();
+    if (!this.controller.signal.aborted) this.abort(error);
   }
 
   // The first token went out: from now on the stream may only pause `idleTimeoutMs`.
@@ -103,6 +132,21 @@ export class UpstreamWatch {
     }
   }
 
+  private countBody(chunk: Uint8Array): ApiError | undefined {
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes <= this.limits.bodyBytes) return undefined;
+    return new ApiError(502, "api_error", `${backendLabel(this.backend)} sent an answer larger than ${size(this.limits.bodyBytes)}, more than any reply needs; anyclaude stopped reading it`);
+  }
+
+  private countEvent(chunk: Uint8Array): ApiError | undefined {
+    const end = eventEnd(chunk, this.lastBytes);
+    this.eventBytes = end < 0 ? this.eventBytes + chunk.length : chunk.length - end;
+    if (chunk.length >= 2) this.lastBytes = [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!];
+    else if (chunk.length === 1) this.lastBytes = [this.lastBytes[1]!, chunk[0]!];
+    if (this.eventBytes <= this.limits.eventBytes) return undefined;
+    return new ApiError(502, "api_error", `${backendLabel(this.backend)} sent a stream event (or a line) larger than ${size(this.limits.eventBytes)} without ending it, more than any reply needs; anyclaude stopped reading it`);
+  }
+
   private abort(error: ApiError): void {
     this.timedOut = error;
     this.controller.abort(error);
@@ -120,6 +164,21 @@ function stalled(backend: BackendConfig, because?: string): ApiError {
   if (because === "timeoutMs") return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: nothing for ${seconds(backend.timeoutMs)} (its "timeoutMs", the longest it may take to write a tool call it sends whole; raise it for longer ones)`);
   if (because) return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}, and its ${because} did not answer`);
   return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}`);
+}
+
+// Where the last event of the chunk ends: just past its last blank line ("\n\n", "\r\n\r\n"),
+// or -1. `before`: the two bytes read before the chunk.
+function eventEnd(chunk: Uint8Array, before: number[]): number {
+  for (let at = chunk.lastIndexOf(LF); at >= 0; at = at > 0 ? chunk.lastIndexOf(LF, at - 1) : -1) {
+    const previous = at >= 1 ? chunk[at - 1] : before[1];
+    const beforeThat = at >= 2 ? chunk[at - 2] : at === 1 ? before[1] : before[0];
+    if (previous === LF || (previous === CR && beforeThat === LF)) return at + 1;
+  }
+  return -1;
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : bytes >= 1024 ? `${bytes / 1024} KB` : `${bytes} bytes`;
 }
 
 function seconds(ms: number): string {

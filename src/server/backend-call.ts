@@ -1,5 +1,6 @@
 // How one request is put to one backend: the upstream call, how its stream is decoded and
 // converted, and how a whole (non-streaming) answer is read.
+import type { ReadLimits } from "../backends/read-limits";
 import type { RequestTrace } from "../metrics/request-trace";
 import type { MessagesResponse, Tool } from "../protocol/anthropic";
 import type { Reply } from "../translate/reply";
@@ -19,6 +20,8 @@ export type CallContext = {
   trace: RequestTrace; // timings and progress, for status, statusline and the log
   signal: AbortSignal;
   fetcher: typeof fetch;
+  readLimits: ReadLimits; // how much of the backend's answer is read
+  maxTokens: number; // the request's max_tokens: the reply is cut there, whatever the backend does
   // Resolves when the request may go upstream: held meanwhile for a shared prefill (share-prefill.ts).
   ready?: Promise<unknown>;
   // The server slot to send the request to, picked as it goes (src/backends/slot-pinning.ts).

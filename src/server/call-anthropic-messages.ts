@@ -1,6 +1,6 @@
 // A request put to a backend with its own Messages API (LM Studio 0.4.1+, llama.cpp, Ollama, vLLM).
 import * as v from "valibot";
-import { malformedResponse, streamErrorEvent } from "../backends/backend-error";
+import { endedWithoutReply, malformedResponse, streamErrorEvent } from "../backends/backend-error";
 import { sendToBackend } from "../backends/send-to-backend";
 import { UpstreamWatch } from "../backends/upstream-watch";
 import type { BackendConfig } from "../config/config-schema";
@@ -9,14 +9,15 @@ import { UpstreamMessage } from "../protocol/anthropic-upstream";
 import { readSseFrames } from "../sse/read-sse-frames";
 import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import { mapUpstreamStopReason } from "../translate/map-upstream-stop-reason";
-import type { Reply } from "../translate/reply";
+import { estimateTokens } from "../translate/estimate-tokens";
+import { checkAnthropicUsage, type Reply, tokenCount } from "../translate/reply";
 import { whenReady, type BackendCall, type CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
 const ANTHROPIC_VERSION = "2023-06-01";
 
 export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
-  const watch = new UpstreamWatch(backend, context.fetcher);
+  const watch = new UpstreamWatch(backend, context.fetcher, context.readLimits);
   const upstream = whenReady(context, () => sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } }));
   return {
     upstream,
@@ -25,9 +26,12 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
       const json: unknown = await readJson(response);
       const parsed = v.safeParse(UpstreamMessage, json);
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
+      if (parsed.output.content.length === 0 && !parsed.output.stop_reason) throw endedWithoutReply(backend);
       const { stopReason, stopSequence } = mapUpstreamStopReason(parsed.output.stop_reason, parsed.output.stop_sequence);
-      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, stop_reason: stopReason, stop_sequence: stopSequence };
-      return { message, reply: replyOf(parsed.output) };
+      const reply = replyOf(parsed.output);
+      const usage = parsed.output.usage && checkAnthropicUsage(parsed.output.usage, { input: context.inputTokens, output: estimateTokens(reply.text.length + reply.thinking.length) });
+      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, stop_reason: stopReason, stop_sequence: stopSequence, ...(usage ? { usage } : {}) } as MessagesResponse;
+      return { message, reply };
     },
   };
 }
@@ -52,14 +56,14 @@ function errorEventIn(data: string, backend: string): RelayEvent | undefined {
 }
 
 function replyOf(message: UpstreamMessage): Reply {
-  const cached = message.usage?.cache_read_input_tokens ?? 0;
+  const cached = tokenCount(message.usage?.cache_read_input_tokens) ?? 0;
   return {
     text: message.content.flatMap((block) => (block.type === "text" ? [block.text ?? ""] : [])).join(""),
     thinking: message.content.flatMap((block) => (block.type === "thinking" ? [block.thinking ?? ""] : [])).join(""),
     toolCalls: message.content.flatMap((block) => (block.type === "tool_use" ? [{ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) }] : [])),
     stopReason: mapUpstreamStopReason(message.stop_reason, message.stop_sequence).stopReason,
-    promptTokens: (message.usage?.input_tokens ?? 0) + cached || undefined,
+    promptTokens: (tokenCount(message.usage?.input_tokens) ?? 0) + cached || undefined,
     cachedTokens: cached || undefined,
-    completionTokens: message.usage?.output_tokens ?? undefined,
+    completionTokens: tokenCount(message.usage?.output_tokens),
   };
 }

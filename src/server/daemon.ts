@@ -17,10 +17,12 @@ import type { Route, RouteContext, RouteReason } from "../routing/resolve-route"
 import { SessionTable } from "../routing/session-table";
 import type { Reply } from "../translate/reply";
 import type { BodyLimits } from "./read-request-body";
+import { READ_LIMITS, type ReadLimits } from "../backends/read-limits";
 import { ConversationCache } from "./conversation-cache";
 import { ConversationTranslations } from "./conversation-translations";
 import { ToolListCache } from "./tool-list-cache";
 import { IN_PROCESS, type Connections } from "./connections";
+import type { OpenReply } from "./stream-reply";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
 export type DaemonOptions = {
@@ -34,6 +36,8 @@ export type DaemonOptions = {
   // How often a streamed reply pings the client while the backend is silent (stream-reply.ts);
   // tests shorten it.
   heartbeatMs?: number;
+  // How much is read from a backend (read-limits.ts); tests make them small.
+  readLimits?: Partial<ReadLimits>;
   // How collections are paced (collect-when-idle.ts); a bench in the daemon's process sets it.
   collector?: Partial<CollectorOptions>;
   // The connections requests come on (start-server.ts); none in process.
@@ -50,6 +54,7 @@ export class Daemon {
   readonly replay = new ReplayMemory();
   readonly translations = new ConversationTranslations(); // the last request's, per session
   readonly sharedPrefills = new SharedPrefills(); // requests in flight, by the prefix they compute
+  readonly openReplies = new Set<OpenReply>(); // streams under way, ended with an error event at shutdown
   readonly inFlight = new InFlight(); // requests in flight, by the prompt tokens they still compute
   readonly routeCounts: Partial<Record<RouteReason, number>> = {};
   readonly startedAt: number;
@@ -60,6 +65,7 @@ export class Daemon {
   readonly now: () => number;
   readonly heartbeatMs?: number;
   readonly connections: Connections;
+  readonly readLimits: ReadLimits;
   private messageCount = 0;
   replyCount = 0; // a clock for cache entries: replies so far, across backends
 
@@ -71,6 +77,7 @@ export class Daemon {
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs;
     this.connections = options.connections ?? IN_PROCESS;
+    this.readLimits = { ...READ_LIMITS, ...options.readLimits };
     this.startedAt = this.now();
     this.activity = new Activity(this.now, new IdleCollector(options.collector));
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;

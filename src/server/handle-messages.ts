@@ -121,6 +121,8 @@ async function callContext(daemon: Daemon, route: Route, normalized: NormalizedR
     trace,
     signal,
     fetcher: daemon.fetcher,
+    readLimits: daemon.readLimits,
+    maxTokens: normalized.request.max_tokens,
   };
 }
 

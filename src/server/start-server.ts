@@ -1,4 +1,5 @@
 // Binds the app to its address. A taken port is its own error: the CLI reports it in one line.
+import { ApiError } from "../api-error";
 import type { Config } from "../config/config-schema";
 import { logger } from "../logger";
 import { BUILD_ID, VERSION } from "../version";
@@ -13,6 +14,10 @@ export class PortInUseError extends Error {
   }
 }
 
+// How long requests still under way (a whole reply being read) may take to end at shutdown, once
+// every stream was told: launchd and systemd wait longer than this before they kill.
+const SHUTDOWN_GRACE_MS = 1_000;
+
 export type RunningServer = { url: string; stop(): Promise<void> };
 
 // How long a connection may send nothing before it is closed: an idle keep-alive connection, a
@@ -22,14 +27,14 @@ export const IDLE_TIMEOUT_SECONDS = 30;
 
 // stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs and
 // idleTimeoutSeconds: tests.
-export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number; idleTimeoutSeconds?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs">;
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number; idleTimeoutSeconds?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs" | "readLimits">;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
   const idleTimeout = options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS;
   let server: ReturnType<typeof Bun.serve> | undefined;
   const connections = bunConnections(() => server, idleTimeout);
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, connections });
+  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, readLimits: options.readLimits, connections });
   try {
     // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
     server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
@@ -46,9 +51,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   logger.info(`listening on ${url}${options.configPath ? ` (config ${options.configPath})` : ""}`);
   return {
     url,
+    // Every open stream ends with an error event first: the client hears why, rather than a reset.
     async stop() {
+      const shuttingDown = new ApiError(529, "overloaded_error", "the anyclaude daemon is shutting down");
+      for (const reply of daemon.openReplies) reply.end(shuttingDown);
       daemon.pool.stopProbing();
       await daemon.prewarm.stop();
+      await Promise.race([server?.stop(false), Bun.sleep(SHUTDOWN_GRACE_MS)]);
       await server?.stop(true);
     },
   };

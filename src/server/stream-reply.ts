@@ -34,78 +34,158 @@ export type StreamPlan<E extends { kind: string }> = {
 };
 
 const HEARTBEAT: CommonEvent = { kind: "comment" };
+// Why the upstream call is aborted when the reply ends first (never seen by the client).
+const ENDED_EARLY = new ApiError(499, "api_error", "the reply ended before the backend's stream did");
 const encoder = new TextEncoder();
+
+// A reply the daemon may end from outside (its shutdown: start-server.ts).
+export type OpenReply = { end(error: ApiError): void };
 
 export async function streamReply<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): Promise<Response> {
   await Promise.race([upstream, Bun.sleep(EARLY_ANSWER_MS)]); // an early failure throws here
-  const { converter, trace, watch } = plan;
-  let iterator: AsyncIterator<E | CommonEvent> | undefined;
-  let heartbeat: Timer | undefined;
-  // Nothing went to the client since the last heartbeat tick. What counts is what the client got:
-  // the upstream may be busy while nothing leaves (a tool call's fragments, held until whole).
-  let quiet = true;
-  let closed = false;
+  const reply = new ReplyStream(upstream, plan, daemon);
+  return new Response(new ReadableStream<Uint8Array>(reply, { highWaterMark: 0 }), { headers: SSE_HEADERS });
+}
 
+// The reply's stream, as an UnderlyingSource. Whatever throws while it runs (the converter, the
+// trace, a log line) ends it with an `error` event, never a reset connection: the timer is
+// cleared, the upstream read cancelled, and nothing of the reply is held any more.
+class ReplyStream<E extends { kind: string }> {
+  private iterator?: AsyncIterator<E | CommonEvent>;
+  private controller?: ReadableStreamDefaultController<Uint8Array>;
+  private heartbeat?: Timer;
+  private readonly heartbeatMs: number;
+  private lastWriteAt = performance.now();
+  private closed = false;
+  private over = false; // message_stop or an error went out: nothing more is read
   // The converter writes here; what it wrote for one upstream event leaves as one chunk.
-  let out = "";
-  const collect = {
-    enqueue(event: StreamEvent) {
-      if (trace.see(event)) watch.firstToken();
-      out += formatSseEvent(event);
-    },
-  } as TransformStreamDefaultController<StreamEvent>;
-  const flushOut = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (!out || closed) return;
-    controller.enqueue(encoder.encode(out));
-    out = "";
-    quiet = false;
-  };
-  const stop = () => {
-    closed = true;
-    clearInterval(heartbeat);
-  };
+  private out = "";
+  private readonly collect: TransformStreamDefaultController<StreamEvent>;
 
-  return new Response(
-    new ReadableStream<Uint8Array>(
-      {
-        start(controller) {
-          converter.start?.(collect);
-          flushOut(controller);
-          // One timer per reply: a ping when nothing went to the client for a whole interval.
-          heartbeat = setInterval(() => {
-            if (quiet && !closed) {
-              converter.transform?.(HEARTBEAT, collect);
-              flushOut(controller);
-            }
-            quiet = true;
-          }, daemon.heartbeatMs ?? HEARTBEAT_MS);
-        },
-        async pull(controller) {
-          iterator ??= upstreamEvents(upstream, plan, daemon)[Symbol.asyncIterator]();
-          // Events that produce nothing for the client (a bare [DONE]) are read past.
-          while (!closed) {
-            const { done, value } = await iterator.next();
-            if (closed) return;
-            if (done) {
-              await converter.flush?.(collect);
-              flushOut(controller);
-              stop();
-              return controller.close();
-            }
-            await converter.transform?.(value, collect);
-            if (out) return flushOut(controller);
-          }
-        },
-        async cancel() {
-          // The client went away: stop reading upstream, which aborts the backend's generation.
-          stop();
-          await iterator?.return?.(undefined);
-        },
+  constructor(
+    private upstream: Promise<Response> | undefined,
+    private plan: StreamPlan<E> | undefined,
+    private daemon: Daemon | undefined,
+  ) {
+    this.heartbeatMs = daemon?.heartbeatMs ?? HEARTBEAT_MS;
+    const { trace, watch } = plan!;
+    this.collect = {
+      enqueue: (event: StreamEvent) => {
+        if (trace.see(event)) watch.firstToken();
+        if (event.type === "message_stop" || event.type === "error") this.over = true;
+        this.out += formatSseEvent(event);
       },
-      { highWaterMark: 0 },
-    ),
-    { headers: SSE_HEADERS },
-  );
+    } as TransformStreamDefaultController<StreamEvent>;
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+    this.daemon!.openReplies.add(this);
+    this.guard(() => {
+      this.plan!.converter.start?.(this.collect);
+      this.write();
+      this.arm(this.heartbeatMs);
+    });
+  }
+
+  async pull(): Promise<void> {
+    await this.guard(async () => {
+      const { converter } = this.plan!;
+      this.iterator ??= upstreamEvents(this.upstream!, this.plan!, this.daemon!)[Symbol.asyncIterator]();
+      // Events that produce nothing for the client (a bare [DONE]) are read past.
+      while (!this.closed) {
+        const { done, value } = await this.iterator.next();
+        if (this.closed) return;
+        if (done) {
+          await converter.flush?.(this.collect);
+          return this.finish();
+        }
+        await converter.transform?.(value, this.collect);
+        // The reply ended before the upstream did (an error, a limit reached): stop reading it.
+        if (this.over) return this.finish(ENDED_EARLY);
+        if (this.out) return this.write();
+      }
+    });
+  }
+
+  // The client went away: stop reading upstream, which aborts the backend's generation.
+  async cancel(): Promise<void> {
+    await this.release(ENDED_EARLY);
+  }
+
+  // Ended from outside (the daemon stopping): the client is told why; nobody's error.
+  end(error: ApiError): void {
+    if (this.closed) return;
+    this.plan?.trace.cancel();
+    this.fail(error);
+  }
+
+  // The upstream is let go before the client sees the end (the iterator is at rest here).
+  private async finish(cut?: ApiError): Promise<void> {
+    this.write();
+    const controller = this.controller;
+    await this.release(cut);
+    controller?.close();
+  }
+
+  private fail(error: ApiError): void {
+    this.out = "";
+    // Written here, not by the converter: the converter (or the trace) may be what threw.
+    this.controller?.enqueue(encoder.encode(formatSseEvent({ type: "error", error: { type: error.type, message: error.message } })));
+    this.controller?.close();
+    try {
+      this.plan?.trace.fail(error.message);
+    } catch {
+      // the trace's own failure: the client was told, the reply is let go all the same
+    }
+    void this.release(error);
+  }
+
+  // Everything the reply held is let go; `cut`: the backend, maybe still writing, is stopped.
+  private async release(cut?: ApiError): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.heartbeat);
+    this.daemon?.openReplies.delete(this);
+    const { iterator, plan } = this;
+    this.iterator = this.plan = this.upstream = this.daemon = this.controller = undefined;
+    this.out = "";
+    if (cut) plan?.watch.cut(cut);
+    await iterator?.return?.(undefined).catch(() => {});
+  }
+
+  private async guard(run: () => void | Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (this.closed) return;
+      const backend = this.plan?.backend;
+      const detail = error instanceof Error ? error.message : String(error);
+      this.fail(error instanceof ApiError ? error : new ApiError(500, "api_error", `the reply from backend "${backend}" failed inside anyclaude: ${detail}`));
+    }
+  }
+
+  private write(): void {
+    if (!this.out || this.closed) return;
+    this.controller!.enqueue(encoder.encode(this.out));
+    this.out = "";
+    this.lastWriteAt = performance.now();
+  }
+
+  // One timer per reply, re-armed only when it fires, for when the last write was: the client
+  // never goes a whole interval without a byte, and nothing is allocated per chunk.
+  private arm(delayMs: number): void {
+    this.heartbeat = setTimeout(() => void this.guard(() => this.beat()), delayMs);
+  }
+
+  private beat(): void {
+    if (this.closed) return;
+    const silentFor = performance.now() - this.lastWriteAt;
+    if (silentFor < this.heartbeatMs) return this.arm(this.heartbeatMs - silentFor);
+    this.plan!.converter.transform?.(HEARTBEAT as E | CommonEvent, this.collect);
+    this.write();
+    this.arm(this.heartbeatMs);
+  }
 }
 
 async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Response>, plan: StreamPlan<E>, daemon: Daemon): AsyncGenerator<E | CommonEvent> {

@@ -14,10 +14,11 @@ export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGen
   });
   const decoder = new TextDecoder();
   const reader = body.getReader();
+  let ended = false;
   try {
     while (true) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if ((ended = done)) break;
       parser.feed(decoder.decode(value, { stream: true }));
       yield* pending.splice(0);
     }
@@ -26,6 +27,9 @@ export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGen
     // a backend silent past its limit (an ApiError of the watch) is an error to report as such.
     if (error instanceof ApiError) throw error;
   } finally {
+    // Read no further than asked: a reader that stops early (the reply ended, a limit passed)
+    // cancels the body, which closes the backend's connection.
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
   parser.feed("\n\n"); // flush a last event that lacked its blank line (close-delimited HTTP/1.0)

@@ -3,7 +3,7 @@ import type { MessagesResponse, ResponseBlock, Tool } from "../protocol/anthropi
 import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
-import { type Reply, signThinking, toAnthropicUsage } from "./reply";
+import { readChatUsage, type Reply, signThinking, toAnthropicUsage } from "./reply";
 import { generatedCall, settleToolCalls, type ToolUseIds } from "./settle-tool-calls";
 
 export type CompletionContext = ToolUseIds & {
@@ -54,9 +54,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
     thinking,
     toolCalls: settled.calls.map(generatedCall),
     stopReason,
-    promptTokens: completion.usage?.prompt_tokens ?? undefined,
-    cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
-    completionTokens: completion.usage?.completion_tokens ?? undefined,
+    ...readChatUsage(completion.usage),
     serverTimings: completion.timings ?? undefined,
     warnings: settled.warnings,
   };

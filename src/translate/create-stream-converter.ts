@@ -8,7 +8,8 @@ import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
 import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
 import { messageStart } from "./message-start";
-import { type Reply, signThinking, toAnthropicUsage } from "./reply";
+import { pastOutputLimit } from "./output-limit";
+import { readChatUsage, type Reply, signThinking, toAnthropicUsage } from "./reply";
 import { generatedCall, type HeldToolCall, settleToolCalls, type ToolUseIds } from "./settle-tool-calls";
 
 export type UpstreamEvent =
@@ -24,6 +25,7 @@ export type StreamContext = ToolUseIds & {
   inputTokens: number; // estimate for message_start; the backend's count arrives at the end
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
+  maxTokens?: number; // the request's max_tokens: the reply ends there, whatever the backend does (output-limit.ts)
   onReply?: (reply: Reply) => void;
 };
 
@@ -40,7 +42,10 @@ type State = {
   stopReported?: unknown; // vLLM's `stop_reason`: the stop string it stopped on
   usage?: ChatChunk["usage"];
   timings?: ChatChunk["timings"]; // llama-server's, in its last chunk
+  outputChars: number; // text, thinking and tool-call arguments so far
+  answered: boolean; // a choice brought something: content, a tool call, a finish reason
   failed: boolean;
+  ended: boolean; // message_stop went out (the reply reached max_tokens): the rest is ignored
 };
 
 export function createStreamConverter(context: StreamContext): TransformStream<UpstreamEvent, StreamEvent> {
@@ -50,14 +55,14 @@ export function createStreamConverter(context: StreamContext): TransformStream<U
 // The same converter as a Transformer, for a caller that drives it without stream plumbing
 // (the daemon's reply stream runs it inline: one stream per reply, not one per stage).
 export function streamConverter(context: StreamContext): Transformer<UpstreamEvent, StreamEvent> {
-  const state: State = { nextIndex: 0, text: "", thinking: "", toolCalls: new Map(), failed: false };
+  const state: State = { nextIndex: 0, text: "", thinking: "", toolCalls: new Map(), outputChars: 0, answered: false, failed: false, ended: false };
   return {
     start(controller) {
       controller.enqueue(messageStart(context));
       controller.enqueue({ type: "ping" });
     },
     transform(event, controller) {
-      if (state.failed) return;
+      if (state.failed || state.ended) return;
       const emit = (out: StreamEvent) => controller.enqueue(out);
       switch (event.kind) {
         case "chunk":
@@ -65,7 +70,7 @@ export function streamConverter(context: StreamContext): Transformer<UpstreamEve
         case "comment":
           return emit({ type: "ping" });
         case "done":
-          state.finishReason ??= "stop";
+          if (state.answered) state.finishReason ??= "stop";
           return;
         case "failure":
           return fail(state, emit, event.errorType, event.message);
@@ -74,8 +79,10 @@ export function streamConverter(context: StreamContext): Transformer<UpstreamEve
       }
     },
     flush(controller) {
-      if (state.failed) return;
+      if (state.failed || state.ended) return;
       const emit = (out: StreamEvent) => controller.enqueue(out);
+      // Only [DONE], or role-only deltas: not an empty reply, a backend that did not answer.
+      if (!state.answered) return fail(state, emit, "api_error", `backend "${context.backend}" ended without a reply (no content, no tool call, no finish reason)`);
       if (state.finishReason === undefined) {
         return fail(state, emit, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
       }
@@ -99,13 +106,27 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
     (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position));
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
     if (choice.stop_reason != null) state.stopReported = choice.stop_reason;
+    if (reasoning || delta?.content || delta?.tool_calls?.length || choice.finish_reason) state.answered = true;
   }
+  if (pastLimit(state, context)) {
+    // A backend writing past max_tokens (it ignored the limit, or never stops): the reply ends
+    // here as the limit would have ended it, and the caller stops reading the upstream.
+    state.finishReason = "length";
+    state.ended = true;
+    finish(state, context, emit);
+  }
+}
+
+function pastLimit(state: State, context: StreamContext): boolean {
+  if (context.maxTokens === undefined) return false;
+  return pastOutputLimit(context.maxTokens, state.outputChars, readChatUsage(state.usage).completionTokens);
 }
 
 function appendThinking(state: State, thinking: string, emit: (event: StreamEvent) => void): void {
   state.writingTool = undefined;
   if (state.open?.kind !== "thinking") openBlock(state, { kind: "thinking" }, { type: "thinking", thinking: "", signature: "" }, emit);
   state.thinking += thinking;
+  state.outputChars += thinking.length;
   emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "thinking_delta", thinking } });
 }
 
@@ -113,6 +134,7 @@ function appendText(state: State, text: string, emit: (event: StreamEvent) => vo
   state.writingTool = undefined;
   if (state.open?.kind !== "text") openBlock(state, { kind: "text" }, { type: "text", text: "" }, emit);
   state.text += text;
+  state.outputChars += text.length;
   emit({ type: "content_block_delta", index: state.open!.index, delta: { type: "text_delta", text } });
 }
 
@@ -127,7 +149,9 @@ function appendToolCall(state: State, call: ToolCallDelta, position: number): vo
     state.toolCalls.set(upstreamIndex, tool);
   }
   if (call.function?.name && !tool.name) tool.name = call.function.name;
-  tool.arguments += call.function?.arguments ?? "";
+  const fragment = call.function?.arguments ?? "";
+  tool.arguments += fragment;
+  state.outputChars += fragment.length;
   state.writingTool = upstreamIndex;
 }
 
@@ -162,8 +186,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   }
   const stopSequence = matchedStopSequence(state.stopReported, context.stopSequences);
   const stopReason = mapFinishReason(state.finishReason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });
-  const outputChars = state.text.length + state.thinking.length + held.reduce((sum, tool) => sum + tool.arguments.length, 0);
-  const usage = toAnthropicUsage(state.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });
+  const usage = toAnthropicUsage(state.usage, { input: context.inputTokens, output: estimateTokens(state.outputChars) });
   emit({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: stopReason === "stop_sequence" ? stopSequence! : null }, usage });
   emit({ type: "message_stop" });
   context.onReply?.({
@@ -171,9 +194,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
     thinking: state.thinking,
     toolCalls: settled.calls.map(generatedCall),
     stopReason,
-    promptTokens: state.usage?.prompt_tokens ?? undefined,
-    cachedTokens: state.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
-    completionTokens: state.usage?.completion_tokens ?? undefined,
+    ...readChatUsage(state.usage),
     serverTimings: state.timings ?? undefined,
     warnings: settled.warnings,
   });
