@@ -60,7 +60,7 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
     const typed = ({ arguments: bytes, input }: { arguments: string; input: Record<string, unknown> }) => {
       const coerced = coerceToSchema(input, options.undeclaredTools?.get(call.name));
       const id = uniqueId(call.id, position, given, options);
-      if (id !== call.id) settled.warnings.push(`backend "${options.backend}" reused the tool-call id ${JSON.stringify(call.id.slice(0, 100))}; the call goes out as ${id}`);
+      if (call.id && id !== call.id) settled.warnings.push(`backend "${options.backend}" reused the tool-call id ${JSON.stringify(call.id.slice(0, 100))}; the call goes out as ${id}`);
       return { id, name: call.name, arguments: bytes, input: coerced, clientJson: coerced === input ? bytes : JSON.stringify(coerced) };
     };
     switch (args.kind) {
