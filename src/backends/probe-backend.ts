@@ -7,7 +7,7 @@ import { assertNever } from "../assert-never";
 import type { BackendConfig } from "../config/config-schema";
 import { ModelList } from "../protocol/openai";
 import { describeNetworkFailure } from "./backend-error";
-import { apiBase, serverRoot } from "./backend-url";
+import { apiUrl, serverUrl } from "./backend-url";
 import { fetchFreshOnReset } from "./fetch-fresh-on-reset";
 import { probeLmStudio } from "./probe-lmstudio";
 import { type GetJson, type ProbeResult, probeModelList } from "./probe-model-list";
@@ -51,8 +51,8 @@ function probeKind(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
 // Claude Code still shows. So "auto" counts it as taking tools: one mlx_lm.server alone serves
 // Claude Code, whose every main-loop request carries its tool list.
 async function probeMlxLm(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
-  await get(`${serverRoot(backend.url)}/health`);
-  const listed = v.safeParse(ModelList, await get(`${apiBase(backend)}/models`).catch(() => null));
+  await get(serverUrl(backend.url, "/health"));
+  const listed = v.safeParse(ModelList, await get(apiUrl(backend, "/models")).catch(() => null));
   return { healthy: true, model: backend.model ?? backendQuirks(backend.kind).placeholderModel, models: listed.success ? listed.output.data.map((m) => m.id) : [], tools: true };
 }
 

@@ -2,7 +2,7 @@
 import * as v from "valibot";
 import type { BackendConfig } from "../config/config-schema";
 import { ModelList } from "../protocol/openai";
-import { apiBase } from "./backend-url";
+import { apiUrl } from "./backend-url";
 
 export type ProbeResult = {
   healthy: boolean;
@@ -18,7 +18,7 @@ export type ProbeResult = {
 export type GetJson = (url: string) => Promise<unknown>;
 
 export async function probeModelList(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
-  const list = v.parse(ModelList, await get(`${apiBase(backend)}/models`));
+  const list = v.parse(ModelList, await get(apiUrl(backend, "/models")));
   const models = list.data.map((model) => model.id);
   const model = backend.model ?? models[0];
   const contextLength = list.data.find((entry) => entry.id === model)?.max_model_len;

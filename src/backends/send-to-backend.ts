@@ -4,7 +4,7 @@
 import { ApiError } from "../api-error";
 import type { BackendConfig } from "../config/config-schema";
 import { backendLabel, unexpectedContent, upstreamHttpError, upstreamNetworkError } from "./backend-error";
-import { apiBase } from "./backend-url";
+import { apiUrl } from "./backend-url";
 import { fetchFreshOnReset, isResetBeforeResponse } from "./fetch-fresh-on-reset";
 import { releaseBytes } from "../release-bytes";
 import { serializeBody } from "./serialize-body";
@@ -26,7 +26,7 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
   let response: Response;
   const body = serializeBody(options.body);
   try {
-    response = await fetchFreshOnReset(options.fetcher, `${apiBase(backend)}${options.path}`, {
+    response = await fetchFreshOnReset(options.fetcher, apiUrl(backend, options.path), {
       method: "POST",
       headers: { "content-type": "application/json", ...authorization(backend), ...options.headers },
       body,

@@ -22,7 +22,7 @@ import { ApiError } from "../api-error";
 import type { BackendConfig } from "../config/config-schema";
 import { backendLabel } from "./backend-error";
 import { backendQuirks } from "./backend-quirks";
-import { serverRoot } from "./backend-url";
+import { serverUrl } from "./backend-url";
 import { READ_LIMITS, type ReadLimits } from "./read-limits";
 
 // How long the liveness path may take to answer: it answers in milliseconds when the server lives.
@@ -124,7 +124,7 @@ export class UpstreamWatch {
 
   private async answers(path: string): Promise<boolean> {
     try {
-      const response = await this.fetcher(`${serverRoot(this.backend.url)}${path}`, { signal: AbortSignal.timeout(Math.min(LIVENESS_TIMEOUT_MS, this.backend.idleTimeoutMs)) });
+      const response = await this.fetcher(serverUrl(this.backend.url, path), { signal: AbortSignal.timeout(Math.min(LIVENESS_TIMEOUT_MS, this.backend.idleTimeoutMs)) });
       await response.body?.cancel();
       return response.ok;
     } catch {

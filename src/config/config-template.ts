@@ -2,7 +2,8 @@
 export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments allowed). Check it with: anyclaude config check
 {
   // Where the daemon listens. Off loopback, "authToken" is required, or "authTokens": a token per
-  // person by name ({"alice": "...", "bob": "..."}) for a daemon a team shares.
+  // person by name ({"alice": "...", "bob": "..."}) for a daemon a team shares; each at least 32
+  // characters of two kinds or more (make one with: openssl rand -hex 32).
   "host": "127.0.0.1",
   "port": 8082,
 

@@ -82,7 +82,7 @@ describe("loadConfig, edge cases", () => {
   });
 
   test("secrets are masked for `config show`", () => {
-    const { config } = withFile('{ "authToken": "t0ken", "host": "0.0.0.0", "backends": [{ "name": "x", "kind": "openai", "url": "http://127.0.0.1:1/v1", "apiKey": "sk-1" }] }')();
+    const { config } = withFile('{ "authToken": "t0ken-3f9a1c7e5b2d8046a1c3e5f7b9d0e2f4", "host": "0.0.0.0", "backends": [{ "name": "x", "kind": "openai", "url": "http://127.0.0.1:1/v1", "apiKey": "sk-1" }] }')();
     const masked = maskSecrets(config);
     expect(masked.authToken).toBe("********");
     expect(masked.backends[0]!.apiKey).toBe("********");

@@ -57,9 +57,10 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
   const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
-  const persons = resolvePersons(file);
+  const host = env.ANYCLAUDE_HOST || file.host || "127.0.0.1";
+  const persons = resolvePersons(file, host);
   const config: Config = {
-    host: env.ANYCLAUDE_HOST || file.host || "127.0.0.1",
+    host,
     port: parsePort(env.ANYCLAUDE_PORT) ?? file.port ?? 8082,
     authToken: file.authToken ?? persons[0]?.token,
     persons,
@@ -91,8 +92,9 @@ function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend,
   return [{ ...rest, url }];
 }
 
-// "authToken" is the person "default"; each token names one person, so none may repeat.
-function resolvePersons(file: ConfigFile): Person[] {
+// "authToken" is the person "default"; each token names one person, so none may repeat. Off
+// loopback each must be strong (checkTokenStrength).
+function resolvePersons(file: ConfigFile, host: string): Person[] {
   const listed = file.authTokens ?? [];
   const named = Array.isArray(listed) ? listed.map((person, index) => ({ ...person, key: `authTokens[${index}]` })) : Object.entries(listed).map(([name, token]) => ({ name, token, key: `authTokens.${name}` }));
   const persons = [...(file.authToken ? [{ name: DEFAULT_PERSON, token: file.authToken, key: "authToken" }] : []), ...named];
@@ -101,10 +103,29 @@ function resolvePersons(file: ConfigFile): Person[] {
   for (const { name, token, key } of persons) {
     if (names.has(name)) throw new ConfigError(`the name "${name}" is taken twice (also ${names.get(name)}${name === DEFAULT_PERSON ? ', "authToken"\'s person' : ""})`, key);
     if (tokens.has(token)) throw new ConfigError(`the same token as ${tokens.get(token)}: each person needs a token of their own`, key);
+    if (!isLoopback(host)) checkTokenStrength(token, key, host);
     names.set(name, key);
     tokens.set(token, key);
   }
   return persons.map(({ name, token }) => ({ name, token }));
+}
+
+// Off loopback anyone on the network may guess: a token must be long, not of one kind of
+// character alone, and not a few characters repeated (`openssl rand -hex 32` always passes:
+// 64 characters, digits and letters, 16 different ones but for a chance of 1 in 10^20 of fewer
+// than 10). Failed attempts are slowed too (authorize.ts). On loopback any token will do.
+const MIN_TOKEN_LENGTH = 32;
+const MIN_DIFFERENT_CHARACTERS = 10;
+const CHARACTER_KINDS = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
+
+function checkTokenStrength(token: string, key: string, host: string): void {
+  const kinds = CHARACTER_KINDS.filter((pattern) => pattern.test(token)).length;
+  const different = new Set(token).size;
+  if (token.length >= MIN_TOKEN_LENGTH && kinds >= 2 && different >= MIN_DIFFERENT_CHARACTERS) return;
+  throw new ConfigError(
+    `listening on ${host} (not loopback), a token needs at least ${MIN_TOKEN_LENGTH} characters, of at least two kinds (lowercase, uppercase, digits, others) and ${MIN_DIFFERENT_CHARACTERS} different ones; this one has ${token.length}, of ${kinds} kind${kinds === 1 ? "" : "s"}, ${different} different. Make one with: openssl rand -hex 32`,
+    key,
+  );
 }
 
 function applyUrlOverrides(backends: BackendConfig[], env: Env): void {

@@ -49,6 +49,15 @@ describe("PrewarmStore", () => {
     expect(new PrewarmStore(renamed, dir).prefixes("mlx-lm")).toEqual([]);
   });
 
+  test("a temporary file a killed daemon left behind is removed on start; a running one's stays", () => {
+    const dir = stateDir();
+    mkdirSync(dir, { recursive: true });
+    const dead = Bun.spawnSync(["true"]).pid; // exited: its pid is no process now
+    for (const name of [`${PREWARM_FILE}.${dead}.tmp`, `${PREWARM_FILE}.${process.pid}.tmp`, "notes.txt", `other.json.${dead}.tmp`]) writeFileSync(join(dir, name), "{");
+    new PrewarmStore(backends, dir);
+    expect(readdirSync(dir).sort()).toEqual([`${PREWARM_FILE}.${process.pid}.tmp`, "notes.txt", `other.json.${dead}.tmp`].sort());
+  });
+
   test("a damaged file is ignored, and replaced by the next write", async () => {
     const dir = stateDir();
     new PrewarmStore(backends, dir).remember("mlx-lm", prefix("a"));

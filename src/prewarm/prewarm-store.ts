@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { BACKEND_KINDS, type BackendConfig } from "../config/config-schema";
 import { logger } from "../logger";
-import { ensurePrivateDir, makePrivate, writePrivateFile } from "../private-files";
+import { ensurePrivateDir, makePrivate, removeStaleTemporaries, writePrivateFile } from "../private-files";
 import type { PrewarmHead } from "./prewarm-head";
 
 export const PREWARM_FILE = "prewarm.json";
@@ -75,6 +75,7 @@ export class PrewarmStore {
   private load(): void {
     const path = this.path;
     if (!path) return;
+    removeStaleTemporaries(path); // a daemon killed while it wrote
     let json: unknown;
     try {
       // One an older version wrote is readable by all (0644): private from now on.

@@ -6,7 +6,7 @@
 import { connect } from "node:net";
 import type { BackendConfig } from "../config/config-schema";
 import { backendQuirks } from "../backends/backend-quirks";
-import { serverRoot } from "../backends/backend-url";
+import { serverUrl } from "../backends/backend-url";
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -20,7 +20,7 @@ export async function checkRestart(backend: BackendConfig, fetcher: typeof fetch
   const healthPath = backendQuirks(backend.kind).restartHealthPath;
   if (!healthPath || options.port) return { sign: await portRefuses(backend.url) };
   try {
-    const response = await fetcher(`${serverRoot(backend.url)}${healthPath}`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const response = await fetcher(serverUrl(backend.url, healthPath), { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 503) return { sign: "loading its model (HTTP 503)" };
     return { noHealthPath: response.status === 404 || response.status === 405 };

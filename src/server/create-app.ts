@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { ApiError } from "../api-error";
 import { logger } from "../logger";
 import { createGate } from "./authorize";
+import { FailedAttempts } from "./failed-attempts";
 import { Daemon, type DaemonOptions } from "./daemon";
 import { handleCountTokens } from "./handle-count-tokens";
 import { handleMessages } from "./handle-messages";
@@ -13,6 +14,7 @@ import { modelList, sessionReport, statusReport } from "./status-report";
 export function createApp(options: DaemonOptions) {
   const daemon = new Daemon(options);
   const gate = createGate(daemon.config);
+  const failures = new FailedAttempts();
   // Whose token each request carried (authorize.ts), for the handlers after it.
   const persons = new WeakMap<Request, string>();
   const personOf = (request: Request) => persons.get(request);
@@ -20,12 +22,19 @@ export function createApp(options: DaemonOptions) {
     // Elysia applies a hook to the routes registered after it: these come first.
     .onError(({ error, code, request }) => refuse(request, asApiError(error, code)))
     // Browsers refused, the authToken checked: on every request, before routing (see authorize.ts).
-    .onRequest(({ request }) => {
+    // A wrong token is answered late, the later the more its address tried (failed-attempts.ts),
+    // and logged with that address: each line says which attempt it was, so none are folded.
+    .onRequest(async ({ request }) => {
       try {
         const person = gate.check(request, pathOf(request.url));
         if (person !== undefined) persons.set(request, person);
       } catch (error) {
-        return error instanceof ApiError ? refuse(request, error) : undefined;
+        if (!(error instanceof ApiError)) throw error;
+        const peer = daemon.connections.peer(request);
+        if (error.status !== 401 || peer === undefined) return refuse(request, error, peer && `from ${peer}`);
+        const { attempt, delayMs } = failures.fail(peer, daemon.now());
+        await Bun.sleep(delayMs);
+        return refuse(request, error, `from ${peer}, failed attempt ${attempt}${delayMs > 0 ? `, answered after ${delayMs} ms` : ""}`);
       }
     })
     // Claude Code probes the base URL before it starts.
@@ -77,9 +86,10 @@ function asApiError(error: unknown, code: unknown): ApiError {
 // `anyclaude logs` shows why Claude Code retried or gave up.
 const LOGGED_REASON_CHARS = 300;
 
-function refuse(request: Request, error: ApiError): Response {
+// note: what the log line adds in parentheses (the peer's address, for the gate's refusals).
+function refuse(request: Request, error: ApiError, note?: string): Response {
   const reason = error.message.length > LOGGED_REASON_CHARS ? `${error.message.slice(0, LOGGED_REASON_CHARS)}...` : error.message;
-  const line = `${request.method} ${pathOf(request.url)} refused: ${error.status} ${error.type}: ${reason}`;
+  const line = `${request.method} ${pathOf(request.url)} refused: ${error.status} ${error.type}: ${reason}${note ? ` (${note})` : ""}`;
   if (error.status >= 500) logger.error(line);
   else logger.warn(line);
   return Response.json(error.toBody(), { status: error.status, headers: error.headers });

@@ -37,7 +37,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, readLimits: options.readLimits, connections });
   try {
     // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
-    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+    // Not in development mode: an error that escapes the app (its own error handler failing, as
+    // when the log's disk is full) would be answered with a 51 KB HTML page and its stack trace.
+    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), error: answerEscapedError, development: false, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;
@@ -69,6 +71,13 @@ function logBackends(backends: ReturnType<typeof createApp>["daemon"]["pool"]["b
     const state = backend.probe?.healthy ? `up, model ${backend.probe.model ?? "unknown"}` : `down (${backend.probe?.error ?? "not probed"})`;
     logger.info(`backend ${name} at ${redactUrl(url)}: ${state}${tools ? ", tools" : ""}`);
   }
+}
+
+// The last answer, for what create-app.ts's onError could not answer: Anthropic's shape, no stack,
+// nothing logged (the log may be why it escaped).
+function answerEscapedError(error: unknown): Response {
+  const message = error instanceof Error ? error.message : "unknown error";
+  return Response.json(new ApiError(500, "api_error", `anyclaude failed: ${message.slice(0, 300)}`).toBody(), { status: 500 });
 }
 
 function isAddressInUse(error: unknown): boolean {

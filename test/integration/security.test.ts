@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConfigFile } from "../../src/config/config-schema";
+import { loadConfig } from "../../src/config/load-config";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { createApp } from "../../src/server/create-app";
 import { freePort } from "../support/compiled-binary";
@@ -117,10 +118,11 @@ describe("browsers", () => {
   });
 
   test("listening on every interface with a token: other names pass on to the token check", async () => {
-    const { send } = appWith({ host: "0.0.0.0", authToken: "s3cret" });
-    expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}`, "x-api-key": "s3cret" })).status).toBe(200);
+    const token = "s3cret-4b7e1d9a2c6f8e0b3d5a7c9e1f2b4d6";
+    const { send } = appWith({ host: "0.0.0.0", authToken: token });
+    expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}`, "x-api-key": token })).status).toBe(200);
     expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}` })).status).toBe(401);
-    expect((await send("GET", "/anyclaude/status", { host: `192.168.1.20:${PORT}`, origin: `http://192.168.1.20:${PORT}`, "x-api-key": "s3cret" })).status).toBe(403);
+    expect((await send("GET", "/anyclaude/status", { host: `192.168.1.20:${PORT}`, origin: `http://192.168.1.20:${PORT}`, "x-api-key": token })).status).toBe(403);
   });
 });
 
@@ -145,7 +147,45 @@ describe("a strict loopback test", () => {
   });
 });
 
+describe("tokens off loopback", () => {
+  test("must be at least 32 characters of two kinds or more, named by their key, with how to make one; on loopback any will do", () => {
+    const weak = ["x", "s3cret", "a".repeat(40), "0123456789".repeat(4), "abcdefghij".repeat(4), "f".repeat(31) + "1", "Ab".repeat(16)];
+    for (const token of weak) {
+      expect(() => resolveConfig({ host: "0.0.0.0", authToken: token }, {})).toThrow(/a token needs at least 32 characters, of at least two kinds \(lowercase, uppercase, digits, others\) and 10 different ones; this one has \d+, .*openssl rand -hex 32/);
+      expect(() => resolveConfig({ host: "192.168.1.20", authTokens: { alice: token } }, {})).toThrow(/32 characters/);
+      expect(() => resolveConfig({ authToken: token }, { ANYCLAUDE_HOST: "0.0.0.0" })).toThrow(/32 characters/);
+      expect(resolveConfig({ host: "127.0.0.1", authToken: token }, {}).authToken).toBe(token);
+    }
+    for (const token of ["5f3a9c2e7b1d4086a2c4e6f89b0d1e2f5f3a9c2e7b1d4086a2c4e6f89b0d1e2f", "correct horse battery staple again", "Tr0ub4dor&3-Tr0ub4dor&3-Tr0ub4dor&3"]) {
+      expect(resolveConfig({ host: "0.0.0.0", authToken: token }, {}).authToken).toBe(token);
+    }
+  });
+
+  test("config check names the key of the weak one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "anyclaude-tokens-"));
+    writeFileSync(join(dir, "config.json"), '{\n  "host": "0.0.0.0",\n  "authTokens": {\n    "alice": "5f3a9c2e7b1d4086a2c4e6f89b0d1e2f",\n    "bob": "b"\n  }\n}');
+    expect(() => loadConfig({ path: join(dir, "config.json"), env: {} })).toThrow(/config\.json:5:5: authTokens\.bob: listening on 0\.0\.0\.0 \(not loopback\), a token needs at least 32 characters/);
+  });
+});
+
 describe("credentials in backend URLs", () => {
+  test("a query in a backend's url (a proxy's ?api_key=) stays at the end of every URL called", async () => {
+    const called: string[] = [];
+    const fetcher = (async (input: string | URL | Request) => {
+      const url = new URL(String(input));
+      called.push(String(input));
+      if (url.searchParams.get("api_key") !== "K") return Response.json({ error: "no key" }, { status: 401 });
+      if (url.pathname === "/v1/models") return Response.json({ data: [{ id: "qwen3" }] });
+      if (url.pathname === "/v1/chat/completions") return completion();
+      return Response.json({ error: "not found" }, { status: 404 });
+    }) as typeof fetch;
+    const { app } = createApp({ config: resolveConfig({ port: PORT, backends: [{ name: "proxy", kind: "openai", url: "http://127.0.0.1:9/v1?api_key=K" }] }, {}), fetch: fetcher, version: "test" });
+    const response = await app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: json, body }));
+    expect(response.status).toBe(200);
+    expect(called).toContain("http://127.0.0.1:9/v1/chat/completions?api_key=K");
+    expect(called.filter((url) => !url.endsWith("?api_key=K"))).toEqual([]);
+  });
+
   test("never appear in status, errors or the log; request bodies never in the log", async () => {
     const home = mkdtempSync(join(tmpdir(), "anyclaude-security-"));
     const port = await freePort();

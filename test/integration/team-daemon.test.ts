@@ -15,7 +15,7 @@ import { logger } from "../../src/logger";
 import { normalizeRequest } from "../../src/routing/normalize-request";
 import { createApp } from "../../src/server/create-app";
 
-const TEAM = { host: "0.0.0.0", authTokens: { alice: "alice-t0ken", bob: "bob-t0ken" } } satisfies ConfigFile;
+const TEAM = { host: "0.0.0.0", authTokens: { alice: "alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", bob: "bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7" } } satisfies ConfigFile;
 const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
 const TOOLS = [{ name: "Write", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
 
@@ -50,17 +50,17 @@ describe("authTokens in the config", () => {
   };
 
   test("a map of names or a list of {name, token}; authToken is the person 'default'", () => {
-    expect(withFile('{ "host": "0.0.0.0", "authTokens": { "alice": "a1", "bob": "b2" } }')().config.persons).toEqual([
+    expect(withFile('{ "authTokens": { "alice": "a1", "bob": "b2" } }')().config.persons).toEqual([
       { name: "alice", token: "a1" },
       { name: "bob", token: "b2" },
     ]);
-    const listed = withFile('{ "host": "0.0.0.0", "authToken": "d0", "authTokens": [{ "name": "alice", "token": "a1" }] }')().config;
+    const listed = withFile('{ "authToken": "d0", "authTokens": [{ "name": "alice", "token": "a1" }] }')().config;
     expect(listed.persons).toEqual([
       { name: "default", token: "d0" },
       { name: "alice", token: "a1" },
     ]);
     expect(listed.authToken).toBe("d0"); // what the CLI's own commands send
-    expect(withFile('{ "host": "0.0.0.0", "authTokens": { "alice": "a1" } }')().config.authToken).toBe("a1");
+    expect(withFile('{ "authTokens": { "alice": "a1" } }')().config.authToken).toBe("a1");
   });
 
   test("bad names, empty or repeated tokens, taken names: errors with the line and the key", () => {
@@ -86,8 +86,8 @@ describe("authTokens in the config", () => {
 describe("the gate knows whose token it is", () => {
   test("each person's token, as x-api-key or Bearer, beside anything in the other header; no token, no entry", async () => {
     const { send, daemon } = teamApp();
-    expect((await send("POST", "/v1/messages", as("alice-t0ken", "s-a"), ask)).status).toBe(200);
-    expect((await send("POST", "/v1/messages", { authorization: "Bearer bob-t0ken", "x-api-key": "sk-ant-own", "x-claude-code-session-id": "s-b" }, ask)).status).toBe(200);
+    expect((await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "s-a"), ask)).status).toBe(200);
+    expect((await send("POST", "/v1/messages", { authorization: "Bearer bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "x-api-key": "sk-ant-own", "x-claude-code-session-id": "s-b" }, ask)).status).toBe(200);
     expect((await send("POST", "/v1/messages", as("carol-t0ken"), ask)).status).toBe(401);
     expect(daemon.activity.recent.map((record) => [record.person, record.sessionId])).toEqual([
       ["alice", "s-a"],
@@ -96,8 +96,8 @@ describe("the gate knows whose token it is", () => {
   });
 
   test("the single authToken still works, as the person 'default'", async () => {
-    const { send, daemon } = teamApp({ host: "0.0.0.0", authToken: "s3cret" });
-    expect((await send("POST", "/v1/messages", as("s3cret"), ask)).status).toBe(200);
+    const { send, daemon } = teamApp({ host: "0.0.0.0", authToken: "s3cret-4b7e1d9a2c6f8e0b3d5a7c9e1f2b4d6" });
+    expect((await send("POST", "/v1/messages", as("s3cret-4b7e1d9a2c6f8e0b3d5a7c9e1f2b4d6"), ask)).status).toBe(200);
     expect(daemon.activity.recent[0]!.person).toBe("default");
   });
 
@@ -107,13 +107,13 @@ describe("the gate knows whose token it is", () => {
     const info = logger.info;
     logger.info = ((line: string) => void lines.push(line)) as typeof logger.info;
     try {
-      await send("POST", "/v1/messages", as("alice-t0ken", "s-a"), ask);
-      await send("POST", "/v1/messages", as("bob-t0ken", "s-b"), ask);
+      await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "s-a"), ask);
+      await send("POST", "/v1/messages", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "s-b"), ask);
     } finally {
       logger.info = info;
     }
     expect(lines.filter((line) => line.includes("prompt tokens"))).toEqual([expect.stringMatching(/^mlx-lm \[no-tools\] for alice 5 prompt tokens/), expect.stringMatching(/^mlx-lm \[no-tools\] for bob 5 prompt tokens/)]);
-    const status: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken"))).json();
+    const status: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7"))).json();
     expect(status.persons).toEqual({ bob: { sessions: 1, backends: { "mlx-lm": 1 } } });
     expect(status.latestSessions.map((entry: any) => [entry.person, entry.sessionId, entry.backend])).toEqual([["bob", "s-b", "mlx-lm"]]);
     expect(status.recent.map((record: any) => record.person)).toEqual(["bob"]);
@@ -127,10 +127,10 @@ describe("one person cannot see or probe another's", () => {
 
   test("status: each person's own sessions, replies and last error; every backend's health and the counts", async () => {
     const { send } = teamApp();
-    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first(secret));
-    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first("FAIL please"));
-    await send("POST", "/v1/messages", as("bob-t0ken", "bob-session"), ask);
-    const bob: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken"))).json();
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "alice-session"), first(secret));
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "alice-session"), first("FAIL please"));
+    await send("POST", "/v1/messages", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "bob-session"), ask);
+    const bob: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7"))).json();
     const text = JSON.stringify(bob);
     expect(text).not.toContain("alice");
     expect(text).not.toContain("backend exploded");
@@ -138,7 +138,7 @@ describe("one person cannot see or probe another's", () => {
     expect(bob.sessions).toBe(2); // the aggregate count
     const mlx = bob.backends.find((backend: any) => backend.name === "mlx-lm");
     expect([mlx.healthy, mlx.errors, mlx.lastError, mlx.conversations]).toEqual([true, 1, null, { count: 2, latest: ["bob/bob-session"] }]);
-    const alice: any = await (await send("GET", "/anyclaude/status", as("alice-t0ken"))).json();
+    const alice: any = await (await send("GET", "/anyclaude/status", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8"))).json();
     expect(alice.recent.map((record: any) => [record.sessionId, record.state])).toEqual([
       ["alice-session", "done"],
       ["alice-session", "failed"],
@@ -149,7 +149,7 @@ describe("one person cannot see or probe another's", () => {
 
   test("route: another person's first message is no warmer than any guess (the shared head is), and each probe is logged with its person", async () => {
     const { send } = teamApp();
-    await send("POST", "/v1/messages", as("alice-t0ken", "alice-session"), first(secret));
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "alice-session"), first(secret));
     const warmth = async (token: string, body: unknown) => {
       const decision: any = await (await send("POST", "/anyclaude/route", as(token), body)).json();
       return decision.backends.find((backend: any) => backend.name === "mlx-lm").warmTokens as number;
@@ -158,11 +158,11 @@ describe("one person cannot see or probe another's", () => {
     const info = logger.info;
     logger.info = ((line: string) => void lines.push(line)) as typeof logger.info;
     try {
-      const right = await warmth("bob-t0ken", first(secret));
-      const wrong = await warmth("bob-t0ken", first("Please refactor the billing module"));
+      const right = await warmth("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", first(secret));
+      const wrong = await warmth("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", first("Please refactor the billing module"));
       expect(right).toBe(wrong);
       expect(right).toBeGreaterThan(0); // the head is warm for everyone
-      expect(await warmth("alice-t0ken", first(secret))).toBeGreaterThan(right); // her own message is hers to see
+      expect(await warmth("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", first(secret))).toBeGreaterThan(right); // her own message is hers to see
     } finally {
       logger.info = info;
     }
@@ -177,18 +177,18 @@ describe("one person cannot see or probe another's", () => {
 describe("a conversation is its person's", () => {
   test("GET /anyclaude/sessions/:id answers only the person who owns it (or the same token)", async () => {
     const { send } = teamApp();
-    await send("POST", "/v1/messages", as("alice-t0ken", "shared-id"), ask);
-    expect((await send("GET", "/anyclaude/sessions/shared-id", as("alice-t0ken"))).status).toBe(200);
-    expect(await (await send("GET", "/anyclaude/sessions/shared-id", { authorization: "Bearer alice-t0ken" })).json()).toMatchObject({ person: "alice", sessionId: "shared-id" });
-    const bob = await send("GET", "/anyclaude/sessions/shared-id", as("bob-t0ken"));
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), ask);
+    expect((await send("GET", "/anyclaude/sessions/shared-id", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8"))).status).toBe(200);
+    expect(await (await send("GET", "/anyclaude/sessions/shared-id", { authorization: "Bearer alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8" })).json()).toMatchObject({ person: "alice", sessionId: "shared-id" });
+    const bob = await send("GET", "/anyclaude/sessions/shared-id", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7"));
     expect(bob.status).toBe(404);
     expect(await bob.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "no request seen for session shared-id" } });
   });
 
   test("the same session id from two persons is two sessions in the session table", async () => {
     const { send, daemon } = teamApp();
-    await send("POST", "/v1/messages", as("alice-t0ken", "shared-id"), ask);
-    await send("POST", "/v1/messages", as("bob-t0ken", "shared-id"), ask);
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), ask);
+    await send("POST", "/v1/messages", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "shared-id"), ask);
     expect(daemon.sessions.size).toBe(2);
     expect(daemon.sessions.get("alice/shared-id")).toBe("mlx-lm");
     expect(daemon.sessions.get("bob/shared-id")).toBe("mlx-lm");
@@ -197,18 +197,18 @@ describe("a conversation is its person's", () => {
   test("one person's generated bytes are never replayed into another's conversation, even under the same session id", async () => {
     const { send, bodies } = teamApp();
     const first = { ...ask, tools: TOOLS };
-    await send("POST", "/v1/messages", as("alice-t0ken", "shared-id"), first);
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), first);
     // The conversation as Claude Code replays it: the tool call's input parsed (spacing lost).
     const replayed = {
       ...first,
       messages: [...first.messages, { role: "assistant", content: [{ type: "tool_use", id: "toolu_x", name: "Write", input: { file_path: "/tmp/x" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "done" }] }],
     };
     // The id the daemon gave alice's call, which bob's client could also send.
-    const aliceCall = await (await send("POST", "/v1/messages", as("alice-t0ken", "shared-id"), first)).json();
+    const aliceCall = await (await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), first)).json();
     const id = (aliceCall as any).content[0].id as string;
     const withId = JSON.parse(JSON.stringify(replayed).replaceAll("toolu_x", id));
-    await send("POST", "/v1/messages", as("bob-t0ken", "shared-id"), withId);
-    await send("POST", "/v1/messages", as("alice-t0ken", "shared-id"), withId);
+    await send("POST", "/v1/messages", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "shared-id"), withId);
+    await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), withId);
     const argumentsSent = (body: any) => body.messages.find((message: any) => message.tool_calls)?.tool_calls[0].function.arguments;
     expect(argumentsSent(bodies.at(-2))).toBe('{"file_path":"/tmp/x"}'); // bob: his client's input, serialized
     expect(argumentsSent(bodies.at(-1))).toBe('{"file_path":  "/tmp/x"}'); // alice: the bytes her model wrote
