@@ -9,6 +9,8 @@ export type HeldConnections = {
   closed(): number;
   // What the daemon sent on each (its first 4 KB), so far.
   received(): string[];
+  // How many are open and have had nothing from the daemon for `ms` (or since they connected).
+  silentFor(ms: number): number;
   destroy(): void;
 };
 
@@ -17,22 +19,28 @@ export type HeldConnections = {
 export async function holdConnections(port: number, count: number, send = ""): Promise<HeldConnections> {
   const sockets: Socket[] = [];
   const answers: string[] = [];
+  const lastHeard: number[] = [];
   let closed = 0;
   const open = () =>
     new Promise<void>((resolve, reject) => {
       const index = answers.push("") - 1;
       const socket = connect(port, "127.0.0.1", () => {
+        lastHeard[index] = performance.now();
         if (send) socket.write(send);
         resolve();
       });
       socket.setEncoding("latin1");
-      socket.on("data", (data: string) => void (answers[index] = (answers[index] + data).slice(0, 4096)));
+      socket.on("data", (data: string) => {
+        answers[index] = (answers[index] + data).slice(0, 4096);
+        lastHeard[index] = performance.now();
+      });
       socket.on("error", reject);
       socket.on("close", () => void closed++);
       sockets.push(socket);
     });
   for (let opened = 0; opened < count; opened += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, count - opened) }, open));
-  return { closed: () => closed, received: () => answers, destroy: () => sockets.forEach((socket) => socket.destroy()) };
+  const silentFor = (ms: number) => sockets.filter((socket, index) => !socket.closed && performance.now() - lastHeard[index]! > ms).length;
+  return { closed: () => closed, received: () => answers, silentFor, destroy: () => sockets.forEach((socket) => socket.destroy()) };
 }
 
 // Waits until `done` holds or `withinMs` passed; how long it took (undefined: it never did).
