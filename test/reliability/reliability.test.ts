@@ -202,7 +202,8 @@ describe("hostile clients", () => {
     const backend = await startFaultBackend({ kind: "stream", chunks: 400, intervalMs: 20 });
     const daemon = await lanDaemon(backend.url);
     try {
-      const running = post(daemon, normal, TOKEN).then((response) => readAnswer(response, READ_LIMITS));
+      // 400 words, one each 20 ms: 8 s, its max_tokens large enough for all of them.
+      const running = post(daemon, { ...normal, max_tokens: 32_000 }, TOKEN).then((response) => readAnswer(response, READ_LIMITS));
       await Bun.sleep(1_000);
       const large = { ...ask, stream: true, messages: longConversation(37_000) };
       const bigAnswer = await readAnswer(await post(daemon, large, TOKEN), READ_LIMITS);
