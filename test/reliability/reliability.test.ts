@@ -52,33 +52,41 @@ const isAnthropicError = (answer: Answer) => !answer.cut && typeof answer.error?
 // A reply the daemon ended itself: an error event, or cut at the request's max_tokens.
 const endedByDaemon = (answer: Answer) => isAnthropicError(answer) || (!answer.cut && answer.stopReason === "max_tokens" && answer.events.at(-1) === "message_stop");
 
-async function hostileBackendCase(name: string, behavior: HostileBehavior, check: (answer: Answer) => void): Promise<void> {
-  const backend = await startHostileBackend(behavior);
-  const daemon = await startDaemon({ backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB });
+// A fresh daemon for one case, its one backend `backend` (with a token: as a LAN daemon has one);
+// both stopped afterwards, whatever happened.
+async function withDaemon<B extends { url: string; stop(): Promise<void> }>(backend: B, token: string | undefined, run: (daemon: DaemonProcess) => Promise<void>): Promise<void> {
+  const daemon = await startDaemon({ ...(token ? { authToken: token } : {}), backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB, token });
   try {
-    const answer = await readAnswer(await post(daemon, ask), READ_LIMITS);
-    backend.setBehavior({ kind: "normal" });
-    const row = record(name, daemon, describeAnswer(answer), await nextRequest(daemon));
-    expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
-    check(answer);
-    expect(row.next).toBe("ok");
+    await run(daemon);
   } finally {
     await daemon.stop();
     await backend.stop();
   }
 }
 
+// The answer to `ask` from a backend that behaves so, then the next request from one that behaves.
+async function hostileBackendCase(name: string, behavior: HostileBehavior, check: (answer: Answer) => void): Promise<void> {
+  const backend = await startHostileBackend(behavior);
+  await withDaemon(backend, undefined, async (daemon) => {
+    const answer = await readAnswer(await post(daemon, ask), READ_LIMITS);
+    backend.setBehavior({ kind: "normal" });
+    const row = record(name, daemon, describeAnswer(answer), await nextRequest(daemon));
+    expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
+    check(answer);
+    expect(row.next).toBe("ok");
+  });
+}
+
+// ["a", "b", "a"] -> ["a x2", "b x1"]
+const tally = (values: string[]) => Object.entries(Object.groupBy(values, (value) => value)).map(([value, all]) => `${value} x${all!.length}`);
+
 describe("hostile backends", () => {
   test("an idle daemon (the baseline)", async () => {
     const backend = await startHostileBackend({ kind: "normal" });
-    const daemon = await startDaemon({ backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB });
-    try {
+    await withDaemon(backend, undefined, async (daemon) => {
       const next = await nextRequest(daemon);
       expect(record("an idle daemon, one normal request", daemon, "-", next).next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   });
 
   test("a stream that never stops writing text", () => hostileBackendCase("text that never ends (up to 3 GB)", { kind: "endless-text", capBytes: 3 * GB }, (answer) => expect(endedByDaemon(answer)).toBe(true)));
@@ -122,23 +130,17 @@ describe("hostile backends", () => {
 
   test("a backend that resets the connection mid-stream", async () => {
     const backend = await startFaultBackend({ kind: "die-mid-stream", afterChunks: 3 });
-    const daemon = await startDaemon({ backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB });
-    try {
+    await withDaemon(backend, undefined, async (daemon) => {
       const answer = await readAnswer(await post(daemon, ask), READ_LIMITS);
       backend.setBehavior({ kind: "stream", chunks: 2, intervalMs: 5 });
       const row = record("a connection reset mid-stream", daemon, describeAnswer(answer), await nextRequest(daemon));
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       expect(isAnthropicError(answer)).toBe(true);
       expect(row.next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   });
 });
 
-// A daemon a LAN could reach, kept on loopback: a token, and the limits that come with one.
-const lanDaemon = (backendUrl: string) => startDaemon({ authToken: TOKEN, backends: [{ name: "llama", kind: "openai", url: backendUrl, tools: true }] }, { killAboveMb: KILL_ABOVE_MB, token: TOKEN });
 const port = (daemon: DaemonProcess) => Number(new URL(daemon.url).port);
 const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 // How long the daemon may leave a silent connection open: its idle timeout (30 s), Bun's ticks of
@@ -169,8 +171,7 @@ describe("hostile clients", () => {
   // most of these are closed unanswered, and an answered one may stay open for the idle timeout.
   test("2,000 idle unauthenticated connections and 100 half-sent bodies", async () => {
     const backend = await startHostileBackend({ kind: "normal" });
-    const daemon = await lanDaemon(backend.url);
-    try {
+    await withDaemon(backend, TOKEN, async (daemon) => {
       const silent = await holdConnections(port(daemon), 1_000);
       const unauthenticated = await holdConnections(port(daemon), 1_000, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
       const head = `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model": "claude`;
@@ -182,7 +183,7 @@ describe("hostile clients", () => {
       const next = await nextRequest(daemon, TOKEN); // while all of them are held
       const closedAfterMs = await waitFor(() => (countFds(), open() === 0), IDLE_CLOSE_WITHIN_MS);
       const forgotten = all.reduce((sum, held) => sum + held.silentFor(IDLE_CLOSE_WITHIN_MS - 5_000), 0);
-      const answers = Object.entries(Object.groupBy(unauthenticated.received(), (text) => (text ? `${text.split("\r\n")[0]} ${errorType(text.slice(text.indexOf("\r\n\r\n") + 4))}` : "closed unanswered"))).map(([answer, all]) => `${answer} x${all!.length}`);
+      const answers = tally(unauthenticated.received().map((text) => (text ? `${text.split("\r\n")[0]} ${errorType(text.slice(text.indexOf("\r\n\r\n") + 4))}` : "closed unanswered")));
       const halfAnswers = new Set(halfSent.received().map((text) => text.split("\r\n")[0] || "closed, no answer"));
       const closing = closedAfterMs === undefined ? `after ${IDLE_CLOSE_WITHIN_MS / 1000} s ${open()} open, ${forgotten} of them silent for ${IDLE_CLOSE_WITHIN_MS / 1000 - 5} s` : `all closed by the daemon after ${(closedAfterMs / 1000).toFixed(0)} s`;
       for (const held of all) held.destroy();
@@ -192,16 +193,12 @@ describe("hostile clients", () => {
       expect(answers[0]).toStartWith("HTTP/1.1 401 Unauthorized authentication_error"); // the first are answered at once
       expect(forgotten).toBe(0);
       expect(row.next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   }, 90_000); // the idle timeout waited for, and 2,100 connections opened and closed
 
   test("a 31 MB body while another stream runs: that stream goes on", async () => {
     const backend = await startFaultBackend({ kind: "stream", chunks: 400, intervalMs: 20 });
-    const daemon = await lanDaemon(backend.url);
-    try {
+    await withDaemon(backend, TOKEN, async (daemon) => {
       // 400 words, one each 20 ms: 8 s, its max_tokens large enough for all of them.
       const running = post(daemon, { ...normal, max_tokens: 32_000 }, TOKEN).then((response) => readAnswer(response, READ_LIMITS));
       await Bun.sleep(1_000);
@@ -215,52 +212,41 @@ describe("hostile clients", () => {
       expect(stream.longestGapMs).toBeLessThan(1_000);
       expect(bigAnswer.events.at(-1) === "message_stop" || isAnthropicError(bigAnswer)).toBe(true);
       expect(row.next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   });
 
   test("rebinding Hosts (127.evil.example) on a daemon without a token", async () => {
     const backend = await startHostileBackend({ kind: "normal" });
-    const daemon = await startDaemon({ backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB });
-    try {
+    await withDaemon(backend, undefined, async (daemon) => {
       const answers: string[] = [];
       for (const host of ["127.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "evil.example"])
         for (const [method, path, body] of [["GET", "/anyclaude/status"], ["GET", "/v1/models"], ["POST", "/v1/messages", JSON.stringify(normal)]] as const) {
           const exchange = await rawHttpRequest(port(daemon), method, path, body, { Host: `${host}:${port(daemon)}`, Connection: "close" });
           answers.push(`${exchange.status} ${errorType(exchange.body)}`);
         }
-      const counts = Object.entries(Object.groupBy(answers, (answer) => answer)).map(([answer, all]) => `${answer} x${all!.length}`);
+      const counts = tally(answers);
       const row = record("rebinding Hosts (127.evil.example, ...)", daemon, counts.join(", "), await nextRequest(daemon));
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       expect(counts).toEqual(["403 permission_error x12"]);
       expect(row.next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   });
 
   test("wrong tokens in a loop", async () => {
     const backend = await startHostileBackend({ kind: "normal" });
-    const daemon = await lanDaemon(backend.url);
-    try {
+    await withDaemon(backend, TOKEN, async (daemon) => {
       const tried = await tryWrongTokens(daemon.url, 5_000, 2);
       const answer = `${tried.attempts} attempts in 5 s: ${Object.entries(tried.statuses).map(([status, count]) => `${status} x${count}`).join(", ")} (${Object.keys(tried.errorTypes).join(", ")})`;
       const row = record("wrong tokens for 5 s (2 at a time)", daemon, answer, await nextRequest(daemon, TOKEN));
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       expect(tried).toMatchObject({ statuses: { 401: tried.attempts }, errorTypes: { authentication_error: tried.attempts } });
       expect(row.next).toBe("ok");
-    } finally {
-      await daemon.stop();
-      await backend.stop();
-    }
+    });
   });
 });
 
 afterAll(() => {
-  const table = ["| case | peak MB (VmHWM) | MB held after (VmRSS) | the client's answer | next request |", "|---|---|---|---|---|"];
+  const table = ["| case | peak MB (VmHWM) | MB at the end (VmRSS) | the client's answer | next request |", "|---|---|---|---|---|"];
   for (const row of rows) table.push(`| ${row.name} | ${row.peakMb} | ${row.rssMb} | ${row.answer} | ${row.next} |`);
   const text = `${table.join("\n")}\n`;
   mkdirSync(join(import.meta.dir, "../../.tmp"), { recursive: true });
