@@ -37,6 +37,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, readLimits: options.readLimits, connections });
   try {
     // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
+    // HTTP pipelining is Bun's to fix: a request written behind one still being answered (any
+    // handler that awaits) makes Bun 1.4.5 close the connection with neither answered (uWS's
+    // "denying async pipelining", oven-sh/bun#38128); Claude Code and the SDKs never pipeline.
     // Not in development mode: an error that escapes the app (its own error handler failing, as
     // when the log's disk is full) would be answered with a 51 KB HTML page and its stack trace.
     server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), error: answerEscapedError, development: false, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
