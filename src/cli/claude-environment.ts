@@ -11,6 +11,9 @@ type Env = Record<string, string | undefined>;
 // The daemon waits `timeoutMs` for a backend to begin (a cold prefill); a non-streaming request,
 // which Claude Code falls back to, then waits for the whole generation on top of that.
 const GENERATION_ALLOWANCE_MS = 10 * 60_000;
+// Claude Code (2.1.197 to 2.1.337, run here) reads CLAUDE_CODE_AUTO_COMPACT_WINDOW as at least
+// this many tokens; 2.1.332 and later also warn on stderr, on every run, about a smaller value.
+const SMALLEST_COMPACT_WINDOW = 100_000;
 
 export function claudeEnvironment(report: StatusReport, config: Config, userEnv: Env): Env {
   const up = report.backends.filter((backend) => backend.healthy);
@@ -20,11 +23,11 @@ export function claudeEnvironment(report: StatusReport, config: Config, userEnv:
   const contexts = up.filter((backend) => backend.tools).map((backend) => backend.contextLength).filter((length): length is number => typeof length === "number");
   const context = contexts.length ? Math.min(...contexts) : undefined;
   const wanted: Env = {
-    // Claude Code 2.1.197 applies MAX_CONTEXT_TOKENS only with DISABLE_COMPACT, and floors
-    // AUTO_COMPACT_WINDOW at 100k tokens; below that the daemon's own "prompt is too long"
-    // answer is what makes it compact.
+    // Claude Code 2.1.197 applies MAX_CONTEXT_TOKENS only with DISABLE_COMPACT. A smaller context
+    // than the compact window's floor is left unsaid: the daemon's own "prompt is too long"
+    // answer is what makes Claude Code compact there.
     CLAUDE_CODE_MAX_CONTEXT_TOKENS: context?.toString(),
-    CLAUDE_CODE_AUTO_COMPACT_WINDOW: context?.toString(),
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: context !== undefined && context >= SMALLEST_COMPACT_WINDOW ? String(context) : undefined,
     API_TIMEOUT_MS: String(Math.max(...config.backends.map((backend) => backend.timeoutMs)) + GENERATION_ALLOWANCE_MS),
     ANTHROPIC_DEFAULT_OPUS_MODEL_NAME: main && displayName(main),
     ANTHROPIC_DEFAULT_SONNET_MODEL_NAME: main && displayName(main),

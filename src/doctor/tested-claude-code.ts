@@ -2,7 +2,7 @@
 // against both (scripts/claude-code.ts installs them), `make test-claude-latest` against whatever
 // npm calls latest today. Claude Code updates itself, so `doctor` warns when the installed one is
 // newer than `newest`: its requests may have changed shape since.
-export const TESTED_CLAUDE_CODE = { oldest: "2.1.197", newest: "2.1.332" } as const;
+export const TESTED_CLAUDE_CODE = { oldest: "2.1.197", newest: "2.1.337" } as const;
 
 // "2.1.332 (Claude Code)" -> [2, 1, 332]; undefined when there is no version in it.
 export function parseVersion(text: string): number[] | undefined {

@@ -15,6 +15,7 @@ import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
 import { replyModelName } from "../translate/message-start";
 import { convertToOpenAIRequest } from "../translate/convert-to-openai-request";
+import { sessionContextLength } from "../translate/system-prompt";
 import { TranslationError } from "../translate/translation-error";
 import type { Daemon } from "./daemon";
 import type { BackendCall, CallContext } from "./backend-call";
@@ -81,8 +82,10 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);
-    context.ready = sharePrefill(daemon, route, normalized, trace, signal);
-    if (daemon.config.pinSlots) context.pickSlot = slotPicker(backend, normalized.chain, route.includeTools, trace);
+    const slots = daemon.config.pinSlots ? slotPicker(backend, normalized.chain, route.includeTools, trace, daemon.fetcher) : undefined;
+    const shared = sharePrefill(daemon, route, normalized, trace, signal);
+    context.ready = slots?.ready ? Promise.all([shared, slots.ready]) : shared;
+    context.pickSlot = slots?.pick;
     trace.record.model = context.upstreamModel;
     logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
     const call = planCall(daemon, route, normalized, context);
@@ -137,10 +140,11 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
   const { config } = route.backend;
   if (normalized.hasImages && !takesImages(route.backend)) logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
   const upstream = upstreamRequest(daemon, route, normalized, context.upstreamModel, normalized.sessionId);
-  if (upstream.api === "messages") return callAnthropicMessages(config, upstream.body, withPrefix(daemon, route, normalized, context, messagesHead(upstream.body)));
+  const leading = sessionContextLength(normalized.request.messages); // part of the head that prewarms (system-prompt.ts)
+  if (upstream.api === "messages") return callAnthropicMessages(config, upstream.body, withPrefix(daemon, route, normalized, context, messagesHead(upstream.body, leading)));
   for (const warning of upstream.warnings) logger.warn(warning);
   const replyContext = upstream.contentAsTool ? { ...context, contentAsTool: upstream.contentAsTool } : context;
-  return callChatCompletions(config, upstream.body, withPrefix(daemon, route, normalized, replyContext, chatHead(upstream.body)));
+  return callChatCompletions(config, upstream.body, withPrefix(daemon, route, normalized, replyContext, chatHead(upstream.body, leading)));
 }
 
 // The request as the backend's API takes it. Without a session (count_tokens), nothing of the

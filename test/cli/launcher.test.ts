@@ -175,12 +175,13 @@ describe("the launcher", () => {
     const seen = Object.fromEntries(readFileSync(out, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
     expect(seen).toMatchObject({
       CLAUDE_CODE_MAX_CONTEXT_TOKENS: "32768",
-      CLAUDE_CODE_AUTO_COMPACT_WINDOW: "32768",
       API_TIMEOUT_MS: "1200000",
       ANTHROPIC_DEFAULT_OPUS_MODEL_NAME: "qwen/qwen3-coder-30b (lmstudio)",
       ANTHROPIC_DEFAULT_SONNET_MODEL_NAME: "qwen/qwen3-coder-30b (lmstudio)",
       ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME: "my haiku",
     });
+    // Below Claude Code's 100k floor the window would only be read as 100k, with a warning.
+    expect(seen.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBeUndefined();
   });
 
   test("with no backend up it says what is wrong with each and how to start it, and runs no claude", async () => {
