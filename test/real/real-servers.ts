@@ -39,13 +39,17 @@ export type RealServer = {
 
 // llama-server: one slot so every request of a test meets the same cache (4 are its default, and
 // routing across them is the server's business, not what these tests measure), the context sized
-// for Claude Code's prompt, metrics on.
-export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
+// for Claude Code's prompt, metrics on. `slots: "default"` starts it as users do, with no
+// --parallel: its default of 4 slots (SERVER_DEFAULT_SLOTS). Its -c is the total, divided among
+// the slots, so `ctx` (per slot) is multiplied by their number.
+export const SERVER_DEFAULT_SLOTS = 4;
+
+export async function startLlamaServer(variant: Variant, options: { slots?: number | "default"; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
   const { llamaServer, models } = manifest();
   const port = options.port ?? (await freePort());
-  const slots = options.slots ?? 1;
+  const slots = options.slots === "default" ? SERVER_DEFAULT_SLOTS : (options.slots ?? 1);
   const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
-    "-c", String((options.ctx ?? 40_960) * slots), "--parallel", String(slots), "--threads", "2", "--no-webui", "--metrics",
+    "-c", String((options.ctx ?? 40_960) * slots), ...(options.slots === "default" ? [] : ["--parallel", String(slots)]), "--threads", "2", "--no-webui", "--metrics",
     ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)])];
   return start(`llama-server ${variant}`, args, port, "/health");
 }
