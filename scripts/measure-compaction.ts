@@ -7,7 +7,7 @@
 // it reads (the counts, the 400), not on how fast a real server computes.
 //
 //   bun scripts/measure-compaction.ts [contexts, e.g. 16384,32768,131072] [extra env, e.g. CLAUDE_AUTOCOMPACT_PCT_OVERRIDE=10]
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLmStudioServer, textOf, type ChatBody, type ScriptedReply } from "../test/emulators";
 import { freePort, runBinary, sandbox, useConfigFile } from "../test/support/compiled-binary";
@@ -60,8 +60,8 @@ async function measure(context: number, mode: "turns" | "tool loop"): Promise<Ro
   // Claude Code's own account (--debug): its compaction level and window, and why it compacted.
   const debugDir = join(box.home, ".claude/debug");
   const explain = (run: number, result: { exitCode: number; stdout: string; stderr: string }) => {
-    const warnings = result.stderr.split("\n").filter((line) => line.trim() && !line.includes("[anyclaude] anyclaude is running at"));
-    const files = readdirSync(debugDir).map((name) => join(debugDir, name));
+    const warnings = result.stderr.split("\n").filter((line) => line.trim() && !/\[anyclaude\] anyclaude (is running|started) at/.test(line));
+    const files = (existsSync(debugDir) ? readdirSync(debugDir) : []).map((name) => join(debugDir, name));
     const lines = files.flatMap((file) => readFileSync(file, "utf8").split("\n")).filter((line) => /autocompact: .*level=(?!ok)|Reactive compact|source=compact|effectiveWindow=/.test(line));
     for (const file of files) rmSync(file);
     const seen = [...new Set(lines.map((line) => line.replace(/^\S+ /, "").replace(/tokens=\S+ /, "")))];

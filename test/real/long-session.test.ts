@@ -56,6 +56,7 @@ for (const path of PATHS) {
         const mark = recorded.records.length;
         const result = await session.run(["-p", ...(run > 1 ? ["--continue"] : []), `${pastedText(run, TURN_TOKENS)}\n\nWhat is this about? One sentence.`]);
         const figures = await figuresOf(recorded.records, mark, run, state);
+        await Bun.sleep(200); // the daemon logs a refusal as it answers: let the line land
         // The daemon refuses before sending: its refusal came before the compaction it caused.
         const refused: RequestFigure[] = session.refusals().map((error) => ({ run, kind: "refused", prompt: 0, cached: 0, computed: 0, status: 400, error }));
         requests.push(...refused, ...figures);

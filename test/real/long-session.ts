@@ -95,5 +95,5 @@ export function directSession(baseUrl: string): Session {
 
 // What the launcher prints itself when it starts the daemon; anything else on stderr is Claude Code's.
 export function claudeWarnings(stderr: string): string[] {
-  return stderr.split("\n").filter((line) => line.trim() && !/ \[info\] \[anyclaude\] anyclaude is running at /.test(line));
+  return stderr.split("\n").filter((line) => line.trim() && !/ \[(info|success)\] \[anyclaude\] anyclaude (is running|started) at /.test(line));
 }
