@@ -20,12 +20,12 @@ const chatBody: ChatRequest = {
 
 describe("the prewarm head", () => {
   test("a chat body's head: its system messages and tool fields; the conversation and this request's settings left out", () => {
-    expect(chatHead(chatBody)).toEqual({ api: "chat", fields: { messages: [chatBody.messages[0]!], tools, tool_choice: "auto" } });
-    expect(chatHead({ ...chatBody, messages: chatBody.messages.slice(1) })).toBeUndefined();
+    expect(chatHead(chatBody, 0)).toEqual({ api: "chat", fields: { messages: [chatBody.messages[0]!], tools, tool_choice: "auto" } });
+    expect(chatHead({ ...chatBody, messages: chatBody.messages.slice(1) }, 0)).toBeUndefined();
   });
 
   test("the prewarm request: the head, one short user turn, one token, streamed with usage, to the model given", () => {
-    const { path, body } = prewarmRequest(chatHead(chatBody)!, "default_model");
+    const { path, body } = prewarmRequest(chatHead(chatBody, 0)!, "default_model");
     expect(path).toBe("/chat/completions");
     expect(body).toEqual({
       model: "default_model",
@@ -40,9 +40,21 @@ describe("the prewarm head", () => {
 
   test("a Messages API body (kind anthropic): system and tools kept, thinking and the conversation left out", () => {
     const body = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "q" }], system: [{ type: "text", text: "You are Claude Code." }], tools: [{ name: "Write", input_schema: {} }], thinking: { type: "enabled", budget_tokens: 1024 }, stream: true };
-    const head = messagesHead(body)!;
+    const head = messagesHead(body, 0)!;
     expect(head.fields).toEqual({ system: body.system, tools: body.tools });
     expect(prewarmRequest(head, "m")).toEqual({ path: "/messages", body: { system: body.system, tools: body.tools, model: "m", messages: [{ role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false } });
-    expect(messagesHead({ ...body, system: undefined })).toBeUndefined();
+    expect(messagesHead({ ...body, system: undefined }, 0)).toBeUndefined();
+  });
+
+  // The session's context (Claude Code's environment, deferred tools and agents) goes upstream
+  // after the system prompt and before the question (src/translate/system-prompt.ts): a new
+  // session of the project shares it, so the prewarm computes it too.
+  test("the session's context after the system prompt belongs to the head, on both APIs", () => {
+    const context = { role: "user" as const, content: "# Environment\ncwd: /home/me/project" };
+    const withContext = { ...chatBody, messages: [chatBody.messages[0]!, context, chatBody.messages[1]!] };
+    expect(chatHead(withContext, 1)!.fields.messages).toEqual([chatBody.messages[0]!, context]);
+    expect(prewarmRequest(chatHead(withContext, 1)!, "m").body.messages).toEqual([chatBody.messages[0]!, context, { role: "user", content: PREWARM_USER_TEXT }]);
+    const body = { model: "m", max_tokens: 100, system: "You are Claude Code.", messages: [context, { role: "user", content: "q" }] };
+    expect(prewarmRequest(messagesHead(body, 1)!, "m").body.messages).toEqual([context, { role: "user", content: PREWARM_USER_TEXT }]);
   });
 });

@@ -25,21 +25,22 @@ const CHAT_REQUEST_ONLY = new Set(["model", "messages", "max_tokens", "max_compl
 // that check it, and it only changes how the assistant turn starts, after the shared part.
 const MESSAGES_REQUEST_ONLY = new Set(["model", "messages", "max_tokens", "stream", "stop_sequences", "temperature", "top_p", "top_k", "thinking"]);
 
-// A chat-completions body -> its head: the leading system messages and the prefix fields.
-export function chatHead(body: ChatRequest): PrewarmHead | undefined {
-  const system: ChatMessage[] = [];
-  for (const message of body.messages) {
-    if (message.role !== "system") break;
-    system.push(message);
-  }
-  if (system.length === 0) return undefined;
-  return { api: "chat", fields: { ...pick(body, CHAT_REQUEST_ONLY), messages: system } };
+// A chat-completions body -> its head: the leading system messages, the session's context that
+// the translation put after them (`contextMessages` of them: src/translate/system-prompt.ts), and
+// the prefix fields.
+export function chatHead(body: ChatRequest, contextMessages: number): PrewarmHead | undefined {
+  let system = 0;
+  while (body.messages[system]?.role === "system") system++;
+  if (system === 0) return undefined;
+  return { api: "chat", fields: { ...pick(body, CHAT_REQUEST_ONLY), messages: body.messages.slice(0, system + contextMessages) } };
 }
 
-// A Messages API body (a backend of kind "anthropic") -> its head: `system`, tools and the rest.
-export function messagesHead(body: Record<string, unknown>): PrewarmHead | undefined {
+// A Messages API body (a backend of kind "anthropic") -> its head: `system`, tools and the rest,
+// and the session's context that leads its messages.
+export function messagesHead(body: Record<string, unknown>, contextMessages: number): PrewarmHead | undefined {
   if (!body.system || (Array.isArray(body.system) && body.system.length === 0)) return undefined;
-  return { api: "messages", fields: pick(body, MESSAGES_REQUEST_ONLY) };
+  const context = contextMessages > 0 ? { messages: (body.messages as unknown[]).slice(0, contextMessages) } : {};
+  return { api: "messages", fields: { ...pick(body, MESSAGES_REQUEST_ONLY), ...context } };
 }
 
 // The prewarm request: the head, one short user turn, one token to generate. Chat requests are
@@ -53,7 +54,8 @@ export function prewarmRequest(head: PrewarmHead, model: string): { path: string
       body: { ...head.fields, model, messages: [...system, { role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: true, stream_options: { include_usage: true } },
     };
   }
-  return { path: "/messages", body: { ...head.fields, model, messages: [{ role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false } };
+  const context = (head.fields.messages ?? []) as unknown[];
+  return { path: "/messages", body: { ...head.fields, model, messages: [...context, { role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false } };
 }
 
 function pick(body: object, excluded: Set<string>): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { resolveRoute, type Route } from "../routing/resolve-route";
 import { convertToAnthropicUpstream } from "../translate/convert-to-anthropic-upstream";
 import { replyModelName } from "../translate/message-start";
 import { convertToOpenAIRequest } from "../translate/convert-to-openai-request";
+import { sessionContextLength } from "../translate/system-prompt";
 import { TranslationError } from "../translate/translation-error";
 import type { Daemon } from "./daemon";
 import type { BackendCall, CallContext } from "./backend-call";
@@ -126,13 +127,14 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
+  const leading = sessionContextLength(request.messages); // part of the head that prewarms (system-prompt.ts)
   if (config.kind === "anthropic") {
     const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
-    return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
+    return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body, leading)));
   }
   const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
-  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
+  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body, leading)));
 }
 
 // Once the backend has replied, it holds the request's prefix as it was sent: remembered for

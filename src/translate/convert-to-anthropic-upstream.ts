@@ -1,22 +1,22 @@
 // The body for a backend that speaks the Messages API itself. Only the fields local servers
 // implement go through (Claude Code's context_management, output_config or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
-// The prompt is laid out as for chat completions: the session's first system messages join the
-// system prompt, and later ones become user text where they stand (llama.cpp's /v1/messages copies
-// a mid-conversation system message into the chat, and Qwen templates raise on one that is not
-// first).
+// The prompt is laid out as for chat completions (system-prompt.ts): the session's first system
+// messages go ahead of the first question, and all system messages become user text (llama.cpp's
+// /v1/messages copies a mid-conversation system message into the chat, and Qwen templates raise
+// on one that is not first).
 import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
 import type { LocalRequest, Message, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
 import { maxTokensFor } from "./convert-to-openai-request";
-import { splitSystemPrompt } from "./system-prompt";
+import { layOutPrompt } from "./system-prompt";
 
 export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean };
 
 const PASSED_FIELDS = ["stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
 export function convertToAnthropicUpstream(request: LocalRequest, target: AnthropicTarget): Record<string, unknown> {
-  const { systemText, messages } = splitSystemPrompt(request.system, request.messages);
+  const { systemText, messages } = layOutPrompt(request.system, request.messages);
   const body: Record<string, unknown> = {
     model: target.model,
     max_tokens: maxTokensFor(request.max_tokens, target), // vLLM's /v1/messages refuses one above max_model_len too

@@ -3,7 +3,7 @@
 import type { ContentBlock, ImageBlock, LocalRequest, Message, ToolResultBlock } from "../protocol/anthropic";
 import type { ChatMessage, ContentPart, ToolCall } from "../protocol/openai";
 import { assertNever } from "../assert-never";
-import { splitSystemPrompt } from "./system-prompt";
+import { layOutPrompt, requestIndex } from "./system-prompt";
 import { TranslationError } from "./translation-error";
 
 // Exact bytes of what the backend generated, for turns anyclaude relayed (see ReplayMemory).
@@ -20,11 +20,11 @@ export type ReuseConversation = (messages: Message[], translate: (index: number,
 export type MessageOptions = { images: boolean; backend: string; replay?: ReplayLookup; contentKeepsSeparators?: boolean; reuse?: ReuseConversation };
 
 export function convertToOpenAIMessages(system: LocalRequest["system"], messages: Message[], options: MessageOptions): ChatMessage[] {
-  const split = splitSystemPrompt(system, messages);
-  const out: ChatMessage[] = split.systemText ? [{ role: "system", content: split.systemText }] : [];
-  const translate = (index: number, replay: ReplayLookup | undefined) => convertMessage(split.messages[index]!, `messages[${index === 0 ? 0 : index + split.joined}]`, { ...options, replay });
-  if (options.reuse) return [...out, ...options.reuse(split.messages, translate)];
-  split.messages.forEach((_, index) => out.push(...translate(index, options.replay)));
+  const layout = layOutPrompt(system, messages);
+  const out: ChatMessage[] = layout.systemText ? [{ role: "system", content: layout.systemText }] : [];
+  const translate = (index: number, replay: ReplayLookup | undefined) => convertMessage(layout.messages[index]!, `messages[${requestIndex(layout, index)}]`, { ...options, replay });
+  if (options.reuse) return [...out, ...options.reuse(layout.messages, translate)];
+  layout.messages.forEach((_, index) => out.push(...translate(index, options.replay)));
   return out;
 }
 

@@ -189,7 +189,7 @@ describe("replayed turns for mlx_lm.server, whose content keeps the model's sepa
 });
 
 describe("Claude Code's session context", () => {
-  test("system messages right after the first question join the system prompt; later ones stay in place as user text", () => {
+  test("system messages right after the first question go ahead of it as user text; later ones stay in place as user text", () => {
     const { body } = convertToOpenAIRequest(
       request({
         system: "S",
@@ -204,7 +204,8 @@ describe("Claude Code's session context", () => {
       target,
     );
     expect(body.messages).toEqual([
-      { role: "system", content: "S\n\nAvailable agent types: ..." },
+      { role: "system", content: "S" },
+      { role: "user", content: "Available agent types: ..." },
       { role: "user", content: "question" },
       { role: "assistant", content: "answer" },
       { role: "user", content: "next" },
@@ -212,9 +213,47 @@ describe("Claude Code's session context", () => {
     ]);
   });
 
-  test("a new session's prompt shares the system prompt with the agent list up to its own question", () => {
+  test("a new session's prompt shares the system prompt and the agent list up to its own question", () => {
     const first = (question: string) => convertToOpenAIRequest(request({ system: "S", messages: [{ role: "user", content: question }, { role: "system", content: "agents" }] as any }), target).body.messages;
-    expect(first("one")[0]).toEqual(first("two")[0]);
+    expect(first("one").slice(0, 2)).toEqual(first("two").slice(0, 2));
+    expect(first("one")[2]).not.toEqual(first("two")[2]);
+  });
+
+  // Recorded with Claude Code 2.1.337 on a 24k-token llama-server: before a compaction [user (the
+  // attribution reminder and the question), system (# Environment ...)], after it [user (the
+  // summary), system (Today's date is ...), assistant, user, system (the environment)], with the
+  // same system blocks and tools. The system message upstream, before which every template renders
+  // nothing and after which it renders the tools, must be the same bytes before and after.
+  test("the system prompt is the same before and after a compaction: only what follows the tools differs", () => {
+    const before = convertToOpenAIRequest(request({ system: "S", messages: [{ role: "user", content: "reminder\n\nquestion" }, { role: "system", content: "# Environment\n..." }] as any }), target).body.messages;
+    const after = convertToOpenAIRequest(
+      request({
+        system: "S",
+        messages: [
+          { role: "user", content: "This session is being continued from a previous conversation ..." },
+          { role: "system", content: "Today's date is 2026-12-07." },
+          { role: "assistant", content: "ok" },
+          { role: "user", content: "go on" },
+          { role: "system", content: "# Environment\n..." },
+        ] as any,
+      }),
+      target,
+    ).body.messages;
+    expect(before[0]).toEqual({ role: "system", content: "S" });
+    expect(after[0]).toEqual(before[0]!);
+    expect(after.slice(1, 3)).toEqual([
+      { role: "user", content: "Today's date is 2026-12-07." },
+      { role: "user", content: "This session is being continued from a previous conversation ..." },
+    ]);
+  });
+
+  test("an error names the field where the client sent it, whatever the layout moved", () => {
+    const misplaced = () =>
+      convertToOpenAIRequest(
+        request({ system: "S", messages: [{ role: "user", content: "q" }, { role: "system", content: "env" }, { role: "assistant", content: "a" }, { role: "user", content: [{ type: "thinking", thinking: "t", signature: "s" }] }] as any }),
+        target,
+      );
+    expect(misplaced).toThrow("messages[3].content[0].type");
   });
 });
 
