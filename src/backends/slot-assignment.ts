@@ -50,6 +50,12 @@ export class SlotAssignment {
     return slot;
   }
 
+  // Where the server put a request sent unpinned, as its /slots told (slot-pinning.ts).
+  place(slot: number, conversation: string, segments: readonly Segment[]): void {
+    const state = this.slots[slot];
+    if (state) Object.assign(state, { conversation, segments, usedAt: this.now() });
+  }
+
   private cheapest(conversation: string, segments: readonly Segment[], joining: boolean): number | undefined {
     let best: { slot: number; cost: number; usedAt: number } | undefined;
     this.slots.forEach((state, slot) => {

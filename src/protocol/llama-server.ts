@@ -6,3 +6,9 @@ export const LlamaServerProps = v.looseObject({
   chat_template_caps: v.optional(v.looseObject({ supports_tools: v.optional(v.boolean()) })),
   total_slots: v.optional(v.number()),
 });
+
+// `GET /slots`: per slot, whether it runs a task, the last task it ran and the prompt it holds now
+// (tools/server/server-context.cpp, server_slot::to_json).
+export const LlamaServerSlots = v.array(
+  v.looseObject({ id: v.number(), is_processing: v.optional(v.boolean()), id_task: v.optional(v.number()), n_prompt_tokens: v.optional(v.number()) }),
+);

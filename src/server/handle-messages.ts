@@ -76,8 +76,10 @@ async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedR
   const headers = { "x-anyclaude-backend": backend.config.name, "x-anyclaude-route": route.reason };
   try {
     const context = await callContext(daemon, route, normalized, trace, signal);
-    context.ready = sharePrefill(daemon, route, normalized, trace, signal);
-    if (daemon.config.pinSlots) context.pickSlot = slotPicker(backend, normalized.chain, route.includeTools, trace);
+    const slots = daemon.config.pinSlots ? slotPicker(backend, normalized.chain, route.includeTools, trace, daemon.fetcher) : undefined;
+    const shared = sharePrefill(daemon, route, normalized, trace, signal);
+    context.ready = slots?.ready ? Promise.all([shared, slots.ready]) : shared;
+    context.pickSlot = slots?.pick;
     trace.record.model = context.upstreamModel;
     logger.debug(`${backend.config.name} <- ${route.reason}: ${normalized.estimatedTokens} tokens estimated, ${route.warmth.tokens} warm`);
     const call = planCall(daemon, route, normalized, context);

@@ -80,8 +80,12 @@ describe("Claude Code 2.1.332's tool search", () => {
     const body = convertToAnthropicUpstream({ ...normalized.request, tools: [...normalized.toolsWithLoaded] }, { model: "qwen", includeTools: true, cleanToolSchemas: true });
     expect((body.tools as { name: string; defer_loading?: boolean }[]).map((tool) => tool.name).slice(-3)).toEqual(["Write", "mcp__notes__lookup_note", "WebFetch"]);
     expect((body.tools as { defer_loading?: boolean }[]).some((tool) => "defer_loading" in tool)).toBe(false);
-    expect((body.messages as { role: string }[]).map((message) => message.role)).toEqual(["user", "assistant", "user"]);
-    expect(body.system).toContain("The following deferred tools are now available via ToolSearch");
+    // The session's context (the environment, the deferred tools' names) leads the messages as
+    // user text, ahead of the first question (src/translate/system-prompt.ts).
+    const messages = body.messages as { role: string; content: unknown }[];
+    expect(messages.map((message) => message.role)).toEqual(["user", "user", "assistant", "user"]);
+    expect(JSON.stringify(messages[0]!.content)).toContain("The following deferred tools are now available via ToolSearch");
+    expect(body.system).not.toContain("The following deferred tools are now available via ToolSearch");
     expect(JSON.stringify(body.messages)).not.toContain("tool_reference");
   });
 });

@@ -23,6 +23,7 @@ describeReal(`Claude Code ${newestClaudeCode().version}: parallel Explore agents
   let steering: Steering;
   const stacks: Record<string, RealStack> = {};
   beforeAll(async () => {
+    // --parallel 4, as parallel-agents.test.ts says why: the agents join the slot of the first.
     real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
     steering = steerToolCalls(real.root, SCRIPT, isMainThread);
     const behind = { ...real, root: steering.url, url: `${steering.url}/v1` };

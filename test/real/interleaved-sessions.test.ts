@@ -1,6 +1,8 @@
-// Several Claude Code sessions alive on one llama-server (its default 4 slots), their turns
-// interleaved: does each follow-up find its own conversation in the server's cache, or do the
-// sessions evict each other? Left to itself, llama-server puts a request into the idle slot whose
+// Several Claude Code sessions alive on one llama-server (4 slots), their turns interleaved: does
+// each follow-up find its own conversation in the server's cache, or do the sessions evict each
+// other? Started with --parallel 4, each slot keeps its prompt (its KV cache its own); as users
+// start it (no --parallel: one unified KV cache) it clears idle slots into its RAM prompt cache
+// instead, which anyclaude finds out and does not pin (src/backends/slot-pinning.ts): both ways. Left to itself, llama-server puts a request into the idle slot whose
 // prompt shares the longest prefix (tools/server/server-context.cpp get_available_slot), so
 // sessions that share a system prompt all land in one slot; through anyclaude each conversation
 // keeps a slot of its own (`id_slot`, src/backends/slot-assignment.ts). 4 and 8 sessions sharing
@@ -22,18 +24,22 @@ const TOPICS = ["routing", "caching", "streaming", "configuration", "logging", "
 describeReal("interleaved sessions on one llama-server (4 slots)", () => {
   let real: RealServer;
   let unsimilar: RealServer; // `--slot-prompt-similarity 0`: every request through its prompt cache
+  let asUsersStartIt: RealServer; // no --parallel
   const stacks: Record<string, { stack: RealStack; server: () => RealServer }> = {};
   beforeAll(async () => {
     real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
     unsimilar = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384, promptSimilarity: 0 });
+    asUsersStartIt = await startLlamaServer("qwen3-coder", { ctx: 4 * 16_384 });
     stacks["llama-server's own choice"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => real };
     stacks["anyclaude (pinSlots)"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false } }), server: () => real };
     stacks["-sps 0, pinSlots off"] = { stack: await daemonFor(unsimilar, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => unsimilar };
+    stacks["default llama-server, anyclaude"] = { stack: await daemonFor(asUsersStartIt, "openai", "real", { settings: { prewarm: false } }), server: () => asUsersStartIt };
   }, 180_000);
   afterAll(async () => {
     for (const { stack } of Object.values(stacks)) await stack.stop();
     await real?.stop();
     await unsimilar?.stop();
+    await asUsersStartIt?.stop();
   });
 
   for (const sessions of [4, 8]) {
@@ -54,6 +60,8 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
       // With `-sps 0` llama-server saves the slot it takes to its prompt cache and restores the
       // request's best match from it every time: no session loses its conversation, however many.
       expect(ways["-sps 0, pinSlots off"]!.followUpMax).toBeLessThan(200);
+      // As users start it, anyclaude never worse than pinning on a server whose slots keep prompts.
+      expect(ways["default llama-server, anyclaude"]!.followUpSum).toBeLessThanOrEqual(pinned.followUpSum + 16 * sessions);
     }, 1_800_000);
   }
 

@@ -12,8 +12,9 @@ import { saveFigures } from "./figures";
 import { claudeWarnings, directSession, figuresOf, launcherSession, recordedServer, type RequestFigure, type Session } from "./long-session";
 import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 
-// Per slot. llama-server's -c is the total, divided among its slots (4 by default), so it is
-// started with -c 4 x 24576 (startLlamaServer multiplies); its /props reports 24576 per slot.
+// llama-server as users start it (no --parallel: real-servers.ts): 4 slots over one unified KV
+// cache of -c tokens, each slot free to use all of it, so -c 24576 is the context a request gets
+// and what /props reports (with --parallel N, -c would be the total, divided among the slots).
 // mlx_lm.server computes whatever the model allows (the test models: 40,960) and tells no
 // context, so its backend says it in the config (contextLength): without it the daemon has no
 // limit to answer "prompt is too long" with, and Claude Code, which takes no compact window
@@ -27,8 +28,8 @@ const COMPACTIONS = 2;
 
 type Path = { id: string; server: () => Promise<RealServer>; backend?: (url: string) => NonNullable<ConfigFile["backends"]>[number] };
 const PATHS: Path[] = [
-  { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder", { slots: "default", ctx: CONTEXT }) },
-  { id: "anyclaude -> llama-server", server: () => startLlamaServer("qwen3-coder", { slots: "default", ctx: CONTEXT }), backend: (url) => ({ name: "llama", kind: "openai", url: `${url}/v1`, tools: true }) },
+  { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder", { ctx: CONTEXT }) },
+  { id: "anyclaude -> llama-server", server: () => startLlamaServer("qwen3-coder", { ctx: CONTEXT }), backend: (url) => ({ name: "llama", kind: "openai", url: `${url}/v1`, tools: true }) },
   { id: "anyclaude -> mlx-lm-0.32.2", server: () => startMlxLmServer("qwen3-coder", "0.32.2"), backend: (url) => ({ name: "mlx-lm", kind: "mlx-lm", url: `${url}/v1`, tools: true, contextLength: CONTEXT }) },
 ];
 

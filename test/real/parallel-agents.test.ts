@@ -19,7 +19,9 @@ const PREFIX_TOKENS = 8_400;
 const COUNTS = [3, 6];
 
 const SERVERS: { id: string; kind: BackendKind; start: () => Promise<RealServer> }[] = [
-  // llama-server's default: 4 slots over one unified KV cache.
+  // --parallel 4: slots that keep their prompts, so that the requests that waited for the first
+  // one's prefill can join the slot that holds it (id_slot). As users start llama-server (a unified
+  // KV cache), idle slots are cleared into its RAM cache and anyclaude pins nothing.
   { id: "llama-server", kind: "openai", start: () => startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 }) },
   { id: "mlx-lm-0.32.2", kind: "mlx-lm", start: () => startMlxLmServer("qwen3-coder", "0.32.2") },
 ];

@@ -37,19 +37,18 @@ export type RealServer = {
   stop(): Promise<void>;
 };
 
-// llama-server: one slot so every request of a test meets the same cache (4 are its default, and
-// routing across them is the server's business, not what these tests measure), the context sized
-// for Claude Code's prompt, metrics on. `slots: "default"` starts it as users do, with no
-// --parallel: its default of 4 slots (SERVER_DEFAULT_SLOTS). Its -c is the total, divided among
-// the slots, so `ctx` (per slot) is multiplied by their number.
-export const SERVER_DEFAULT_SLOTS = 4;
-
-export async function startLlamaServer(variant: Variant, options: { slots?: number | "default"; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
+// llama-server as users start it unless a test asks otherwise: no --parallel, so 4 slots over one
+// unified KV cache of `ctx` tokens (each slot may use all of it), whose idle slots are saved to its
+// RAM prompt cache (8 GiB by default) and cleared whenever a task starts. `slots` passes
+// --parallel, which gives each slot ctx tokens of its own (-c is their total) that keep their
+// prompt: a test that needs that says why. The context is sized for Claude Code's prompt; metrics on.
+export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
   const { llamaServer, models } = manifest();
   const port = options.port ?? (await freePort());
-  const slots = options.slots === "default" ? SERVER_DEFAULT_SLOTS : (options.slots ?? 1);
+  const ctx = options.ctx ?? 40_960;
+  const slots = options.slots === undefined ? [] : ["--parallel", String(options.slots)];
   const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
-    "-c", String((options.ctx ?? 40_960) * slots), ...(options.slots === "default" ? [] : ["--parallel", String(slots)]), "--threads", "2", "--no-webui", "--metrics",
+    "-c", String(ctx * (options.slots ?? 1)), ...slots, "--threads", "2", "--no-webui", "--metrics",
     ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)])];
   return start(`llama-server ${variant}`, args, port, "/health");
 }

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import { resolveConfig } from "../config/resolve-config";
+import { RequestTrace } from "../metrics/request-trace";
+import { buildPrefixChain } from "../prefix/prefix-chain";
+import { CacheModel } from "../prefix/cache-model";
+import type { BackendState } from "./backend-pool";
+import { slotPicker } from "./slot-pinning";
+
+const config = resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }], routing: { toolsBackend: "llama", defaultBackend: "llama" } }, {}).backends[0]!;
+const backend = (): BackendState => ({ config, probe: { healthy: true, models: ["m"], slots: 4, at: 0 }, cache: new CacheModel(4, "slots"), stats: { requests: 0, promptTokens: 0, cachedTokens: 0 } });
+const chain = (question: string) => buildPrefixChain({ system: "S", tools: [], messages: [{ role: "user", content: question }] });
+const trace = () => new RequestTrace({ backend: "llama", route: "tools", estimatedTokens: 10 }, Date.now, () => {});
+
+// The slots of llama-server 0.3.36 as GET /slots shows them (server_slot::to_json), after one
+// reply in slot 0. A task that starts in a slot clears every other idle slot when the server
+// `clears` (a unified KV cache with its RAM prompt cache: server-context.cpp, cache_idle_slots).
+function llamaServer(clears: boolean) {
+  const slots: { id: number; is_processing: boolean; id_task?: number; n_prompt_tokens?: number }[] = [
+    { id: 0, is_processing: false, id_task: 1, n_prompt_tokens: 5_000 },
+    { id: 1, is_processing: false },
+    { id: 2, is_processing: false },
+    { id: 3, is_processing: false },
+  ];
+  const asked: string[] = [];
+  const fetcher = (async (url: string | URL | Request, init?: RequestInit) => {
+    const path = new URL(String(url)).pathname;
+    asked.push(`${init?.method ?? "GET"} ${path}`);
+    if (path === "/slots") return Response.json(slots);
+    const { id_slot } = JSON.parse(String(init?.body));
+    if (clears) for (const slot of slots) if (slot.id !== id_slot) slot.n_prompt_tokens = slot.id_task === undefined ? undefined : 0;
+    Object.assign(slots[id_slot]!, { id_task: 2, n_prompt_tokens: 3 });
+    return Response.json({ content: "x" });
+  }) as typeof fetch;
+  return { fetcher, asked };
+}
+
+async function firstReply(state: BackendState, fetcher: typeof fetch) {
+  const first = trace();
+  const picker = slotPicker(state, chain("one"), true, first, fetcher)!;
+  expect(picker.pick()).toBeUndefined(); // not pinned before the server is known
+  first.finish({ text: "", toolCalls: [], stopReason: "end_turn" } as never);
+  await Bun.sleep(20);
+}
+
+describe("slot pinning on llama-server", () => {
+  test("a server that clears idle slots into its RAM cache (its default: a unified KV cache) is never pinned", async () => {
+    const state = backend();
+    const server = llamaServer(true);
+    await firstReply(state, server.fetcher);
+    expect(server.asked).toEqual(["GET /slots", "POST /completion", "GET /slots"]);
+    expect(slotPicker(state, chain("two"), true, trace(), server.fetcher)).toBeUndefined();
+  });
+
+  test("a server whose slots keep their prompts (--parallel given) is pinned: a new conversation gets a slot of its own", async () => {
+    const state = backend();
+    const server = llamaServer(false);
+    await firstReply(state, server.fetcher);
+    // The first conversation is where the server put it: slot 0.
+    expect(slotPicker(state, chain("one"), true, trace(), server.fetcher)!.pick()).toBe(0);
+    const other = slotPicker(state, chain("two"), true, trace(), server.fetcher)!.pick();
+    expect(other).toBeNumber();
+    expect(other).not.toBe(0);
+    expect(server.asked.length).toBe(3); // asked once
+  });
+
+  test("a request that comes while the experiment runs waits for its answer", async () => {
+    const state = backend();
+    const server = llamaServer(true);
+    const first = trace();
+    slotPicker(state, chain("one"), true, first, server.fetcher);
+    first.finish({ text: "", toolCalls: [], stopReason: "end_turn" } as never);
+    const waiting = slotPicker(state, chain("two"), true, trace(), server.fetcher)!;
+    expect(waiting.ready).toBeInstanceOf(Promise);
+    await waiting.ready;
+    expect(waiting.pick()).toBeUndefined();
+    expect(slotPicker(state, chain("three"), true, trace(), server.fetcher)).toBeUndefined();
+  });
+
+  test("a server without /slots (--no-slots) is pinned, as before; what was learned goes when it is found down", async () => {
+    const state = backend();
+    const noSlots = (async () => new Response("This server does not support slots endpoint.", { status: 501 })) as unknown as typeof fetch;
+    await firstReply(state, noSlots);
+    expect(slotPicker(state, chain("two"), true, trace(), noSlots)!.pick()).toBeNumber();
+    state.probe = { ...state.probe!, healthy: false };
+    expect(slotPicker(state, chain("two"), true, trace(), noSlots)!.pick()).toBeUndefined();
+  });
+});
