@@ -61,4 +61,32 @@ describe("llama-server slot assignment", () => {
     time.advance(1_000);
     expect(slots.take("new", session("new"), ended)).not.toBe(live);
   });
+
+  // A llama-server with a RAM prompt cache restores a request's best match into a slot holding a
+  // prompt it shares little with, after saving that prompt there (get_available_slot).
+  describe("with a RAM prompt cache", () => {
+    test("a new conversation goes to a seeded slot: the shared prompt restored, the other conversation kept", () => {
+      const slots = new SlotAssignment(2, clock().now);
+      slots.restoresFromCache = true;
+      const a = slots.take("a", session("a"), ended)!;
+      slots.place(1 - a, undefined, []);
+      expect(slots.take("b", session("b"), ended)).toBe(1 - a);
+      expect(slots.take("a", session("a", 2), ended)).toBe(a);
+    });
+
+    test("an empty slot is not restored into: a new conversation shares the slot that holds the shared prompt rather than compute it", () => {
+      const slots = new SlotAssignment(2, clock().now);
+      slots.restoresFromCache = true;
+      const light = [SYSTEM, seg("light-task", 20)];
+      const a = slots.take("a", light, ended)!;
+      expect(slots.take("b", [SYSTEM, seg("b-task", 20)], ended)).toBe(a);
+    });
+
+    test("a slot whose conversation the request shares nothing with is no eviction: that prompt is saved first", () => {
+      const slots = new SlotAssignment(1, clock().now);
+      slots.restoresFromCache = true;
+      slots.take("other", [seg("other system", 5_000), seg("other-task", 700)], ended);
+      expect(slots.take("a", session("a"), ended)).toBe(0);
+    });
+  });
 });

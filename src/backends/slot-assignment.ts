@@ -18,16 +18,25 @@ import { chainTokens, type Segment } from "../prefix/prefix-chain";
 const EXPECTED_TURNS = 16;
 // A conversation not seen for this long is taken as over: its slot is free to take.
 const LIVE_MS = 10 * 60_000;
+// get_available_slot (server-context.cpp): a slot whose prompt the request shares at most this
+// share of is not "similar" (--slot-prompt-similarity, 0.1 by default)...
+const SIMILAR_SHARE = 0.1;
+// ...and one whose prompt the request keeps less than this share of is saved to the RAM prompt
+// cache, and the request's best match there restored into it.
+const KEPT_SHARE = 0.5;
 
 // A request running in a slot: the slot is busy until it has ended. Asked rather than told, so a
 // request that waited for this one (src/prefix/shared-prefill.ts) and is told of its end first
 // already finds the slot free.
 export type SlotHolder = { readonly ended: boolean };
 
-type Slot = { conversation?: string; segments: readonly Segment[]; usedAt: number; holders: Set<SlotHolder> };
+// `seeded`: it holds a prompt that shares nothing with any request, not nothing (see restores).
+type Slot = { conversation?: string; segments: readonly Segment[]; usedAt: number; holders: Set<SlotHolder>; seeded?: boolean };
 
 export class SlotAssignment {
   private readonly slots: Slot[];
+  // The server has a RAM prompt cache (--cache-ram, on by default): learned by slot-pinning.ts.
+  restoresFromCache = false;
 
   constructor(count: number, private readonly now: () => number = Date.now) {
     this.slots = Array.from({ length: count }, () => ({ segments: [], usedAt: 0, holders: new Set<SlotHolder>() }));
@@ -45,33 +54,41 @@ export class SlotAssignment {
     const slot = this.cheapest(conversation, segments, joining);
     if (slot === undefined) return undefined;
     const state = this.slots[slot]!;
-    Object.assign(state, { conversation, segments, usedAt: this.now() });
+    Object.assign(state, { conversation, segments, usedAt: this.now(), seeded: false });
     state.holders.add(holder);
     return slot;
   }
 
-  // Where the server put a request sent unpinned, as its /slots told (slot-pinning.ts).
-  place(slot: number, conversation: string, segments: readonly Segment[]): void {
+  // What the server holds in a slot that no request of ours put there (slot-pinning.ts): a request
+  // sent unpinned, or a one-token prompt that keeps the slot from being empty (`segments` []).
+  place(slot: number, conversation: string | undefined, segments: readonly Segment[]): void {
     const state = this.slots[slot];
-    if (state) Object.assign(state, { conversation, segments, usedAt: this.now() });
+    if (state) Object.assign(state, { conversation, segments, usedAt: this.now(), seeded: segments.length === 0 });
   }
 
   private cheapest(conversation: string, segments: readonly Segment[], joining: boolean): number | undefined {
     let best: { slot: number; cost: number; usedAt: number } | undefined;
+    const cached = this.restoresFromCache ? Math.max(...this.slots.map((state) => sharedTokens(state.segments, segments))) : 0;
     this.slots.forEach((state, slot) => {
       for (const holder of state.holders) if (holder.ended) state.holders.delete(holder);
       if (state.holders.size > 0) return;
-      const cost = this.cost(state, conversation, segments, joining);
+      const cost = this.cost(state, conversation, segments, joining, cached);
       if (!best || cost < best.cost || (cost === best.cost && state.usedAt < best.usedAt)) best = { slot, cost, usedAt: state.usedAt };
     });
     return best?.slot;
   }
 
-  private cost(state: Slot, conversation: string, segments: readonly Segment[], joining: boolean): number {
+  // `cached`: the longest prefix the request shares with any slot's prompt, which a RAM prompt
+  // cache holds too (idle slots are copied there whenever a task starts: cache_idle_slots).
+  private cost(state: Slot, conversation: string, segments: readonly Segment[], joining: boolean, cached: number): number {
     const shared = sharedTokens(state.segments, segments);
-    const toCompute = chainTokens(segments) - shared;
+    const total = chainTokens(segments);
+    const held = chainTokens(state.segments);
+    // An empty slot is never restored into (its f_keep is 0/0); a seeded one always is.
+    const restored = this.restoresFromCache && (state.seeded || (held > 0 && (shared <= total * SIMILAR_SHARE || shared < held * KEPT_SHARE)));
+    if (restored) return total - Math.max(shared, cached); // what it held is saved, not lost
     const evicts = !joining && state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
-    return toCompute + (evicts ? (chainTokens(state.segments) - shared) * EXPECTED_TURNS : 0);
+    return total - shared + (evicts ? (held - shared) * EXPECTED_TURNS : 0);
   }
 }
 

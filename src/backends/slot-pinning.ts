@@ -1,7 +1,7 @@
 // Pinning a backend's requests to slots (slot-assignment.ts), for servers that take `id_slot`:
 // one table per backend, as many slots as its probe found, each slot held while its request runs.
 //
-// Only where slots keep their prompts. llama-server with a unified KV cache (its default when not
+// Only where slots keep their prompts and the server restores into a slot from its RAM cache. llama-server with a unified KV cache (its default when not
 // given --parallel: 4 slots) and a RAM prompt cache (--cache-ram, 8 GiB by default) saves every
 // idle slot's prompt to that cache and clears the slot whenever a task starts
 // (server-context.cpp, `cache_idle_slots`), then gives each request the slot it picks with the
@@ -11,12 +11,20 @@
 // each, against 12,151, then 2,156 each, unpinned.
 // Which kind of server it is shows in an experiment, once: after the first reply (sent unpinned),
 // a one-token task pinned to another slot starts; then /slots tells whether the reply's slot kept
-// its prompt. Requests that arrive meanwhile wait for the answer (a few tens of milliseconds).
+// its prompt. Where it did, a few tokens of that prompt pinned to the other slot tell whether the
+// server restores from a RAM cache into a slot holding something else (measured here: 1,802 of
+// 1,803 tokens restored into a slot that held "Hi"), and every empty slot gets a one-token prompt,
+// so that a new conversation pinned there finds the shared system prompt and tools restored
+// instead of computing them (an empty slot is never restored into). Without a RAM cache
+// (--cache-ram 0) a new session either evicts another conversation or computes the shared part
+// again: requests go unpinned, to the slot llama-server finds most similar, which is what a run of
+// new sessions wants and what they cost sent straight to it. Requests that arrive meanwhile wait
+// for the answer (a few tens of milliseconds).
 import * as v from "valibot";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import { chainFor, conversationKey, type PrefixChain, type Segment } from "../prefix/prefix-chain";
-import { LlamaServerSlots } from "../protocol/llama-server";
+import { LlamaServerCompletion, LlamaServerSlots } from "../protocol/llama-server";
 import { redactUrl } from "../config/redact-url";
 import type { BackendState } from "./backend-pool";
 import { backendQuirks } from "./backend-quirks";
@@ -24,12 +32,15 @@ import { serverRoot } from "./backend-url";
 import { SlotAssignment } from "./slot-assignment";
 
 const EXPERIMENT_TIMEOUT_MS = 3_000;
+// The start of a prompt the server held, sent back to see whether it is restored from its cache.
+const PROBE_CHARACTERS = 256;
+const SEED = { prompt: "Hi", n_predict: 1, cache_prompt: true };
 // A request waits this long at most for the experiment's answer, then goes unpinned.
 const WAIT_MS = 1_500;
 
 type Slots = v.InferOutput<typeof LlamaServerSlots>;
-// "unknown": not pinned until the experiment tells; "keeps": pinned; "clears": never pinned.
-type Behaviour = "unknown" | "keeps" | "clears";
+// "unknown": not pinned until the experiment tells.
+type Behaviour = "unknown" | "pinned" | "unpinned";
 type Pinning = { assignment: SlotAssignment; behaviour: Behaviour; learning?: Promise<void> };
 
 export type SlotPicker = { ready?: Promise<unknown>; pick: () => number | undefined };
@@ -52,7 +63,7 @@ function pinningOf(backend: BackendState): Pinning | undefined {
 // for a backend that is not pinned.
 export function slotPicker(backend: BackendState, chain: PrefixChain, withTools: boolean, trace: RequestTrace, fetcher: typeof fetch): SlotPicker | undefined {
   const pinning = pinningOf(backend);
-  if (!pinning || pinning.behaviour === "clears") return undefined;
+  if (!pinning || pinning.behaviour === "unpinned") return undefined;
   const conversation = conversationKey(chain); // subagents of one Claude Code session are apart
   const segments = chainFor(chain, withTools);
   if (pinning.behaviour === "unknown") {
@@ -61,42 +72,59 @@ export function slotPicker(backend: BackendState, chain: PrefixChain, withTools:
   return {
     ready: pinning.learning && Promise.race([pinning.learning, Bun.sleep(WAIT_MS)]),
     // A request that waited for a shared prefill (it has waitedMs) joins the slot that holds it.
-    pick: () => (pinning.behaviour !== "keeps" || trace.ended ? undefined : pinning.assignment.take(conversation, segments, trace, trace.record.waitedMs !== undefined)),
+    pick: () => (pinning.behaviour !== "pinned" || trace.ended ? undefined : pinning.assignment.take(conversation, segments, trace, trace.record.waitedMs !== undefined)),
   };
 }
 
 function learn(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): void {
   if (pinning.learning || pinning.behaviour !== "unknown") return;
   pinning.learning = experiment(backend, pinning, fetcher, conversation, segments)
-    .catch(() => "keeps" as const) // no /slots (--no-slots) or no answer: pinned, as before this was known
-    .then((behaviour) => {
+    .catch(() => ({ behaviour: "pinned" as const, why: "it does not tell its slots (--no-slots?)" }))
+    .then(({ behaviour, why }) => {
       pinning.behaviour = behaviour;
-      if (behaviour === "clears") logger.info(`backend ${backend.config.name} at ${redactUrl(backend.config.url)} keeps idle slots' prompts in its RAM cache, not in its slots: its requests go unpinned, for it to restore each one's best match`);
+      if (behaviour !== "unknown") logger.info(`backend ${backend.config.name} at ${redactUrl(backend.config.url)}: requests go ${behaviour} to its slots: ${why}`);
     })
     .finally(() => (pinning.learning = undefined));
 }
 
 // The reply's slot (the idle one that ran the latest task) and another idle slot, the emptiest;
 // a one-token task pinned to that one; then whether the reply's slot still holds its prompt.
-async function experiment(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): Promise<Behaviour> {
+type Finding = { behaviour: Behaviour; why: string };
+
+async function experiment(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): Promise<Finding> {
+  const ask = llamaServerApi(backend, fetcher);
+  const idle = v.parse(LlamaServerSlots, await ask("/slots")).filter((slot) => !slot.is_processing);
+  const replied = latestTask(idle);
+  const other = idle.filter((slot) => slot !== replied).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0))[0];
+  const busy = { behaviour: "unknown" as const, why: "busy: asked again after another reply" };
+  if (!replied?.n_prompt_tokens || !other) return busy;
+  await ask("/completion", { ...SEED, id_slot: other.id });
+  const after = v.parse(LlamaServerSlots, await ask("/slots"));
+  const kept = after.find((slot) => slot.id === replied.id);
+  if (!kept || kept.is_processing || kept.id_task !== replied.id_task) return busy;
+  if (kept.n_prompt_tokens === 0) return { behaviour: "unpinned", why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself" };
+  const { assignment } = pinning;
+  assignment.place(replied.id, conversation, segments);
+  const probe = v.parse(LlamaServerCompletion, await ask("/completion", { prompt: (kept.prompt ?? "").slice(0, PROBE_CHARACTERS), n_predict: 1, cache_prompt: true, id_slot: other.id }));
+  assignment.restoresFromCache = (probe.timings?.cache_n ?? 0) > 0;
+  assignment.place(other.id, undefined, []);
+  if (!assignment.restoresFromCache) return { behaviour: "unpinned", why: "it has no RAM cache to restore from (--cache-ram 0): it puts a new session where the shared prompt is" };
+  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens && candidate.id !== other.id)) {
+    await ask("/completion", { ...SEED, id_slot: slot.id });
+    assignment.place(slot.id, undefined, []);
+  }
+  return { behaviour: "pinned", why: "its slots keep their prompts (--parallel given) and it restores from its RAM cache into them" };
+}
+
+// GET (no body) or POST one of llama-server's own endpoints, as JSON.
+function llamaServerApi(backend: BackendState, fetcher: typeof fetch): (path: string, body?: object) => Promise<unknown> {
   const root = serverRoot(backend.config.url);
   const headers: Record<string, string> = { "content-type": "application/json", ...(backend.config.apiKey ? { authorization: `Bearer ${backend.config.apiKey}` } : {}) };
-  const ask = async (path: string, body?: object) => {
+  return async (path, body) => {
     const response = await fetcher(`${root}${path}`, { method: body ? "POST" : "GET", headers, body: body && JSON.stringify(body), signal: AbortSignal.timeout(EXPERIMENT_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };
-  const before = v.parse(LlamaServerSlots, await ask("/slots"));
-  const idle = before.filter((slot) => !slot.is_processing);
-  const replied = latestTask(idle);
-  const other = idle.filter((slot) => slot !== replied).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0))[0];
-  if (!replied?.n_prompt_tokens || !other) return "unknown"; // busy: asked again after another reply
-  await ask("/completion", { prompt: "Hi", n_predict: 1, id_slot: other.id, cache_prompt: true });
-  const after = v.parse(LlamaServerSlots, await ask("/slots")).find((slot) => slot.id === replied.id);
-  if (!after || after.is_processing || after.id_task !== replied.id_task) return "unknown";
-  if (after.n_prompt_tokens === 0) return "clears";
-  pinning.assignment.place(replied.id, conversation, segments);
-  return "keeps";
 }
 
 function latestTask(slots: Slots): Slots[number] | undefined {

@@ -10,5 +10,8 @@ export const LlamaServerProps = v.looseObject({
 // `GET /slots`: per slot, whether it runs a task, the last task it ran and the prompt it holds now
 // (tools/server/server-context.cpp, server_slot::to_json).
 export const LlamaServerSlots = v.array(
-  v.looseObject({ id: v.number(), is_processing: v.optional(v.boolean()), id_task: v.optional(v.number()), n_prompt_tokens: v.optional(v.number()) }),
+  v.looseObject({ id: v.number(), is_processing: v.optional(v.boolean()), id_task: v.optional(v.number()), n_prompt_tokens: v.optional(v.number()), prompt: v.optional(v.string()) }),
 );
+
+// `POST /completion`'s answer: how many of the prompt's tokens came from a cache.
+export const LlamaServerCompletion = v.looseObject({ timings: v.optional(v.looseObject({ cache_n: v.optional(v.number()) })) });

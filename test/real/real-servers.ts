@@ -42,14 +42,15 @@ export type RealServer = {
 // RAM prompt cache (8 GiB by default) and cleared whenever a task starts. `slots` passes
 // --parallel, which gives each slot ctx tokens of its own (-c is their total) that keep their
 // prompt: a test that needs that says why. The context is sized for Claude Code's prompt; metrics on.
-export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number } = {}): Promise<RealServer> {
+export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number; cacheRamMib?: number } = {}): Promise<RealServer> {
   const { llamaServer, models } = manifest();
   const port = options.port ?? (await freePort());
   const ctx = options.ctx ?? 40_960;
   const slots = options.slots === undefined ? [] : ["--parallel", String(options.slots)];
   const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
     "-c", String(ctx * (options.slots ?? 1)), ...slots, "--threads", "2", "--no-webui", "--metrics",
-    ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)])];
+    ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)]),
+    ...(options.cacheRamMib === undefined ? [] : ["--cache-ram", String(options.cacheRamMib)])];
   return start(`llama-server ${variant}`, args, port, "/health");
 }
 
