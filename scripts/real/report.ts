@@ -67,3 +67,12 @@ for (const run of named("replicas-")) {
   const perReplica = Object.values(run.perReplica).map((replica: any) => replica.requests).join(" / ");
   console.log(`| ${run.setting} | ${run.requests} | ${run.failures.length} | ${perReplica} | ${run.moved.length} | ${run.measuredPrefillTokens.toLocaleString("en-US")} | ${run.lowerBoundTokens.toLocaleString("en-US")} | ${run.ratio} | ${run.placementFreeFloorTokens.toLocaleString("en-US")} | ${run.seconds} s |`);
 }
+
+console.log("\nA long session through the launcher on a small context (turns of pasted text, past two compactions): per request, tokens computed / prompt; C compaction, F first request after one, R refused by the daemon (prompt is too long), X failed\n");
+console.log("| path | Claude Code | context | requests | first after each compaction |\n|---|---|---|---|---|");
+for (const run of named("long-session-")) {
+  const mark: Record<string, string> = { compaction: "C ", "first after compaction": "F ", refused: "R", failed: "X " };
+  const cell = (request: any) => (request.kind === "refused" ? "R" : `${mark[request.kind] ?? ""}${request.computed.toLocaleString("en-US")}/${request.prompt.toLocaleString("en-US")}${request.kind === "failed" ? ` (${request.status})` : ""}`);
+  const after = run.firstAfterCompaction.map((request: any) => `${(100 * request.share).toFixed(0)}%`).join(", ") || "-";
+  console.log(`| ${run.path} | ${run.claudeCode} | ${run.context.toLocaleString("en-US")} | ${run.requests.map(cell).join(", ")} | ${after} |`);
+}

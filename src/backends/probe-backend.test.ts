@@ -32,4 +32,12 @@ describe("probing a backend", () => {
     const vllm = (async (input: string | URL | Request) => (String(input).endsWith("/v1/models") ? Response.json({ object: "list", data: [card] }) : new Response("{}", { status: 404 }))) as typeof fetch;
     expect(await probeBackend(backend!, vllm)).toEqual({ healthy: true, model: "Qwen/Qwen3-Coder", models: ["Qwen/Qwen3-Coder"], contextLength: 40960 });
   });
+
+  // mlx_lm.server 0.32.2 tells no context (its /v1/models lists the Hugging Face cache, no lengths).
+  test("a context set in the config is the backend's: mlx_lm.server's, which it does not tell, or a smaller one than a server reports", async () => {
+    const mlx = (async (input: string | URL | Request) => (String(input).endsWith("/health") ? Response.json({ status: "ok" }) : Response.json({ object: "list", data: [] }))) as typeof fetch;
+    const [mlxLm, llama] = resolveConfig({ backends: [{ name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", contextLength: 24576 }, { name: "llama", kind: "openai", url: "http://127.0.0.1:8080/v1", contextLength: 8192 }] }, {}).backends;
+    expect((await probeBackend(mlxLm!, mlx)).contextLength).toBe(24576);
+    expect((await probeBackend(llama!, llamaServer)).contextLength).toBe(8192);
+  });
 });

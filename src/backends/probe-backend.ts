@@ -19,7 +19,8 @@ export const NO_ANSWER = "it accepts connections but sent no answer within";
 export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch): Promise<ProbeResult> {
   const get: GetJson = (url) => getJson(url, backend, fetcher);
   try {
-    return await probeKind(backend, get);
+    const probed = await probeKind(backend, get);
+    return backend.contextLength ? { ...probed, contextLength: backend.contextLength } : probed;
   } catch (error) {
     return { healthy: false, models: [], error: describeFailure(error) };
   }

@@ -26,6 +26,10 @@ export const BackendSchema = v.strictObject({
   // {"preserve_thinking": true} for a template that can keep past reasoning.
   chatTemplateKwargs: v.optional(v.record(v.string(), v.unknown())),
   cacheSlots: v.optional(PositiveInt),
+  // The context the server has loaded, in tokens, for one that does not tell (mlx_lm.server):
+  // without it the daemon cannot answer "prompt is too long", which is what makes Claude Code
+  // compact below its 100k compact-window floor. Said here, it wins over what a server reports.
+  contextLength: v.optional(PositiveInt),
 });
 
 // A person's name in the log and status, as for a backend; a token as the client sends it.
@@ -74,6 +78,7 @@ export type BackendConfig = Required<Pick<v.InferOutput<typeof BackendSchema>, "
   model?: string;
   apiKey?: string;
   maxTokens?: number;
+  contextLength?: number;
   chatTemplateKwargs?: Record<string, unknown>;
 };
 

@@ -9,7 +9,8 @@ export const CONFIG_TEMPLATE = `// anyclaude configuration (JSON; // comments al
 
   // kind: "mlx-lm", "lmstudio", "openai" (llama.cpp, vLLM, Ollama) or "anthropic" (a server with
   // its own /v1/messages). Optional: "model", "apiKey", "timeoutMs" (silence allowed before the
-  // first token: 600000), "idleTimeoutMs" (silence allowed once tokens flow: 120000), "maxTokens", "images",
+  // first token: 600000), "idleTimeoutMs" (silence allowed once tokens flow: 120000), "maxTokens", "contextLength"
+  // (the server's loaded context, for mlx_lm.server, which does not tell it), "images",
   // "cacheSlots" (prompts its cache keeps: mlx-lm 10, LM Studio 4), "tools" (true, false, or
   // "auto", the default: learned from the backend).
   // Several servers of one model: "replicas": ["http://host-a:8080/v1", "http://host-b:8080/v1"]
