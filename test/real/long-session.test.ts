@@ -84,9 +84,13 @@ for (const path of PATHS) {
       for (const refusal of requests.filter((request) => request.kind === "refused")) expect(refusal.error).toStartWith("400 invalid_request_error: prompt is too long:");
       expect(requests.filter((request) => request.kind === "compaction").length).toBeGreaterThanOrEqual(COMPACTIONS);
       expect(after.length).toBe(COMPACTIONS);
-      // The head (Claude Code's system prompt and tools) survives compaction: the first request
-      // after one computes at most its summary and what follows.
-      for (const request of after) expect(request.computed / request.prompt).toBeLessThan(0.3);
+      // The head (Claude Code's system prompt and tools, ~9.5k tokens) survives compaction: the
+      // first request after one computes at most its summary and what follows. Recorded with
+      // 2.1.337: after the head, [user (the date), user (the summary), assistant, user (the last
+      // turn, kept whole: 2.7k pasted tokens), assistant, user (the new turn: 2.7k), user (the
+      // deferred tools and agents, ~2.4k)]; all of it after the summary, so ~45% of the prompt is
+      // computed, the head (~54%) cached. Before (the context joined to the system prompt), 0%.
+      for (const request of after) expect(request.cached / request.prompt).toBeGreaterThan(0.5);
     }, 900_000);
   });
 }
