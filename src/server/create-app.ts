@@ -32,7 +32,11 @@ export function createApp(options: DaemonOptions) {
         if (!(error instanceof ApiError)) throw error;
         const peer = daemon.connections.peer(request);
         if (error.status !== 401 || peer === undefined) return refuse(request, error, peer && `from ${peer}`);
-        const { attempt, delayMs } = failures.fail(peer, daemon.now());
+        const { attempt, delayMs, overflowMs } = failures.fail(peer, daemon.now());
+        if (overflowMs !== undefined) {
+          const seconds = Math.ceil(overflowMs / 1000);
+          return refuse(request, Object.assign(new ApiError(429, "rate_limit_error", `too many failed attempts from this address; try again in ${seconds} s`), { headers: { "retry-after": String(seconds) } }), `from ${peer}, its failed attempts queued past 30 s`);
+        }
         await Bun.sleep(delayMs);
         return refuse(request, error, `from ${peer}, failed attempt ${attempt}${delayMs > 0 ? `, answered after ${delayMs} ms` : ""}`);
       }

@@ -25,3 +25,15 @@ describe("FailedAttempts", () => {
     expect(attempts.fail("10.0.0.7", now + 10 * 60_000)).toEqual({ attempt: 1, delayMs: 0 }); // ten minutes later
   });
 });
+
+test("an address's queue holds at most 30 s of waiting: past it, failures are answered at once as rate limited", () => {
+  const attempts = new FailedAttempts();
+  const answers = Array.from({ length: 40 }, () => attempts.fail("10.0.0.7", 0));
+  const queued = answers.filter((answer) => answer.overflowMs === undefined);
+  expect(queued.at(-1)!.delayMs).toBeGreaterThan(30_000);
+  expect(queued.at(-1)!.delayMs).toBeLessThanOrEqual(33_000);
+  const overflowed = answers.slice(queued.length);
+  expect(overflowed.length).toBeGreaterThan(20);
+  for (const answer of overflowed) expect(answer).toMatchObject({ delayMs: 0, overflowMs: queued.at(-1)!.delayMs - 30_000 });
+  expect(attempts.fail("10.0.0.7", 60_000).overflowMs).toBeUndefined(); // the queue drained
+});

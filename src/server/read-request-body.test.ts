@@ -3,7 +3,7 @@ import { heapStats } from "bun:jsc";
 import { mutateRequest, random, requestSeeds } from "../../test/support/fuzz-mutators";
 import { ApiError } from "../api-error";
 import { CountTokensRequest, MessagesRequest } from "../protocol/anthropic";
-import { MAX_NESTING, readRequestBody } from "./read-request-body";
+import { MAX_MESSAGES, MAX_NESTING, readRequestBody } from "./read-request-body";
 import { ConversationCache } from "./conversation-cache";
 import { scanJson } from "./scan-json";
 import { ToolListCache } from "./tool-list-cache";
@@ -271,3 +271,16 @@ function findArrayEnd(text: string, open: number): number {
   }
   return -1;
 }
+
+describe("readRequestBody: more messages than any local context takes", () => {
+  const turns = (count: number) => Array.from({ length: count }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: `turn ${index}` }));
+  const body = (count: number) => JSON.stringify({ model: "m", max_tokens: 5, messages: turns(count) });
+
+  test("refused as a prompt too long, before it is parsed: whole, and with the session's earlier messages known", async () => {
+    expect((await read(body(MAX_MESSAGES))).error).toBeUndefined();
+    expect((await read(body(MAX_MESSAGES + 1))).error).toBe(`prompt is too long: the request holds ${MAX_MESSAGES + 1} messages, more than the ${MAX_MESSAGES} a local model's context can take`);
+    const shared = { ...limits(), conversations: new ConversationCache() };
+    expect((await read(body(MAX_MESSAGES - 1), shared, "s")).error).toBeUndefined();
+    expect((await read(body(MAX_MESSAGES + 1), shared, "s")).error).toStartWith(`prompt is too long: the request holds ${MAX_MESSAGES + 1} messages`);
+  });
+});

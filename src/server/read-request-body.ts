@@ -14,6 +14,11 @@ import type { ToolListCache } from "./tool-list-cache";
 // Claude Code's deepest value is a tool's JSON schema, a dozen levels; recursion in validation,
 // hashing and translation is safe far beyond this.
 export const MAX_NESTING = 512;
+// No local model's context holds more messages than this: a chat template writes a few tokens
+// around every message, so 20,000 are 100k tokens of markers alone. A body of more (issue 27's
+// hostile client: 37,000 tool turns, 31 MB) is refused before it is parsed, which would take the
+// daemon past 400 MB and stall every other stream for seconds.
+export const MAX_MESSAGES = 20_000;
 
 // conversations: the messages each session sent last (conversation-cache.ts); `session` names the
 // session a request belongs to (its person's, see normalize-request.ts).
@@ -39,6 +44,8 @@ function readBytes<T extends Body>(body: Uint8Array, schema: v.GenericSchema<unk
   const knownMessages = (key: string, start: number) => (key === "messages" && conversations ? ((known = conversations.match(session!, body, start))?.end ?? -1) : -1);
   const scan = scanJson(body, MAX_NESTING, knownTools, knownMessages, "messages");
   if (scan.tooDeep) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
+  const messages = (known?.ends.length ?? 0) + (scan.elementEnds?.length ?? 0); // as `ends` below counts them
+  if (messages > MAX_MESSAGES) throw invalidRequest(`prompt is too long: the request holds ${messages} messages, more than the ${MAX_MESSAGES} a local model's context can take`);
   const output = (known && withKnownMessages(body, scan, schema, limits.toolLists, known)) ?? readWhole(body, scan, schema, limits.toolLists);
   const span = scan.members?.get("messages");
   if (conversations && span && output.messages) {
