@@ -4,7 +4,8 @@
 // llama-server it has (src/backends/slot-pinning.ts): direct [12151, 2156, 2156, 2156] tokens,
 // through anyclaude [11793, 11793, 11793, 11793], each new session pinned to a slot the server had
 // cleared into its RAM cache. Also with `--cache-ram 0` (no RAM cache: slots keep their prompts)
-// and `-sps 0` (every request through the RAM cache). Tokens from llama-server's own log.
+// and `-sps 0` (no slot picked by similarity: every request through the RAM cache). Tokens from
+// llama-server's own log.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { saveFigures } from "./figures";
 import { daemonFor, llamaCounts, type RealStack } from "./real-stack";
@@ -13,10 +14,14 @@ import { makeClaudeHome, newestClaudeCode, runClaude } from "../support/run-clau
 import { sum } from "./claude-code-session";
 
 const RUNS = ["What is 2+2?", "What is 3+3?", "What is 4+4?", "What is 5+5?"];
+// `each`: every run costs at most what it costs direct; else the runs together. With -sps 0 the
+// server itself alternates (measured, 2.1.337: direct [12166, 12166, 2160, 2160], through anyclaude
+// [11809, 10, 11809, 9]): a request restored from its RAM cache takes the entry with it, and a
+// finished slot is saved there only once the next task has taken its own.
 const SETTINGS = [
-  { id: "default", options: {} },
-  { id: "--cache-ram 0", options: { cacheRamMib: 0 } },
-  { id: "-sps 0", options: { promptSimilarity: 0 } },
+  { id: "default", options: {}, each: true },
+  { id: "--cache-ram 0", options: { cacheRamMib: 0 }, each: true },
+  { id: "-sps 0", options: { promptSimilarity: 0 }, each: false },
 ] as const;
 
 for (const setting of SETTINGS) {
@@ -47,6 +52,7 @@ for (const setting of SETTINGS) {
       }
       saveFigures(`new-sessions-llama-server-${setting.id.replace(/[^a-z0-9]+/gi, "-")}`, { setting: setting.id, costs });
       const [direct, anyclaude] = [costs["direct /v1/messages"]!, costs.anyclaude!];
+      if (!setting.each) return expect(sum(anyclaude)).toBeLessThanOrEqual(sum(direct));
       // After the first, a new session computes its own question and what Claude Code sends
       // with it, not the system prompt and tools again.
       for (const cost of anyclaude.slice(1)) expect(cost).toBeLessThan(1_000);
