@@ -58,7 +58,8 @@ describe("slot pinning on llama-server", () => {
     const state = backend();
     const server = llamaServer(false);
     await firstReply(state, server.fetcher);
-    expect(server.asked).toEqual(["GET /slots", "POST /completion", "GET /slots", "POST /completion", "POST /completion", "POST /completion"]);
+    // The seed, then the probe's three tasks, then the last empty slot seeded.
+    expect(server.asked).toEqual(["GET /slots", "POST /completion", "GET /slots", "POST /completion", "POST /completion", "POST /completion", "POST /completion"]);
     // The first conversation is where the server put it: slot 0; a new one goes to a seeded slot.
     expect(slotPicker(state, chain("one"), true, trace(), server.fetcher)!.pick()).toBe(0);
     const other = slotPicker(state, chain("two"), true, trace(), server.fetcher)!.pick();
@@ -70,7 +71,7 @@ describe("slot pinning on llama-server", () => {
     const state = backend();
     const server = llamaServer(false, false);
     await firstReply(state, server.fetcher);
-    expect(server.asked).toEqual(["GET /slots", "POST /completion", "GET /slots", "POST /completion"]);
+    expect(server.asked).toEqual(["GET /slots", "POST /completion", "GET /slots", "POST /completion", "POST /completion", "POST /completion"]);
     expect(slotPicker(state, chain("two"), true, trace(), server.fetcher)).toBeUndefined();
   });
 

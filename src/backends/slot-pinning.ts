@@ -1,25 +1,25 @@
 // Pinning a backend's requests to slots (slot-assignment.ts), for servers that take `id_slot`:
 // one table per backend, as many slots as its probe found, each slot held while its request runs.
 //
-// Only where slots keep their prompts and the server restores into a slot from its RAM cache. llama-server with a unified KV cache (its default when not
-// given --parallel: 4 slots) and a RAM prompt cache (--cache-ram, 8 GiB by default) saves every
-// idle slot's prompt to that cache and clears the slot whenever a task starts
-// (server-context.cpp, `cache_idle_slots`), then gives each request the slot it picks with the
-// best match restored from the cache. A request pinned to a cleared slot skips that restore
-// (get_available_slot: the empty slot's f_keep is 0/0, so no cache update) and computes its whole
-// prompt: measured with Claude Code 2.1.337, four one-shot sessions pinned computed 11,793 tokens
-// each, against 12,151, then 2,156 each, unpinned.
+// Only where slots keep their prompts and the server restores into a slot from its RAM cache.
+// llama-server with a unified KV cache (its default when not given --parallel: 4 slots) and a RAM
+// prompt cache (--cache-ram, 8 GiB by default) saves every idle slot's prompt to that cache and
+// clears the slot whenever a task starts (server-context.cpp, `cache_idle_slots`), then gives each
+// request the slot it picks with the best match restored from the cache. A request pinned to a
+// cleared slot skips that restore (get_available_slot: the empty slot's f_keep is 0/0, so no cache
+// update) and computes its whole prompt: measured with Claude Code 2.1.337, four one-shot sessions
+// pinned computed 11,793 tokens each, against 12,151, then 2,156 each, unpinned.
 // Which kind of server it is shows in an experiment, once: after the first reply (sent unpinned),
 // a one-token task pinned to another slot starts; then /slots tells whether the reply's slot kept
-// its prompt. Where it did, a few tokens of that prompt pinned to the other slot tell whether the
-// server restores from a RAM cache into a slot holding something else (measured here: 1,802 of
-// 1,803 tokens restored into a slot that held "Hi"), and every empty slot gets a one-token prompt,
-// so that a new conversation pinned there finds the shared system prompt and tools restored
-// instead of computing them (an empty slot is never restored into). Without a RAM cache
-// (--cache-ram 0) a new session either evicts another conversation or computes the shared part
-// again: requests go unpinned, to the slot llama-server finds most similar, which is what a run of
-// new sessions wants and what they cost sent straight to it. Requests that arrive meanwhile wait
-// for the answer (a few tens of milliseconds).
+// its prompt. Where it did, a prompt of ours computed in a third slot and sent again to the slot
+// seeded with one token tells whether the server restores from a RAM cache into a slot that held
+// something else (measured here: 1,802 of 1,803 tokens restored into a slot that held "Hi"), and
+// every empty slot gets a one-token prompt, so that a new conversation pinned there finds the
+// shared system prompt and tools restored instead of computing them (an empty slot is never
+// restored into). Without a RAM cache (--cache-ram 0) a new session either evicts another
+// conversation or computes the shared part again: requests go unpinned, to the slot llama-server
+// finds most similar, which is what a run of new sessions wants and what they cost sent straight
+// to it. Requests that arrive meanwhile wait for the answer (a few tens of milliseconds).
 import * as v from "valibot";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
@@ -33,9 +33,9 @@ import { authorization } from "./send-to-backend";
 import { SlotAssignment } from "./slot-assignment";
 
 const EXPERIMENT_TIMEOUT_MS = 3_000;
-// The start of a prompt the server held, sent back to see whether it is restored from its cache.
-const PROBE_CHARACTERS = 256;
 const SEED = { prompt: "Hi", n_predict: 1, cache_prompt: true };
+// A prompt of our own (GET /slots does not show a slot's prompt text), ~60 tokens.
+const PROBE = { prompt: "anyclaude asks whether this server restores prompts from its RAM cache. ".repeat(4), n_predict: 1, cache_prompt: true };
 // A request waits this long at most for the experiment's answer, then goes unpinned.
 const WAIT_MS = 1_500;
 
@@ -106,19 +106,32 @@ async function experiment(backend: BackendState, pinning: Pinning, fetcher: type
   if (kept.n_prompt_tokens === 0) return { behaviour: "unpinned", why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself" };
   const { assignment } = pinning;
   assignment.place(replied.id, conversation, segments);
-  const probe = v.parse(LlamaServerCompletion, await ask("/completion", { prompt: (kept.prompt ?? "").slice(0, PROBE_CHARACTERS), n_predict: 1, cache_prompt: true, id_slot: other.id }));
-  assignment.restoresFromCache = (probe.timings?.cache_n ?? 0) > 0;
   assignment.place(other.id, undefined, []);
+  const spare = after.filter((slot) => !slot.is_processing && slot.id !== replied.id && slot.id !== other.id).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0))[0];
+  assignment.restoresFromCache = spare ? await restores(ask, spare.id, other.id) : true; // too few slots to tell: its default, a RAM cache
   if (!assignment.restoresFromCache) return { behaviour: "unpinned", why: "it has no RAM cache to restore from (--cache-ram 0): it puts a new session where the shared prompt is" };
-  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens && candidate.id !== other.id)) {
+  if (spare) assignment.place(spare.id, undefined, []);
+  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens && ![replied.id, other.id, spare?.id].includes(candidate.id))) {
     await ask("/completion", { ...SEED, id_slot: slot.id });
     assignment.place(slot.id, undefined, []);
   }
   return { behaviour: "pinned", why: "its slots keep their prompts (--parallel given) and it restores from its RAM cache into them" };
 }
 
+// The probe computed in `spare`; a task elsewhere, at whose start the idle `spare` is copied to the
+// RAM cache; the probe again in `seeded`, which holds a prompt it shares nothing with: restored
+// from the cache there, or computed again.
+async function restores(ask: LlamaServerApi, spare: number, seeded: number): Promise<boolean> {
+  await ask("/completion", { ...PROBE, id_slot: spare });
+  await ask("/completion", { ...SEED, id_slot: seeded });
+  const again = v.parse(LlamaServerCompletion, await ask("/completion", { ...PROBE, id_slot: seeded }));
+  return (again.timings?.cache_n ?? 0) > 0;
+}
+
+type LlamaServerApi = (path: string, body?: object) => Promise<unknown>;
+
 // GET (no body) or POST one of llama-server's own endpoints, as JSON.
-function llamaServerApi(backend: BackendState, fetcher: typeof fetch): (path: string, body?: object) => Promise<unknown> {
+function llamaServerApi(backend: BackendState, fetcher: typeof fetch): LlamaServerApi {
   const headers = { "content-type": "application/json", ...authorization(backend.config) };
   return async (path, body) => {
     const response = await fetcher(serverUrl(backend.config.url, path), { method: body ? "POST" : "GET", headers, body: body && JSON.stringify(body), signal: AbortSignal.timeout(EXPERIMENT_TIMEOUT_MS) });

@@ -11,10 +11,10 @@ export const LlamaServerProps = v.looseObject({
 // Its token counts (POST /v1/messages/count_tokens, /v1/chat/completions/input_tokens).
 export const TokenCount = v.looseObject({ input_tokens: v.number() });
 
-// `GET /slots`: per slot, whether it runs a task, the last task it ran and the prompt it holds now
-// (tools/server/server-context.cpp, server_slot::to_json).
+// `GET /slots`: per slot, whether it runs a task, the last task it ran and how many tokens it holds
+// (tools/server/server-context.cpp, server_slot::to_json; 0.3.36 leaves out the prompt's text).
 export const LlamaServerSlots = v.array(
-  v.looseObject({ id: v.number(), is_processing: v.optional(v.boolean()), id_task: v.optional(v.number()), n_prompt_tokens: v.optional(v.number()), prompt: v.optional(v.string()) }),
+  v.looseObject({ id: v.number(), is_processing: v.optional(v.boolean()), id_task: v.optional(v.number()), n_prompt_tokens: v.optional(v.number()) }),
 );
 
 // `POST /completion`'s answer: how many of the prompt's tokens came from a cache.
