@@ -96,4 +96,17 @@ describe("slot pinning on llama-server", () => {
     state.probe = { ...state.probe!, healthy: false };
     expect(slotPicker(state, chain("two"), true, trace(), noSlots)!.pick()).toBeUndefined();
   });
+
+  test("a server too busy to answer the experiment is asked again after the next reply, and not pinned meanwhile", async () => {
+    const state = backend();
+    const server = llamaServer(true);
+    let failing = true;
+    const flaky = (async (url: string | URL | Request, init?: RequestInit) => (failing && String(url).endsWith("/completion") ? new Response("busy", { status: 503 }) : server.fetcher(url, init))) as typeof fetch;
+    await firstReply(state, flaky);
+    const meanwhile = slotPicker(state, chain("two"), true, trace(), flaky)!;
+    expect(meanwhile.pick()).toBeUndefined();
+    failing = false;
+    await firstReply(state, flaky);
+    expect(slotPicker(state, chain("three"), true, trace(), flaky)).toBeUndefined(); // learned: it clears
+  });
 });

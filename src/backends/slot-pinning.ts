@@ -32,12 +32,13 @@ import { serverUrl } from "./backend-url";
 import { authorization } from "./send-to-backend";
 import { SlotAssignment } from "./slot-assignment";
 
-const EXPERIMENT_TIMEOUT_MS = 3_000;
+// Each of the experiment's calls; they queue behind whatever the server is computing.
+const EXPERIMENT_TIMEOUT_MS = 10_000;
 const SEED = { prompt: "Hi", n_predict: 1, cache_prompt: true };
 // A prompt of our own (GET /slots does not show a slot's prompt text), ~60 tokens.
 const PROBE = { prompt: "anyclaude asks whether this server restores prompts from its RAM cache. ".repeat(4), n_predict: 1, cache_prompt: true };
 // A request waits this long at most for the experiment's answer, then goes unpinned.
-const WAIT_MS = 1_500;
+const WAIT_MS = 3_000;
 
 type Slots = v.InferOutput<typeof LlamaServerSlots>;
 // "unknown": not pinned until the experiment tells.
@@ -80,7 +81,11 @@ export function slotPicker(backend: BackendState, chain: PrefixChain, withTools:
 function learn(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): void {
   if (pinning.learning || pinning.behaviour !== "unknown") return;
   pinning.learning = experiment(backend, pinning, fetcher, conversation, segments)
-    .catch(() => ({ behaviour: "pinned" as const, why: "it does not tell its slots (--no-slots?)" }))
+    .catch((error: unknown) =>
+      error instanceof NoSlotsEndpoint
+        ? { behaviour: "pinned" as const, why: "it does not tell its slots (--no-slots?)" }
+        : { behaviour: "unknown" as const, why: `asked again after another reply (${error instanceof Error ? error.message : String(error)})` },
+    )
     .then(({ behaviour, why }) => {
       pinning.behaviour = behaviour;
       if (behaviour !== "unknown") logger.info(`backend ${backend.config.name} at ${redactUrl(backend.config.url)}: requests go ${behaviour} to its slots: ${why}`);
@@ -130,11 +135,15 @@ async function restores(ask: LlamaServerApi, spare: number, seeded: number): Pro
 
 type LlamaServerApi = (path: string, body?: object) => Promise<unknown>;
 
+// GET /slots refused: started with --no-slots (HTTP 501), or not llama-server after all.
+class NoSlotsEndpoint extends Error {}
+
 // GET (no body) or POST one of llama-server's own endpoints, as JSON.
 function llamaServerApi(backend: BackendState, fetcher: typeof fetch): LlamaServerApi {
   const headers = { "content-type": "application/json", ...authorization(backend.config) };
   return async (path, body) => {
     const response = await fetcher(serverUrl(backend.config.url, path), { method: body ? "POST" : "GET", headers, body: body && JSON.stringify(body), signal: AbortSignal.timeout(EXPERIMENT_TIMEOUT_MS) });
+    if (!response.ok && path === "/slots" && (response.status === 501 || response.status === 404)) throw new NoSlotsEndpoint(`${path}: HTTP ${response.status}`);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };

@@ -60,8 +60,11 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
       // With `-sps 0` llama-server saves the slot it takes to its prompt cache and restores the
       // request's best match from it every time: no session loses its conversation, however many.
       expect(ways["-sps 0, pinSlots off"]!.followUpMax).toBeLessThan(200);
-      // As users start it, anyclaude never worse than pinning on a server whose slots keep prompts.
-      expect(ways["default llama-server, anyclaude"]!.followUpSum).toBeLessThanOrEqual(pinned.followUpSum + 16 * sessions);
+      // As users start it, requests go unpinned (its idle slots are cleared into its RAM cache), and
+      // it gives each the one idle slot left holding a prompt, the last one's: a session whose
+      // own part is shorter than the shared one (here 630 of 4.6k tokens) keeps more than half of
+      // it, so llama-server restores nothing and the task is computed again, as on its own.
+      expect(ways["default llama-server, anyclaude"]!.followUpSum).toBeLessThanOrEqual(own.followUpSum);
     }, 1_800_000);
   }
 
