@@ -2,13 +2,12 @@
 // openai kind (and, as Claude Code resends the history, every later turn of the session too) and a
 // 502 on the anthropic kind, which clients retry. Now each image becomes the same placeholder
 // text, a warning is logged, and the reply comes as usual; the next turn's prompt extends this one.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { ConsolaReporter } from "consola";
+import { describe, expect, test } from "bun:test";
 import type { BackendKind } from "../../src/config/config-schema";
 import { resolveConfig } from "../../src/config/resolve-config";
-import { logger } from "../../src/logger";
 import { createApp } from "../../src/server/create-app";
 import { sentJson } from "../support/sent-body";
+import { capturedWarnings } from "../support/captured-warnings";
 
 // A text-only llama-server on either API: its /props says so (modalities.vision false), and like
 // the real one it refuses image input without a projector (multimodal) model.
@@ -39,13 +38,7 @@ const firstTurn = [
 const nextTurn = [...firstTurn, { role: "assistant", content: "I cannot see it." }, { role: "user", content: "Then read the log." }];
 const ask = (messages: object[]) => ({ model: "claude-opus-5-5", max_tokens: 64, tools: [{ name: "Read", input_schema: { type: "object" } }], messages });
 
-const warnings: string[] = [];
-const reporter: ConsolaReporter = { log: (entry) => void (entry.type === "warn" && warnings.push(entry.args.join(" "))) };
-beforeEach(() => logger.addReporter(reporter));
-afterEach(() => {
-  logger.removeReporter(reporter);
-  warnings.length = 0;
-});
+const warnings = capturedWarnings();
 
 describe("an image for a backend that takes none", () => {
   for (const kind of ["openai", "anthropic"] as const) {

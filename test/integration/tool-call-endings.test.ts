@@ -1,12 +1,11 @@
 // How a reply whose tool call the token limit cut off, or whose arguments are malformed, reaches
 // the client through the whole app, streamed and not (issue 18): no tool_use Claude Code would
 // run with broken arguments, stop_reason max_tokens, one warning line in the log.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { ConsolaReporter } from "consola";
+import { describe, expect, test } from "bun:test";
 import { resolveConfig } from "../../src/config/resolve-config";
-import { logger } from "../../src/logger";
 import { createApp } from "../../src/server/create-app";
 import { fixtureSse } from "../support/replay-chunks";
+import { capturedWarnings } from "../support/captured-warnings";
 
 type Scripted = { stream: string } | { whole: object };
 
@@ -38,13 +37,7 @@ const sseEvents = (text: string) =>
     .filter(Boolean)
     .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)![1]!));
 
-const warnings: string[] = [];
-const reporter: ConsolaReporter = { log: (entry) => void (entry.type === "warn" && warnings.push(entry.args.join(" "))) };
-beforeEach(() => logger.addReporter(reporter));
-afterEach(() => {
-  logger.removeReporter(reporter);
-  warnings.length = 0;
-});
+const warnings = capturedWarnings();
 
 describe("a tool call cut off by max_tokens", () => {
   test("streamed: the whole call before it goes out, the cut one does not; stop_reason max_tokens; one warning", async () => {
