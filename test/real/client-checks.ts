@@ -1,0 +1,72 @@
+// What the official SDKs' cases must return (test/real/clients/anthropic_python.py and
+// anthropic-node.mjs print the same shape: the SDK's Message read back as plain values), written
+// from the Messages API's documentation: the fields a client reads and the values it branches on.
+import { expect } from "bun:test";
+import type { Check } from "./clients";
+
+type Block = { type: string; text?: string; name?: string; input?: unknown; id?: string };
+type Message = { stop_reason: string; stop_sequence: string | null; content: Block[]; usage: { input_tokens: number; output_tokens: number } };
+
+const textOf = (message: Message) => message.content.filter((block) => block.type === "text").map((block) => block.text).join("");
+const calls = (message: Message) => message.content.filter((block) => block.type === "tool_use");
+
+function answered(message: Message): void {
+  expect(message.stop_reason).toBe("end_turn");
+  expect(textOf(message).length).toBeGreaterThan(0);
+  expect(message.usage.input_tokens).toBeGreaterThan(0);
+  expect(message.usage.output_tokens).toBeGreaterThan(0);
+}
+
+// A call of one of the suite's tools (clients/cases.*), its input what the schema asks.
+function called(message: Message, name?: string): void {
+  expect(message.stop_reason).toBe("tool_use");
+  expect(calls(message).length).toBeGreaterThan(0);
+  for (const call of calls(message)) {
+    expect(name ? [name] : ["get_time", "get_weather"]).toContain(call.name!);
+    expect(call.input).toEqual({ city: expect.any(String) });
+    expect(call.id).toMatch(/^toolu_/);
+  }
+}
+
+export const weatherShape = { sky: expect.stringMatching(/^(sunny|rainy)$/), windy: expect.any(Boolean) };
+
+export const SDK_CHECKS: Record<string, { check: Check; needsGrammar?: boolean }> = {
+  plain: { check: answered },
+  stream: {
+    check: (value) => {
+      answered(value);
+      expect(value.streamed_text).toBe(textOf(value)); // the text events add up to the final message
+    },
+  },
+  "forced tool": { check: (value) => called(value, "get_weather"), needsGrammar: true },
+  "forced tool, streamed": { check: (value) => called(value, "get_weather"), needsGrammar: true },
+  "any tool": { check: (value) => called(value), needsGrammar: true },
+  "structured output (messages.parse)": { check: (value) => expect(value.parsed_output).toEqual(weatherShape), needsGrammar: true },
+  "stop sequence": {
+    check: (value) => {
+      expect(value.stop_reason).toBe("stop_sequence");
+      expect(value.stop_sequence).toBe(".");
+      expect(textOf(value)).toBe("Done"); // the model writes "Done."; the sequence itself is left out
+    },
+  },
+  count_tokens: { check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
+  "bad request": {
+    check: (value) => {
+      expect(value.raised).toBe("BadRequestError");
+      expect(value.status).toBe(400);
+      expect(value.body).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.any(String) } });
+    },
+  },
+  "image to a text-only model": {
+    check: (value) => {
+      answered(value.first);
+      answered(value.next);
+    },
+  },
+  "tool result, two turns": {
+    check: (value, path) => {
+      if (path.grammar) called(value.first, "get_weather");
+      answered(value.second);
+    },
+  },
+};

@@ -1,0 +1,139 @@
+// Two frameworks against anyclaude on the real servers, case by case (test/real/clients.ts):
+// langchain-anthropic (PyPI) and the Vercel AI SDK (`ai` with `@ai-sdk/anthropic`, under Node).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { weatherShape } from "./client-checks";
+import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Check, type Outcomes, type Path, type Paths } from "./clients";
+import { describeReal, manifest } from "./real-servers";
+
+type Cases = Record<string, { check: Check; needsGrammar?: boolean }>;
+
+// langchain's AIMessage, read back: content, tool_calls and response_metadata.
+const lcAnswered = (value: any): void => {
+  expect(value.stop_reason).toBe("end_turn");
+  expect(typeof value.content === "string" ? value.content : value.content.map((part: any) => part.text ?? "").join("")).not.toBe("");
+  expect(value.tool_calls).toEqual([]);
+  expect(value.usage.input_tokens).toBeGreaterThan(0);
+};
+const lcCalled = (names: string[]) => (value: any): void => {
+  expect(value.stop_reason).toBe("tool_use");
+  expect(value.tool_calls.length).toBeGreaterThan(0);
+  for (const call of value.tool_calls) {
+    expect(names).toContain(call.name);
+    expect(call.args).toEqual({ city: expect.any(String) });
+  }
+};
+
+const LANGCHAIN: Cases = {
+  plain: { check: lcAnswered },
+  stream: { check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
+  "forced tool": { check: lcCalled(["get_weather"]), needsGrammar: true },
+  "any tool": { check: lcCalled(["get_time", "get_weather"]), needsGrammar: true },
+  "with_structured_output (function_calling)": { check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needsGrammar: true },
+  "with_structured_output (json_schema)": { check: (value) => expect(value.parsed).toEqual(weatherShape), needsGrammar: true },
+  "stop sequence": {
+    check: (value) => {
+      expect(value.stop_reason).toBe("stop_sequence");
+      expect(value.stop_sequence).toBe(".");
+      expect(value.content).toBe("Done");
+    },
+  },
+  "count tokens": { check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
+  "image to a text-only model": {
+    check: (value) => {
+      lcAnswered(value.first);
+      lcAnswered(value.next);
+    },
+  },
+  "tool result, two turns": {
+    check: (value, path) => {
+      if (path.grammar) lcCalled(["GetWeather"])(value.first);
+      lcAnswered(value.second);
+    },
+  },
+};
+
+// The Vercel AI SDK's result: text, finishReason (its own names: "stop", "tool-calls"), toolCalls.
+const aiAnswered = (value: any): void => {
+  expect(value.finishReason).toBe("stop");
+  expect(value.text).not.toBe("");
+  expect(value.usage.inputTokens).toBeGreaterThan(0);
+};
+const aiCalled = (names: string[]) => (value: any): void => {
+  expect(value.finishReason).toBe("tool-calls");
+  expect(value.toolCalls.length).toBeGreaterThan(0);
+  for (const call of value.toolCalls) {
+    expect(names).toContain(call.toolName);
+    expect(call.input).toEqual({ city: expect.any(String) });
+  }
+};
+
+const VERCEL: Cases = {
+  plain: { check: aiAnswered },
+  streamText: {
+    check: (value) => {
+      aiAnswered(value);
+      expect(value.streamedText).toBe(value.text);
+    },
+  },
+  "forced tool": { check: aiCalled(["get_weather"]), needsGrammar: true },
+  "required tool": { check: aiCalled(["get_time", "get_weather"]), needsGrammar: true },
+  "structured output (outputFormat)": { check: (value) => expect(value.output).toEqual(weatherShape), needsGrammar: true },
+  "structured output (jsonTool)": { check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needsGrammar: true },
+  "stop sequence": {
+    check: (value) => {
+      expect(value.finishReason).toBe("stop");
+      expect(value.rawFinishReason).toBe("stop_sequence");
+      expect(value.text).toBe("Done");
+    },
+  },
+  "bad request": {
+    check: (value) => {
+      expect(value.raised).toBe("APICallError");
+      expect(value.status).toBe(400);
+      expect(value.body).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.any(String) } });
+    },
+  },
+  "image to a text-only model": {
+    check: (value) => {
+      aiAnswered(value.first);
+      aiAnswered(value.next);
+    },
+  },
+  // The SDK's own loop: step one is forced to call the weather tool, which runs; step two answers
+  // with its result at hand.
+  "agent loop": {
+    check: (value) => {
+      aiAnswered(value);
+      expect(value.steps.map((step: any) => step.finishReason)).toEqual(["tool-calls", "stop"]);
+      expect(value.steps[0].toolResults).toEqual(["Sunny, 21 C"]);
+    },
+    needsGrammar: true,
+  },
+};
+
+const CLIENTS = [
+  { client: "langchain-anthropic", version: () => manifest().clients.version.split(", ")[1]!, command: () => clientCommand("langchain_anthropic_client.py", "python"), cases: LANGCHAIN },
+  { client: "Vercel AI SDK", version: () => `ai ${packageVersion("ai")}, @ai-sdk/anthropic ${packageVersion("@ai-sdk/anthropic")}`, command: () => clientCommand("vercel-ai.mjs", "node"), cases: VERCEL },
+];
+
+describeReal("frameworks", () => {
+  let paths: Paths;
+  beforeAll(async () => {
+    paths = await startPaths();
+  }, 300_000);
+  afterAll(() => paths?.stop(), 60_000);
+
+  describe.each(CLIENTS)("$client", ({ client, version, command, cases }) => {
+    const results = new Map<Path, Outcomes>();
+    const figures: Record<string, Record<string, string>> = {};
+    beforeAll(async () => {
+      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path)));
+      paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
+    }, 300_000);
+    afterAll(() => saveClientFigures(client, version(), figures));
+
+    for (const [name, { check, needsGrammar }] of Object.entries(cases)) {
+      test(name, () => checkCase(results, name, check, figures, { needsGrammar }));
+    }
+  });
+});
