@@ -35,6 +35,13 @@ export function takesTools(backend: { config: Pick<BackendConfig, "tools">; prob
   return tools === "auto" ? (backend.probe?.tools ?? true) : tools;
 }
 
+// Whether a backend sees images: what the server itself tells (llama-server's /props
+// modalities.vision: a model without a projector refuses image input, "image input is not
+// supported ... mmproj", tools/server/server-common.cpp), else its config (its kind's default).
+export function takesImages(backend: { config: Pick<BackendConfig, "images">; probe?: Pick<ProbeResult, "images"> }): boolean {
+  return backend.probe?.images ?? backend.config.images;
+}
+
 function emptyCache(config: BackendConfig): CacheModel {
   return new CacheModel(config.cacheSlots, backendQuirks(config.kind).cachePolicy);
 }

@@ -2,6 +2,7 @@
 import type { BackendKind } from "../config/config-schema";
 import type { CachePolicy } from "../prefix/cache-model";
 import type { SharedPrefixReady } from "../prefix/shared-prefill";
+import type { ProbeResult } from "./probe-model-list";
 
 export type BackendQuirks = {
   // llama.cpp (LM Studio, llama-server, Ollama) and vLLM compile tool schemas to grammars that
@@ -169,4 +170,52 @@ const QUIRKS: Record<BackendKind, BackendQuirks> = {
 
 export function backendQuirks(kind: BackendKind): BackendQuirks {
   return QUIRKS[kind];
+}
+
+// How a chat-completions server is told what the client demands of the reply: a named tool
+// (tool_choice {type:"tool"}), a JSON schema (output_config.format), and which stop sequence ended
+// it. Kind "openai" is llama-server or vLLM (or Ollama), told apart by the probe (/props).
+export type ReplyControls = {
+  // "named": OpenAI's {type:"function",function:{name}} works (vLLM's named function calling;
+  // LM Studio as before, unverified). "schema": the server takes tool_choice only as a string, so
+  // the tool list stays as it is (the cached prefix with it) and the reply is constrained to the
+  // tool's input schema as content, read back as that tool's call (llama-server: see LLAMA_SERVER).
+  // "unenforced": the server ignores tool_choice (mlx_lm.server 0.32.2's server.py never reads it).
+  forcedTool: "named" | "schema" | "unenforced";
+  // response_format {type:"json_schema"} constrains the reply (mlx_lm.server's server.py never
+  // reads response_format).
+  responseFormat: boolean;
+  // Ask with `verbose: true` for the stop word the reply ended on (llama-server only).
+  asksStoppingWord: boolean;
+};
+
+// llama.cpp b0.3.36 (llama-cpp-python 0.3.36's vendor tree): tools/server/server-common.cpp
+// oaicompat_chat_params_parse reads tool_choice with json_value(body, "tool_choice",
+// std::string("auto")) (an object is "Wrong type supplied", then "auto") and
+// common_chat_tool_choice_parse_oaicompat takes auto/none/required only; a `grammar` with tools is
+// refused ("Cannot use custom grammar constraints with tools"); `response_format` json_schema is
+// taken with tools, and the parsers put it first (common/parsers/qwen3-coder.cpp, the
+// auto-parser's build_parser: has_response_format before tools), while the tools are rendered
+// into the prompt whatever tool_choice says (common/chat.cpp: params.tools from inputs.tools).
+// With tool_choice "auto" qwen3-coder's grammar is lazy (waits for a tool-call trigger), so
+// "none" is sent with the schema. Its chat-completions chunks say only finish_reason "stop" for a
+// stop word or the end token; `verbose` (server-schema.cpp, a per-request field) adds
+// `__verbose` to the final chunk with stop_type and stopping_word (server-task.cpp
+// to_json_oaicompat_chat_stream).
+const LLAMA_SERVER: ReplyControls = { forcedTool: "schema", responseFormat: true, asksStoppingWord: true };
+const NAMED_TOOLS: ReplyControls = { forcedTool: "named", responseFormat: true, asksStoppingWord: false };
+const MLX_LM: ReplyControls = { forcedTool: "unenforced", responseFormat: false, asksStoppingWord: false };
+
+export function replyControls(kind: BackendKind, probe: Pick<ProbeResult, "llamaServer"> | undefined): ReplyControls {
+  switch (kind) {
+    case "mlx-lm":
+      return MLX_LM;
+    case "openai":
+      return probe?.llamaServer ? LLAMA_SERVER : NAMED_TOOLS;
+    case "lmstudio":
+    case "anthropic": // its own Messages API takes tool_choice and output_config as they are
+      return NAMED_TOOLS;
+    default:
+      return kind satisfies never;
+  }
 }

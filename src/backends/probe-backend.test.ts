@@ -12,10 +12,10 @@ const llamaServer = (async (input: string | URL | Request) => {
 
 // The daemon's probe is also what `doctor` reads: one reader per server.
 describe("probing a backend", () => {
-  test("llama-server (kind openai or anthropic, with or without /v1): its model, n_ctx, whether its template takes tools, and its slots", async () => {
+  test("llama-server (kind openai or anthropic, with or without /v1): its model, n_ctx, whether its template takes tools, its slots, and that it is llama-server", async () => {
     for (const [kind, url] of [["openai", "http://127.0.0.1:8080/v1"], ["anthropic", "http://127.0.0.1:8080"]] as const) {
       const [backend] = resolveConfig({ backends: [{ name: "llama", kind, url }] }, {}).backends;
-      expect(await probeBackend(backend!, llamaServer)).toEqual({ healthy: true, model: "qwen3", models: ["qwen3"], contextLength: 16384, tools: true, slots: 4 });
+      expect(await probeBackend(backend!, llamaServer)).toEqual({ healthy: true, model: "qwen3", models: ["qwen3"], contextLength: 16384, tools: true, slots: 4, llamaServer: true });
     }
   });
 

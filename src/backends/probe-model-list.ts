@@ -13,6 +13,8 @@ export type ProbeResult = {
   contextLength?: number; // the loaded context, in tokens, when the backend tells
   loaded?: boolean; // whether `model` is loaded now, when the backend tells (LM Studio loads it on the first request)
   slots?: number; // llama-server's parallel slots (/props total_slots): requests can be pinned to one
+  images?: boolean; // whether its model takes images, when the server tells (llama-server's /props modalities.vision)
+  llamaServer?: boolean; // it answered llama-server's /props: tells it apart from vLLM and others of its kind
 };
 
 export type GetJson = (url: string) => Promise<unknown>;

@@ -218,6 +218,10 @@ const countTokensEntries = {
 
 export const CountTokensRequest = v.looseObject(countTokensEntries);
 
+// Structured output: the reply's text is JSON following the schema (output_config.format; the
+// structured-outputs beta's output_format, which @anthropic-ai/sdk 1.12 still types on beta calls).
+const JsonOutputFormat = v.object({ type: v.literal("json_schema"), schema: v.record(v.string(), v.unknown()) });
+
 export const MessagesRequest = v.looseObject({
   ...countTokensEntries,
   max_tokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
@@ -227,6 +231,8 @@ export const MessagesRequest = v.looseObject({
   top_k: v.optional(v.number()),
   stream: v.optional(v.boolean()),
   metadata: v.optional(v.looseObject({ user_id: v.optional(v.nullable(v.string())) })),
+  output_config: v.optional(v.looseObject({ format: v.optional(v.nullable(JsonOutputFormat)) })),
+  output_format: v.optional(v.nullable(JsonOutputFormat)),
 });
 
 // A request once normalized (src/routing/normalize-request.ts): only the blocks every backend

@@ -22,6 +22,9 @@ export type FunctionTool = {
 
 export type ToolChoice = "auto" | "none" | "required" | { type: "function"; function: { name: string } };
 
+// Output constrained to a JSON schema (llama-server, vLLM, LM Studio; mlx_lm.server ignores it).
+export type ResponseFormat = { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: true } };
+
 export type ChatRequest = {
   model: string;
   messages: ChatMessage[];
@@ -31,12 +34,14 @@ export type ChatRequest = {
   tools?: FunctionTool[];
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
   stop?: string[];
   temperature?: number;
   top_p?: number;
   top_k?: number;
   return_progress?: boolean; // llama-server: prompt_progress chunks while it prefills
   id_slot?: number; // llama-server: the slot to run in
+  verbose?: boolean; // llama-server: its final chunk carries `__verbose` (stop_type, stopping_word)
   chat_template_kwargs?: Record<string, unknown>; // llama-server, mlx-lm, vLLM: passed to the chat template
 };
 
@@ -80,6 +85,11 @@ export const ServerTimings = v.looseObject({
 // counts the cached tokens too.
 export const PromptProgress = v.looseObject({ total: v.number(), cache: v.number(), processed: v.number(), time_ms: Count });
 
+// llama-server with `verbose: true`: its final answer's own fields (server-task.cpp,
+// to_json_non_oaicompat), of which only how it stopped is read; stop_type "word" with the
+// stop string, "eos" for the end token.
+const LlamaVerbose = v.optional(v.nullable(v.object({ stop_type: Text, stopping_word: Text })));
+
 // Checked per streamed chunk: plain objects keep only the fields read (a loose object would copy
 // every other key of every chunk: id, model, created, system_fingerprint, ...).
 export const ChatChunk = v.object({
@@ -87,6 +97,7 @@ export const ChatChunk = v.object({
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
   prompt_progress: v.optional(v.nullable(PromptProgress)),
+  __verbose: LlamaVerbose,
 });
 
 export const ChatCompletion = v.looseObject({
@@ -96,6 +107,7 @@ export const ChatCompletion = v.looseObject({
   ),
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
+  __verbose: LlamaVerbose,
 });
 
 // mlx_lm.server answers {"error": "text"}; LM Studio, llama.cpp and vLLM {"error": {"message", ...}}.

@@ -1,7 +1,7 @@
 // Which backend serves a request, and why. Tools decide who can serve it, health who is up,
 // and the prompt-cache model where the conversation's prefix is still warm.
 import { ApiError } from "../api-error";
-import { type BackendState, takesTools } from "../backends/backend-pool";
+import { type BackendState, takesImages, takesTools } from "../backends/backend-pool";
 import { nothingCanServe } from "../backends/describe-down-backend";
 import type { RoutingConfig } from "../config/config-schema";
 import { chainFor, chainTokens } from "../prefix/prefix-chain";
@@ -61,8 +61,12 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
   const pool = [routing.mode, request.request.model].find((name) => name !== "auto" && isPool(context.backends, name));
   const candidates = pool ? context.backends.filter((backend) => backend.config.replicaOf === pool) : context.backends;
 
-  const capable = candidates.filter((backend) => (!tools || takesTools(backend)) && (!request.hasImages || backend.config.images));
-  if (capable.length === 0) throw noCapableBackend(tools, request.hasImages);
+  const withTools = candidates.filter((backend) => !tools || takesTools(backend));
+  // Images go where they can be seen; with no such backend, a text-only one gets a placeholder
+  // for each (leave-out-images.ts) rather than a refusal that every later turn would repeat.
+  const seeing = request.hasImages ? withTools.filter(takesImages) : withTools;
+  const capable = seeing.length > 0 ? seeing : withTools;
+  if (capable.length === 0) throw noCapableBackend();
   const up = capable.filter(context.isHealthy);
   if (up.length === 0) throw nothingCanServe(capable);
   const healthy = up.filter((backend) => fits(request, backend));
@@ -190,9 +194,8 @@ function byName(backends: BackendState[], name: string): BackendState {
   return backend;
 }
 
-function noCapableBackend(tools: boolean, images: boolean): ApiError {
-  const needs = [tools && 'tool calling ("tools": true)', images && 'images ("images": true)'].filter(Boolean).join(" and ");
-  return new ApiError(400, "invalid_request_error", `this request needs ${needs}, and no configured backend offers it`);
+function noCapableBackend(): ApiError {
+  return new ApiError(400, "invalid_request_error", 'this request needs tool calling ("tools": true), and no configured backend offers it');
 }
 
 // The prompt as that backend would get it (with or without the tool list), in estimated tokens.

@@ -14,6 +14,7 @@ export type CallContext = {
   toolUseId: (index: number) => string;
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // loaded deferred tools the server was not told of
+  contentAsTool?: string; // the reply's content is this forced tool's arguments (prepare-tools.ts)
   onReply: (reply: Reply) => void;
   trace: RequestTrace; // timings and progress, for status, statusline and the log
   signal: AbortSignal;

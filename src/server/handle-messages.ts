@@ -2,8 +2,8 @@
 import { ApiError, invalidRequest } from "../api-error";
 import { BackendUnreachable } from "../backends/backend-error";
 import { nothingCanServe } from "../backends/describe-down-backend";
-import { backendQuirks } from "../backends/backend-quirks";
-import type { BackendState } from "../backends/backend-pool";
+import { backendQuirks, replyControls } from "../backends/backend-quirks";
+import { takesImages, type BackendState } from "../backends/backend-pool";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
 import { chatHead, messagesHead, type PrewarmHead } from "../prewarm/prewarm-head";
@@ -126,13 +126,15 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
+  const images = takesImages(route.backend);
+  if (normalized.hasImages && !images) logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
   if (config.kind === "anthropic") {
-    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas });
+    const body = convertToAnthropicUpstream(request, { model: context.upstreamModel, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas, images });
     return callAnthropicMessages(config, body, withPrefix(daemon, route, normalized, context, messagesHead(body)));
   }
-  const { body, warnings } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
+  const { body, warnings, contentAsTool } = translate(route, request, normalized.sessionId, context.upstreamModel, daemon);
   for (const warning of warnings) logger.warn(warning);
-  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, context, chatHead(body)));
+  return callChatCompletions(config, body, withPrefix(daemon, route, normalized, contentAsTool ? { ...context, contentAsTool } : context, chatHead(body)));
 }
 
 // Once the backend has replied, it holds the request's prefix as it was sent: remembered for
@@ -166,13 +168,14 @@ function translate(route: Route, request: LocalRequest, sessionId: string | unde
       maxTokens: config.maxTokens,
       contextLength: route.backend.probe?.contextLength,
       chatTemplateKwargs: config.chatTemplateKwargs,
-      images: config.images,
+      images: takesImages(route.backend),
       includeTools: route.includeTools,
       cleanToolSchemas: quirks.cleanToolSchemas,
       askPrefillProgress: quirks.askPrefillProgress,
+      controls: replyControls(config.kind, route.backend.probe),
       contentKeepsSeparators: quirks.contentKeepsSeparators,
       replay,
-      ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${config.images}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),
+      ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${takesImages(route.backend)}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });

@@ -2,7 +2,7 @@
 import type { MessagesResponse, ResponseBlock, Tool } from "../protocol/anthropic";
 import type { ChatCompletion } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
-import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
+import { mapFinishReason, matchedStopSequence, reportedStop } from "./map-finish-reason";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 import { settleToolCalls } from "./settle-tool-calls";
 
@@ -14,18 +14,23 @@ export type CompletionContext = {
   toolUseId: (upstreamIndex: number) => string;
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
+  contentAsTool?: string; // the reply's content is this tool's arguments (ReplyControls "schema")
 };
 
 export function convertFromOpenAICompletion(completion: ChatCompletion, context: CompletionContext): { message: MessagesResponse; reply: Reply } {
   const choice = completion.choices[0]!;
   const { message: delta } = choice;
   const thinking = delta.reasoning ?? delta.reasoning_content ?? "";
-  const text = delta.content ?? "";
-  const held = (delta.tool_calls ?? []).map((call, position) => ({
-    id: call.id || context.toolUseId(call.index ?? position),
-    name: call.function?.name ?? "",
-    arguments: call.function?.arguments ?? "",
-  }));
+  const asTool = context.contentAsTool && delta.content ? [{ id: context.toolUseId(0), name: context.contentAsTool, arguments: delta.content }] : [];
+  const text = asTool.length > 0 ? "" : (delta.content ?? "");
+  const held = [
+    ...asTool,
+    ...(delta.tool_calls ?? []).map((call, position) => ({
+      id: call.id || context.toolUseId(call.index ?? position),
+      name: call.function?.name ?? "",
+      arguments: call.function?.arguments ?? "",
+    })),
+  ];
   // Servers parse tool calls out of the end of the generated text: with finish_reason "length",
   // the last one is the call the model was writing when the limit struck.
   const cutAt = choice.finish_reason === "length" && held.length > 0 ? held.length - 1 : undefined;
@@ -36,7 +41,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   if (settled.notes.length > 0) content.push({ type: "text", text: settled.notes.join("\n") });
   for (const call of settled.calls) content.push({ type: "tool_use", id: call.id, name: call.name, input: call.input });
 
-  const stopSequence = matchedStopSequence(choice.stop_reason, context.stopSequences);
+  const stopSequence = matchedStopSequence(reportedStop(choice) ?? reportedStop({ __verbose: completion.__verbose }), context.stopSequences);
   const stopReason = mapFinishReason(choice.finish_reason, { toolCalls: settled.calls.length, cutOff: settled.cutOff, stopSequence });
   const outputChars = text.length + thinking.length + held.reduce((sum, call) => sum + call.arguments.length, 0);
   const usage = toAnthropicUsage(completion.usage, { input: context.inputTokens, output: estimateTokens(outputChars) });

@@ -1,5 +1,5 @@
 // The body for a backend that speaks the Messages API itself. Only the fields local servers
-// implement go through (Claude Code's context_management, output_config or adaptive thinking would
+// implement go through (Claude Code's context_management, output_config.effort or adaptive thinking would
 // be rejected or misread); the billing line is already gone, so the prefix stays cacheable.
 // The prompt is laid out as for chat completions: the session's first system messages join the
 // system prompt, and later ones become user text where they stand (llama.cpp's /v1/messages copies
@@ -9,9 +9,10 @@ import { deepFreeze, memoizeByIdentity } from "../memoize-by-identity";
 import type { LocalRequest, Message, Tool } from "../protocol/anthropic";
 import { cleanJsonSchema } from "./clean-json-schema";
 import { maxTokensFor } from "./convert-to-openai-request";
+import { leaveOutImages } from "./leave-out-images";
 import { splitSystemPrompt } from "./system-prompt";
 
-export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean };
+export type AnthropicTarget = { model: string; maxTokens?: number; contextLength?: number; includeTools: boolean; cleanToolSchemas: boolean; images: boolean };
 
 const PASSED_FIELDS = ["stop_sequences", "temperature", "top_p", "top_k", "stream", "tool_choice"] as const;
 
@@ -21,7 +22,7 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
     model: target.model,
     max_tokens: maxTokensFor(request.max_tokens, target), // vLLM's /v1/messages refuses one above max_model_len too
     ...(systemText ? { system: systemText } : {}),
-    messages: messages.map(asChatMessage),
+    messages: messages.map((message) => asChatMessage(message, target.images)),
   };
   for (const field of PASSED_FIELDS) if (request[field] !== undefined) body[field] = request[field];
   if (target.includeTools && request.tools?.length) {
@@ -30,11 +31,16 @@ export function convertToAnthropicUpstream(request: LocalRequest, target: Anthro
     delete body.tool_choice;
   }
   if (request.thinking?.type === "enabled") body.thinking = request.thinking;
+  const format = request.output_config?.format ?? request.output_format;
+  // Structured output, without the rest of output_config (Claude Code's `effort`); under the
+  // current name whichever the client used.
+  if (format) body.output_config = { format: target.cleanToolSchemas ? { ...format, schema: cleanJsonSchema(format.schema) } : format };
   return body;
 }
 
-function asChatMessage(message: Message): Message {
-  return message.role === "system" ? { ...message, role: "user" } : message;
+function asChatMessage(message: Message, images: boolean): Message {
+  const placed = message.role === "system" ? { ...message, role: "user" as const } : message;
+  return images ? placed : leaveOutImages(placed);
 }
 
 // Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally,

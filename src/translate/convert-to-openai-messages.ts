@@ -4,6 +4,7 @@ import type { ContentBlock, ImageBlock, LocalRequest, Message, ToolResultBlock }
 import type { ChatMessage, ContentPart, ToolCall } from "../protocol/openai";
 import { assertNever } from "../assert-never";
 import { splitSystemPrompt } from "./system-prompt";
+import { IMAGE_LEFT_OUT } from "./leave-out-images";
 import { TranslationError } from "./translation-error";
 
 // Exact bytes of what the backend generated, for turns anyclaude relayed (see ReplayMemory).
@@ -91,13 +92,13 @@ function convertUser(blocks: ContentBlock[], field: string, options: MessageOpti
     switch (block.type) {
       case "tool_result":
         out.push({ role: "tool", tool_call_id: block.tool_use_id, content: toolResultText(block) });
-        parts.push(...toolResultImages(block, at, options));
+        parts.push(...toolResultImages(block, options));
         return;
       case "text":
         parts.push({ type: "text", text: block.text });
         return;
       case "image":
-        parts.push(imagePart(block, at, options));
+        parts.push(imagePart(block, options));
         return;
       case "thinking":
       case "redacted_thinking":
@@ -128,17 +129,13 @@ function toolResultText(block: ToolResultBlock): string {
   return block.is_error ? `Error: ${text}` : text;
 }
 
-function toolResultImages(block: ToolResultBlock, field: string, options: MessageOptions): ContentPart[] {
+function toolResultImages(block: ToolResultBlock, options: MessageOptions): ContentPart[] {
   if (typeof block.content !== "object") return [];
-  return block.content.flatMap((part, index) =>
-    part.type === "image" ? [imagePart(part, `${field}.content[${index}]`, options)] : [],
-  );
+  return block.content.flatMap((part) => (part.type === "image" ? [imagePart(part, options)] : []));
 }
 
-function imagePart(block: ImageBlock, field: string, options: MessageOptions): ContentPart {
-  if (!options.images) {
-    throw new TranslationError(field, `backend "${options.backend}" does not take images (set "images": true in its config if its model does)`);
-  }
+function imagePart(block: ImageBlock, options: MessageOptions): ContentPart {
+  if (!options.images) return { type: "text", text: IMAGE_LEFT_OUT };
   const { source } = block;
   const url = source.type === "base64" ? `data:${source.media_type};base64,${source.data}` : source.url;
   return { type: "image_url", image_url: { url } };

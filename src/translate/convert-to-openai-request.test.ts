@@ -89,12 +89,13 @@ describe("convertToOpenAIRequest", () => {
     expect(body.messages[1]).toEqual({ role: "assistant", content: "Reading.\n", tool_calls: [{ id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path": "/a"}' } }] });
   });
 
-  test("images become image_url parts where the backend takes them, a clear error where it does not", () => {
+  test("images become image_url parts where the backend takes them, a placeholder where it does not", () => {
     const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: "iVBOR" } };
     const withImage = request({ messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, image] }] });
     const { body } = convertToOpenAIRequest(withImage, target);
     expect(body.messages[0]).toEqual({ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } }] });
-    expect(() => convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false })).toThrow('messages[0].content[1]: backend "mlx-lm" does not take images');
+    // A text-only backend: the image becomes a placeholder where it stood, never a refusal.
+    expect(convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false }).body.messages[0]).toEqual({ role: "user", content: "what is this\n\n[image left out: this backend takes no images]" });
   });
 
   test("tools keep names and order; schemas lose keywords local grammars reject; tool_choice maps", () => {
@@ -222,4 +223,13 @@ test("a backend's chatTemplateKwargs go with every request (e.g. preserve_thinki
   const { body } = convertToOpenAIRequest(request({}), { ...target, chatTemplateKwargs: { preserve_thinking: true } });
   expect(body.chat_template_kwargs).toEqual({ preserve_thinking: true });
   expect(convertToOpenAIRequest(request({}), target).body.chat_template_kwargs).toBeUndefined();
+});
+
+describe("structured output where the server ignores response_format (mlx_lm.server)", () => {
+  test("not sent, and a warning says the format is not enforced", () => {
+    const format = { type: "json_schema" as const, schema: { type: "object" } };
+    const { body, warnings } = convertToOpenAIRequest(request({ output_config: { format } }), { ...target, backend: "mlx-lm", controls: { forcedTool: "unenforced", responseFormat: false, asksStoppingWord: false } });
+    expect(body.response_format).toBeUndefined();
+    expect(warnings).toEqual(['output format not enforced: backend "mlx-lm" does not read response_format']);
+  });
 });

@@ -6,7 +6,7 @@ import type { PrefillProgress } from "../backends/prefill-progress";
 import type { ErrorType, StreamDelta, StreamEvent, Tool } from "../protocol/anthropic";
 import type { ChatChunk, ToolCallDelta } from "../protocol/openai";
 import { estimateTokens } from "./estimate-tokens";
-import { mapFinishReason, matchedStopSequence } from "./map-finish-reason";
+import { mapFinishReason, matchedStopSequence, reportedStop } from "./map-finish-reason";
 import { messageStart } from "./message-start";
 import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 import { type HeldToolCall, settleToolCalls } from "./settle-tool-calls";
@@ -25,6 +25,7 @@ export type StreamContext = {
   toolUseId: (upstreamIndex: number) => string; // for servers that send tool calls without an id
   stopSequences?: readonly string[]; // the request's stop_sequences
   undeclaredTools?: ReadonlyMap<string, Tool>; // see settle-tool-calls.ts
+  contentAsTool?: string; // the reply's content is this tool's arguments (ReplyControls "schema")
   onReply?: (reply: Reply) => void;
 };
 
@@ -38,7 +39,7 @@ type State = {
   toolCalls: Map<number, HeldToolCall>; // by upstream index, in the order they began
   writingTool?: number; // the upstream index of the call the model was writing last
   finishReason?: string | null;
-  stopReported?: unknown; // vLLM's `stop_reason`: the stop string it stopped on
+  stopReported?: unknown; // the stop string it stopped on (vLLM's `stop_reason`, llama-server's `__verbose`)
   usage?: ChatChunk["usage"];
   timings?: ChatChunk["timings"]; // llama-server's, in its last chunk
   failed: boolean;
@@ -92,14 +93,17 @@ function onChunk(state: State, chunk: ChatChunk, context: StreamContext, emit: (
   }
   if (chunk.usage) state.usage = chunk.usage;
   if (chunk.timings) state.timings = chunk.timings;
+  // llama-server puts `__verbose` on the first of its final chunks, beside the choice that finishes.
+  state.stopReported = reportedStop({ __verbose: chunk.__verbose }) ?? state.stopReported;
   for (const choice of chunk.choices ?? []) {
     const delta = choice.delta;
     const reasoning = delta?.reasoning ?? delta?.reasoning_content;
     if (reasoning) appendThinking(state, reasoning, emit);
-    if (delta?.content) appendText(state, delta.content, emit);
+    if (delta?.content && context.contentAsTool) appendToolCall(state, { index: 0, function: { name: context.contentAsTool, arguments: delta.content } }, 0, context);
+    else if (delta?.content) appendText(state, delta.content, emit);
     (delta?.tool_calls ?? []).forEach((call, position) => appendToolCall(state, call, position, context));
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
-    if (choice.stop_reason != null) state.stopReported = choice.stop_reason;
+    state.stopReported = reportedStop(choice) ?? state.stopReported;
   }
 }
 

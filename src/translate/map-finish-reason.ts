@@ -33,10 +33,16 @@ export function mapFinishReason(finishReason: string | null | undefined, facts: 
   }
 }
 
-// The stop sequence a server reports it stopped on, when it is one the request asked for. vLLM
-// sends it as `stop_reason` next to finish_reason "stop" (a token id there is not a sequence).
-// mlx_lm.server, LM Studio and llama-server do not say which (llama-server puts `stopping_word`
-// only in its native /completion answer, and in `__verbose` when it runs with full verbosity).
+// The stop sequence a server reports it stopped on, when it is one the request asked for (not one
+// the chat template added). vLLM sends it as `stop_reason` next to finish_reason "stop" (a token
+// id there is not a sequence); llama-server as `__verbose.stopping_word` when the request asks
+// with `verbose` (see backend-quirks.ts). mlx_lm.server and LM Studio do not say which.
 export function matchedStopSequence(reported: unknown, requested: readonly string[] | undefined): string | undefined {
   return typeof reported === "string" && requested?.includes(reported) ? reported : undefined;
+}
+
+// What a chunk or completion says it stopped on, in whichever server's words.
+export function reportedStop(said: { stop_reason?: unknown; __verbose?: { stop_type?: string | null; stopping_word?: string | null } | null }): unknown {
+  if (said.stop_reason != null) return said.stop_reason;
+  return said.__verbose?.stop_type === "word" ? said.__verbose.stopping_word : undefined;
 }

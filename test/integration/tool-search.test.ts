@@ -77,7 +77,7 @@ describe("Claude Code 2.1.332's tool search", () => {
 
   test("the anthropic kind: no deferred tool, loaded ones declared at the end, no system message mid-conversation", () => {
     const normalized = normalizeRequest(turns[1]!, new Headers());
-    const body = convertToAnthropicUpstream({ ...normalized.request, tools: [...normalized.toolsWithLoaded] }, { model: "qwen", includeTools: true, cleanToolSchemas: true });
+    const body = convertToAnthropicUpstream({ ...normalized.request, tools: [...normalized.toolsWithLoaded] }, { model: "qwen", includeTools: true, cleanToolSchemas: true, images: true });
     expect((body.tools as { name: string; defer_loading?: boolean }[]).map((tool) => tool.name).slice(-3)).toEqual(["Write", "mcp__notes__lookup_note", "WebFetch"]);
     expect((body.tools as { defer_loading?: boolean }[]).some((tool) => "defer_loading" in tool)).toBe(false);
     expect((body.messages as { role: string }[]).map((message) => message.role)).toEqual(["user", "assistant", "user"]);
