@@ -21,6 +21,7 @@ export const UpstreamStreamEvent = v.looseObject({
       text: v.optional(v.string()),
       thinking: v.optional(v.string()),
       partial_json: v.optional(v.string()),
+      signature: v.optional(v.string()),
       stop_reason: v.optional(v.nullable(v.string())),
       stop_sequence: v.optional(v.nullable(v.string())),
     }),

@@ -9,7 +9,7 @@ import { UpstreamMessage } from "../protocol/anthropic-upstream";
 import { readSseFrames } from "../sse/read-sse-frames";
 import { anthropicRelay, type RelayEvent } from "../translate/create-anthropic-relay";
 import { mapUpstreamStopReason } from "../translate/map-upstream-stop-reason";
-import type { Reply } from "../translate/reply";
+import { type Reply, signThinking } from "../translate/reply";
 import { whenReady, type BackendCall, type CallContext } from "./backend-call";
 import { readJson, streamReply } from "./stream-reply";
 
@@ -26,8 +26,9 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
       const parsed = v.safeParse(UpstreamMessage, json);
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));
       const { stopReason, stopSequence } = mapUpstreamStopReason(parsed.output.stop_reason, parsed.output.stop_sequence);
-      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, stop_reason: stopReason, stop_sequence: stopSequence };
-      return { message, reply: replyOf(parsed.output) };
+      const content = cleanBlocks((json as MessagesResponse).content, context.toolUseId);
+      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, content, stop_reason: stopReason, stop_sequence: stopSequence };
+      return { message, reply: replyOf({ ...parsed.output, content }) };
     },
   };
 }
@@ -49,6 +50,16 @@ function errorEventIn(data: string, backend: string): RelayEvent | undefined {
     // not JSON: the relay says so
   }
   return undefined;
+}
+
+// As the stream relay does (create-anthropic-relay.ts): toolu_ ids, a signature on every
+// thinking block (llama-server's whole answers have neither).
+function cleanBlocks(content: MessagesResponse["content"], toolUseId: (index: number) => string): MessagesResponse["content"] {
+  return content.map((block, index) => {
+    if (block.type === "tool_use") return { ...block, id: toolUseId(index) };
+    if (block.type === "thinking" && !block.signature) return { ...block, signature: signThinking(block.thinking) };
+    return block;
+  });
 }
 
 function replyOf(message: UpstreamMessage): Reply {

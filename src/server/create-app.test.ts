@@ -132,9 +132,14 @@ describe("the daemon's HTTP surface", () => {
 
   test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {
     const { post } = appWith(() => Promise.reject(Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" })));
-    const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true });
+    const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true }, { "user-agent": "claude-cli/2.1.332 (external, cli)" });
     expect(response.status).toBe(503);
+    // Claude Code is told not to retry; a generic SDK keeps its own retries.
     expect(response.headers.get("x-should-retry")).toBe("false");
+    const generic = await post("/v1/messages", { ...ask, tools: TOOLS }, { "user-agent": "Anthropic/JS 1.12.0" });
+    expect(generic.status).toBe(503);
+    expect(generic.headers.get("x-should-retry")).toBeNull();
+    expect(generic.headers.get("request-id")).toMatch(/^req_/);
     const body = await read(response);
     expect(body.error.type).toBe("api_error");
     expect(body.error.message).toContain("lmstudio (lmstudio at http://127.0.0.1:1234/v1): nothing is listening there (connection refused); start LM Studio's server (lms server start) and load a model (lms load <model>).");
@@ -194,5 +199,30 @@ describe("the daemon's HTTP surface", () => {
     expect(lines[1]).toStartWith("[warn] POST /v1/messages refused: 403 permission_error:");
     expect(lines[2]).toStartWith("[warn] GET /v1/messages refused: 405 invalid_request_error:");
     expect(lines.join("\n")).not.toContain("private notes");
+  });
+
+  test("every /v1/messages answer carries a request-id, each its own", async () => {
+    const { post } = appWith(() => completion("4"));
+    const ids = [(await post("/v1/messages", ask)).headers.get("request-id"), (await post("/v1/messages", ask)).headers.get("request-id"), (await post("/v1/messages", { model: "x" })).headers.get("request-id")];
+    expect(ids.every((id) => /^req_[0-9a-z]+$/.test(id ?? ""))).toBe(true);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  test("/v1/models lists a backend that came up since the last probe, with the SDK's ModelInfo fields", async () => {
+    let up = false;
+    const fetcher = (async (input: string | URL | Request) => {
+      if (!up) throw Object.assign(new TypeError("Unable to connect"), { code: "ECONNREFUSED" });
+      const url = String(input);
+      if (url.endsWith("/props")) return Response.json({ default_generation_settings: { n_ctx: 16384 } });
+      return Response.json({ data: [{ id: "qwen3.gguf" }] });
+    }) as typeof fetch;
+    const { app, daemon } = createApp({ config: resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}), fetch: fetcher, version: "test" });
+    await daemon.pool.probeAll();
+    const models = () => app.handle(new Request("http://localhost/v1/models")).then(read);
+    expect((await models()).data).toEqual([]);
+    up = true;
+    await Bun.sleep(1_050); // a down backend is asked again at most once a second
+    const { data } = await models();
+    expect(data).toEqual([{ type: "model", id: "qwen3.gguf", display_name: "qwen3.gguf (llama)", created_at: expect.any(String), capabilities: null, lifecycle: "active", line: null, deprecated_at: null, retires_at: null, max_input_tokens: 16384, max_tokens: 16384 }]);
   });
 });

@@ -44,8 +44,13 @@ export function createApp(options: DaemonOptions) {
       return Response.json(report);
     })
     .post("/anyclaude/route", ({ request }) => handleRoute(daemon, request, personOf(request)), { parse: "none" })
-    .get("/v1/models", () => Response.json(modelList(daemon)))
-    .post("/v1/messages", ({ request }) => handleMessages(daemon, request, personOf(request)), { parse: "none" })
+    // Backends found down are asked again first (at most once a second): one that just came up is
+    // listed at once, as /v1/messages would find it, not only after the next background probe.
+    .get("/v1/models", async () => {
+      await daemon.pool.reprobeDown();
+      return Response.json(modelList(daemon));
+    })
+    .post("/v1/messages", ({ request }) => withRequestId(daemon.nextMessageId(), () => handleMessages(daemon, request, personOf(request))), { parse: "none" })
     .post("/v1/messages/count_tokens", ({ request }) => handleCountTokens(daemon, request, personOf(request)), { parse: "none" })
     .all("/v1/messages", methodNotAllowed)
     .all("/v1/messages/count_tokens", methodNotAllowed);
@@ -58,6 +63,20 @@ function pathOf(url: string): string {
   if (start < 0) return "/";
   const query = url.indexOf("?", start);
   return query < 0 ? url.slice(start) : url.slice(start, query);
+}
+
+// Every /v1/messages answer carries a `request-id` as Anthropic's do (`req_...`, from the
+// daemon's message id scheme), errors too, for a client that logs it.
+async function withRequestId(messageId: string, handle: () => Promise<Response>): Promise<Response> {
+  const requestId = `req_${messageId.slice("msg_".length)}`;
+  try {
+    const response = await handle();
+    response.headers.set("request-id", requestId);
+    return response;
+  } catch (error) {
+    if (error instanceof ApiError) error.headers = { ...error.headers, "request-id": requestId };
+    throw error;
+  }
 }
 
 function methodNotAllowed({ request }: { request: Request }): Response {
@@ -82,5 +101,15 @@ function refuse(request: Request, error: ApiError): Response {
   const line = `${request.method} ${pathOf(request.url)} refused: ${error.status} ${error.type}: ${reason}`;
   if (error.status >= 500) logger.error(line);
   else logger.warn(line);
-  return Response.json(error.toBody(), { status: error.status, headers: error.headers });
+  return Response.json(error.toBody(), { status: error.status, headers: retryAdvice(request, error.headers) });
+}
+
+// `x-should-retry: false` keeps Claude Code from retrying for minutes what no retry mends (no
+// backend up, no model loaded); a generic SDK honours it too and would give up its own few
+// retries, which may well outlast a backend's restart. So it goes to Claude Code only, known by its
+// User-Agent (`claude-cli/2.1.332 (external, cli)` in test/fixtures/claude-code-2.1.332).
+function retryAdvice(request: Request, headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!headers?.["x-should-retry"] || request.headers.get("user-agent")?.startsWith("claude-cli/")) return headers;
+  const { "x-should-retry": _dropped, ...rest } = headers;
+  return rest;
 }

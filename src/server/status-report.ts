@@ -61,7 +61,23 @@ export function modelList(daemon: Daemon) {
   const data = daemon.pool.backends.flatMap((backend) => {
     const model = daemon.pool.upstreamModel(backend);
     if (!model || !daemon.pool.isHealthy(backend)) return [];
-    return [{ type: "model", id: model, display_name: `${model} (${backend.config.name})`, created_at: new Date(daemon.startedAt).toISOString() }];
+    // The fields of @anthropic-ai/sdk 1.12's ModelInfo; what a local server cannot tell is null.
+    const context = backend.probe?.contextLength ?? null;
+    return [
+      {
+        type: "model",
+        id: model,
+        display_name: `${model} (${backend.config.name})`,
+        created_at: new Date(daemon.startedAt).toISOString(),
+        capabilities: null,
+        lifecycle: "active",
+        line: null,
+        deprecated_at: null,
+        retires_at: null,
+        max_input_tokens: context,
+        max_tokens: backend.config.maxTokens ?? context,
+      },
+    ];
   });
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }

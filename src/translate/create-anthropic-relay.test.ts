@@ -1,11 +1,12 @@
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { StreamEvent } from "../protocol/anthropic";
 import { createAnthropicRelay, type RelayEvent } from "./create-anthropic-relay";
 import type { Reply } from "./reply";
 
 async function relay(events: object[]): Promise<{ out: StreamEvent[]; reply?: Reply }> {
   let reply: Reply | undefined;
-  const relayStream = createAnthropicRelay({ backend: "llama", model: "local", messageId: "msg_test", inputTokens: 10, onReply: (value) => (reply = value) });
+  const relayStream = createAnthropicRelay({ backend: "llama", model: "local", messageId: "msg_test", inputTokens: 10, toolUseId: (index) => `toolu_test_${index}`, onReply: (value) => (reply = value) });
   const source = new ReadableStream<RelayEvent>({
     start(controller) {
       for (const event of events) controller.enqueue({ kind: "data", data: JSON.stringify(event) });
@@ -40,4 +41,47 @@ test("stop_sequence, refusal and pause_turn pass through; no sequence is end_tur
   expect(refused.reply?.stopReason).toBe("refusal");
   const plain = await relay(reply({ stop_reason: "end_turn", stop_sequence: null }));
   expect(plain.out.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "end_turn", stop_sequence: null } });
+});
+
+// Recorded as llama-server's own /v1/messages streams it (llama.cpp 0.3.36, server-task.cpp: the
+// partial results start each block, the final one sends an empty signature_delta and every stop).
+const fixture = (name: string): object[] =>
+  readFileSync(new URL(`../../test/fixtures/chunks/${name}.chunks.txt`, import.meta.url), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+
+test("llama-server's overlapping blocks without input or signature come out one at a time, in Anthropic's shape", async () => {
+  const { out, reply: recorded } = await relay(fixture("llama-server-messages-overlapping-blocks-without-input-or-signature"));
+  const shape = out.map((event) => (event.type === "content_block_delta" ? `${event.type} ${event.index} ${event.delta.type}` : "index" in event ? `${event.type} ${event.index}` : event.type));
+  expect(shape).toEqual([
+    "message_start",
+    "ping",
+    "content_block_start 0",
+    "content_block_delta 0 thinking_delta",
+    "content_block_delta 0 signature_delta",
+    "content_block_stop 0",
+    "content_block_start 1",
+    "content_block_delta 1 text_delta",
+    "content_block_stop 1",
+    "content_block_start 2",
+    "content_block_delta 2 input_json_delta",
+    "content_block_delta 2 input_json_delta",
+    "content_block_stop 2",
+    "message_delta",
+    "message_stop",
+  ]);
+  const starts = out.flatMap((event) => (event.type === "content_block_start" ? [event.content_block] : []));
+  expect(starts).toEqual([{ type: "thinking", thinking: "", signature: "" }, { type: "text", text: "" }, { type: "tool_use", id: "toolu_test_2", name: "get_weather", input: {} }]);
+  const signature = out.find((event) => event.type === "content_block_delta" && event.delta.type === "signature_delta");
+  expect(signature).toMatchObject({ delta: { signature: expect.stringMatching(/.{20,}/) } });
+  expect(recorded?.toolCalls).toEqual([{ id: "toolu_test_2", name: "get_weather", arguments: '{"city":"Paris"}' }]);
+});
+
+test("a second message_delta, and a message_stop without one, still make exactly one of each", async () => {
+  const start = { type: "message_start", message: { usage: { input_tokens: 10 } } };
+  const twice = await relay([start, { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 1 } }, { type: "message_delta", delta: { stop_reason: "max_tokens" }, usage: { output_tokens: 2 } }, { type: "message_stop" }]);
+  expect(twice.out.filter((event) => event.type === "message_delta")).toHaveLength(1);
+  const none = await relay([start, { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, { type: "message_stop" }]);
+  expect(none.out.map((event) => event.type).slice(-4)).toEqual(["content_block_start", "content_block_stop", "message_delta", "message_stop"]);
 });

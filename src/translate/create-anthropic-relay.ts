@@ -1,17 +1,41 @@
-// A Messages-API backend's stream, relayed event by event: the model name becomes the one the
-// client asked for, and the reply is recorded on the way through (for stats and the cache model).
+// A Messages-API backend's stream, relayed event by event as a clean Anthropic stream: the model
+// name becomes the one replies carry, the reply is recorded on the way through (for stats and the
+// cache model), and the blocks are put in the shape Anthropic's SDKs accumulate. llama-server's own
+// /v1/messages (llama.cpp 0.3.36, tools/server/server-task.cpp to_json_anthropic_stream and the
+// partial results) starts a tool_use block without `input` and a thinking block without
+// `signature`, starts the text block while the thinking one is still open and stops every block
+// only at the end; its tool ids are its own random strings. So here: one block open at a time (the
+// open one stopped when the next starts, indexes ours), tool_use starts with `input: {}`, a
+// thinking block gets a signature before its stop, tool ids are toolu_ ones (the server takes any
+// id back: it copies them into its OpenAI-shaped messages), and exactly one message_delta and
+// message_stop go out.
 import * as v from "valibot";
-import type { ErrorType, StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamBlockStart, StreamEvent } from "../protocol/anthropic";
 import { UpstreamStreamEvent } from "../protocol/anthropic-upstream";
 import { mapUpstreamStopReason } from "./map-upstream-stop-reason";
 import { messageStart } from "./message-start";
-import type { Reply } from "./reply";
+import { type Reply, signThinking, toAnthropicUsage } from "./reply";
 
 export type RelayEvent = { kind: "data"; data: string } | { kind: "comment" } | { kind: "failure"; errorType: ErrorType; message: string };
 
-export type RelayContext = { backend: string; model: string; messageId: string; inputTokens: number; onReply?: (reply: Reply) => void };
+export type RelayContext = { backend: string; model: string; messageId: string; inputTokens: number; toolUseId: (index: number) => string; onReply?: (reply: Reply) => void };
 
-type RelayState = { text: string; thinking: string; tools: Map<number, { id: string; name: string; arguments: string }>; reply: Partial<Reply>; finished: boolean; failed: boolean };
+// The block open on our side: which upstream index feeds it, and for thinking what it holds.
+type OpenBlock = { upstream: number; index: number; type: string; thinking: string; signed: boolean };
+
+type RelayState = {
+  nextIndex: number;
+  open?: OpenBlock;
+  text: string;
+  thinking: string;
+  tools: Map<number, { id: string; name: string; arguments: string }>; // by upstream index
+  reply: Partial<Reply>;
+  delta?: Extract<StreamEvent, { type: "message_delta" }>;
+  finished: boolean;
+  failed: boolean;
+};
+
+type Emit = (event: StreamEvent) => void;
 
 export function createAnthropicRelay(context: RelayContext): TransformStream<RelayEvent, StreamEvent> {
   return new TransformStream(anthropicRelay(context));
@@ -19,10 +43,10 @@ export function createAnthropicRelay(context: RelayContext): TransformStream<Rel
 
 // The same relay as a Transformer, for a caller that drives it inline (see streamConverter).
 export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, StreamEvent> {
-  const state: RelayState = { text: "", thinking: "", tools: new Map(), reply: {}, finished: false, failed: false };
-  const fail = (controller: TransformStreamDefaultController<StreamEvent>, type: ErrorType, message: string) => {
+  const state: RelayState = { nextIndex: 0, text: "", thinking: "", tools: new Map(), reply: {}, finished: false, failed: false };
+  const fail = (emit: Emit, type: ErrorType, message: string) => {
     state.failed = true;
-    controller.enqueue({ type: "error", error: { type, message } });
+    emit({ type: "error", error: { type, message } });
   };
   return {
     // Our own message_start goes out at once, as on the OpenAI path; the backend's is absorbed.
@@ -31,51 +55,117 @@ export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, S
       controller.enqueue({ type: "ping" });
     },
     transform(event, controller) {
+      const emit: Emit = (out) => controller.enqueue(out);
       if (state.failed || state.finished) return;
-      if (event.kind === "comment") return controller.enqueue({ type: "ping" });
-      if (event.kind === "failure") return fail(controller, event.errorType, event.message);
+      if (event.kind === "comment") return emit({ type: "ping" });
+      if (event.kind === "failure") return fail(emit, event.errorType, event.message);
       const parsed = v.safeParse(UpstreamStreamEvent, safeJson(event.data));
-      if (!parsed.success) return fail(controller, "api_error", `backend "${context.backend}" sent a malformed event: ${event.data.slice(0, 200)}`);
-      observe(state, parsed.output);
-      if (parsed.output.type === "message_stop") {
-        state.finished = true;
-        context.onReply?.(finalReply(state));
-      }
-      if (parsed.output.type !== "message_start") controller.enqueue(relayed(parsed.output));
+      if (!parsed.success) return fail(emit, "api_error", `backend "${context.backend}" sent a malformed event: ${event.data.slice(0, 200)}`);
+      relay(state, parsed.output, context, emit);
     },
     flush(controller) {
-      if (!state.failed && !state.finished) fail(controller, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
+      if (!state.failed && !state.finished) fail((out) => controller.enqueue(out), "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
     },
   };
 }
 
-function observe(state: RelayState, event: UpstreamStreamEvent): void {
-  const index = event.index ?? 0;
-  if (event.type === "message_start") {
-    const usage = event.message?.usage;
-    state.reply.cachedTokens = usage?.cache_read_input_tokens ?? undefined;
-    state.reply.promptTokens = (usage?.input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0) || undefined;
-  }
-  if (event.type === "content_block_start" && event.content_block?.type === "tool_use") {
-    state.tools.set(index, { id: event.content_block.id ?? "", name: event.content_block.name ?? "", arguments: "" });
-  }
-  if (event.type === "content_block_delta") {
-    state.text += event.delta?.text ?? "";
-    state.thinking += event.delta?.thinking ?? "";
-    const tool = state.tools.get(index);
-    if (tool) tool.arguments += event.delta?.partial_json ?? "";
-  }
-  if (event.type === "message_delta") {
-    state.reply.stopReason = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence).stopReason;
-    state.reply.completionTokens = event.usage?.output_tokens ?? undefined;
+function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayContext, emit: Emit): void {
+  const upstream = event.index ?? 0;
+  switch (event.type) {
+    case "message_start":
+      return observeStart(state, event);
+    case "content_block_start":
+      return startBlock(state, upstream, event, context, emit);
+    case "content_block_delta":
+      return relayDelta(state, upstream, event, emit);
+    case "content_block_stop":
+      if (state.open?.upstream === upstream) closeBlock(state, emit);
+      return;
+    case "message_delta":
+      // The first one counts; the block still open ends before it.
+      if (state.delta) return;
+      closeBlock(state, emit);
+      state.delta = relayedDelta(event);
+      state.reply.stopReason = state.delta.delta.stop_reason ?? "end_turn";
+      state.reply.completionTokens = event.usage?.output_tokens ?? undefined;
+      return emit(state.delta);
+    case "message_stop":
+      closeBlock(state, emit);
+      if (!state.delta) emit({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: toAnthropicUsage(undefined, { input: context.inputTokens, output: 0 }) });
+      state.finished = true;
+      emit({ type: "message_stop" });
+      context.onReply?.(finalReply(state));
+      return;
+    default:
+      // ping, and event types this build does not know: passed on.
+      return emit(event as StreamEvent);
   }
 }
 
-// The event as the client gets it: message_delta's stop reason made consistent (see mapUpstreamStopReason).
-function relayed(event: UpstreamStreamEvent): StreamEvent {
-  if (event.type !== "message_delta" || !event.delta) return event as StreamEvent;
-  const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta.stop_reason, event.delta.stop_sequence);
-  return { ...event, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as StreamEvent;
+function observeStart(state: RelayState, event: UpstreamStreamEvent): void {
+  const usage = event.message?.usage;
+  state.reply.cachedTokens = usage?.cache_read_input_tokens ?? undefined;
+  state.reply.promptTokens = (usage?.input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0) || undefined;
+}
+
+function startBlock(state: RelayState, upstream: number, event: UpstreamStreamEvent, context: RelayContext, emit: Emit): void {
+  closeBlock(state, emit);
+  const block = event.content_block ?? { type: "text" };
+  const index = state.nextIndex++;
+  state.open = { upstream, index, type: block.type, thinking: "", signed: false };
+  emit({ type: "content_block_start", index, content_block: cleanStart(block, index, upstream, state, context) });
+}
+
+// The block's start as Anthropic sends it; a type this build does not know goes as it came.
+function cleanStart(block: NonNullable<UpstreamStreamEvent["content_block"]>, index: number, upstream: number, state: RelayState, context: RelayContext): StreamBlockStart {
+  switch (block.type) {
+    case "text":
+      return { type: "text", text: "" };
+    case "thinking":
+      return { type: "thinking", thinking: "", signature: "" };
+    case "tool_use": {
+      const tool = { id: context.toolUseId(index), name: block.name ?? "", arguments: "" };
+      state.tools.set(upstream, tool);
+      return { type: "tool_use", id: tool.id, name: tool.name, input: {} };
+    }
+    default:
+      return block as unknown as StreamBlockStart;
+  }
+}
+
+function relayDelta(state: RelayState, upstream: number, event: UpstreamStreamEvent, emit: Emit): void {
+  const open = state.open;
+  const delta = event.delta;
+  // A delta for a block already stopped here (it overlapped the next) cannot be placed: Anthropic's
+  // blocks do not interleave. llama-server sends none: each kind's deltas come before the next's.
+  if (!open || open.upstream !== upstream || !delta) return;
+  state.text += delta.text ?? "";
+  state.thinking += delta.thinking ?? "";
+  open.thinking += delta.thinking ?? "";
+  const tool = state.tools.get(upstream);
+  if (tool) tool.arguments += delta.partial_json ?? "";
+  if (delta.type === "signature_delta") {
+    // An empty signature (llama-server's) is replaced by ours at the block's stop.
+    if (!delta.signature) return;
+    open.signed = true;
+  }
+  emit({ type: "content_block_delta", index: open.index, delta } as StreamEvent);
+}
+
+function closeBlock(state: RelayState, emit: Emit): void {
+  const open = state.open;
+  if (!open) return;
+  if (open.type === "thinking" && !open.signed) {
+    emit({ type: "content_block_delta", index: open.index, delta: { type: "signature_delta", signature: signThinking(open.thinking) } });
+  }
+  emit({ type: "content_block_stop", index: open.index });
+  state.open = undefined;
+}
+
+// message_delta's stop reason made consistent (see mapUpstreamStopReason).
+function relayedDelta(event: UpstreamStreamEvent): Extract<StreamEvent, { type: "message_delta" }> {
+  const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence);
+  return { ...event, type: "message_delta", delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
 }
 
 function finalReply(state: RelayState): Reply {
