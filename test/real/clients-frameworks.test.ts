@@ -2,10 +2,8 @@
 // langchain-anthropic (PyPI) and the Vercel AI SDK (`ai` with `@ai-sdk/anthropic`, under Node).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { weatherShape } from "./client-checks";
-import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Check, type Outcomes, type Path, type Paths } from "./clients";
+import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Cases, type Outcomes, type Path, type Paths } from "./clients";
 import { describeReal, manifest } from "./real-servers";
-
-type Cases = Record<string, { check: Check; needsGrammar?: boolean }>;
 
 // langchain's AIMessage, read back: content, tool_calls and response_metadata.
 const lcAnswered = (value: any): void => {
@@ -26,16 +24,17 @@ const lcCalled = (names: string[]) => (value: any): void => {
 const LANGCHAIN: Cases = {
   plain: { check: lcAnswered },
   stream: { check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
-  "forced tool": { check: lcCalled(["get_weather"]), needsGrammar: true },
-  "any tool": { check: lcCalled(["get_time", "get_weather"]), needsGrammar: true },
-  "with_structured_output (function_calling)": { check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needsGrammar: true },
-  "with_structured_output (json_schema)": { check: (value) => expect(value.parsed).toEqual(weatherShape), needsGrammar: true },
+  "forced tool": { check: lcCalled(["get_weather"]), needs: "forcedTool" },
+  "any tool": { check: lcCalled(["get_time", "get_weather"]), needs: "anyTool" },
+  "with_structured_output (function_calling)": { check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needs: "forcedTool" },
+  "with_structured_output (json_schema)": { check: (value) => expect(value.parsed).toEqual(weatherShape), needs: "schema" },
   "stop sequence": {
     check: (value) => {
       expect(value.stop_reason).toBe("stop_sequence");
       expect(value.stop_sequence).toBe(".");
       expect(value.content).toBe("Done");
     },
+    needs: "stopSequence",
   },
   "count tokens": { check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
   "image to a text-only model": {
@@ -46,7 +45,7 @@ const LANGCHAIN: Cases = {
   },
   "tool result, two turns": {
     check: (value, path) => {
-      if (path.grammar) lcCalled(["GetWeather"])(value.first);
+      if (path.holds.includes("forcedTool")) lcCalled(["GetWeather"])(value.first);
       lcAnswered(value.second);
     },
   },
@@ -75,16 +74,17 @@ const VERCEL: Cases = {
       expect(value.streamedText).toBe(value.text);
     },
   },
-  "forced tool": { check: aiCalled(["get_weather"]), needsGrammar: true },
-  "required tool": { check: aiCalled(["get_time", "get_weather"]), needsGrammar: true },
-  "structured output (outputFormat)": { check: (value) => expect(value.output).toEqual(weatherShape), needsGrammar: true },
-  "structured output (jsonTool)": { check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needsGrammar: true },
+  "forced tool": { check: aiCalled(["get_weather"]), needs: "forcedTool" },
+  "required tool": { check: aiCalled(["get_time", "get_weather"]), needs: "anyTool" },
+  "structured output (outputFormat)": { check: (value) => expect(value.output).toEqual(weatherShape), needs: "schema" },
+  "structured output (jsonTool)": { check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needs: "forcedTool" }, // the SDK forces its "json" tool
   "stop sequence": {
     check: (value) => {
       expect(value.finishReason).toBe("stop");
       expect(value.rawFinishReason).toBe("stop_sequence");
       expect(value.text).toBe("Done");
     },
+    needs: "stopSequence",
   },
   "bad request": {
     check: (value) => {
@@ -107,7 +107,7 @@ const VERCEL: Cases = {
       expect(value.steps.map((step: any) => step.finishReason)).toEqual(["tool-calls", "stop"]);
       expect(value.steps[0].toolResults).toEqual(["Sunny, 21 C"]);
     },
-    needsGrammar: true,
+    needs: "forcedTool",
   },
 };
 
@@ -127,13 +127,13 @@ describeReal("frameworks", () => {
     const results = new Map<Path, Outcomes>();
     const figures: Record<string, Record<string, string>> = {};
     beforeAll(async () => {
-      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path)));
+      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
       paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
     }, 300_000);
     afterAll(() => saveClientFigures(client, version(), figures));
 
-    for (const [name, { check, needsGrammar }] of Object.entries(cases)) {
-      test(name, () => checkCase(results, name, check, figures, { needsGrammar }));
+    for (const [name, { check, needs }] of Object.entries(cases)) {
+      test(name, () => checkCase(results, name, check, figures, needs));
     }
   });
 });

@@ -22,13 +22,13 @@ describeReal("the official SDKs", () => {
     const results = new Map<Path, Outcomes>();
     const figures: Record<string, Record<string, string>> = {};
     beforeAll(async () => {
-      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path)));
+      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
       paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
     }, 300_000);
     afterAll(() => saveClientFigures(client, version(), figures));
 
-    for (const [name, { check, needsGrammar }] of Object.entries(SDK_CHECKS)) {
-      test(name, () => checkCase(results, name, check, figures, { needsGrammar }));
+    for (const [name, { check, needs }] of Object.entries(SDK_CHECKS)) {
+      test(name, () => checkCase(results, name, check, figures, needs));
     }
   });
 });

@@ -5,38 +5,44 @@
 // mlx_lm.server, and llama-server's own /v1/messages straight (where anyclaude must do at least
 // as well). Each case's check is applied to every path; the outcomes of all are kept as figures.
 import { expect } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BackendKind } from "../../src/config/config-schema";
 import { saveFigures } from "./figures";
 import { daemonFor, type RealStack } from "./real-stack";
 import { manifest, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 
-export type Path = { name: string; url: string; viaAnyclaude: boolean; grammar: boolean };
+// What a client may demand of a reply, which only some servers can be made to do (README, "Other
+// servers"): a named tool, any tool, a JSON schema, the stop sequence that ended the reply.
+export type Demand = "forcedTool" | "anyTool" | "schema" | "stopSequence";
+export type Path = { name: string; url: string; viaAnyclaude: boolean; holds: Demand[] };
 export type Outcome = { ok?: any; error?: { type: string; message: string; status: number | null; trace: string } };
 export type Outcomes = Record<string, Outcome>;
 export type Paths = { paths: Path[]; stop(): Promise<void> };
 
 const SCRIPTS = join(import.meta.dir, "clients");
+const OUTCOMES = join(import.meta.dir, "../../.tmp/clients");
 
 // llama-server with its default 4 slots, as users start it; the coder test model takes tools.
-// `grammar`: the server can constrain what the model writes (llama-server's tool_choice and JSON
-// schemas); mlx_lm.server 0.32 takes neither, so a forced tool or a schema cannot hold there.
+// What each path holds: llama-server's chat completions take a JSON schema (response_format) and
+// tool_choice "required", and tell the stop word; its own /v1/messages reads a named tool as any
+// tool and ignores output_config.format; mlx_lm.server 0.32.2 reads neither tool_choice nor
+// response_format and does not say which stop word ended a reply.
 export async function startPaths(): Promise<Paths> {
   const llama = await startLlamaServer("qwen3-coder", { slots: 4 });
   const mlx = await startMlxLmServer("qwen3-coder");
   const servers: RealServer[] = [llama, mlx];
   const stacks: RealStack[] = [];
-  const via = async (server: RealServer, kind: BackendKind, name: string, grammar: boolean): Promise<Path> => {
+  const via = async (server: RealServer, kind: BackendKind, name: string, holds: Demand[]): Promise<Path> => {
     const stack = await daemonFor(server, kind);
     stacks.push(stack);
-    return { name, url: stack.url, viaAnyclaude: true, grammar };
+    return { name, url: stack.url, viaAnyclaude: true, holds };
   };
   const paths = [
-    await via(llama, "openai", "anyclaude (openai) -> llama-server", true),
-    await via(llama, "anthropic", "anyclaude (anthropic) -> llama-server", true),
-    await via(mlx, "mlx-lm", "anyclaude (mlx-lm) -> mlx_lm.server", false),
-    { name: "llama-server's own /v1/messages", url: llama.root, viaAnyclaude: false, grammar: true },
+    await via(llama, "openai", "anyclaude (openai) -> llama-server", ["forcedTool", "anyTool", "schema", "stopSequence"]),
+    await via(llama, "anthropic", "anyclaude (anthropic) -> llama-server", ["anyTool", "stopSequence"]),
+    await via(mlx, "mlx-lm", "anyclaude (mlx-lm) -> mlx_lm.server", []),
+    { name: "llama-server's own /v1/messages", url: llama.root, viaAnyclaude: false, holds: [] },
   ];
   return {
     paths,
@@ -59,12 +65,18 @@ export function packageVersion(name: string): string {
   return JSON.parse(readFileSync(join(import.meta.dir, "../../node_modules", name, "package.json"), "utf8")).version;
 }
 
-export async function runClient(command: string[], path: Path): Promise<Outcomes> {
+// What a client returned on a path is also written to .tmp/clients/, to read when a case fails.
+export async function runClient(command: string[], path: Path, client: string): Promise<Outcomes> {
+  const started = performance.now();
   const child = Bun.spawn([...command, path.url], { stdout: "pipe", stderr: "pipe", cwd: SCRIPTS });
   const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
   if (exitCode !== 0) throw new Error(`${command.join(" ")} ${path.url} exited ${exitCode}:\n${stderr.slice(-3000)}`);
+  mkdirSync(OUTCOMES, { recursive: true });
+  writeFileSync(join(OUTCOMES, `${slug(client)}--${slug(path.name)}.json`), `${JSON.stringify({ seconds: (performance.now() - started) / 1000, outcomes: JSON.parse(stdout) }, null, 2)}\n`);
   return JSON.parse(stdout);
 }
+
+const slug = (name: string) => name.replace(/\W+/g, "-").replace(/^-|-$/g, "").toLowerCase();
 
 // What the client returned for a case, or a failure saying what it raised instead.
 export function returned(outcome: Outcome | undefined): any {
@@ -74,12 +86,13 @@ export function returned(outcome: Outcome | undefined): any {
 }
 
 export type Check = (value: any, path: Path) => void;
+export type Cases = Record<string, { check: Check; needs?: Demand }>;
 
-// One case on every path, its outcome per path kept in `figures`: it must hold through
-// anyclaude; on the direct path it is only recorded (anyclaude is then at least as good wherever
-// the server itself is). A case that needs the server's grammar must hold where the server has
-// one, and is recorded elsewhere.
-export function checkCase(results: Map<Path, Outcomes>, name: string, check: Check, figures: Record<string, Record<string, string>>, options: { needsGrammar?: boolean } = {}): void {
+// One case on every path, its outcome per path kept in `figures`. Through anyclaude it must hold
+// unless it needs what the path's server cannot be made to do; llama-server's own /v1/messages is
+// only recorded, beside anyclaude on the same server (so anyclaude is at least as good wherever
+// the case must hold).
+export function checkCase(results: Map<Path, Outcomes>, name: string, check: Check, figures: Record<string, Record<string, string>>, needs?: Demand): void {
   const record: Record<string, string> = (figures[name] = {});
   const failures: string[] = [];
   for (const [path, outcomes] of results) {
@@ -89,12 +102,12 @@ export function checkCase(results: Map<Path, Outcomes>, name: string, check: Che
     } catch (error) {
       const message = String((error as Error).message);
       record[path.name] = `fail: ${message.split("\n").slice(0, 3).join(" ").slice(0, 300)}`;
-      if (path.viaAnyclaude && (path.grammar || !options.needsGrammar)) failures.push(`${path.name}: ${message}`);
+      if (path.viaAnyclaude && (!needs || path.holds.includes(needs))) failures.push(`${path.name}: ${message}`);
     }
   }
   expect(failures).toEqual([]);
 }
 
 export function saveClientFigures(client: string, version: string, cases: Record<string, Record<string, string>>): void {
-  saveFigures(`clients-${client.replace(/\W+/g, "-").toLowerCase()}`, { client, version, cases });
+  saveFigures(`clients-${slug(client)}`, { client, version, cases });
 }

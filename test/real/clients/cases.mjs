@@ -16,12 +16,14 @@ export const ASK = "What is the weather in Paris?";
 export async function runCases(cases) {
   const outcomes = {};
   for (const [name, run] of Object.entries(cases)) {
+    const started = performance.now();
     try {
       outcomes[name] = { ok: await run() };
     } catch (error) {
       // The outcome of the case: the test says whether it may fail.
       outcomes[name] = { error: { type: error?.constructor?.name, message: String(error?.message).slice(0, 500), status: error?.status ?? error?.statusCode ?? null, trace: String(error?.stack).slice(0, 1500) } };
     }
+    outcomes[name].seconds = Math.round(performance.now() - started) / 1000;
   }
   process.stdout.write(JSON.stringify(outcomes));
 }

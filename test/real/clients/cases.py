@@ -3,6 +3,7 @@ prints each case's outcome as JSON (test/real/clients.ts reads it)."""
 
 import json
 import sys
+import time
 import traceback
 
 # Any Claude model name: anyclaude serves every name with its backend's model, and llama-server
@@ -25,8 +26,10 @@ PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDw
 def run_cases(cases):
     outcomes = {}
     for name, case in cases.items():
+        started = time.monotonic()
         try:
             outcomes[name] = {"ok": case()}
         except Exception as error:  # the outcome of the case: the test says whether it may fail
             outcomes[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500], "status": getattr(error, "status_code", None), "trace": traceback.format_exc()[-1500:]}}
+        outcomes[name]["seconds"] = round(time.monotonic() - started, 2)
     json.dump(outcomes, sys.stdout, default=str)
