@@ -10,7 +10,7 @@
 // id back: it copies them into its OpenAI-shaped messages), and exactly one message_delta and
 // message_stop go out.
 import * as v from "valibot";
-import type { ErrorType, StreamBlockStart, StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamBlockStart, StreamEvent, Usage } from "../protocol/anthropic";
 import { UpstreamStreamEvent } from "../protocol/anthropic-upstream";
 import { mapUpstreamStopReason } from "./map-upstream-stop-reason";
 import { messageStart } from "./message-start";
@@ -85,7 +85,7 @@ function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayCont
       // The first one counts; the block still open ends before it.
       if (state.delta) return;
       closeBlock(state, emit);
-      state.delta = relayedDelta(event);
+      state.delta = relayedDelta(event, state, context);
       state.reply.stopReason = state.delta.delta.stop_reason ?? "end_turn";
       state.reply.completionTokens = event.usage?.output_tokens ?? undefined;
       return emit(state.delta);
@@ -163,9 +163,20 @@ function closeBlock(state: RelayState, emit: Emit): void {
 }
 
 // message_delta's stop reason made consistent (see mapUpstreamStopReason).
-function relayedDelta(event: UpstreamStreamEvent): Extract<StreamEvent, { type: "message_delta" }> {
+function relayedDelta(event: UpstreamStreamEvent, state: RelayState, context: RelayContext): Extract<StreamEvent, { type: "message_delta" }> {
   const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence);
-  return { ...event, type: "message_delta", delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
+  return { ...event, type: "message_delta", delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence }, usage: deltaUsage(event, state, context) } as Extract<StreamEvent, { type: "message_delta" }>;
+}
+
+// Anthropic's message_delta carries the whole usage, input and cache reads too, and a client may
+// read only it: langchain-anthropic 1.7.10 (_make_message_chunk_from_anthropic_event) takes a
+// stream's usage from message_delta alone. llama-server's own says only output_tokens (llama.cpp
+// 0.3.36, the real server in test/real/clients-frameworks.test.ts), so the input is its
+// message_start's, or the estimate when it sent none.
+function deltaUsage(event: UpstreamStreamEvent, state: RelayState, context: RelayContext): Usage {
+  const cached = event.usage?.cache_read_input_tokens ?? state.reply.cachedTokens ?? 0;
+  const input = event.usage?.input_tokens ?? (state.reply.promptTokens === undefined ? context.inputTokens : state.reply.promptTokens - cached);
+  return { input_tokens: input, output_tokens: event.usage?.output_tokens ?? 0, cache_read_input_tokens: cached, cache_creation_input_tokens: 0 };
 }
 
 function finalReply(state: RelayState): Reply {
