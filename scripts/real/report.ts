@@ -67,3 +67,12 @@ for (const run of named("replicas-")) {
   const perReplica = Object.values(run.perReplica).map((replica: any) => replica.requests).join(" / ");
   console.log(`| ${run.setting} | ${run.requests} | ${run.failures.length} | ${perReplica} | ${run.moved.length} | ${run.measuredPrefillTokens.toLocaleString("en-US")} | ${run.lowerBoundTokens.toLocaleString("en-US")} | ${run.ratio} | ${run.placementFreeFloorTokens.toLocaleString("en-US")} | ${run.seconds} s |`);
 }
+
+console.log("\nClients (test/real/clients-*.test.ts): each case through anyclaude and straight to llama-server's own /v1/messages (✓ the client got what it asked for, ✗ not)\n");
+for (const run of named("clients-")) {
+  const paths = Object.keys(Object.values(run.cases)[0] as object);
+  console.log(`\n${run.client} (${run.version})\n\n| case | ${paths.join(" | ")} |\n|---|${paths.map(() => "---|").join("")}`);
+  for (const [name, outcomes] of Object.entries(run.cases) as [string, Record<string, string>][]) {
+    console.log(`| ${name} | ${paths.map((path) => (outcomes[path] === "pass" ? "✓" : "✗")).join(" | ")} |`);
+  }
+}

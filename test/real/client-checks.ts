@@ -22,7 +22,7 @@ function called(message: Message, name?: string): void {
   expect(message.stop_reason).toBe("tool_use");
   expect(calls(message).length).toBeGreaterThan(0);
   for (const call of calls(message)) {
-    expect(name ? [name] : ["get_time", "get_weather"]).toContain(call.name!);
+    expect(name ? [name] : ["lookup_time", "get_weather"]).toContain(call.name!);
     expect(call.input).toEqual({ city: expect.any(String) });
   }
 }

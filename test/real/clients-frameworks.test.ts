@@ -25,7 +25,7 @@ const LANGCHAIN: Cases = {
   plain: { check: lcAnswered },
   stream: { check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
   "forced tool": { check: lcCalled(["get_weather"]), needs: "forcedTool" },
-  "any tool": { check: lcCalled(["get_time", "get_weather"]), needs: "anyTool" },
+  "any tool": { check: lcCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
   "with_structured_output (function_calling)": { check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needs: "forcedTool" },
   "with_structured_output (json_schema)": { check: (value) => expect(value.parsed).toEqual(weatherShape), needs: "schema" },
   "stop sequence": {
@@ -75,7 +75,7 @@ const VERCEL: Cases = {
     },
   },
   "forced tool": { check: aiCalled(["get_weather"]), needs: "forcedTool" },
-  "required tool": { check: aiCalled(["get_time", "get_weather"]), needs: "anyTool" },
+  "required tool": { check: aiCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
   "structured output (outputFormat)": { check: (value) => expect(value.output).toEqual(weatherShape), needs: "schema" },
   "structured output (jsonTool)": { check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needs: "forcedTool" }, // the SDK forces its "json" tool
   "stop sequence": {

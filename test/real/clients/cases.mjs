@@ -2,9 +2,12 @@
 // request's parts and the runner that prints each case's outcome as JSON (test/real/clients.ts
 // reads it).
 export const MODEL = "claude-haiku-4-5";
+// Two tools: when any tool will do, llama-server's grammar has the test model write the first
+// (their tie-break prefers "lookup" to "get"), so a forced get_weather is what the server was
+// told, never luck.
 const city = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
 export const TOOLS = [
-  { name: "get_time", description: "The time in a city", input_schema: city },
+  { name: "lookup_time", description: "The time in a city", input_schema: city },
   { name: "get_weather", description: "The weather in a city", input_schema: city },
 ];
 export const WEATHER_SCHEMA = { type: "object", properties: { sky: { type: "string", enum: ["sunny", "rainy"] }, windy: { type: "boolean" } }, required: ["sky", "windy"], additionalProperties: false };

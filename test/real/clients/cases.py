@@ -10,9 +10,11 @@ import traceback
 # answers whatever name it is sent.
 MODEL = "claude-haiku-4-5"
 
-# Two tools, so that a forced one is a choice the server was told, not the only one it had.
+# Two tools: when any tool will do, llama-server's grammar has the test model write the first
+# (their tie-break prefers "lookup" to "get"), so a forced get_weather is what the server was
+# told, never luck.
 TOOLS = [
-    {"name": "get_time", "description": "The time in a city", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+    {"name": "lookup_time", "description": "The time in a city", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
     {"name": "get_weather", "description": "The weather in a city", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
 ]
 

@@ -52,7 +52,7 @@ async function agentLoop() {
   const reply = await generateText({
     ...common,
     prompt: ASK,
-    tools: { get_time: tools.get_time, get_weather: weather },
+    tools: { lookup_time: tools.lookup_time, get_weather: weather },
     stopWhen: stepCountIs(3),
     prepareStep: ({ stepNumber }) => (stepNumber === 0 ? { toolChoice: { type: "tool", toolName: "get_weather" } } : { toolChoice: "auto" }),
   });
