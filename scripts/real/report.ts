@@ -68,11 +68,19 @@ for (const run of named("replicas-")) {
   console.log(`| ${run.setting} | ${run.requests} | ${run.failures.length} | ${perReplica} | ${run.moved.length} | ${run.measuredPrefillTokens.toLocaleString("en-US")} | ${run.lowerBoundTokens.toLocaleString("en-US")} | ${run.ratio} | ${run.placementFreeFloorTokens.toLocaleString("en-US")} | ${run.seconds} s |`);
 }
 
-console.log("\nClients (test/real/clients-*.test.ts): each case through anyclaude and straight to llama-server's own /v1/messages (✓ the client got what it asked for, ✗ not)\n");
-for (const run of named("clients-")) {
-  const paths = Object.keys(Object.values(run.cases)[0] as object);
-  console.log(`\n${run.client} (${run.version})\n\n| case | ${paths.join(" | ")} |\n|---|${paths.map(() => "---|").join("")}`);
-  for (const [name, outcomes] of Object.entries(run.cases) as [string, Record<string, string>][]) {
-    console.log(`| ${name} | ${paths.map((path) => (outcomes[path] === "pass" ? "✓" : "✗")).join(" | ")} |`);
-  }
+// The client suite: per row, what clients ask for (each case's `asks`), how many of the cases that
+// ask it each path passed, over every client; then each client's own cases.
+const clientRuns = named("clients-");
+const clientPaths = clientRuns.length ? Object.keys((Object.values(clientRuns[0].cases)[0] as any).paths) : [];
+const clientCases = (run: any) => Object.entries(run.cases) as [string, { asks: string; paths: Record<string, string> }][];
+const tally = (entries: { paths: Record<string, string> }[], path: string) => `${entries.filter((entry) => entry.paths[path] === "pass").length}/${entries.length}`;
+console.log(`\nClients (${clientRuns.map((run) => `${run.client} ${run.version}`).join("; ")}): cases passed per path\n`);
+console.log(`| the client asks for | ${clientPaths.join(" | ")} |\n|---|${clientPaths.map(() => "---|").join("")}`);
+for (const asks of [...new Set(clientRuns.flatMap((run) => clientCases(run).map(([, entry]) => entry.asks)))]) {
+  const entries = clientRuns.flatMap((run) => clientCases(run).map(([, entry]) => entry).filter((entry) => entry.asks === asks));
+  console.log(`| ${asks} | ${clientPaths.map((path) => tally(entries, path)).join(" | ")} |`);
+}
+for (const run of clientRuns) {
+  console.log(`\n${run.client} (${run.version})\n\n| case | ${clientPaths.join(" | ")} |\n|---|${clientPaths.map(() => "---|").join("")}`);
+  for (const [name, entry] of clientCases(run)) console.log(`| ${name} | ${clientPaths.map((path) => (entry.paths[path] === "pass" ? "✓" : "✗")).join(" | ")} |`);
 }

@@ -30,18 +30,20 @@ function called(message: Message, name?: string): void {
 export const weatherShape = { sky: expect.stringMatching(/^(sunny|rainy)$/), windy: expect.any(Boolean) };
 
 export const SDK_CHECKS: Cases = {
-  plain: { check: answered },
+  plain: { asks: "plain text", check: answered },
   stream: {
+    asks: "a stream, through the client's own accumulator",
     check: (value) => {
       answered(value);
       expect(value.streamed_text).toBe(textOf(value)); // the text events add up to the final message
     },
   },
-  "forced tool": { check: (value) => called(value, "get_weather"), needs: "forcedTool" },
-  "forced tool, streamed": { check: (value) => called(value, "get_weather"), needs: "forcedTool" },
-  "any tool": { check: (value) => called(value), needs: "anyTool" },
-  "structured output (messages.parse)": { check: (value) => expect(value.parsed_output).toEqual(weatherShape), needs: "schema" },
+  "forced tool": { asks: "a forced tool", check: (value) => called(value, "get_weather"), needs: "forcedTool" },
+  "forced tool, streamed": { asks: "a forced tool", check: (value) => called(value, "get_weather"), needs: "forcedTool" },
+  "any tool": { asks: "any tool", check: (value) => called(value), needs: "anyTool" },
+  "structured output (messages.parse)": { asks: "structured output by schema", check: (value) => expect(value.parsed_output).toEqual(weatherShape), needs: "schema" },
   "stop sequence": {
+    asks: "a stop sequence",
     check: (value) => {
       expect(value.stop_reason).toBe("stop_sequence");
       expect(value.stop_sequence).toBe(".");
@@ -49,8 +51,9 @@ export const SDK_CHECKS: Cases = {
     },
     needs: "stopSequence",
   },
-  count_tokens: { check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
+  count_tokens: { asks: "token counts", check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
   "bad request": {
+    asks: "a bad request",
     check: (value) => {
       expect(value.raised).toBe("BadRequestError");
       expect(value.status).toBe(400);
@@ -58,12 +61,14 @@ export const SDK_CHECKS: Cases = {
     },
   },
   "image to a text-only model": {
+    asks: "an image, text-only model",
     check: (value) => {
       answered(value.first);
       answered(value.next);
     },
   },
   "tool result, two turns": {
+    asks: "tool results, an agent loop",
     // The first turn's forced call where the server can be made to write it; the tool result
     // (of that call, or of one written for it) goes back everywhere.
     check: (value, path) => {

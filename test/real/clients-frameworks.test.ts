@@ -2,7 +2,7 @@
 // langchain-anthropic (PyPI) and the Vercel AI SDK (`ai` with `@ai-sdk/anthropic`, under Node).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { weatherShape } from "./client-checks";
-import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Cases, type Outcomes, type Path, type Paths } from "./clients";
+import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Cases, type CaseFigures, type Outcomes, type Path, type Paths } from "./clients";
 import { describeReal, manifest } from "./real-servers";
 
 // langchain's AIMessage, read back: content, tool_calls and response_metadata.
@@ -22,13 +22,14 @@ const lcCalled = (names: string[]) => (value: any): void => {
 };
 
 const LANGCHAIN: Cases = {
-  plain: { check: lcAnswered },
-  stream: { check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
-  "forced tool": { check: lcCalled(["get_weather"]), needs: "forcedTool" },
-  "any tool": { check: lcCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
-  "with_structured_output (function_calling)": { check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needs: "forcedTool" },
-  "with_structured_output (json_schema)": { check: (value) => expect(value.parsed).toEqual(weatherShape), needs: "schema" },
+  plain: { asks: "plain text", check: lcAnswered },
+  stream: { asks: "a stream, through the client's own accumulator", check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
+  "forced tool": { asks: "a forced tool", check: lcCalled(["get_weather"]), needs: "forcedTool" },
+  "any tool": { asks: "any tool", check: lcCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
+  "with_structured_output (function_calling)": { asks: "structured output by a forced tool", check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needs: "forcedTool" },
+  "with_structured_output (json_schema)": { asks: "structured output by schema", check: (value) => expect(value.parsed).toEqual(weatherShape), needs: "schema" },
   "stop sequence": {
+    asks: "a stop sequence",
     check: (value) => {
       expect(value.stop_reason).toBe("stop_sequence");
       expect(value.stop_sequence).toBe(".");
@@ -36,14 +37,16 @@ const LANGCHAIN: Cases = {
     },
     needs: "stopSequence",
   },
-  "count tokens": { check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
+  "count tokens": { asks: "token counts", check: (value) => expect(value.input_tokens).toBeGreaterThan(0) },
   "image to a text-only model": {
+    asks: "an image, text-only model",
     check: (value) => {
       lcAnswered(value.first);
       lcAnswered(value.next);
     },
   },
   "tool result, two turns": {
+    asks: "tool results, an agent loop",
     check: (value, path) => {
       if (path.holds.includes("forcedTool")) lcCalled(["GetWeather"])(value.first);
       lcAnswered(value.second);
@@ -67,18 +70,20 @@ const aiCalled = (names: string[]) => (value: any): void => {
 };
 
 const VERCEL: Cases = {
-  plain: { check: aiAnswered },
+  plain: { asks: "plain text", check: aiAnswered },
   streamText: {
+    asks: "a stream, through the client's own accumulator",
     check: (value) => {
       aiAnswered(value);
       expect(value.streamedText).toBe(value.text);
     },
   },
-  "forced tool": { check: aiCalled(["get_weather"]), needs: "forcedTool" },
-  "required tool": { check: aiCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
-  "structured output (outputFormat)": { check: (value) => expect(value.output).toEqual(weatherShape), needs: "schema" },
-  "structured output (jsonTool)": { check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needs: "forcedTool" }, // the SDK forces its "json" tool
+  "forced tool": { asks: "a forced tool", check: aiCalled(["get_weather"]), needs: "forcedTool" },
+  "required tool": { asks: "any tool", check: aiCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
+  "structured output (outputFormat)": { asks: "structured output by schema", check: (value) => expect(value.output).toEqual(weatherShape), needs: "schema" },
+  "structured output (jsonTool)": { asks: "structured output by a forced tool", check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needs: "forcedTool" }, // the SDK forces its "json" tool
   "stop sequence": {
+    asks: "a stop sequence",
     check: (value) => {
       expect(value.finishReason).toBe("stop");
       expect(value.rawFinishReason).toBe("stop_sequence");
@@ -87,6 +92,7 @@ const VERCEL: Cases = {
     needs: "stopSequence",
   },
   "bad request": {
+    asks: "a bad request",
     check: (value) => {
       expect(value.raised).toBe("APICallError");
       expect(value.status).toBe(400);
@@ -94,6 +100,7 @@ const VERCEL: Cases = {
     },
   },
   "image to a text-only model": {
+    asks: "an image, text-only model",
     check: (value) => {
       aiAnswered(value.first);
       aiAnswered(value.next);
@@ -102,6 +109,7 @@ const VERCEL: Cases = {
   // The SDK's own loop: step one is forced to call the weather tool, which runs; step two answers
   // with its result at hand.
   "agent loop": {
+    asks: "tool results, an agent loop",
     check: (value) => {
       aiAnswered(value);
       expect(value.steps.map((step: any) => step.finishReason)).toEqual(["tool-calls", "stop"]);
@@ -125,15 +133,15 @@ describeReal("frameworks", () => {
 
   describe.each(CLIENTS)("$client", ({ client, version, command, cases }) => {
     const results = new Map<Path, Outcomes>();
-    const figures: Record<string, Record<string, string>> = {};
+    const figures: CaseFigures = {};
     beforeAll(async () => {
       const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
       paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
     }, 300_000);
     afterAll(() => saveClientFigures(client, version(), figures));
 
-    for (const [name, { check, needs }] of Object.entries(cases)) {
-      test(name, () => checkCase(results, name, check, figures, needs));
+    for (const [name, entry] of Object.entries(cases)) {
+      test(name, () => checkCase(results, name, entry, figures));
     }
   });
 });

@@ -2,7 +2,7 @@
 // PyPI's `anthropic`, and @anthropic-ai/sdk under Node and under Bun.
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { SDK_CHECKS } from "./client-checks";
-import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Outcomes, type Path, type Paths } from "./clients";
+import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type CaseFigures, type Outcomes, type Path, type Paths } from "./clients";
 import { describeReal, manifest } from "./real-servers";
 
 const CLIENTS = [
@@ -20,15 +20,15 @@ describeReal("the official SDKs", () => {
 
   describe.each(CLIENTS)("$client", ({ client, version, command }) => {
     const results = new Map<Path, Outcomes>();
-    const figures: Record<string, Record<string, string>> = {};
+    const figures: CaseFigures = {};
     beforeAll(async () => {
       const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
       paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
     }, 300_000);
     afterAll(() => saveClientFigures(client, version(), figures));
 
-    for (const [name, { check, needs }] of Object.entries(SDK_CHECKS)) {
-      test(name, () => checkCase(results, name, check, figures, needs));
+    for (const [name, entry] of Object.entries(SDK_CHECKS)) {
+      test(name, () => checkCase(results, name, entry, figures));
     }
   });
 });

@@ -86,14 +86,18 @@ export function returned(outcome: Outcome | undefined): any {
 }
 
 export type Check = (value: any, path: Path) => void;
-export type Cases = Record<string, { check: Check; needs?: Demand }>;
+// asks: what the client asks for, in words: cases of different clients that ask the same are one
+// row of the README's table (scripts/real/report.ts).
+export type Cases = Record<string, { asks: string; check: Check; needs?: Demand }>;
+export type CaseFigures = Record<string, { asks: string; paths: Record<string, string> }>;
 
 // One case on every path, its outcome per path kept in `figures`. Through anyclaude it must hold
 // unless it needs what the path's server cannot be made to do; llama-server's own /v1/messages is
 // only recorded, beside anyclaude on the same server (so anyclaude is at least as good wherever
 // the case must hold).
-export function checkCase(results: Map<Path, Outcomes>, name: string, check: Check, figures: Record<string, Record<string, string>>, needs?: Demand): void {
-  const record: Record<string, string> = (figures[name] = {});
+export function checkCase(results: Map<Path, Outcomes>, name: string, { asks, check, needs }: Cases[string], figures: CaseFigures): void {
+  const record: Record<string, string> = {};
+  figures[name] = { asks, paths: record };
   const failures: string[] = [];
   for (const [path, outcomes] of results) {
     try {
@@ -108,6 +112,6 @@ export function checkCase(results: Map<Path, Outcomes>, name: string, check: Che
   expect(failures).toEqual([]);
 }
 
-export function saveClientFigures(client: string, version: string, cases: Record<string, Record<string, string>>): void {
+export function saveClientFigures(client: string, version: string, cases: CaseFigures): void {
   saveFigures(`clients-${slug(client)}`, { client, version, cases });
 }
