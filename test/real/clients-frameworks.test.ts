@@ -120,7 +120,7 @@ const VERCEL: Cases = {
 };
 
 const CLIENTS = [
-  { client: "langchain-anthropic", version: () => manifest().clients.version.split(", ")[1]!, command: () => clientCommand("langchain_anthropic_client.py", "python"), cases: LANGCHAIN },
+  { client: "langchain-anthropic", version: () => manifest().clients.langchainAnthropic, command: () => clientCommand("langchain_anthropic_client.py", "python"), cases: LANGCHAIN },
   { client: "Vercel AI SDK", version: () => `ai ${packageVersion("ai")}, @ai-sdk/anthropic ${packageVersion("@ai-sdk/anthropic")}`, command: () => clientCommand("vercel-ai.mjs", "node"), cases: VERCEL },
 ];
 

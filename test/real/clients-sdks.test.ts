@@ -6,7 +6,7 @@ import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures,
 import { describeReal, manifest } from "./real-servers";
 
 const CLIENTS = [
-  { client: "anthropic (Python)", version: () => manifest().clients.version.split(",")[0]!, command: () => clientCommand("anthropic_python.py", "python") },
+  { client: "anthropic (Python)", version: () => manifest().clients.anthropic, command: () => clientCommand("anthropic_python.py", "python") },
   { client: "@anthropic-ai/sdk under Node", version: () => packageVersion("@anthropic-ai/sdk"), command: () => clientCommand("anthropic-node.mjs", "node") },
   { client: "@anthropic-ai/sdk under Bun", version: () => packageVersion("@anthropic-ai/sdk"), command: () => clientCommand("anthropic-node.mjs", "bun") },
 ];
