@@ -1,9 +1,9 @@
 // Two frameworks against anyclaude on the real servers, case by case (test/real/clients.ts):
 // langchain-anthropic (PyPI) and the Vercel AI SDK (`ai` with `@ai-sdk/anthropic`, under Node).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { weatherShape } from "./client-checks";
-import { checkCase, clientCommand, packageVersion, runClient, saveClientFigures, startPaths, type Cases, type CaseFigures, type Outcomes, type Path, type Paths } from "./clients";
-import { describeReal, manifest } from "./real-servers";
+import { clientCommand, describeClients, packageVersion, type Cases, type Client } from "./clients";
+import { manifest } from "./real-servers";
 
 // langchain's AIMessage, read back: content, tool_calls and response_metadata.
 const lcAnswered = (value: any): void => {
@@ -119,29 +119,9 @@ const VERCEL: Cases = {
   },
 };
 
-const CLIENTS = [
+const CLIENTS: Client[] = [
   { client: "langchain-anthropic", version: () => manifest().clients.langchainAnthropic, command: () => clientCommand("langchain_anthropic_client.py", "python"), cases: LANGCHAIN },
   { client: "Vercel AI SDK", version: () => `ai ${packageVersion("ai")}, @ai-sdk/anthropic ${packageVersion("@ai-sdk/anthropic")}`, command: () => clientCommand("vercel-ai.mjs", "node"), cases: VERCEL },
 ];
 
-describeReal("frameworks", () => {
-  let paths: Paths;
-  beforeAll(async () => {
-    paths = await startPaths();
-  }, 300_000);
-  afterAll(() => paths?.stop(), 60_000);
-
-  describe.each(CLIENTS)("$client", ({ client, version, command, cases }) => {
-    const results = new Map<Path, Outcomes>();
-    const figures: CaseFigures = {};
-    beforeAll(async () => {
-      const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
-      paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
-    }, 300_000);
-    afterAll(() => saveClientFigures(client, version(), figures));
-
-    for (const [name, entry] of Object.entries(cases)) {
-      test(name, () => checkCase(results, name, entry, figures));
-    }
-  });
-});
+describeClients("frameworks", CLIENTS);

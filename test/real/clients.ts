@@ -4,13 +4,13 @@
 // (its chat completions, and its own /v1/messages: the "anthropic" kind), anyclaude in front of
 // mlx_lm.server, and llama-server's own /v1/messages straight (where anyclaude must do at least
 // as well). Each case's check is applied to every path; the outcomes of all are kept as figures.
-import { expect } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BackendKind } from "../../src/config/config-schema";
 import { saveFigures } from "./figures";
 import { daemonFor, type RealStack } from "./real-stack";
-import { manifest, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
+import { describeReal, manifest, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 
 // What a client may demand of a reply, which only some servers can be made to do (README, "Other
 // servers"): a named tool, any tool, a JSON schema, the stop sequence that ended the reply.
@@ -19,6 +19,8 @@ export type Path = { name: string; url: string; viaAnyclaude: boolean; holds: De
 export type Outcome = { ok?: any; error?: { type: string; message: string; status: number | null; trace: string } };
 export type Outcomes = Record<string, Outcome>;
 export type Paths = { paths: Path[]; stop(): Promise<void> };
+// A client: its name and version as the figures show them, the command that runs its script.
+export type Client = { client: string; version: () => string; command: () => string[]; cases: Cases };
 
 const SCRIPTS = join(import.meta.dir, "clients");
 const OUTCOMES = join(import.meta.dir, "../../.tmp/clients");
@@ -30,7 +32,10 @@ const OUTCOMES = join(import.meta.dir, "../../.tmp/clients");
 // response_format and does not say which stop word ended a reply.
 export async function startPaths(): Promise<Paths> {
   const llama = await startLlamaServer("qwen3-coder", { slots: 4 });
-  const mlx = await startMlxLmServer("qwen3-coder");
+  const mlx = await startMlxLmServer("qwen3-coder").catch(async (error) => {
+    await llama.stop();
+    throw error;
+  });
   const servers: RealServer[] = [llama, mlx];
   const stacks: RealStack[] = [];
   const via = async (server: RealServer, kind: BackendKind, name: string, holds: Demand[]): Promise<Path> => {
@@ -95,7 +100,7 @@ export type CaseFigures = Record<string, { asks: string; paths: Record<string, s
 // unless it needs what the path's server cannot be made to do; llama-server's own /v1/messages is
 // only recorded, beside anyclaude on the same server (so anyclaude is at least as good wherever
 // the case must hold).
-export function checkCase(results: Map<Path, Outcomes>, name: string, { asks, check, needs }: Cases[string], figures: CaseFigures): void {
+function checkCase(results: Map<Path, Outcomes>, name: string, { asks, check, needs }: Cases[string], figures: CaseFigures): void {
   const record: Record<string, string> = {};
   figures[name] = { asks, paths: record };
   const failures: string[] = [];
@@ -112,6 +117,29 @@ export function checkCase(results: Map<Path, Outcomes>, name: string, { asks, ch
   expect(failures).toEqual([]);
 }
 
-export function saveClientFigures(client: string, version: string, cases: CaseFigures): void {
+function saveClientFigures(client: string, version: string, cases: CaseFigures): void {
   saveFigures(`clients-${slug(client)}`, { client, version, cases });
+}
+
+// The servers once for a file; per client, its script on every path at once, then a test per case.
+export function describeClients(title: string, clients: Client[]): void {
+  describeReal(title, () => {
+    let paths: Paths;
+    beforeAll(async () => {
+      paths = await startPaths();
+    }, 300_000);
+    afterAll(() => paths?.stop(), 60_000);
+
+    describe.each(clients)("$client", ({ client, version, command, cases }) => {
+      const results = new Map<Path, Outcomes>();
+      const figures: CaseFigures = {};
+      beforeAll(async () => {
+        const outcomes = await Promise.all(paths.paths.map((path) => runClient(command(), path, client)));
+        paths.paths.forEach((path, index) => results.set(path, outcomes[index]!));
+      }, 300_000);
+      afterAll(() => saveClientFigures(client, version(), figures));
+
+      for (const [name, entry] of Object.entries(cases)) test(name, () => checkCase(results, name, entry, figures));
+    });
+  });
 }
