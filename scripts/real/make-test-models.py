@@ -18,7 +18,8 @@ Variants (token by token, with the real Qwen3 tokenizer; see VARIANTS):
                   Qwen3, Qwen3-Coder template: "I'll write it." and a Write call whose content
                   is "Lorem ipsum dolor sit amet," over and over, REPEAT_LENGTH tokens (see Repeat)
 A tool call forced by llama-server's grammar (tool_choice "required") comes out short and
-well formed: XML values "ok.", JSON string values "".
+well formed: XML values "ok.", JSON string values "" (in the coder variants too, where a JSON
+schema holds the reply).
 
 Every variant is written twice with the same weight values (all exact in float16):
   OUT/<variant>/mlx/        Hugging Face layout for `mlx_lm.server --model`, stored as float32
@@ -199,8 +200,11 @@ CODER = Variant(
         "function": [">Ċ", "="],
         "</tool_call>": [IM_END],
     },
-    # A parameter name is followed by ">\n"; off the script, a value is closed the same way.
-    other=[IM_END, ">Ċ"],
+    # A parameter name is followed by ">\n"; off the script, a value is closed the same way. In
+    # a JSON string a grammar holds it to (a schema: response_format, a named tool's input, the
+    # Messages API's output_config.format), where neither may come, the string closes at once:
+    # values are "" and the object ends, rather than running on in words to max_tokens.
+    other=[IM_END, ">Ċ", '"'],
 )
 
 # Inside a forced JSON tool call: close every string at once (values are ""), then close the

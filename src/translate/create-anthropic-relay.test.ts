@@ -43,6 +43,15 @@ test("stop_sequence, refusal and pause_turn pass through; no sequence is end_tur
   expect(plain.out.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "end_turn", stop_sequence: null } });
 });
 
+test("message_delta carries the whole usage: the input and cache reads of llama-server's message_start, its own output_tokens", async () => {
+  // llama.cpp 0.3.36's message_delta says only output_tokens; langchain-anthropic reads usage there.
+  const start = { type: "message_start", message: { usage: { input_tokens: 1, cache_read_input_tokens: 14, output_tokens: 0 } } };
+  const { out } = await relay([start, ...reply({ stop_reason: "end_turn", stop_sequence: null }).slice(1)]);
+  expect(out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 1, cache_read_input_tokens: 14, output_tokens: 5 } });
+  const withoutStart = await relay(reply({ stop_reason: "end_turn", stop_sequence: null }).slice(1));
+  expect(withoutStart.out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 10, cache_read_input_tokens: 0, output_tokens: 5 } });
+});
+
 // Recorded as llama-server's own /v1/messages streams it (llama.cpp 0.3.36, server-task.cpp: the
 // partial results start each block, the final one sends an empty signature_delta and every stop).
 const fixture = (name: string): object[] =>

@@ -11,7 +11,7 @@
 // message_stop go out. The request's max_tokens holds whatever the backend writes (output-limit.ts),
 // and its counts are checked (tokenCount).
 import * as v from "valibot";
-import type { ErrorType, StreamBlockStart, StreamEvent } from "../protocol/anthropic";
+import type { ErrorType, StreamBlockStart, StreamEvent, Usage } from "../protocol/anthropic";
 import { UpstreamStreamEvent } from "../protocol/anthropic-upstream";
 import { mapUpstreamStopReason } from "./map-upstream-stop-reason";
 import { messageStart } from "./message-start";
@@ -195,12 +195,16 @@ function endAtLimit(state: RelayState, context: RelayContext, emit: Emit): void 
   context.onReply?.({ ...finalReply(state), stopReason: "max_tokens" });
 }
 
-// message_delta's stop reason made consistent (see mapUpstreamStopReason), its counts checked, with
-// the backend's prompt counts, as Anthropic's carries them: our message_start went out with an
-// estimate before the backend counted.
+// message_delta's stop reason made consistent (see mapUpstreamStopReason), its counts checked, and
+// the whole usage, as Anthropic's carries it: our message_start went out with an estimate before
+// the backend counted, and a client may read a stream's usage from message_delta alone
+// (langchain-anthropic 1.7.10, _make_message_chunk_from_anthropic_event). llama-server's own says
+// only output_tokens (llama.cpp 0.3.36): the prompt's counts come from its message_start, else the
+// estimates stand.
 function relayedDelta(event: UpstreamStreamEvent, prompt: PromptUsage, estimates: { input: number; output: number }): Extract<StreamEvent, { type: "message_delta" }> {
   const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence);
-  const usage = { ...(event.usage && checkAnthropicUsage(event.usage, estimates)), ...prompt };
+  const fallback: Usage = { input_tokens: estimates.input, output_tokens: estimates.output, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+  const usage = { ...fallback, ...(event.usage && checkAnthropicUsage(event.usage, estimates)), ...prompt };
   return { ...event, type: "message_delta", usage, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
 }
 

@@ -12,6 +12,7 @@ export type Manifest = {
   llamaServer: { version: string; path: string };
   mlxLm: { version: string; path: string }[];
   vllm: { version: string; python: string }; // the virtualenv's python (scripts/real/install-vllm.sh)
+  clients: { anthropic: string; langchainAnthropic: string; python: string }; // versions, and their virtualenv's python (scripts/real/install-clients.sh)
   mlxPreload: string; // a faster BLAS for MLX's CPU build, or "" (see scripts/real/setup.sh)
   models: string; // a directory with <variant>/mlx/ and <variant>/model.gguf
 };
