@@ -180,8 +180,8 @@ describe("the launcher", () => {
       ANTHROPIC_DEFAULT_SONNET_MODEL_NAME: "qwen/qwen3-coder-30b (lmstudio)",
       ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME: "my haiku",
     });
-    // Below Claude Code's 100k floor the window would only be read as 100k, with a warning.
-    expect(seen.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBeUndefined();
+    // Below Claude Code's 100k floor: the floor, and where in it to compact (~75% of 32k).
+    expect(seen).toMatchObject({ CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000", CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "30" });
   });
 
   test("with no backend up it says what is wrong with each and how to start it, and runs no claude", async () => {
