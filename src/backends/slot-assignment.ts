@@ -24,6 +24,9 @@ const SIMILAR_SHARE = 0.1;
 // ...and one whose prompt the request keeps less than this share of is saved to the RAM prompt
 // cache, and the request's best match there restored into it.
 const KEPT_SHARE = 0.5;
+// A restore from the RAM cache, in tokens: a copy of the slot's state, cheap beside computing, but
+// a slot that holds the prefix already wins a tie.
+const RESTORE_COST = 1;
 
 // A request running in a slot: the slot is busy until it has ended. Asked rather than told, so a
 // request that waited for this one (src/prefix/shared-prefill.ts) and is told of its end first
@@ -86,7 +89,8 @@ export class SlotAssignment {
     const held = chainTokens(state.segments);
     // An empty slot is never restored into (its f_keep is 0/0); a seeded one always is.
     const restored = this.restoresFromCache && (state.seeded || (held > 0 && (shared <= total * SIMILAR_SHARE || shared < held * KEPT_SHARE)));
-    if (restored) return total - Math.max(shared, cached); // what it held is saved, not lost
+    // What it held is saved, not lost; a copy in from RAM still costs more than a prefix in place.
+    if (restored) return total - Math.max(shared, cached) + RESTORE_COST;
     const evicts = !joining && state.conversation !== undefined && state.conversation !== conversation && this.now() - state.usedAt < LIVE_MS;
     return total - shared + (evicts ? (held - shared) * EXPECTED_TURNS : 0);
   }

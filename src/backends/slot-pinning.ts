@@ -9,21 +9,21 @@
 // cleared slot skips that restore (get_available_slot: the empty slot's f_keep is 0/0, so no cache
 // update) and computes its whole prompt: measured with Claude Code 2.1.337, four one-shot sessions
 // pinned computed 11,793 tokens each, against 12,151, then 2,156 each, unpinned.
-// Which kind of server it is shows in an experiment, once: after the first reply (sent unpinned),
-// a one-token task pinned to another slot starts; then /slots tells whether the reply's slot kept
-// its prompt. Where it did, a prompt of ours computed in a third slot and sent again to the slot
-// seeded with one token tells whether the server restores from a RAM cache into a slot that held
-// something else (measured here: 1,802 of 1,803 tokens restored into a slot that held "Hi"), and
-// every empty slot gets a one-token prompt, so that a new conversation pinned there finds the
-// shared system prompt and tools restored instead of computing them (an empty slot is never
-// restored into). Without a RAM cache (--cache-ram 0) a new session either evicts another
-// conversation or computes the shared part again: requests go unpinned, to the slot llama-server
-// finds most similar, which is what a run of new sessions wants and what they cost sent straight
-// to it. Requests that arrive meanwhile wait for the answer (a few tens of milliseconds).
+// Which kind of server it is shows in an experiment, once, when a probe finds it up: a prompt of
+// ours computed in one idle slot, a one-token task in another, then /slots tells whether the first
+// slot kept its prompt. Where it did, the prompt sent again to the slot that holds the one token
+// tells whether the server restores from a RAM cache into a slot that held something else
+// (measured here: 1,802 of 1,803 tokens restored into a slot that held "Hi"), and every empty slot
+// gets a one-token prompt, so that a new conversation pinned there finds the shared system prompt
+// and tools restored instead of computing them (an empty slot is never restored into). Without a
+// RAM cache (--cache-ram 0) a new session either evicts another conversation or computes the
+// shared part again: requests go unpinned, to the slot llama-server finds most similar, which is
+// what a run of new sessions wants and what they cost sent straight to it. Requests that arrive
+// meanwhile wait for the answer (a few tens of milliseconds).
 import * as v from "valibot";
 import { logger } from "../logger";
 import type { RequestTrace } from "../metrics/request-trace";
-import { chainFor, conversationKey, type PrefixChain, type Segment } from "../prefix/prefix-chain";
+import { chainFor, conversationKey, type PrefixChain } from "../prefix/prefix-chain";
 import { LlamaServerCompletion, LlamaServerSlots } from "../protocol/llama-server";
 import { redactUrl } from "../config/redact-url";
 import type { BackendState } from "./backend-pool";
@@ -40,7 +40,6 @@ const PROBE = { prompt: "anyclaude asks whether this server restores prompts fro
 // A request waits this long at most for the experiment's answer, then goes unpinned.
 const WAIT_MS = 3_000;
 
-type Slots = v.InferOutput<typeof LlamaServerSlots>;
 // "unknown": not pinned until the experiment tells.
 type Behaviour = "unknown" | "pinned" | "unpinned";
 type Pinning = { assignment: SlotAssignment; behaviour: Behaviour; learning?: Promise<void> };
@@ -66,11 +65,9 @@ function pinningOf(backend: BackendState): Pinning | undefined {
 export function slotPicker(backend: BackendState, chain: PrefixChain, withTools: boolean, trace: RequestTrace, fetcher: typeof fetch): SlotPicker | undefined {
   const pinning = pinningOf(backend);
   if (!pinning || pinning.behaviour === "unpinned") return undefined;
+  if (pinning.behaviour === "unknown") learnSlots(backend, fetcher); // before its first probe: now
   const conversation = conversationKey(chain); // subagents of one Claude Code session are apart
   const segments = chainFor(chain, withTools);
-  if (pinning.behaviour === "unknown") {
-    trace.listen({ firstToken() {}, progress() {}, end: (state) => state === "done" && learn(backend, pinning, fetcher, conversation, segments) });
-  }
   return {
     ready: pinning.learning && Promise.race([pinning.learning, Bun.sleep(WAIT_MS)]),
     // A request that waited for a shared prefill (it has waitedMs) joins the slot that holds it.
@@ -78,13 +75,21 @@ export function slotPicker(backend: BackendState, chain: PrefixChain, withTools:
   };
 }
 
-function learn(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): void {
-  if (pinning.learning || pinning.behaviour !== "unknown") return;
-  pinning.learning = experiment(backend, pinning, fetcher, conversation, segments)
+// What is known of a backend's slots, for `status`: undefined where none are pinned.
+export function slotPinningView(backend: BackendState): Behaviour | "learning" | undefined {
+  const pinning = pinningOf(backend);
+  return pinning && (pinning.learning ? "learning" : pinning.behaviour);
+}
+
+// Runs the experiment on a backend whose slots are not known yet (a probe found it up).
+export function learnSlots(backend: BackendState, fetcher: typeof fetch): void {
+  const pinning = pinningOf(backend);
+  if (!pinning || pinning.learning || pinning.behaviour !== "unknown") return;
+  pinning.learning = experiment(backend, pinning, fetcher)
     .catch((error: unknown) =>
       error instanceof NoSlotsEndpoint
         ? { behaviour: "pinned" as const, why: "it does not tell its slots (--no-slots?)" }
-        : { behaviour: "unknown" as const, why: `asked again after another reply (${error instanceof Error ? error.message : String(error)})` },
+        : { behaviour: "unknown" as const, why: `asked again (${error instanceof Error ? error.message : String(error)})` },
     )
     .then(({ behaviour, why }) => {
       pinning.behaviour = behaviour;
@@ -93,44 +98,30 @@ function learn(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, c
     .finally(() => (pinning.learning = undefined));
 }
 
-// The reply's slot (the idle one that ran the latest task) and another idle slot, the emptiest;
-// a one-token task pinned to that one; then whether the reply's slot still holds its prompt.
 type Finding = { behaviour: Behaviour; why: string };
 
-async function experiment(backend: BackendState, pinning: Pinning, fetcher: typeof fetch, conversation: string, segments: readonly Segment[]): Promise<Finding> {
+async function experiment(backend: BackendState, pinning: Pinning, fetcher: typeof fetch): Promise<Finding> {
   const ask = llamaServerApi(backend, fetcher);
-  const idle = v.parse(LlamaServerSlots, await ask("/slots")).filter((slot) => !slot.is_processing);
-  const replied = latestTask(idle);
-  const other = idle.filter((slot) => slot !== replied).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0))[0];
-  const busy = { behaviour: "unknown" as const, why: "busy: asked again after another reply" };
-  if (!replied?.n_prompt_tokens || !other) return busy;
-  await ask("/completion", { ...SEED, id_slot: other.id });
+  const idle = v.parse(LlamaServerSlots, await ask("/slots")).filter((slot) => !slot.is_processing).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0));
+  const [probed, seeded] = idle;
+  if (!probed || !seeded) return { behaviour: "unknown", why: "busy: asked again" };
+  await ask("/completion", { ...PROBE, id_slot: probed.id });
+  await ask("/completion", { ...SEED, id_slot: seeded.id });
   const after = v.parse(LlamaServerSlots, await ask("/slots"));
-  const kept = after.find((slot) => slot.id === replied.id);
-  if (!kept || kept.is_processing || kept.id_task !== replied.id_task) return busy;
-  if (kept.n_prompt_tokens === 0) return { behaviour: "unpinned", why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself" };
+  const kept = after.find((slot) => slot.id === probed.id);
+  if (!kept || kept.is_processing) return { behaviour: "unknown", why: "busy: asked again" };
+  if (!kept.n_prompt_tokens) return { behaviour: "unpinned", why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself" };
+  // The seeded slot holds a token the probe does not start with: the probe's prompt is restored
+  // there from the RAM cache (the probed slot was copied there when the seed's task started), or
+  // computed again.
+  const again = v.parse(LlamaServerCompletion, await ask("/completion", { ...PROBE, id_slot: seeded.id }));
   const { assignment } = pinning;
-  assignment.place(replied.id, conversation, segments);
-  assignment.place(other.id, undefined, []);
-  const spare = after.filter((slot) => !slot.is_processing && slot.id !== replied.id && slot.id !== other.id).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0))[0];
-  assignment.restoresFromCache = spare ? await restores(ask, spare.id, other.id) : true; // too few slots to tell: its default, a RAM cache
+  assignment.restoresFromCache = (again.timings?.cache_n ?? 0) > 0;
   if (!assignment.restoresFromCache) return { behaviour: "unpinned", why: "it has no RAM cache to restore from (--cache-ram 0): it puts a new session where the shared prompt is" };
-  if (spare) assignment.place(spare.id, undefined, []);
-  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens && ![replied.id, other.id, spare?.id].includes(candidate.id))) {
-    await ask("/completion", { ...SEED, id_slot: slot.id });
-    assignment.place(slot.id, undefined, []);
-  }
+  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens)) await ask("/completion", { ...SEED, id_slot: slot.id });
+  // Each slot holds our probe or a token, or a prompt from before: nothing a conversation shares.
+  for (const slot of after) assignment.place(slot.id, undefined, []);
   return { behaviour: "pinned", why: "its slots keep their prompts (--parallel given) and it restores from its RAM cache into them" };
-}
-
-// The probe computed in `spare`; a task elsewhere, at whose start the idle `spare` is copied to the
-// RAM cache; the probe again in `seeded`, which holds a prompt it shares nothing with: restored
-// from the cache there, or computed again.
-async function restores(ask: LlamaServerApi, spare: number, seeded: number): Promise<boolean> {
-  await ask("/completion", { ...PROBE, id_slot: spare });
-  await ask("/completion", { ...SEED, id_slot: seeded });
-  const again = v.parse(LlamaServerCompletion, await ask("/completion", { ...PROBE, id_slot: seeded }));
-  return (again.timings?.cache_n ?? 0) > 0;
 }
 
 type LlamaServerApi = (path: string, body?: object) => Promise<unknown>;
@@ -147,8 +138,4 @@ function llamaServerApi(backend: BackendState, fetcher: typeof fetch): LlamaServ
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };
-}
-
-function latestTask(slots: Slots): Slots[number] | undefined {
-  return slots.reduce<Slots[number] | undefined>((latest, slot) => (slot.id_task !== undefined && slot.id_task > (latest?.id_task ?? -1) ? slot : latest), undefined);
 }

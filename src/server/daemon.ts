@@ -24,6 +24,7 @@ import { ConversationTranslations } from "./conversation-translations";
 import { ToolListCache } from "./tool-list-cache";
 import type { OpenReply } from "./stream-reply";
 import { IN_PROCESS, type Connections } from "./connections";
+import { learnSlots } from "../backends/slot-pinning";
 
 // stateDir: where prewarm.json is kept (the daemon's log directory); none: in memory only.
 export type DaemonOptions = {
@@ -85,6 +86,8 @@ export class Daemon {
     this.activity = new Activity(this.now, new IdleCollector(options.collector));
     this.listenUrl = `http://${options.config.host}:${options.config.port}`;
     this.pool = new BackendPool(options.config.backends, this.fetcher);
+    // Which llama-server a backend is, learned once it is up (slot-pinning.ts).
+    if (options.config.pinSlots) this.pool.onProbe((backend) => void (backend.probe?.healthy && learnSlots(backend, this.fetcher)));
     this.bodyLimits = { maxBytes: options.config.maxBodyBytes, toolLists: new ToolListCache(), conversations: new ConversationCache() };
     const { backends, prewarm } = options.config;
     this.prewarm = new Prewarmer({

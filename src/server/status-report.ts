@@ -4,6 +4,7 @@ import { describeDownBackend } from "../backends/describe-down-backend";
 import { recordView } from "../metrics/activity";
 import type { Daemon } from "./daemon";
 import { redactUrl } from "../config/redact-url";
+import { slotPinningView } from "../backends/slot-pinning";
 
 const LATEST_SESSIONS = 50;
 
@@ -39,6 +40,8 @@ export function statusReport(daemon: Daemon, viewer?: string) {
       conversations: daemon.sessions.heldBy(backend.config.name, viewer),
       // Whether Claude Code's prompt prefix is warm there, when it was last warmed (src/prewarm/).
       prewarm: daemon.prewarm.view(backend),
+      // llama-server's slots: "learning", "pinned", "unpinned" (slot-pinning.ts); null elsewhere.
+      slotPinning: daemon.config.pinSlots ? (slotPinningView(backend) ?? null) : null,
       ...daemon.activity.backend(backend.config.name).summary(viewer),
     })),
     routes: daemon.routeCounts,

@@ -19,6 +19,7 @@ export async function daemonFor(server: RealServer, kind: BackendKind, name = "r
   const config = resolveConfig({ ...options.settings, port: 0, backends: [{ name, kind, url: server.url, tools: true, ...options.limits }] }, {});
   const upstream: UpstreamRecord[] = [];
   const daemon = await startServer({ config, fetch: recordingFetch(upstream), heartbeatMs: options.heartbeatMs });
+  await slotsLearned(daemon.url);
   return {
     url: daemon.url,
     backend: name,
@@ -32,6 +33,18 @@ export async function daemonFor(server: RealServer, kind: BackendKind, name = "r
     client: new Anthropic({ baseURL: daemon.url, apiKey: "real-suite", maxRetries: 0, timeout: 600_000 }),
     stop: () => daemon.stop(),
   };
+}
+
+// The daemon tries a llama-server's slots once it is up (src/backends/slot-pinning.ts): a few
+// one-token tasks the tests that read the server's log must not count as theirs.
+async function slotsLearned(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(`${url}/anyclaude/status`)).json()) as { backends: { model: string | null; slotPinning: string | null }[] };
+    // Probed (it named its model), and its slots known or none to know.
+    if (status.backends.every((backend) => backend.model !== null && backend.slotPinning !== "learning" && backend.slotPinning !== "unknown")) return;
+    await Bun.sleep(100);
+  }
 }
 
 export type Timed = { message: Anthropic.Message; ttftMs: number; totalMs: number; promptTokens: number; cachedTokens: number };
