@@ -49,7 +49,7 @@ export async function startLlamaServer(variant: Variant, options: { slots?: numb
   const ctx = options.ctx ?? 40_960;
   const slots = options.slots === undefined ? [] : ["--parallel", String(options.slots)];
   const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
-    "-c", String(ctx * (options.slots ?? 1)), ...slots, "--threads", "2", "--no-webui", "--metrics",
+    "-c", String(options.slots === undefined ? ctx : ctx * options.slots), ...slots, "--threads", "2", "--no-webui", "--metrics",
     ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)]),
     ...(options.cacheRamMib === undefined ? [] : ["--cache-ram", String(options.cacheRamMib)])];
   return start(`llama-server ${variant}`, args, port, "/health");
