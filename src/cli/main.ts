@@ -3,6 +3,7 @@
 import { logger } from "../logger";
 import { BUILD_ID, VERSION } from "../version";
 import type { CliContext } from "./cli-context";
+import { ServiceError } from "../service/service-error";
 import { CliError } from "./cli-error";
 import { bench } from "./bench";
 import { config } from "./config";
@@ -56,9 +57,9 @@ function print(text: string): number {
 try {
   process.exitCode = await main(Bun.argv.slice(2));
 } catch (error) {
-  if (error instanceof CliError) {
+  if (error instanceof CliError || error instanceof ServiceError) {
     logger.error(error.message);
-    process.exitCode = error.exitCode;
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } else {
     logger.error(error);
     process.exitCode = 1;

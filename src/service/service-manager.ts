@@ -2,7 +2,7 @@
 // user unit on Linux. launchctl and systemctl run through an injectable runner.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { CliError } from "../cli/cli-error";
+import { ServiceError } from "./service-error";
 import { ensurePrivateDir } from "../private-files";
 import { renderLaunchdPlist } from "./render-launchd-plist";
 import { renderSystemdUnit } from "./render-systemd-unit";
@@ -106,7 +106,7 @@ export class ServiceManager {
   // Two agents would fight over one port; Homebrew's is managed with `brew services`.
   private refuseHomebrew(): void {
     if (this.paths.owner !== "homebrew") return;
-    throw new CliError(`anyclaude runs as a Homebrew service (${this.paths.serviceFile}); manage it with brew services, or run \`brew services stop anyclaude\` first`);
+    throw new ServiceError(`anyclaude runs as a Homebrew service (${this.paths.serviceFile}); manage it with brew services, or run \`brew services stop anyclaude\` first`);
   }
 
   private unload(): void {
@@ -124,6 +124,6 @@ export class ServiceManager {
   }
 }
 
-function commandFailed(command: string[], result: ReturnType<Runner>): CliError {
-  return new CliError(`\`${command.join(" ")}\` failed (exit ${result.exitCode}): ${result.output || "no output"}`);
+function commandFailed(command: string[], result: ReturnType<Runner>): ServiceError {
+  return new ServiceError(`\`${command.join(" ")}\` failed (exit ${result.exitCode}): ${result.output || "no output"}`);
 }
