@@ -2,7 +2,7 @@
 BUN := node_modules/.bin/bun
 SOURCES := $(shell find src -name '*.ts') package.json
 
-.PHONY: install build run test test-real test-claude-latest claude-code real-servers fuzz bench bench-cache bench-proxy bench-load release clean
+.PHONY: install build run test format test-real test-claude-latest claude-code real-servers fuzz bench bench-cache bench-proxy bench-load release clean
 
 install: node_modules/.installed
 
@@ -36,9 +36,14 @@ run: build
 # The Claude Code suites run the releases this build is tested with (src/doctor/tested-claude-code.ts),
 # installed once into ~/.cache/anyclaude-claude-code.
 test: node_modules/.installed
+	@node_modules/.bin/biome ci --colors=off . >/dev/null 2>&1 || { node_modules/.bin/biome ci --colors=off . 2>&1 | tail -n 40; echo "the sources are not formatted: make format"; echo "0 passed, 1 failed"; exit 1; }
 	@$(BUN) scripts/claude-code.ts tested || { echo "Claude Code could not be installed (see above)"; echo "0 passed, 1 failed"; exit 1; }
 	@if [ "$$ANYCLAUDE_SKIP_REAL" != 1 ]; then scripts/real/setup.sh || { echo "the real servers could not be set up (see above)"; echo "0 passed, 1 failed"; exit 1; }; fi
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BUN) scripts/run-tests.ts
+
+# The formatter make test checks (Biome, biome.json): rewrites the sources in place.
+format: node_modules/.installed
+	node_modules/.bin/biome format --write .
 
 claude-code: node_modules/.installed
 	$(BUN) scripts/claude-code.ts tested

@@ -29,7 +29,10 @@ const POLICIES: Policy[] = [
 // The model: a tool call when the question asks for one, a summary after a tool result, else text.
 const respond: Respond = (body) => {
   const last = body.messages.at(-1)!;
-  if (last.role === "tool") return { text: `The file shows the handler validating input first, then routing the request; nothing looks wrong there. (${String(last.content).length} characters read)` };
+  if (last.role === "tool")
+    return {
+      text: `The file shows the handler validating input first, then routing the request; nothing looks wrong there. (${String(last.content).length} characters read)`,
+    };
   const question = [...body.messages].reverse().find((message) => message.role === "user");
   const text = typeof question?.content === "string" ? question.content : "";
   const file = /\[read ([^\]]+)\]/.exec(text);
@@ -41,18 +44,37 @@ type Turn = { question: string };
 
 function sessionScript(session: number): Turn[] {
   let state = session * 7919 + 1;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: TURNS }, (_, turn) => ({
-    question: turn > 0 && next() < 0.5 ? `Look at this file [read src/module_${session}_${turn}.ts] and tell me what it does.` : `Question ${turn} of session ${session}: how does the routing handle this case?`,
+    question:
+      turn > 0 && next() < 0.5
+        ? `Look at this file [read src/module_${session}_${turn}.ts] and tell me what it does.`
+        : `Question ${turn} of session ${session}: how does the routing handle this case?`,
   }));
 }
 
 async function runPolicy(policy: Policy, activeSessions: number) {
   const mlx = await startMlxLmServer({ respond, cacheSlots: 10 });
   const lmstudio = await startLmStudioServer({ respond, cacheSlots: 4, contextLength: 1_000_000 });
-  const config = resolveConfig({ port: 0, backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: policy.mlxTools }], routing: policy.routing }, {});
+  const config = resolveConfig(
+    {
+      port: 0,
+      backends: [
+        { name: "lmstudio", kind: "lmstudio", url: lmstudio.url },
+        { name: "mlx-lm", kind: "mlx-lm", url: mlx.url, tools: policy.mlxTools },
+      ],
+      routing: policy.routing,
+    },
+    {},
+  );
   const server = await startServer({ config });
-  const sessions = Array.from({ length: SESSIONS }, (_, index) => ({ index, script: sessionScript(index), turn: 0, messages: [] as unknown[], nonce: `s${index}` }));
+  const sessions = Array.from({ length: SESSIONS }, (_, index) => ({
+    index,
+    script: sessionScript(index),
+    turn: 0,
+    messages: [] as unknown[],
+    nonce: `s${index}`,
+  }));
   const waiting = [...sessions];
   const active = waiting.splice(0, activeSessions);
   while (active.length > 0) {
@@ -87,12 +109,20 @@ async function runTurn(url: string, session: { index: number; script: Turn[]; tu
     session.messages.push({ role: "assistant", content: message.content });
     if (message.stop_reason !== "tool_use") return;
     const call = message.content.find((block) => block.type === "tool_use")!;
-    session.messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: `export function handler(request) {\n${"  // validate, route, translate\n".repeat(30)}}\n` }] });
+    session.messages.push({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: call.id, content: `export function handler(request) {\n${"  // validate, route, translate\n".repeat(30)}}\n` },
+      ],
+    });
   }
 }
 
 function prefill(emulator: EmulatorHandle): { tokens: number; prompt: number } {
-  return emulator.requests.reduce((sum, request) => ({ tokens: sum.tokens + request.promptTokens! - request.cachedTokens!, prompt: sum.prompt + request.promptTokens! }), { tokens: 0, prompt: 0 });
+  return emulator.requests.reduce(
+    (sum, request) => ({ tokens: sum.tokens + request.promptTokens! - request.cachedTokens!, prompt: sum.prompt + request.promptTokens! }),
+    { tokens: 0, prompt: 0 },
+  );
 }
 
 // Every distinct prefix computed once per backend: the same requests, in the same order, against
@@ -120,11 +150,23 @@ for (const activeSessions of WORKLOADS) {
     if (policy.routing?.affinity) [affinityRun, affinityTokens] = [run, mlx.tokens + lmstudio.tokens];
     const seconds = mlx.tokens / PREFILL_TOKENS_PER_SECOND["mlx-lm"]! + lmstudio.tokens / PREFILL_TOKENS_PER_SECOND.lmstudio!;
     const share = 1 - (mlx.tokens + lmstudio.tokens) / (mlx.prompt + lmstudio.prompt);
-    rows.push([policy.name, String(mlx.tokens + lmstudio.tokens), `${(100 * share).toFixed(1)}%`, seconds.toFixed(0), `${run.mlx.requests.length} / ${run.lmstudio.requests.length}`]);
+    rows.push([
+      policy.name,
+      String(mlx.tokens + lmstudio.tokens),
+      `${(100 * share).toFixed(1)}%`,
+      seconds.toFixed(0),
+      `${run.mlx.requests.length} / ${run.lmstudio.requests.length}`,
+    ]);
   }
   const bound = { mlx: lowerBound(affinityRun!.mlx), lmstudio: lowerBound(affinityRun!.lmstudio) };
   const boundTokens = bound.mlx + bound.lmstudio;
-  rows.push(["lower bound: each distinct prefix once per backend", String(boundTokens), "", (bound.mlx / PREFILL_TOKENS_PER_SECOND["mlx-lm"]! + bound.lmstudio / PREFILL_TOKENS_PER_SECOND.lmstudio!).toFixed(0), ""]);
+  rows.push([
+    "lower bound: each distinct prefix once per backend",
+    String(boundTokens),
+    "",
+    (bound.mlx / PREFILL_TOKENS_PER_SECOND["mlx-lm"]! + bound.lmstudio / PREFILL_TOKENS_PER_SECOND.lmstudio!).toFixed(0),
+    "",
+  ]);
   const header = ["policy", "prefill tokens", "cache hits", "prefill s (simulated)", "requests mlx-lm / LM Studio"];
   const table = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`).join("\n");
   report += `\n${activeSessions} sessions at a time (${rows.length - 1} policies, ${affinityRun!.mlx.requests.length + affinityRun!.lmstudio.requests.length} requests each):\n\n${table}\n\naffinity / lower bound: ${(affinityTokens / boundTokens).toFixed(2)}x\n`;

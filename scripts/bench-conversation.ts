@@ -15,14 +15,22 @@ const WARMUP = 30;
 // Claude Code's first request (its tools and system prompt, ~75 KB), and a long conversation.
 const SIZES = (process.env.BENCH_SIZES ?? `0,${380 * 1024}`).split(",").map(Number);
 
-const completion = JSON.stringify({ choices: [{ message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 1 } });
+const completion = JSON.stringify({
+  choices: [{ message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 10, completion_tokens: 1 },
+});
 const fetcher = (async (input: string | URL | Request) => {
   const url = String(input);
   if (url.endsWith("/health")) return Response.json({ status: "ok" });
   if (url.endsWith("/models")) return Response.json({ data: [{ id: "bench-model" }] });
   return new Response(completion, { headers: { "content-type": "application/json" } });
 }) as typeof fetch;
-const { app } = createApp({ config: resolveConfig({ port: 8099, backends: [{ name: "local", kind: "openai", url: "http://127.0.0.1:9/v1", tools: true }], prewarm: false }, {}), fetch: fetcher, version: "bench", collector: { busyRss: Number.POSITIVE_INFINITY } });
+const { app } = createApp({
+  config: resolveConfig({ port: 8099, backends: [{ name: "local", kind: "openai", url: "http://127.0.0.1:9/v1", tools: true }], prewarm: false }, {}),
+  fetch: fetcher,
+  version: "bench",
+  collector: { busyRss: Number.POSITIVE_INFINITY },
+});
 
 const lines: string[] = [];
 for (const [index, size] of SIZES.entries()) {
@@ -37,13 +45,21 @@ for (const [index, size] of SIZES.entries()) {
     const body = new TextEncoder().encode(JSON.stringify(conversation.turn(start + turn)));
     if (turn === WARMUP || turn === WARMUP + REQUESTS - 1) sizes.push(body.length);
     const started = performance.now();
-    const response = await app.handle(new Request("http://127.0.0.1:8099/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(body.length), "x-claude-code-session-id": `bench-${index}` }, body }));
+    const response = await app.handle(
+      new Request("http://127.0.0.1:8099/v1/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(body.length), "x-claude-code-session-id": `bench-${index}` },
+        body,
+      }),
+    );
     await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     if (turn >= WARMUP) times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
   const kb = (length: number) => `${(length / 1024).toFixed(0)} KB`;
-  lines.push(`conversation of ${kb(sizes[0]!)} to ${kb(sizes[1]!)}: median ${times[Math.floor(times.length / 2)]!.toFixed(2)} ms a request, p90 ${times[Math.floor(times.length * 0.9)]!.toFixed(2)} ms`);
+  lines.push(
+    `conversation of ${kb(sizes[0]!)} to ${kb(sizes[1]!)}: median ${times[Math.floor(times.length / 2)]!.toFixed(2)} ms a request, p90 ${times[Math.floor(times.length * 0.9)]!.toFixed(2)} ms`,
+  );
 }
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -27,8 +27,17 @@ const backend = await startStreamBackendProcess({ words: WORDS, delayMs: DELAY_M
 const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [join(import.meta.dir, "../dist/anyclaude")];
 // Coalescing off: 64 clients sending the same prompt would otherwise wait for each other's
 // prefill (src/prefix/shared-prefill.ts), and this measures the proxy's own cost.
-const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand, settings: { coalescePrefills: false } });
-const translated = convertToOpenAIRequest(normalizeRequest(request, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body;
+const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], {
+  command: daemonCommand,
+  settings: { coalescePrefills: false },
+});
+const translated = convertToOpenAIRequest(normalizeRequest(request, new Headers()).request, {
+  backend: "local",
+  model: "bench-model",
+  images: false,
+  includeTools: true,
+  cleanToolSchemas: true,
+}).body;
 const directBody = JSON.stringify(translated);
 const proxiedBody = JSON.stringify(request);
 
@@ -37,7 +46,13 @@ const samples = { direct: [] as Sample[], proxied: [] as Sample[] };
 const failures = { errors: 0, truncated: 0, examples: [] as string[] };
 
 // One streamed request; complete when the stream ends as the protocol says it must.
-async function stream(url: string, body: string, headers: Record<string, string>, complete: (tail: string) => boolean, firstContent: string): Promise<Sample | undefined> {
+async function stream(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  complete: (tail: string) => boolean,
+  firstContent: string,
+): Promise<Sample | undefined> {
   const started = performance.now();
   try {
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
@@ -72,7 +87,13 @@ async function stream(url: string, body: string, headers: Record<string, string>
 
 const direct = () => stream(`${backend.url}/chat/completions`, directBody, {}, (tail) => tail.includes("data: [DONE]"), '"content":"word');
 const proxied = (client: number) =>
-  stream(`${daemon.url}/v1/messages?beta=true`, proxiedBody, { "x-claude-code-session-id": `bench-${client}`, "anthropic-version": "2023-06-01" }, (tail) => /event: message_stop\ndata: \{"type":"message_stop"\}\n\n$/.test(tail), "text_delta");
+  stream(
+    `${daemon.url}/v1/messages?beta=true`,
+    proxiedBody,
+    { "x-claude-code-session-id": `bench-${client}`, "anthropic-version": "2023-06-01" },
+    (tail) => /event: message_stop\ndata: \{"type":"message_stop"\}\n\n$/.test(tail),
+    "text_delta",
+  );
 
 // Warm both paths (connections, JIT), then measure.
 for (let round = 0; round < 3; round++) await Promise.all([direct(), proxied(0)]);

@@ -41,9 +41,25 @@ for (let run = 0; run < 5; run++) {
   const port = await freePort();
   const home = mkdtempSync(join(tmpdir(), "anyclaude-start-"));
   const started = performance.now();
-  const child = Bun.spawn([BINARY, "serve", "--port", String(port)], { env: { PATH: process.env.PATH ?? "", HOME: home, ANYCLAUDE_CONFIG: join(home, "none.json"), LMSTUDIO_URL: backend.url, MLX_LM_URL: "http://127.0.0.1:9/v1" }, stdout: "ignore", stderr: "ignore" });
+  const child = Bun.spawn([BINARY, "serve", "--port", String(port)], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      ANYCLAUDE_CONFIG: join(home, "none.json"),
+      LMSTUDIO_URL: backend.url,
+      MLX_LM_URL: "http://127.0.0.1:9/v1",
+    },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   for (;;) {
-    if (await fetch(`http://127.0.0.1:${port}/anyclaude/health`).then((response) => response.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/anyclaude/health`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      break;
     await Bun.sleep(1);
   }
   startTimes.push(performance.now() - started);
@@ -59,12 +75,27 @@ const idle = { anyclaude: anyclaude.rssMb(), ccr: ccr?.rssMb() };
 
 type Target = "direct" | "bare" | "anyclaude" | "ccr";
 const targets: Target[] = ccr ? ["direct", "bare", "anyclaude", "ccr"] : ["direct", "bare", "anyclaude"];
-const translated = (stream: boolean) => JSON.stringify(convertToOpenAIRequest(normalizeRequest({ ...request, stream }, new Headers()).request, { backend: "local", model: "bench-model", images: false, includeTools: true, cleanToolSchemas: true }).body);
+const translated = (stream: boolean) =>
+  JSON.stringify(
+    convertToOpenAIRequest(normalizeRequest({ ...request, stream }, new Headers()).request, {
+      backend: "local",
+      model: "bench-model",
+      images: false,
+      includeTools: true,
+      cleanToolSchemas: true,
+    }).body,
+  );
 const bodies = {
   direct: { true: translated(true), false: translated(false) },
   proxied: { true: JSON.stringify({ ...request, stream: true }), false: JSON.stringify({ ...request, stream: false }) },
 };
-const urlOf = (target: Target) => ({ direct: `${backend.url}/chat/completions`, bare: `${bare.url}/v1/messages`, anyclaude: `${anyclaude.url}/v1/messages?beta=true`, ccr: `${ccr?.url}/v1/messages?beta=true` })[target];
+const urlOf = (target: Target) =>
+  ({
+    direct: `${backend.url}/chat/completions`,
+    bare: `${bare.url}/v1/messages`,
+    anyclaude: `${anyclaude.url}/v1/messages?beta=true`,
+    ccr: `${ccr?.url}/v1/messages?beta=true`,
+  })[target];
 // The bare proxy forwards what it gets: it is sent the backend's own body.
 const bodyFor = (target: Target, stream: boolean) => (target === "direct" || target === "bare" ? bodies.direct : bodies.proxied)[`${stream}`];
 
@@ -114,11 +145,20 @@ const backToBack: Record<string, number[]> = {};
 const instantAnyclaude = await startDaemonProcess([{ name: "local", kind: "openai", url: instant.url, tools: true }], { command: [BINARY] });
 const instantCcr = ccr && (await startClaudeCodeRouter(instant.url));
 const instantBare = await startBareProxy(instant.url);
-const instantTargets: Record<Target, string | undefined> = { direct: `${instant.url}/chat/completions`, bare: `${instantBare.url}/v1/messages`, anyclaude: `${instantAnyclaude.url}/v1/messages`, ccr: instantCcr && `${instantCcr.url}/v1/messages` };
+const instantTargets: Record<Target, string | undefined> = {
+  direct: `${instant.url}/chat/completions`,
+  bare: `${instantBare.url}/v1/messages`,
+  anyclaude: `${instantAnyclaude.url}/v1/messages`,
+  ccr: instantCcr && `${instantCcr.url}/v1/messages`,
+};
 for (let round = 0; round < WARMUP + 300; round++) {
   for (const target of targets) {
     const started = performance.now();
-    const response = await fetch(instantTargets[target]!, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "bench" }, body: bodyFor(target, false) });
+    const response = await fetch(instantTargets[target]!, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "bench" },
+      body: bodyFor(target, false),
+    });
     await response.text();
     if (round >= WARMUP) (backToBack[target] ??= []).push(performance.now() - started);
   }
@@ -156,10 +196,25 @@ await backend.stop();
 // The table: for each measure, the median of the runs' percentiles.
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const added = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)} ms`;
-const perRun = (target: Target, stream: boolean, measure: keyof Timing, p: number) => latency.map((run) => percentile(run[`${target}/${stream}`]!.map((timing) => timing[measure]), p));
+const perRun = (target: Target, stream: boolean, measure: keyof Timing, p: number) =>
+  latency.map((run) =>
+    percentile(
+      run[`${target}/${stream}`]!.map((timing) => timing[measure]),
+      p,
+    ),
+  );
 const pick = (target: Target, stream: boolean, measure: keyof Timing, p: number) => percentile(perRun(target, stream, measure, p), 50);
 const ratio = (theirs: number, ours: number) => (ours > 0.05 ? `${(theirs / ours).toFixed(0)}x` : "-");
-const header = ["measure", "direct to backend", "bare Bun proxy", "through anyclaude", ...(ccr ? ["through claude-code-router"] : []), "bare proxy adds", "anyclaude adds", ...(ccr ? ["claude-code-router adds", "ratio"] : [])];
+const header = [
+  "measure",
+  "direct to backend",
+  "bare Bun proxy",
+  "through anyclaude",
+  ...(ccr ? ["through claude-code-router"] : []),
+  "bare proxy adds",
+  "anyclaude adds",
+  ...(ccr ? ["claude-code-router adds", "ratio"] : []),
+];
 const lines = [
   `Claude Code request of ${(bodies.proxied.true.length / 1024).toFixed(0)} KB (${request.tools?.length} tools); a reply of ${WORDS} chunks ${DELAY_MS} ms apart (the same backend for all); ${RUNS} runs of ${ROUNDS} rounds alternating, the median of the runs' p50 and p99; anyclaude is the compiled binary${ccr ? `, claude-code-router ${CCR_VERSION} runs on Node ${nodeVersion()}` : ""}:`,
   "",
@@ -167,23 +222,49 @@ const lines = [
   `| ${header.map(() => "---").join(" | ")} |`,
 ];
 for (const stream of [true, false]) {
-  for (const [measure, label] of [["firstByte", "first byte"], ["total", "whole reply"]] as const) {
+  for (const [measure, label] of [
+    ["firstByte", "first byte"],
+    ["total", "whole reply"],
+  ] as const) {
     if (!stream && measure === "firstByte") continue; // a whole answer's first byte is its end
     for (const p of [50, 99]) {
       const [direct, hop, ours] = [pick("direct", stream, measure, p), pick("bare", stream, measure, p), pick("anyclaude", stream, measure, p)];
       const theirs = ccr && pick("ccr", stream, measure, p);
-      const cells = [`${stream ? "streamed" : "not streamed"}, ${label}, p${p}`, ms(direct), ms(hop), ms(ours), ...(theirs ? [ms(theirs)] : []), added(hop - direct), added(ours - direct)];
+      const cells = [
+        `${stream ? "streamed" : "not streamed"}, ${label}, p${p}`,
+        ms(direct),
+        ms(hop),
+        ms(ours),
+        ...(theirs ? [ms(theirs)] : []),
+        added(hop - direct),
+        added(ours - direct),
+      ];
       if (theirs) cells.push(added(theirs - direct), ratio(theirs - direct, ours - direct));
       lines.push(`| ${cells.join(" | ")} |`);
     }
   }
 }
-const addedPerRun = (target: Target) => perRun(target, true, "total", 50).map((value, run) => added(value - perRun("direct", true, "total", 50)[run]!)).join(", ");
-lines.push("", `Per run, streamed whole reply p50 added: anyclaude ${addedPerRun("anyclaude")}; bare proxy ${addedPerRun("bare")}${ccr ? `; claude-code-router ${addedPerRun("ccr")}` : ""}.`);
+const addedPerRun = (target: Target) =>
+  perRun(target, true, "total", 50)
+    .map((value, run) => added(value - perRun("direct", true, "total", 50)[run]!))
+    .join(", ");
+lines.push(
+  "",
+  `Per run, streamed whole reply p50 added: anyclaude ${addedPerRun("anyclaude")}; bare proxy ${addedPerRun("bare")}${ccr ? `; claude-code-router ${addedPerRun("ccr")}` : ""}.`,
+);
 const b2b = (target: Target) => percentile(backToBack[target]!, 50);
-lines.push("", `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through the bare proxy ${ms(b2b("bare"))} (${added(b2b("bare") - b2b("direct"))}), through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${ratio(b2b("ccr") - b2b("direct"), b2b("anyclaude") - b2b("direct"))})` : ""}.`);
+lines.push(
+  "",
+  `Back to back (300 requests not streamed, from a backend that answers at once), p50: direct ${ms(b2b("direct"))}, through the bare proxy ${ms(b2b("bare"))} (${added(b2b("bare") - b2b("direct"))}), through anyclaude ${ms(b2b("anyclaude"))} (${added(b2b("anyclaude") - b2b("direct"))})${ccr ? `, through claude-code-router ${ms(b2b("ccr"))} (${added(b2b("ccr") - b2b("direct"))}, ${ratio(b2b("ccr") - b2b("direct"), b2b("anyclaude") - b2b("direct"))})` : ""}.`,
+);
 const names: Record<Target, string> = { direct: "direct to backend", bare: "bare Bun proxy", anyclaude: "through anyclaude", ccr: "claude-code-router" };
-lines.push("", "Throughput, whole streamed replies per second:", "", `| clients | ${loadTargets.map((target) => names[target]).join(" | ")} |`, `| --- | ${loadTargets.map(() => "---").join(" | ")} |`);
+lines.push(
+  "",
+  "Throughput, whole streamed replies per second:",
+  "",
+  `| clients | ${loadTargets.map((target) => names[target]).join(" | ")} |`,
+  `| --- | ${loadTargets.map(() => "---").join(" | ")} |`,
+);
 for (const clients of [1, 8, 64]) lines.push(`| ${clients} | ${loadTargets.map((target) => throughput[`${target}/${clients}`]!.toFixed(1)).join(" | ")} |`);
 lines.push(
   "",
@@ -208,7 +289,10 @@ async function startClaudeCodeRouter(backendUrl: string) {
   const cli = join(prefix, "node_modules/@musistudio/claude-code-router/dist/cli.js");
   if (!existsSync(cli)) {
     mkdirSync(prefix, { recursive: true });
-    const install = Bun.spawnSync(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", prefix, `@musistudio/claude-code-router@${CCR_VERSION}`], { stdout: "inherit", stderr: "inherit" });
+    const install = Bun.spawnSync(
+      ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", prefix, `@musistudio/claude-code-router@${CCR_VERSION}`],
+      { stdout: "inherit", stderr: "inherit" },
+    );
     if (install.exitCode !== 0) throw new Error("npm could not install claude-code-router (BENCH_NO_CCR=1 runs without it)");
   }
   const home = mkdtempSync(join(tmpdir(), "ccr-bench-"));
@@ -216,7 +300,14 @@ async function startClaudeCodeRouter(backendUrl: string) {
   mkdirSync(join(home, ".claude-code-router"));
   writeFileSync(
     join(home, ".claude-code-router/config.json"),
-    JSON.stringify({ LOG: false, PORT: port, HOST: "127.0.0.1", API_TIMEOUT_MS: 600000, Providers: [{ name: "local", api_base_url: `${backendUrl}/chat/completions`, api_key: "bench", models: ["bench-model"] }], Router: { default: "local,bench-model" } }),
+    JSON.stringify({
+      LOG: false,
+      PORT: port,
+      HOST: "127.0.0.1",
+      API_TIMEOUT_MS: 600000,
+      Providers: [{ name: "local", api_base_url: `${backendUrl}/chat/completions`, api_key: "bench", models: ["bench-model"] }],
+      Router: { default: "local,bench-model" },
+    }),
   );
   const child = Bun.spawn(["node", cli, "start"], { env: { PATH: process.env.PATH ?? "", HOME: home }, stdout: "ignore", stderr: "ignore" });
   const url = `http://127.0.0.1:${port}`;

@@ -29,7 +29,10 @@ bare.stop();
 
 const daemonCommand = process.env.BENCH_DAEMON?.split(" ") ?? [process.execPath, join(import.meta.dir, "../src/cli/main.ts")];
 const authTokens = Object.fromEntries(Array.from({ length: CLIENTS }, (_, client) => [`person${client}`, `token-${client}-${crypto.randomUUID()}`]));
-const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], { command: daemonCommand, settings: { coalescePrefills: false, authTokens } });
+const daemon = await startDaemonProcess([{ name: "local", kind: "openai", url: backend.url, tools: true }], {
+  command: daemonCommand,
+  settings: { coalescePrefills: false, authTokens },
+});
 await Bun.sleep(1_000);
 const rssStart = daemon.rssMb();
 let rssPeak = rssStart;
@@ -47,9 +50,14 @@ daemon.stop();
 await backend.stop();
 
 const tenth = Math.max(1, Math.floor(lastTurn / 10));
-const p50 = (load: Load, first: boolean) => percentile(load.times.filter(({ turn }) => (first ? turn < tenth : turn > lastTurn - tenth)).map(({ ms }) => ms), 50);
+const p50 = (load: Load, first: boolean) =>
+  percentile(
+    load.times.filter(({ turn }) => (first ? turn < tenth : turn > lastTurn - tenth)).map(({ ms }) => ms),
+    50,
+  );
 const bodyKb = (turn: number) => (JSON.stringify(conversations[0]!.turn(turn)).length / 1024).toFixed(0);
-const row = (label: string, load: Load) => `${label}: ${p50(load, true).toFixed(1)} ms over the first tenth of turns, ${p50(load, false).toFixed(1)} ms over the last`;
+const row = (label: string, load: Load) =>
+  `${label}: ${p50(load, true).toFixed(1)} ms over the first tenth of turns, ${p50(load, false).toFixed(1)} ms over the last`;
 const added = (first: boolean) => (p50(through, first) - p50(floor, first)).toFixed(1);
 process.stdout.write(
   [

@@ -34,7 +34,12 @@ async function install(version: string): Promise<InstalledClaudeCode> {
 }
 
 async function main(which: string | undefined) {
-  const versions = which === "latest" ? [await run(["npm", "view", "@anthropic-ai/claude-code", "version"])] : which === "tested" ? [TESTED_CLAUDE_CODE.newest, TESTED_CLAUDE_CODE.oldest] : undefined;
+  const versions =
+    which === "latest"
+      ? [await run(["npm", "view", "@anthropic-ai/claude-code", "version"])]
+      : which === "tested"
+        ? [TESTED_CLAUDE_CODE.newest, TESTED_CLAUDE_CODE.oldest]
+        : undefined;
   if (!versions) throw new Error("usage: bun scripts/claude-code.ts tested|latest");
   const installed = [];
   for (const version of versions) installed.push(await install(version));

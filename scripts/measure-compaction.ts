@@ -26,9 +26,13 @@ type Row = { run: number; request: string; promptTokens: number; refused?: strin
 function model(state: { files: number; read: number; dir: string }) {
   return (body: ChatBody): ScriptedReply => {
     const text = body.messages.map(textOf).join("\n");
-    if (COMPACTION.test(text)) return { text: "<analysis>The user pasted notes.</analysis>\n<summary>The user pasted several parts of notes about a daemon and asked for short replies.</summary>" };
+    if (COMPACTION.test(text))
+      return {
+        text: "<analysis>The user pasted notes.</analysis>\n<summary>The user pasted several parts of notes about a daemon and asked for short replies.</summary>",
+      };
     const reads = body.tools?.some((tool) => tool.function.name === "Read") && /READ THE FILES/.test(text);
-    if (reads && state.read < state.files) return { toolCalls: [{ name: "Read", arguments: JSON.stringify({ file_path: join(state.dir, `part-${++state.read}.txt`) }) }] };
+    if (reads && state.read < state.files)
+      return { toolCalls: [{ name: "Read", arguments: JSON.stringify({ file_path: join(state.dir, `part-${++state.read}.txt`) }) }] };
     return { text: "Noted." };
   };
 }
@@ -49,7 +53,8 @@ async function measure(context: number, mode: "turns" | "tool loop"): Promise<Ro
   let marks = { requests: 0, log: 0 };
   const collect = (run: number) => {
     const log = readFileSync(logFile, "utf8").split("\n");
-    for (const line of log.slice(marks.log).filter((entry) => entry.includes("refused: 400"))) rows.push({ run, request: "refused", promptTokens: 0, refused: line.replace(/^.*refused: /, "") });
+    for (const line of log.slice(marks.log).filter((entry) => entry.includes("refused: 400")))
+      rows.push({ run, request: "refused", promptTokens: 0, refused: line.replace(/^.*refused: /, "") });
     for (const request of backend.requests.slice(marks.requests)) {
       const text = (request.body.messages as ChatBody["messages"]).map(textOf).join("\n");
       const kind = COMPACTION.test(text) ? "compaction" : AFTER.test(text) ? "after compaction" : request.body.tools?.length ? "main" : "side";
@@ -62,23 +67,45 @@ async function measure(context: number, mode: "turns" | "tool loop"): Promise<Ro
   const explain = (run: number, result: { exitCode: number; stdout: string; stderr: string }) => {
     const warnings = result.stderr.split("\n").filter((line) => line.trim() && !/\[anyclaude\] anyclaude (is running|started) at/.test(line));
     const files = (existsSync(debugDir) ? readdirSync(debugDir) : []).map((name) => join(debugDir, name));
-    const lines = files.flatMap((file) => readFileSync(file, "utf8").split("\n")).filter((line) => /autocompact: .*level=(?!ok)|Reactive compact|source=compact|effectiveWindow=/.test(line));
+    const lines = files
+      .flatMap((file) => readFileSync(file, "utf8").split("\n"))
+      .filter((line) => /autocompact: .*level=(?!ok)|Reactive compact|source=compact|effectiveWindow=/.test(line));
     for (const file of files) rmSync(file);
     const seen = [...new Set(lines.map((line) => line.replace(/^\S+ /, "").replace(/tokens=\S+ /, "")))];
-    rows.push({ run, request: `claude exit ${result.exitCode}${result.exitCode ? ` "${result.stdout.trim()}"` : ""}${warnings.length ? `, stderr: ${warnings.join(" / ")}` : ""}; ${seen.join(" | ")}`, promptTokens: 0, refused: "" });
+    rows.push({
+      run,
+      request: `claude exit ${result.exitCode}${result.exitCode ? ` "${result.stdout.trim()}"` : ""}${warnings.length ? `, stderr: ${warnings.join(" / ")}` : ""}; ${seen.join(" | ")}`,
+      promptTokens: 0,
+      refused: "",
+    });
   };
   try {
     if (mode === "turns") {
       for (let run = 1; run <= 14; run++) {
-        const result = await runBinary(["--", "-p", ...(run > 1 ? ["--continue"] : []), `${pastedText(run, turnTokens)}\n\nReply with one word.`, "--debug"], env, { cwd: workdir });
+        const result = await runBinary(
+          ["--", "-p", ...(run > 1 ? ["--continue"] : []), `${pastedText(run, turnTokens)}\n\nReply with one word.`, "--debug"],
+          env,
+          { cwd: workdir },
+        );
         collect(run);
         explain(run, result);
-        if (result.exitCode !== 0 || (rows.some((row) => row.request === "after compaction") && rows.filter((row) => row.request === "compaction").length >= 1 && run > 2 && !rows.slice(-3).some((row) => row.request === "compaction"))) break;
+        if (
+          result.exitCode !== 0 ||
+          (rows.some((row) => row.request === "after compaction") &&
+            rows.filter((row) => row.request === "compaction").length >= 1 &&
+            run > 2 &&
+            !rows.slice(-3).some((row) => row.request === "compaction"))
+        )
+          break;
       }
     } else {
       state.files = 14;
       for (let part = 1; part <= state.files; part++) writeFileSync(join(workdir, `part-${part}.txt`), pastedText(100 + part, turnTokens));
-      const result = await runBinary(["--", "-p", "READ THE FILES part-1.txt to part-14.txt, one at a time, then reply with one word.", "--allowedTools", "Read", "--debug"], env, { cwd: workdir });
+      const result = await runBinary(
+        ["--", "-p", "READ THE FILES part-1.txt to part-14.txt, one at a time, then reply with one word.", "--allowedTools", "Read", "--debug"],
+        env,
+        { cwd: workdir },
+      );
       collect(1);
       explain(1, result);
     }
@@ -94,6 +121,13 @@ for (const context of contexts) {
   for (const mode of ["turns", "tool loop"] as const) {
     const rows = await measure(context, mode);
     console.log(`\n## context ${context}, ${mode} (${Math.round(context / 8)} tokens a turn or file)\n`);
-    console.log(rows.map((row) => `run ${row.run}: ${row.request}${row.refused !== undefined ? (row.refused ? ` (${row.refused})` : "") : ` ${row.promptTokens} tokens (${((100 * row.promptTokens) / context).toFixed(0)}%)`}`).join("\n"));
+    console.log(
+      rows
+        .map(
+          (row) =>
+            `run ${row.run}: ${row.request}${row.refused !== undefined ? (row.refused ? ` (${row.refused})` : "") : ` ${row.promptTokens} tokens (${((100 * row.promptTokens) / context).toFixed(0)}%)`}`,
+        )
+        .join("\n"),
+    );
   }
 }

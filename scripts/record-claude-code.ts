@@ -67,9 +67,13 @@ export function startRecorder(options: RecorderOptions = {}) {
         const answersTool = Array.isArray(last?.content) && last.content.some((block: Json) => block?.type === "tool_result");
         // The title request asks for structured output (output_config.format json_schema).
         const structured = req?.output_config?.format?.type === "json_schema";
-        let content: Json[] = [{ type: "text", text: structured ? JSON.stringify({ title: "Recorded session" }) : answersTool ? "Done: test.txt now holds Hello World." : "OK" }];
+        let content: Json[] = [
+          { type: "text", text: structured ? JSON.stringify({ title: "Recorded session" }) : answersTool ? "Done: test.txt now holds Hello World." : "OK" },
+        ];
         const calls = options.toolCalls ?? [];
-        const callsSoFar = (req?.messages ?? []).flatMap((message: Json) => (Array.isArray(message.content) ? message.content : [])).filter((block: Json) => block?.type === "tool_use").length;
+        const callsSoFar = (req?.messages ?? [])
+          .flatMap((message: Json) => (Array.isArray(message.content) ? message.content : []))
+          .filter((block: Json) => block?.type === "tool_use").length;
         if (main && callsSoFar < calls.length) {
           const call = calls[callsSoFar]!;
           content = [{ type: "tool_use", id: `toolu_01Recorder${String(callsSoFar).padStart(12, "0")}`, name: call.name, input: call.input }];
@@ -83,7 +87,10 @@ export function startRecorder(options: RecorderOptions = {}) {
         return req?.stream ? streamReply(model, content, inputTokens, options) : Response.json(messageOf(model, content, inputTokens, "done"));
       }
       save("unknown", entry);
-      return Response.json({ type: "error", error: { type: "not_found_error", message: `${request.method} ${url.pathname} is not served by the recorder` } }, { status: 404 });
+      return Response.json(
+        { type: "error", error: { type: "not_found_error", message: `${request.method} ${url.pathname} is not served by the recorder` } },
+        { status: 404 },
+      );
     },
   });
   // Switch behaviour between scenarios (the tool loop starts over).
@@ -118,10 +125,14 @@ function streamReply(model: string, content: Json[], inputTokens: number, option
       events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
       events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } }]);
     } else {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
+      events.push([
+        "content_block_start",
+        { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } },
+      ]);
       const json = JSON.stringify(block.input);
       const half = Math.floor(json.length / 2);
-      for (const part of [json.slice(0, half), json.slice(half)]) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
+      for (const part of [json.slice(0, half), json.slice(half)])
+        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
     }
     events.push(["content_block_stop", { type: "content_block_stop", index }]);
   });
@@ -166,9 +177,21 @@ async function recordScenarios(outDir: string, only: string[]) {
     // Tool search (2.1.2xx+): an MCP server's deferred tool loaded with ToolSearch, then called.
     [
       "tool-search-mcp",
-      ["-p", "look up my shopping note", "--mcp-config", JSON.stringify({ mcpServers: { notes: { command: "node", args: [resolve(import.meta.dir, "../test/support/notes-mcp-server.mjs")] } } }), "--allowedTools", "mcp__notes__lookup_note"],
+      [
+        "-p",
+        "look up my shopping note",
+        "--mcp-config",
+        JSON.stringify({ mcpServers: { notes: { command: "node", args: [resolve(import.meta.dir, "../test/support/notes-mcp-server.mjs")] } } }),
+        "--allowedTools",
+        "mcp__notes__lookup_note",
+      ],
       quiet,
-      { toolCalls: [{ name: "ToolSearch", input: { query: "select:mcp__notes__lookup_note,WebFetch" } }, { name: "mcp__notes__lookup_note", input: { title: "shopping" } }] },
+      {
+        toolCalls: [
+          { name: "ToolSearch", input: { query: "select:mcp__notes__lookup_note,WebFetch" } },
+          { name: "mcp__notes__lookup_note", input: { title: "shopping" } },
+        ],
+      },
     ],
   ].filter(([name]) => only.length === 0 || only.includes(name as string)) as typeof scenarios;
   const fixtures: [string, Recorded][] = [];
@@ -185,13 +208,17 @@ async function recordScenarios(outDir: string, only: string[]) {
     const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const requests = recorder.recorded.slice(first);
-    process.stdout.write(`${scenario}: exit ${exitCode} in ${seconds}s, ${requests.length} requests (${requests.map((entry) => `${entry.request.method} ${entry.request.path} ${entry.kind}`).join(", ")})\n  stdout: ${stdout.trim()}\n${stderr.trim() ? `  stderr: ${stderr.trim()}\n` : ""}`);
+    process.stdout.write(
+      `${scenario}: exit ${exitCode} in ${seconds}s, ${requests.length} requests (${requests.map((entry) => `${entry.request.method} ${entry.request.path} ${entry.kind}`).join(", ")})\n  stdout: ${stdout.trim()}\n${stderr.trim() ? `  stderr: ${stderr.trim()}\n` : ""}`,
+    );
     const main = requests.filter((entry) => entry.kind === "messages");
     const side = requests.filter((entry) => entry.kind !== "messages" && entry.kind !== "probe");
     main.forEach((entry, index) => fixtures.push([main.length === 1 ? scenario : `${scenario}-turn${index + 1}`, entry.request]));
     side.forEach((entry, index) => fixtures.push([`title-or-background-${scenario}${side.length === 1 ? "" : `-${index + 1}`}`, entry.request]));
   }
-  const written = await Bun.file(join(workdir, "test.txt")).text().catch(() => "(missing)");
+  const written = await Bun.file(join(workdir, "test.txt"))
+    .text()
+    .catch(() => "(missing)");
   process.stdout.write(`test.txt: ${JSON.stringify(written)}\n`);
   recorder.stop();
   mkdirSync(outDir, { recursive: true });

@@ -7,7 +7,9 @@ import { join } from "node:path";
 export function sourceHash(): string {
   const root = import.meta.dir;
   const hasher = new Bun.CryptoHasher("sha256");
-  const files = readdirSync(root, { recursive: true }).map(String).filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"));
+  const files = readdirSync(root, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"));
   for (const file of files.sort()) hasher.update(file).update(readFileSync(join(root, file)));
   hasher.update(readFileSync(join(root, "..", "package.json")));
   return hasher.digest("hex").slice(0, 12);

@@ -30,9 +30,19 @@ test("a log file whose write throws (ENOSPC): every streamed reply still ends; t
     const body = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "4" }, finish_reason: "stop" }] })}\n\ndata: [DONE]\n\n`;
     return new Response(body, { headers: { "content-type": "text/event-stream" } });
   }) as typeof fetch;
-  const { app } = createApp({ config: resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}), fetch: fetcher, version: "test" });
+  const { app } = createApp({
+    config: resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}),
+    fetch: fetcher,
+    version: "test",
+  });
   for (let n = 0; n < 3; n++) {
-    const response = await app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", max_tokens: 64, stream: true, messages: [{ role: "user", content: "2+2?" }] }) }));
+    const response = await app.handle(
+      new Request("http://localhost/v1/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", max_tokens: 64, stream: true, messages: [{ role: "user", content: "2+2?" }] }),
+      }),
+    );
     expect(await response.text()).toContain("event: message_stop");
   }
   expect(stderr).toHaveLength(1);

@@ -40,7 +40,9 @@ function writeLine(sink: Sink, line: string): void {
   } catch (error) {
     if (failing) return void failing.lost++;
     failing = { since: new Date().toISOString(), lost: 1 };
-    return tell(`${line.slice(0, 24)} [error] [anyclaude] the log cannot be written (${error instanceof Error ? error.message : String(error)}); its lines are lost until it can\n`);
+    return tell(
+      `${line.slice(0, 24)} [error] [anyclaude] the log cannot be written (${error instanceof Error ? error.message : String(error)}); its lines are lost until it can\n`,
+    );
   }
   if (!failing) return;
   const { since, lost } = failing;

@@ -39,7 +39,8 @@ export class RotatingLogFile {
   private rotate(): void {
     closeSync(this.fd);
     rmSync(`${this.path}.${this.limits.oldFiles}`, { force: true });
-    for (let generation = this.limits.oldFiles - 1; generation >= 1; generation--) renameQuietly(`${this.path}.${generation}`, `${this.path}.${generation + 1}`);
+    for (let generation = this.limits.oldFiles - 1; generation >= 1; generation--)
+      renameQuietly(`${this.path}.${generation}`, `${this.path}.${generation + 1}`);
     if (this.limits.oldFiles > 0) renameQuietly(this.path, `${this.path}.1`);
     else rmSync(this.path, { force: true });
     this.fd = this.open();

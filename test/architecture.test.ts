@@ -49,7 +49,8 @@ describe("the layout of src/", () => {
     for (const source of all) {
       for (const specifier of runtimeImports(source)) {
         const target = localFolder(source, specifier);
-        if (target && target !== source.folder && target !== "..") (edges.get(source.folder) ?? edges.set(source.folder, new Set()).get(source.folder)!).add(target);
+        if (target && target !== source.folder && target !== "..")
+          (edges.get(source.folder) ?? edges.set(source.folder, new Set()).get(source.folder)!).add(target);
       }
     }
     expect(circles(edges)).toEqual([]);
@@ -63,10 +64,17 @@ describe("the layout of src/", () => {
   test("translation and wire formats import and call nothing with effects", () => {
     const PURE_IMPORTS = /^(valibot|\.\/|\.\.\/protocol\/|\.\.\/assert-never$|\.\.\/memoize-by-identity$)/;
     // Hashing is pure; everything else of Bun's, the clock, randomness and output are not.
-    const EFFECTS = /\bfetch\(|Date\.now\(|new Date\(|performance\.now\(|Math\.random\(|randomUUID\(|setTimeout\(|setInterval\(|console\.|process\.|Bun\.(?!CryptoHasher\b|hash\b)/;
+    const EFFECTS =
+      /\bfetch\(|Date\.now\(|new Date\(|performance\.now\(|Math\.random\(|randomUUID\(|setTimeout\(|setInterval\(|console\.|process\.|Bun\.(?!CryptoHasher\b|hash\b)/;
     const pure = all.filter((source) => source.folder === "translate" || source.folder === "protocol");
-    const impureImports = pure.flatMap((source) => runtimeImports(source).filter((specifier) => !PURE_IMPORTS.test(specifier)).map((specifier) => `${source.path} imports ${specifier}`));
-    const effects = pure.flatMap((source) => (EFFECTS.test(withoutComments(source.text)) ? [`${source.path}: ${EFFECTS.exec(withoutComments(source.text))![0]}`] : []));
+    const impureImports = pure.flatMap((source) =>
+      runtimeImports(source)
+        .filter((specifier) => !PURE_IMPORTS.test(specifier))
+        .map((specifier) => `${source.path} imports ${specifier}`),
+    );
+    const effects = pure.flatMap((source) =>
+      EFFECTS.test(withoutComments(source.text)) ? [`${source.path}: ${EFFECTS.exec(withoutComments(source.text))![0]}`] : [],
+    );
     expect([...impureImports, ...effects]).toEqual([]);
   });
 });

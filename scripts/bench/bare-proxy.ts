@@ -7,7 +7,11 @@ const server = Bun.serve({
   port: 0,
   idleTimeout: 0,
   async fetch(request) {
-    const upstream = await fetch(`${backendUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: await request.text() });
+    const upstream = await fetch(`${backendUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: await request.text(),
+    });
     return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
   },
 });

@@ -8,7 +8,10 @@ import { freePort } from "../../test/support/compiled-binary";
 export type DaemonProcess = { url: string; pid: number; rssMb(): number; stop(): void };
 
 // settings: more of the config file (bench-load turns coalescing off).
-export async function startDaemonProcess(backends: unknown[], options: { command?: string[]; settings?: Record<string, unknown> } = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  backends: unknown[],
+  options: { command?: string[]; settings?: Record<string, unknown> } = {},
+): Promise<DaemonProcess> {
   const home = mkdtempSync(join(tmpdir(), "anyclaude-bench-"));
   const port = await freePort();
   const config = join(home, "config.json");
@@ -43,7 +46,13 @@ export async function startUrlProcess(command: string[], what: string): Promise<
 export async function waitForHealth(url: string, path = "/anyclaude/health"): Promise<number> {
   const started = performance.now();
   for (let attempt = 0; attempt < 2_000; attempt++) {
-    if (await fetch(`${url}${path}`).then((response) => response.ok, () => false)) return performance.now() - started;
+    if (
+      await fetch(`${url}${path}`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return performance.now() - started;
     await Bun.sleep(5);
   }
   throw new Error(`nothing answered at ${url}${path}`);

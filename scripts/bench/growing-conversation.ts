@@ -11,7 +11,8 @@ export function growingConversation(options: { resultChars: number; seed?: strin
   const first = base.messages[0]!;
   const turns: Message[] = [];
   const marked = (message: Message): Message => {
-    if (typeof message.content === "string") return { ...message, content: [{ type: "text", text: message.content, cache_control: { type: "ephemeral" } }] } as Message;
+    if (typeof message.content === "string")
+      return { ...message, content: [{ type: "text", text: message.content, cache_control: { type: "ephemeral" } }] } as Message;
     const content = [...message.content];
     content[content.length - 1] = { ...content.at(-1)!, cache_control: { type: "ephemeral" } } as (typeof content)[number];
     return { ...message, content } as Message;
@@ -21,7 +22,13 @@ export function growingConversation(options: { resultChars: number; seed?: strin
     const id = `toolu_${options.seed ?? "x"}_${index}`;
     const lines: string[] = [];
     for (let at = 0; lines.join("\n").length < options.resultChars; at++) lines.push(line(index * 1000 + at));
-    turns.push({ role: "assistant", content: [{ type: "text", text: `Reading part ${index}.` }, { type: "tool_use", id, name: "Read", input: { file_path: `/repo/src/file-${index}.ts` } }] } as Message);
+    turns.push({
+      role: "assistant",
+      content: [
+        { type: "text", text: `Reading part ${index}.` },
+        { type: "tool_use", id, name: "Read", input: { file_path: `/repo/src/file-${index}.ts` } },
+      ],
+    } as Message);
     turns.push({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: lines.join("\n") }] } as Message);
   };
   return {

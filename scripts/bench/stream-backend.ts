@@ -19,14 +19,24 @@ export function startStreamBackend(options: { words: number; delayMs: number }):
     async fetch(request) {
       const path = new URL(request.url).pathname;
       if (request.method === "GET") {
-        if (path.endsWith("/models")) return Response.json({ object: "list", data: [{ id: model, object: "model", type: "llm", state: "loaded", max_context_length: 262_144, loaded_context_length: 262_144 }] });
+        if (path.endsWith("/models"))
+          return Response.json({
+            object: "list",
+            data: [{ id: model, object: "model", type: "llm", state: "loaded", max_context_length: 262_144, loaded_context_length: 262_144 }],
+          });
         return Response.json({ error: "not found" }, { status: 404 });
       }
       const body = (await request.json()) as { stream?: boolean };
       requests++;
       if (!body.stream) {
         await Bun.sleep(options.delayMs * options.words);
-        return Response.json({ id: "chatcmpl-bench", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: "word ".repeat(options.words) }, finish_reason: "stop" }], usage });
+        return Response.json({
+          id: "chatcmpl-bench",
+          object: "chat.completion",
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content: "word ".repeat(options.words) }, finish_reason: "stop" }],
+          usage,
+        });
       }
       const encoder = new TextEncoder();
       let sent = 0;
@@ -40,7 +50,11 @@ export function startStreamBackend(options: { words: number; delayMs: number }):
               sent++;
               return;
             }
-            controller.enqueue(encoder.encode(`${chunk({}, "stop")}data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", model, choices: [], usage })}\n\ndata: [DONE]\n\n`));
+            controller.enqueue(
+              encoder.encode(
+                `${chunk({}, "stop")}data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", model, choices: [], usage })}\n\ndata: [DONE]\n\n`,
+              ),
+            );
             controller.close();
           },
         }),

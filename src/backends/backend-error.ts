@@ -9,7 +9,12 @@ import { ErrorBody } from "../protocol/openai";
 // LM Studio (llama.cpp) context overflow texts. Claude Code compacts the conversation when an
 // error message starts with "prompt is too long", so overflow is reported in those words.
 // A Messages API server (llama-server, LM Studio 0.4) may already say "prompt is too long".
-const CONTEXT_OVERFLOW = [/keep the first \d+ tokens when context the overflows/i, /cannot truncate prompt with n_keep/i, /context length|context size|exceeds? (the )?(maximum )?context/i, /prompt is too long/i];
+const CONTEXT_OVERFLOW = [
+  /keep the first \d+ tokens when context the overflows/i,
+  /cannot truncate prompt with n_keep/i,
+  /context length|context size|exceeds? (the )?(maximum )?context/i,
+  /prompt is too long/i,
+];
 
 export function backendLabel(backend: Pick<BackendConfig, "name" | "kind" | "url">): string {
   return `backend "${backend.name}" (${backend.kind} at ${redactUrl(backend.url)})`;
@@ -46,7 +51,8 @@ export class BackendUnreachable extends ApiError {
 // invalid_request_error "prompt is too long: ...", the words that make Claude Code compact.
 export function streamErrorEvent(backend: string, error: unknown): { kind: "failure"; errorType: ErrorType; message: string } {
   const detail = describeError(error);
-  if (isContextOverflow(detail)) return { kind: "failure", errorType: "invalid_request_error", message: `prompt is too long: backend "${backend}" says: ${detail}` };
+  if (isContextOverflow(detail))
+    return { kind: "failure", errorType: "invalid_request_error", message: `prompt is too long: backend "${backend}" says: ${detail}` };
   const type = typeof error === "object" && error !== null && "type" in error && error.type === "overloaded_error" ? "overloaded_error" : "api_error";
   return { kind: "failure", errorType: type, message: `backend "${backend}" failed mid-reply: ${detail}` };
 }
@@ -81,7 +87,11 @@ export function unexpectedContent(backend: BackendConfig, contentType: string, b
 }
 
 function summarizeBody(text: string): string {
-  const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const plain = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return plain.slice(0, 200) || "(empty body)";
 }
 

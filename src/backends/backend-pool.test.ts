@@ -11,7 +11,11 @@ describe("BackendPool", () => {
       probes++;
       return up ? Response.json({ data: [{ id: "m" }] }) : new Response("Loading model", { status: 503 });
     }) as unknown as typeof fetch;
-    const pool = new BackendPool(resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:8080/v1" }] }, {}).backends, fetcher, () => clock);
+    const pool = new BackendPool(
+      resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:8080/v1" }] }, {}).backends,
+      fetcher,
+      () => clock,
+    );
     await pool.probeAll();
     const llama = pool.get("llama");
     expect(pool.isHealthy(llama)).toBe(false);
@@ -30,7 +34,11 @@ describe("BackendPool", () => {
     let clock = 0;
     let probes = 0;
     const fetcher = (async () => (probes++, Response.json({ data: [{ id: "m" }] }))) as unknown as typeof fetch;
-    const pool = new BackendPool(resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:8080/v1" }] }, {}).backends, fetcher, () => clock);
+    const pool = new BackendPool(
+      resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:8080/v1" }] }, {}).backends,
+      fetcher,
+      () => clock,
+    );
     await pool.probeAll();
     const llama = pool.get("llama");
     clock = 100;

@@ -27,7 +27,8 @@ export async function probeBackend(backend: BackendConfig, fetcher: typeof fetch
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") return `${NO_ANSWER} ${PROBE_TIMEOUT_MS / 1000} s (busy, hung, or not the server expected)`;
+  if (error instanceof DOMException && error.name === "TimeoutError")
+    return `${NO_ANSWER} ${PROBE_TIMEOUT_MS / 1000} s (busy, hung, or not the server expected)`;
   return describeNetworkFailure(error);
 }
 
@@ -54,7 +55,12 @@ function probeKind(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
 async function probeMlxLm(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
   await get(serverUrl(backend.url, "/health"));
   const listed = v.safeParse(ModelList, await get(apiUrl(backend, "/models")).catch(() => null));
-  return { healthy: true, model: backend.model ?? backendQuirks(backend.kind).placeholderModel, models: listed.success ? listed.output.data.map((m) => m.id) : [], tools: true };
+  return {
+    healthy: true,
+    model: backend.model ?? backendQuirks(backend.kind).placeholderModel,
+    models: listed.success ? listed.output.data.map((m) => m.id) : [],
+    tools: true,
+  };
 }
 
 // Any OpenAI-compatible or Messages API server; llama-server also tells its template's tool

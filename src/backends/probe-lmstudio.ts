@@ -9,7 +9,10 @@ import { serverUrl } from "./backend-url";
 import { type GetJson, type ProbeResult, probeModelList } from "./probe-model-list";
 
 export async function probeLmStudio(backend: BackendConfig, get: GetJson): Promise<ProbeResult> {
-  const [v0, v1] = await Promise.all([read(LmStudioV0Models, get(serverUrl(backend.url, "/api/v0/models"))), read(LmStudioV1Models, get(serverUrl(backend.url, "/api/v1/models")))]);
+  const [v0, v1] = await Promise.all([
+    read(LmStudioV0Models, get(serverUrl(backend.url, "/api/v0/models"))),
+    read(LmStudioV1Models, get(serverUrl(backend.url, "/api/v1/models"))),
+  ]);
   if (!v0) return probeModelList(backend, get);
   const llms = v0.data.filter((model) => model.type !== "embeddings");
   const loadedV0 = llms.find((model) => model.state === "loaded");

@@ -6,8 +6,17 @@ import { LlamaServerProps } from "../protocol/llama-server";
 import { serverUrl } from "./backend-url";
 import type { GetJson, ProbeResult } from "./probe-model-list";
 
-export async function readLlamaProps(backend: BackendConfig, get: GetJson): Promise<Pick<ProbeResult, "tools" | "contextLength" | "slots" | "llamaServer" | "images">> {
+export async function readLlamaProps(
+  backend: BackendConfig,
+  get: GetJson,
+): Promise<Pick<ProbeResult, "tools" | "contextLength" | "slots" | "llamaServer" | "images">> {
   const props = v.safeParse(LlamaServerProps, await get(serverUrl(backend.url, "/props")).catch(() => null));
   if (!props.success) return {};
-  return { tools: props.output.chat_template_caps?.supports_tools, contextLength: props.output.default_generation_settings?.n_ctx, slots: props.output.total_slots, llamaServer: props.output.default_generation_settings !== undefined, images: props.output.modalities?.vision };
+  return {
+    tools: props.output.chat_template_caps?.supports_tools,
+    contextLength: props.output.default_generation_settings?.n_ctx,
+    slots: props.output.total_slots,
+    llamaServer: props.output.default_generation_settings !== undefined,
+    images: props.output.modalities?.vision,
+  };
 }

@@ -27,11 +27,21 @@ afterAll(() => slowReader.stop(true));
 
 const [backend] = resolveConfig({ backends: [{ name: "slow", kind: "openai", url: `http://127.0.0.1:${slowReader.port}/v1` }] }, {}).backends;
 // ~3 MB, its messages in many pieces: what serializeBody joins.
-const body = { model: "m", messages: Array.from({ length: 600 }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: `${index} ${"word ".repeat(1_000)}` })) };
+const body = {
+  model: "m",
+  messages: Array.from({ length: 600 }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: `${index} ${"word ".repeat(1_000)}` })),
+};
 const expected = sha256(serializeBody(body));
 
 async function send(fetcher: typeof fetch): Promise<string> {
-  const response = await sendToBackend(backend!, { path: "/chat/completions", body, stream: false, signal: new AbortController().signal, watch: new UpstreamWatch(backend!, fetcher), fetcher });
+  const response = await sendToBackend(backend!, {
+    path: "/chat/completions",
+    body,
+    stream: false,
+    signal: new AbortController().signal,
+    watch: new UpstreamWatch(backend!, fetcher),
+    fetcher,
+  });
   return ((await response.json()) as { digest: string }).digest;
 }
 

@@ -55,7 +55,9 @@ export async function sendToBackend(backend: BackendConfig, options: SendOptions
     // asked for (an error some servers send that way): said as what it is, not as a broken stream.
     if (/html/i.test(contentType) || (options.stream && /json/i.test(contentType))) {
       const text = await readHead(response, watch.limits.errorBodyBytes);
-      throw /json/i.test(contentType) && !/html/i.test(contentType) ? upstreamHttpError(backend, response.status, text) : unexpectedContent(backend, contentType, text);
+      throw /json/i.test(contentType) && !/html/i.test(contentType)
+        ? upstreamHttpError(backend, response.status, text)
+        : unexpectedContent(backend, contentType, text);
     }
   } catch (error) {
     watch.stop();

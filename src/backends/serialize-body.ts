@@ -17,7 +17,10 @@ export function serializeBody(body: unknown): Uint8Array {
   const out = new Pieces();
   out.add(encode(head.slice(0, -1)));
   let separator = head === "{}" ? "" : ",";
-  for (const [key, value] of [["messages", messages], ["tools", tools]] as const) {
+  for (const [key, value] of [
+    ["messages", messages],
+    ["tools", tools],
+  ] as const) {
     if (value === undefined) continue;
     out.add(encode(`${separator}"${key}":`));
     addValue(out, value);

@@ -4,7 +4,11 @@ import { SlotAssignment } from "./slot-assignment";
 
 const seg = (hash: string, tokens: number): Segment => ({ hash, tokens });
 const SYSTEM = seg("system+tools", 5_800);
-const session = (name: string, turns = 1) => [SYSTEM, seg(`${name}-task`, 700), ...Array.from({ length: turns - 1 }, (_, turn) => seg(`${name}-turn${turn}`, 20))];
+const session = (name: string, turns = 1) => [
+  SYSTEM,
+  seg(`${name}-task`, 700),
+  ...Array.from({ length: turns - 1 }, (_, turn) => seg(`${name}-turn${turn}`, 20)),
+];
 
 // A request's trace, as far as the slots ask: running until ended.
 const request = () => ({ ended: false });

@@ -41,7 +41,10 @@ export class SlotAssignment {
   // The server has a RAM prompt cache (--cache-ram, on by default): learned by slot-pinning.ts.
   restoresFromCache = false;
 
-  constructor(count: number, private readonly now: () => number = Date.now) {
+  constructor(
+    count: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.slots = Array.from({ length: count }, () => ({ segments: [], usedAt: 0, holders: new Set<SlotHolder>() }));
   }
 
@@ -104,4 +107,3 @@ function sharedTokens(held: readonly Segment[], wanted: readonly Segment[]): num
   }
   return tokens;
 }
-

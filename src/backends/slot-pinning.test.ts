@@ -6,10 +6,23 @@ import { CacheModel } from "../prefix/cache-model";
 import type { BackendState } from "./backend-pool";
 import { learnSlots, slotPicker, slotPinningView } from "./slot-pinning";
 
-const config = resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }], routing: { toolsBackend: "llama", defaultBackend: "llama" } }, {}).backends[0]!;
-const backend = (): BackendState => ({ config, probe: { healthy: true, models: ["m"], slots: 4, at: 0 }, cache: new CacheModel(4, "slots"), stats: { requests: 0, promptTokens: 0, cachedTokens: 0 } });
+const config = resolveConfig(
+  { backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }], routing: { toolsBackend: "llama", defaultBackend: "llama" } },
+  {},
+).backends[0]!;
+const backend = (): BackendState => ({
+  config,
+  probe: { healthy: true, models: ["m"], slots: 4, at: 0 },
+  cache: new CacheModel(4, "slots"),
+  stats: { requests: 0, promptTokens: 0, cachedTokens: 0 },
+});
 // Claude-Code-shaped: a long shared system prompt, a task of each conversation's own.
-const chain = (question: string) => buildPrefixChain({ system: "You are Claude Code. ".repeat(1_000), tools: [], messages: [{ role: "user", content: `${question}: ${"details ".repeat(300)}` }] });
+const chain = (question: string) =>
+  buildPrefixChain({
+    system: "You are Claude Code. ".repeat(1_000),
+    tools: [],
+    messages: [{ role: "user", content: `${question}: ${"details ".repeat(300)}` }],
+  });
 const trace = () => new RequestTrace({ backend: "llama", route: "tools", estimatedTokens: 10 }, Date.now, () => {});
 
 // llama-server 0.3.36's slots as GET /slots shows them (server_slot::to_json). A task that starts
@@ -56,7 +69,15 @@ describe("slot pinning on llama-server", () => {
     const server = llamaServer(false);
     expect(await learned(state, server.fetcher)).toBe("pinned");
     // The probe, the seed, /slots, the probe again where it is restored, the two other slots seeded.
-    expect(server.asked).toEqual(["GET /slots", "POST /completion", "POST /completion", "GET /slots", "POST /completion", "POST /completion", "POST /completion"]);
+    expect(server.asked).toEqual([
+      "GET /slots",
+      "POST /completion",
+      "POST /completion",
+      "GET /slots",
+      "POST /completion",
+      "POST /completion",
+      "POST /completion",
+    ]);
     // Each request picks its slot, then ends (a busy slot is never pinned).
     const pick = (question: string) => {
       const request = trace();
@@ -91,7 +112,8 @@ describe("slot pinning on llama-server", () => {
     const state = backend();
     const server = llamaServer(true);
     let failing = true;
-    const flaky = (async (url: string | URL | Request, init?: RequestInit) => (failing && String(url).endsWith("/completion") ? new Response("busy", { status: 503 }) : server.fetcher(url, init))) as typeof fetch;
+    const flaky = (async (url: string | URL | Request, init?: RequestInit) =>
+      failing && String(url).endsWith("/completion") ? new Response("busy", { status: 503 }) : server.fetcher(url, init)) as typeof fetch;
     expect(await learned(state, flaky)).toBe("unknown");
     failing = false;
     const meanwhile = slotPicker(state, chain("two"), true, trace(), flaky)!; // asks again itself

@@ -71,7 +71,8 @@ export function slotPicker(backend: BackendState, chain: PrefixChain, withTools:
   return {
     ready: pinning.learning && Promise.race([pinning.learning, Bun.sleep(WAIT_MS)]),
     // A request that waited for a shared prefill (it has waitedMs) joins the slot that holds it.
-    pick: () => (pinning.behaviour !== "pinned" || trace.ended ? undefined : pinning.assignment.take(conversation, segments, trace, trace.record.waitedMs !== undefined)),
+    pick: () =>
+      pinning.behaviour !== "pinned" || trace.ended ? undefined : pinning.assignment.take(conversation, segments, trace, trace.record.waitedMs !== undefined),
   };
 }
 
@@ -93,7 +94,8 @@ export function learnSlots(backend: BackendState, fetcher: typeof fetch): void {
     )
     .then(({ behaviour, why }) => {
       pinning.behaviour = behaviour;
-      if (behaviour !== "unknown") logger.info(`backend ${backend.config.name} at ${redactUrl(backend.config.url)}: requests go ${behaviour} to its slots: ${why}`);
+      if (behaviour !== "unknown")
+        logger.info(`backend ${backend.config.name} at ${redactUrl(backend.config.url)}: requests go ${behaviour} to its slots: ${why}`);
     })
     .finally(() => (pinning.learning = undefined));
 }
@@ -102,7 +104,10 @@ type Finding = { behaviour: Behaviour; why: string };
 
 async function experiment(backend: BackendState, pinning: Pinning, fetcher: typeof fetch): Promise<Finding> {
   const ask = llamaServerApi(backend, fetcher);
-  const idle = v.parse(LlamaServerSlots, await ask("/slots")).filter((slot) => !slot.is_processing).sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0));
+  const idle = v
+    .parse(LlamaServerSlots, await ask("/slots"))
+    .filter((slot) => !slot.is_processing)
+    .sort((a, b) => (a.n_prompt_tokens ?? 0) - (b.n_prompt_tokens ?? 0));
   const [probed, seeded] = idle;
   if (!probed || !seeded) return { behaviour: "unknown", why: "busy: asked again" };
   await ask("/completion", { ...PROBE, id_slot: probed.id });
@@ -110,15 +115,21 @@ async function experiment(backend: BackendState, pinning: Pinning, fetcher: type
   const after = v.parse(LlamaServerSlots, await ask("/slots"));
   const kept = after.find((slot) => slot.id === probed.id);
   if (!kept || kept.is_processing) return { behaviour: "unknown", why: "busy: asked again" };
-  if (!kept.n_prompt_tokens) return { behaviour: "unpinned", why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself" };
+  if (!kept.n_prompt_tokens)
+    return {
+      behaviour: "unpinned",
+      why: "it clears idle slots into its RAM cache (a unified KV cache, its default) and restores each request's best match itself",
+    };
   // The seeded slot holds a token the probe does not start with: the probe's prompt is restored
   // there from the RAM cache (the probed slot was copied there when the seed's task started), or
   // computed again.
   const again = v.parse(LlamaServerCompletion, await ask("/completion", { ...PROBE, id_slot: seeded.id }));
   const { assignment } = pinning;
   assignment.restoresFromCache = (again.timings?.cache_n ?? 0) > 0;
-  if (!assignment.restoresFromCache) return { behaviour: "unpinned", why: "it has no RAM cache to restore from (--cache-ram 0): it puts a new session where the shared prompt is" };
-  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens)) await ask("/completion", { ...SEED, id_slot: slot.id });
+  if (!assignment.restoresFromCache)
+    return { behaviour: "unpinned", why: "it has no RAM cache to restore from (--cache-ram 0): it puts a new session where the shared prompt is" };
+  for (const slot of after.filter((candidate) => !candidate.is_processing && !candidate.n_prompt_tokens))
+    await ask("/completion", { ...SEED, id_slot: slot.id });
   // Each slot holds our probe or a token, or a prompt from before: nothing a conversation shares.
   for (const slot of after) assignment.place(slot.id, undefined, []);
   return { behaviour: "pinned", why: "its slots keep their prompts (--parallel given) and it restores from its RAM cache into them" };
@@ -133,8 +144,14 @@ class NoSlotsEndpoint extends Error {}
 function llamaServerApi(backend: BackendState, fetcher: typeof fetch): LlamaServerApi {
   const headers = { "content-type": "application/json", ...authorization(backend.config) };
   return async (path, body) => {
-    const response = await fetcher(serverUrl(backend.config.url, path), { method: body ? "POST" : "GET", headers, body: body && JSON.stringify(body), signal: AbortSignal.timeout(EXPERIMENT_TIMEOUT_MS) });
-    if (!response.ok && path === "/slots" && (response.status === 501 || response.status === 404)) throw new NoSlotsEndpoint(`${path}: HTTP ${response.status}`);
+    const response = await fetcher(serverUrl(backend.config.url, path), {
+      method: body ? "POST" : "GET",
+      headers,
+      body: body && JSON.stringify(body),
+      signal: AbortSignal.timeout(EXPERIMENT_TIMEOUT_MS),
+    });
+    if (!response.ok && path === "/slots" && (response.status === 501 || response.status === 404))
+      throw new NoSlotsEndpoint(`${path}: HTTP ${response.status}`);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };

@@ -124,7 +124,9 @@ export class UpstreamWatch {
 
   private async answers(path: string): Promise<boolean> {
     try {
-      const response = await this.fetcher(serverUrl(this.backend.url, path), { signal: AbortSignal.timeout(Math.min(LIVENESS_TIMEOUT_MS, this.backend.idleTimeoutMs)) });
+      const response = await this.fetcher(serverUrl(this.backend.url, path), {
+        signal: AbortSignal.timeout(Math.min(LIVENESS_TIMEOUT_MS, this.backend.idleTimeoutMs)),
+      });
       await response.body?.cancel();
       return response.ok;
     } catch {
@@ -135,7 +137,11 @@ export class UpstreamWatch {
   private countBody(chunk: Uint8Array): ApiError | undefined {
     this.bodyBytes += chunk.length;
     if (this.bodyBytes <= this.limits.bodyBytes) return undefined;
-    return new ApiError(502, "api_error", `${backendLabel(this.backend)} sent an answer larger than ${size(this.limits.bodyBytes)}, more than any reply needs; anyclaude stopped reading it`);
+    return new ApiError(
+      502,
+      "api_error",
+      `${backendLabel(this.backend)} sent an answer larger than ${size(this.limits.bodyBytes)}, more than any reply needs; anyclaude stopped reading it`,
+    );
   }
 
   private countEvent(chunk: Uint8Array): ApiError | undefined {
@@ -144,7 +150,11 @@ export class UpstreamWatch {
     if (chunk.length >= 2) this.lastBytes = [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!];
     else if (chunk.length === 1) this.lastBytes = [this.lastBytes[1]!, chunk[0]!];
     if (this.eventBytes <= this.limits.eventBytes) return undefined;
-    return new ApiError(502, "api_error", `${backendLabel(this.backend)} sent a stream event (or a line) larger than ${size(this.limits.eventBytes)} without ending it, more than any reply needs; anyclaude stopped reading it`);
+    return new ApiError(
+      502,
+      "api_error",
+      `${backendLabel(this.backend)} sent a stream event (or a line) larger than ${size(this.limits.eventBytes)} without ending it, more than any reply needs; anyclaude stopped reading it`,
+    );
   }
 
   private abort(error: ApiError): void {
@@ -154,15 +164,25 @@ export class UpstreamWatch {
 }
 
 function noAnswer(backend: BackendConfig): ApiError {
-  return new ApiError(504, "api_error", `${backendLabel(backend)} sent nothing for ${seconds(backend.timeoutMs)} before its first token (its "timeoutMs"); it accepts connections but does not answer: busy, hung, or prefilling a very long prompt (then raise "timeoutMs")`);
+  return new ApiError(
+    504,
+    "api_error",
+    `${backendLabel(backend)} sent nothing for ${seconds(backend.timeoutMs)} before its first token (its "timeoutMs"); it accepts connections but does not answer: busy, hung, or prefilling a very long prompt (then raise "timeoutMs")`,
+  );
 }
 
 // `because`: what showed the stall besides `idleTimeoutMs` of silence, on a server that may be
 // writing a tool call silently: its liveness path did not answer, or `timeoutMs` passed too.
 function stalled(backend: BackendConfig, because?: string): ApiError {
   const silence = `nothing for ${seconds(backend.idleTimeoutMs)} (its "idleTimeoutMs")`;
-  if (because === "timeoutMs") return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: nothing for ${seconds(backend.timeoutMs)} (its "timeoutMs", the longest it may take to write a tool call it sends whole; raise it for longer ones)`);
-  if (because) return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}, and its ${because} did not answer`);
+  if (because === "timeoutMs")
+    return new ApiError(
+      504,
+      "api_error",
+      `${backendLabel(backend)} stopped in the middle of its reply: nothing for ${seconds(backend.timeoutMs)} (its "timeoutMs", the longest it may take to write a tool call it sends whole; raise it for longer ones)`,
+    );
+  if (because)
+    return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}, and its ${because} did not answer`);
   return new ApiError(504, "api_error", `${backendLabel(backend)} stopped in the middle of its reply: ${silence}`);
 }
 

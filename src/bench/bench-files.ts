@@ -18,14 +18,19 @@ export function saveBenchRun(dir: string, run: BenchRun, verdict: Verdict): stri
   const file = join(dir, `${run.startedAt.replace(/[:.]/g, "-")}-${run.backend}.json`);
   writeFileSync(file, `${JSON.stringify({ ...run, ...verdict }, null, 2)}\n`);
   const history = join(dir, "history.csv");
-  const rows = [...run.queries.map((query) => csvRow(run, query, String(query.n), query.n === 1 ? `cold; ${verdict.verdict}` : "follow-up")), ...run.baseline.map((query) => csvRow(run, query, `b${query.n}`, "baseline, no system prompt"))];
+  const rows = [
+    ...run.queries.map((query) => csvRow(run, query, String(query.n), query.n === 1 ? `cold; ${verdict.verdict}` : "follow-up")),
+    ...run.baseline.map((query) => csvRow(run, query, `b${query.n}`, "baseline, no system prompt")),
+  ];
   appendFileSync(history, `${existsSync(history) ? "" : `${CSV_HEADER}\n`}${rows.join("\n")}\n`);
   return file;
 }
 
 function csvRow(run: BenchRun, query: BenchQuery, label: string, notes: string): string {
   const cached = query.cachedTokens === null ? "unknown" : query.cachedTokens >= query.promptTokens / 2 ? "yes" : "no";
-  return [run.startedAt, run.backend, run.model ?? "", label, query.ttftMs ?? "", query.totalMs, query.promptTokens, query.cachedTokens ?? "", cached, notes].map(csvField).join(",");
+  return [run.startedAt, run.backend, run.model ?? "", label, query.ttftMs ?? "", query.totalMs, query.promptTokens, query.cachedTokens ?? "", cached, notes]
+    .map(csvField)
+    .join(",");
 }
 
 function csvField(value: string | number): string {

@@ -9,9 +9,35 @@ export const SEED_PROMPT_TOKENS = 18_490;
 // What a chat template adds around the system prompt and tools (role markers, the tools preamble).
 const TEMPLATE_TOKENS = 200;
 
-const TOOL_NAMES = ["Task", "Bash", "Glob", "Grep", "LS", "ExitPlanMode", "Read", "Edit", "MultiEdit", "Write", "NotebookEdit", "WebFetch", "TodoWrite", "WebSearch", "BashOutput", "KillShell"];
-const WORDS = "the a file path code test run read write edit tool user model line text value type list name item check build error output input change call return state cache prompt token reply server local short clear small step each when then only never always must should can use keep make find show open close start stop send next last first new old same other this that with from into over under after before about".split(" ");
-const QUESTIONS = ["What does this project do?", "Where is the config loaded?", "How are errors reported?", "What is 6*7?", "Summarize our conversation so far."];
+const TOOL_NAMES = [
+  "Task",
+  "Bash",
+  "Glob",
+  "Grep",
+  "LS",
+  "ExitPlanMode",
+  "Read",
+  "Edit",
+  "MultiEdit",
+  "Write",
+  "NotebookEdit",
+  "WebFetch",
+  "TodoWrite",
+  "WebSearch",
+  "BashOutput",
+  "KillShell",
+];
+const WORDS =
+  "the a file path code test run read write edit tool user model line text value type list name item check build error output input change call return state cache prompt token reply server local short clear small step each when then only never always must should can use keep make find show open close start stop send next last first new old same other this that with from into over under after before about".split(
+    " ",
+  );
+const QUESTIONS = [
+  "What does this project do?",
+  "Where is the config loaded?",
+  "How are errors reported?",
+  "What is 6*7?",
+  "Summarize our conversation so far.",
+];
 
 type Tool = NonNullable<MessagesRequest["tools"]>[number];
 export type BenchPrompt = { system: { type: "text"; text: string }[]; tools: Tool[] };
@@ -22,7 +48,13 @@ export function benchPrompt(tokens: number, nonce: string): BenchPrompt {
   const tools = TOOL_NAMES.map((name) => tool(name, words, Math.round((tokens * 0.68) / TOOL_NAMES.length)));
   const used = count(system) + tools.reduce((sum, entry) => sum + count(JSON.stringify(entry)), 0) + count(QUESTIONS[0]!);
   const claudeMd = `# CLAUDE.md\n${paragraphs(words, Math.max(0, tokens - used - TEMPLATE_TOKENS))}`;
-  return { system: [{ type: "text", text: system }, { type: "text", text: claudeMd }], tools };
+  return {
+    system: [
+      { type: "text", text: system },
+      { type: "text", text: claudeMd },
+    ],
+    tools,
+  };
 }
 
 // The n-th question (1-based); past the fifth they repeat, numbered.

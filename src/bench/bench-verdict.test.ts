@@ -1,7 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { judge } from "./bench-verdict";
 
-const query = (n: number, ttftMs: number, promptTokens: number, cachedTokens: number | null) => ({ n, ttftMs, totalMs: ttftMs + 500, promptTokens, cachedTokens });
+const query = (n: number, ttftMs: number, promptTokens: number, cachedTokens: number | null) => ({
+  n,
+  ttftMs,
+  totalMs: ttftMs + 500,
+  promptTokens,
+  cachedTokens,
+});
 
 describe("the bench verdict, in the seed's terms", () => {
   test("30s, then well under a second: the KV cache works; the system prompt's share of the cold query", () => {

@@ -20,7 +20,9 @@ export function judge(queries: BenchQuery[], baseline: BenchQuery[]): Verdict {
   const base = baseline[0];
   const systemPromptShare = base && cold.totalMs > 0 ? round(Math.min(1, Math.max(0, (cold.totalMs - base.totalMs) / cold.totalMs)), 2) : null;
   const times = queries.map((query) => shortSeconds(latency(query))).join(", ");
-  const cachedShare = followUps.every((query) => query.cachedTokens !== null) ? median(followUps.map((query) => (query.cachedTokens ?? 0) / Math.max(1, query.promptTokens))) : undefined;
+  const cachedShare = followUps.every((query) => query.cachedTokens !== null)
+    ? median(followUps.map((query) => (query.cachedTokens ?? 0) / Math.max(1, query.promptTokens)))
+    : undefined;
   if ((cachedShare ?? 0) >= WORKS_CACHED_SHARE || (cachedShare === undefined && (speedup ?? 0) >= WORKS_SPEEDUP)) {
     return { speedup, systemPromptShare, verdict: `${times}: the KV cache works${speedup ? ` (follow-ups ${speedup}x faster)` : ""}`, causes: [] };
   }
@@ -35,7 +37,8 @@ function likelyCauses(cold: BenchQuery, cachedShare: number | undefined): string
     "the model's loaded context is smaller than the prompt, so the server cuts it and the prefix differs every turn (anyclaude doctor checks the context)",
   ];
   if (cachedShare === undefined) causes.push("the backend reports no cached tokens (LM Studio), so only the timings can tell");
-  if ((cold.ttftMs ?? cold.totalMs) < 2_000) causes.push(`the cold query took only ${shortSeconds(cold.ttftMs ?? cold.totalMs)}: with a prompt this fast to compute, the cache saves little`);
+  if ((cold.ttftMs ?? cold.totalMs) < 2_000)
+    causes.push(`the cold query took only ${shortSeconds(cold.ttftMs ?? cold.totalMs)}: with a prompt this fast to compute, the cache saves little`);
   return causes;
 }
 

@@ -39,7 +39,9 @@ export async function runBench(options: BenchOptions, backend: DaemonBackend): P
   const prompt = benchPrompt(options.tokens, options.nonce);
   const queries = await converse(options, `bench-${options.nonce}`, { system: prompt.system, tools: prompt.tools }, (n) => benchQuestion(n));
   // The baseline's first question carries the nonce, so its prefix is fresh too.
-  const baseline = await converse(options, `bench-${options.nonce}-baseline`, {}, (n) => (n === 1 ? `Bench run ${options.nonce}. ${benchQuestion(1)}` : benchQuestion(n)));
+  const baseline = await converse(options, `bench-${options.nonce}-baseline`, {}, (n) =>
+    n === 1 ? `Bench run ${options.nonce}. ${benchQuestion(1)}` : benchQuestion(n),
+  );
   return { backend: options.backend, startedAt, tokens: options.tokens, toolsSent: backend.tools, queries, baseline };
 }
 
@@ -49,7 +51,10 @@ async function converse(options: BenchOptions, sessionId: string, head: Record<s
   for (let n = 1; n <= options.queries; n++) {
     messages.push({ role: "user", content: question(n) });
     const label = `${head.system ? "query" : "baseline"} ${n}`;
-    const measure = await streamQuery({ model: options.backend, max_tokens: MAX_TOKENS, ...head, messages }, { daemonUrl: options.daemonUrl, sessionId, authToken: options.authToken, onWaiting: watcher(options, sessionId, label) });
+    const measure = await streamQuery(
+      { model: options.backend, max_tokens: MAX_TOKENS, ...head, messages },
+      { daemonUrl: options.daemonUrl, sessionId, authToken: options.authToken, onWaiting: watcher(options, sessionId, label) },
+    );
     messages.push({ role: "assistant", content: measure.turn.length > 0 ? measure.turn : [{ type: "text", text: "(no answer)" } as ContentBlock] });
     results.push(toQuery(n, measure));
   }
@@ -57,7 +62,13 @@ async function converse(options: BenchOptions, sessionId: string, head: Record<s
 }
 
 function toQuery(n: number, measure: QueryMeasure): BenchQuery {
-  return { n, ttftMs: measure.ttftMs === undefined ? null : Math.round(measure.ttftMs), totalMs: Math.round(measure.totalMs), promptTokens: measure.promptTokens, cachedTokens: measure.cachedTokens };
+  return {
+    n,
+    ttftMs: measure.ttftMs === undefined ? null : Math.round(measure.ttftMs),
+    totalMs: Math.round(measure.totalMs),
+    promptTokens: measure.promptTokens,
+    cachedTokens: measure.cachedTokens,
+  };
 }
 
 // While a query waits for its first token: the daemon's record of the session, prefill progress
@@ -69,7 +80,10 @@ function watcher(options: BenchOptions, sessionId: string, label: string): (() =
   return () => {
     if (polling) return;
     polling = true;
-    fetch(`${options.daemonUrl}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { headers: daemonHeaders(options.authToken), signal: AbortSignal.timeout(1_000) })
+    fetch(`${options.daemonUrl}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, {
+      headers: daemonHeaders(options.authToken),
+      signal: AbortSignal.timeout(1_000),
+    })
       .then(async (response) => {
         if (response.ok) onProgress(label, (await response.json()) as SessionReport);
       })

@@ -25,7 +25,11 @@ export async function streamQuery(body: Record<string, unknown>, options: QueryO
   try {
     const response = await fetch(`${options.daemonUrl}/v1/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-claude-code-session-id": options.sessionId, ...(options.authToken ? { "x-api-key": options.authToken } : {}) },
+      headers: {
+        "content-type": "application/json",
+        "x-claude-code-session-id": options.sessionId,
+        ...(options.authToken ? { "x-api-key": options.authToken } : {}),
+      },
       body: JSON.stringify({ ...body, stream: true }),
     });
     if (!response.ok || !response.body) throw new Error(await errorText(response));

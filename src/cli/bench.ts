@@ -13,7 +13,13 @@ import { ensureDaemon } from "./start";
 import { formatStatusLine } from "./format-status-line";
 
 export async function bench(context: CliContext): Promise<number> {
-  const { values } = parseFlags(context.args, { backend: { type: "string" }, json: { type: "boolean" }, queries: { type: "string" }, tokens: { type: "string" }, config: { type: "string" } });
+  const { values } = parseFlags(context.args, {
+    backend: { type: "string" },
+    json: { type: "boolean" },
+    queries: { type: "string" },
+    tokens: { type: "string" },
+    config: { type: "string" },
+  });
   const queries = count(values.queries, "--queries", 5, 2);
   const tokens = count(values.tokens, "--tokens", SEED_PROMPT_TOKENS, 500);
   const { config } = readConfig(context, values);
@@ -25,16 +31,28 @@ export async function bench(context: CliContext): Promise<number> {
   if (!backend) throw new CliError(`no backend named "${name}"; the daemon has: ${status.backends.map((candidate) => candidate.name).join(", ")}`, 2);
   if (!backend.healthy) throw new CliError(`backend "${name}" is down (${backend.error ?? "not answering"}); see: anyclaude doctor`);
 
-  const options = { daemonUrl: url, backend: name, queries, tokens, nonce: crypto.randomUUID().slice(0, 8), authToken: config.authToken, onProgress: process.stderr.isTTY ? showProgress : undefined };
+  const options = {
+    daemonUrl: url,
+    backend: name,
+    queries,
+    tokens,
+    nonce: crypto.randomUUID().slice(0, 8),
+    authToken: config.authToken,
+    onProgress: process.stderr.isTTY ? showProgress : undefined,
+  };
   const measured = await runBench(options, backend);
   clearProgress();
   // LM Studio reports no cached tokens: its 0 means "unknown", not "none".
-  const reports = (await fetchStatus(url, { authToken: config.authToken }))?.backends.find((candidate) => candidate.name === name)?.reportsCachedTokens !== false;
+  const reports =
+    (await fetchStatus(url, { authToken: config.authToken }))?.backends.find((candidate) => candidate.name === name)?.reportsCachedTokens !== false;
   const unknownCache = (query: BenchQuery): BenchQuery => (reports ? query : { ...query, cachedTokens: null });
   const run: BenchRun = { ...measured, model: backend.model, queries: measured.queries.map(unknownCache), baseline: measured.baseline.map(unknownCache) };
   const verdict = judge(run.queries, run.baseline);
   const file = saveBenchRun(benchDir(context.env), run, verdict);
-  if (values.json) process.stdout.write(`${JSON.stringify({ backend: run.backend, model: run.model, queries: run.queries, baseline: run.baseline, speedup: verdict.speedup, systemPromptShare: verdict.systemPromptShare, verdict: verdict.verdict, causes: verdict.causes, file }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ backend: run.backend, model: run.model, queries: run.queries, baseline: run.baseline, speedup: verdict.speedup, systemPromptShare: verdict.systemPromptShare, verdict: verdict.verdict, causes: verdict.causes, file }, null, 2)}\n`,
+    );
   else process.stdout.write(formatBenchReport(run, verdict, file));
   return 0;
 }

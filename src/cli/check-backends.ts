@@ -11,6 +11,8 @@ export function checkBackends(report: StatusReport): void {
   }
   if (!up.some((backend) => backend.tools)) {
     const names = up.map((backend) => `${backend.name} (${backend.model ?? "no model"})`).join(", ");
-    throw new CliError(`no backend that is up takes tools, and Claude Code sends its tools with every request: ${names}. Load a model trained for tool use, or set "tools": true on a backend`);
+    throw new CliError(
+      `no backend that is up takes tools, and Claude Code sends its tools with every request: ${names}. Load a model trained for tool use, or set "tools": true on a backend`,
+    );
   }
 }

@@ -15,8 +15,15 @@ test("the compact window is set only where Claude Code takes it: the context fro
   expect(claudeEnvironment(withContext(131_072), config, {}).CLAUDE_AUTOCOMPACT_PCT_OVERRIDE).toBeUndefined();
   expect(claudeEnvironment(withContext(100_000), config, {}).CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBe("100000");
   // Compacting at ~75% of the real context: 30% of Claude Code's 80k effective window on 32k.
-  expect(claudeEnvironment(withContext(32_768), config, {})).toMatchObject({ CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000", CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "30", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "32768" });
-  expect(claudeEnvironment(withContext(24_576), config, {})).toMatchObject({ CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000", CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "23" });
+  expect(claudeEnvironment(withContext(32_768), config, {})).toMatchObject({
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000",
+    CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "30",
+    CLAUDE_CODE_MAX_CONTEXT_TOKENS: "32768",
+  });
+  expect(claudeEnvironment(withContext(24_576), config, {})).toMatchObject({
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000",
+    CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "23",
+  });
   // The user's own settings win.
   expect(claudeEnvironment(withContext(32_768), config, { CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "50" }).CLAUDE_AUTOCOMPACT_PCT_OVERRIDE).toBeUndefined();
 });

@@ -23,9 +23,15 @@ const COMPACT_AT_SHARE = 0.75;
 export function claudeEnvironment(report: StatusReport, config: Config, userEnv: Env): Env {
   const up = report.backends.filter((backend) => backend.healthy);
   // Claude Code's main loop always sends tools; its side requests (titles, summaries) none.
-  const main = pick(up.filter((backend) => backend.tools), config.routing.toolsBackend);
+  const main = pick(
+    up.filter((backend) => backend.tools),
+    config.routing.toolsBackend,
+  );
   const side = pick(up, config.routing.defaultBackend) ?? main;
-  const contexts = up.filter((backend) => backend.tools).map((backend) => backend.contextLength).filter((length): length is number => typeof length === "number");
+  const contexts = up
+    .filter((backend) => backend.tools)
+    .map((backend) => backend.contextLength)
+    .filter((length): length is number => typeof length === "number");
   const context = contexts.length ? Math.min(...contexts) : undefined;
   const wanted: Env = {
     // Claude Code 2.1.197 applies MAX_CONTEXT_TOKENS only with DISABLE_COMPACT.

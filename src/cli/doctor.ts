@@ -10,8 +10,17 @@ export async function doctor(context: CliContext): Promise<number> {
   const { values } = parseFlags(context.args, { json: { type: "boolean" }, config: { type: "string" } });
   const loaded = readConfig(context, values);
   const url = daemonUrl(loaded);
-  const report = await runDoctor({ config: loaded.config, daemonUrl: url, status: await fetchStatus(url, { authToken: loaded.config.authToken }), version: VERSION, env: context.env });
-  if (values.json) process.stdout.write(`${JSON.stringify({ ok: report.ok, summary: report.summary, checks: report.checks.map((check) => ({ ...check, fix: check.fix ?? null })) }, null, 2)}\n`);
+  const report = await runDoctor({
+    config: loaded.config,
+    daemonUrl: url,
+    status: await fetchStatus(url, { authToken: loaded.config.authToken }),
+    version: VERSION,
+    env: context.env,
+  });
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ ok: report.ok, summary: report.summary, checks: report.checks.map((check) => ({ ...check, fix: check.fix ?? null })) }, null, 2)}\n`,
+    );
   else process.stdout.write(`${report.checks.map(formatCheck).join("\n")}\n\n${report.summary}\n`);
   return report.ok ? 0 : 1;
 }

@@ -20,7 +20,20 @@ import { status } from "./status";
 import { statusline } from "./statusline";
 import { stop } from "./stop";
 
-const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = { serve, start, stop, restart, status, service, config, route, logs, statusline, bench, doctor };
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = {
+  serve,
+  start,
+  stop,
+  restart,
+  status,
+  service,
+  config,
+  route,
+  logs,
+  statusline,
+  bench,
+  doctor,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -30,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
   if (first === undefined || first === "--") return launch({ args: rest, env });
   if (first === "--no-statusline") return launch({ args: claudeArgs(rest), env }, { statusLine: false });
   const command = COMMANDS[first];
-  if (!command && first.startsWith("-")) throw new CliError(`unknown option "${first}"; arguments for claude go after --, as in: anyclaude -- ${argv.join(" ")}`, 2);
+  if (!command && first.startsWith("-"))
+    throw new CliError(`unknown option "${first}"; arguments for claude go after --, as in: anyclaude -- ${argv.join(" ")}`, 2);
   if (!command) throw new CliError(`unknown command "${first}"; see: anyclaude --help`, 2);
   if (wantsHelp(rest)) return print(HELP);
   return command({ args: rest, env });

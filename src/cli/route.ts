@@ -45,7 +45,10 @@ function formatDecision(decision: Awaited<ReturnType<typeof explainRoute>>): str
     `prompt: ~${decision.estimatedTokens} tokens`,
     `decided by: ${decision.source}`,
     "warm prefix per backend:",
-    ...decision.backends.map((backend) => `  ${backend.name}: ${backend.warmTokens} tokens${backend.healthy ? "" : " (down)"}${backend.tools ? ", tools" : ""}${backend.replicaOf ? `, replica of ${backend.replicaOf}: ${backend.inFlight} in flight, ${backend.queuedTokens} tokens queued` : ""}`),
+    ...decision.backends.map(
+      (backend) =>
+        `  ${backend.name}: ${backend.warmTokens} tokens${backend.healthy ? "" : " (down)"}${backend.tools ? ", tools" : ""}${backend.replicaOf ? `, replica of ${backend.replicaOf}: ${backend.inFlight} in flight, ${backend.queuedTokens} tokens queued` : ""}`,
+    ),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -8,7 +8,12 @@ import { type CliContext, parseFlags, readConfig } from "./cli-context";
 import { CliError } from "./cli-error";
 
 export async function serve(context: CliContext): Promise<number> {
-  const { values } = parseFlags(context.args, { host: { type: "string" }, port: { type: "string" }, config: { type: "string" }, "log-file": { type: "string" } });
+  const { values } = parseFlags(context.args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    config: { type: "string" },
+    "log-file": { type: "string" },
+  });
   // First: a bad config is reported in the log the user is told to read.
   if (values["log-file"]) logToFile(new RotatingLogFile(values["log-file"]));
   const loaded = readConfig(context, values);

@@ -28,7 +28,8 @@ export async function ensureDaemon(context: CliContext, configFile?: string, opt
   const url = daemonUrl(loaded);
   if (await isHealthy(url)) {
     const running = await fetchStatus(url, { authToken: loaded.config.authToken });
-    const other = running && (running.version !== VERSION || running.build !== BUILD_ID) ? `${running.version} (build ${running.build ?? "unknown"})` : undefined;
+    const other =
+      running && (running.version !== VERSION || running.build !== BUILD_ID) ? `${running.version} (build ${running.build ?? "unknown"})` : undefined;
     if (!other) {
       logger.info(`anyclaude is running at ${url}`);
       return url;

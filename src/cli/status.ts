@@ -10,7 +10,10 @@ export async function status(context: CliContext): Promise<number> {
   const loaded = readConfig(context, values);
   const url = (values.url ?? daemonUrl(loaded)).replace(/\/+$/, "");
   const report = await fetchStatus(url, { authToken: loaded.config.authToken });
-  const down = report || !(await isHealthy(url)) ? `anyclaude is not running at ${url} (start it with: anyclaude start)` : `anyclaude at ${url} refused its status: it has an authToken, and this config's is not it`;
+  const down =
+    report || !(await isHealthy(url))
+      ? `anyclaude is not running at ${url} (start it with: anyclaude start)`
+      : `anyclaude at ${url} refused its status: it has an authToken, and this config's is not it`;
   if (values.json) {
     // Scripts read stdout either way: one shape, with "running" first.
     process.stdout.write(`${JSON.stringify(report ? { running: true, ...report } : { running: false, url, error: down }, null, 2)}\n`);
@@ -45,14 +48,20 @@ export function formatStatus(report: StatusReport): string {
       ]),
     ]),
     "",
-    `routes: ${Object.entries(report.routes).map(([reason, count]) => `${reason} ${count}`).join(", ") || "none yet"}`,
+    `routes: ${
+      Object.entries(report.routes)
+        .map(([reason, count]) => `${reason} ${count}`)
+        .join(", ") || "none yet"
+    }`,
     `sessions: ${report.sessions}`,
   ];
   for (const backend of report.backends) if (backend.replicaOf) lines.push(formatReplica(backend));
   for (const backend of report.backends) if (backend.prewarm) lines.push(formatPrewarm(backend.name, backend.prewarm));
   // An older daemon reports only the error, not the problem with how to start the backend.
-  for (const backend of report.backends) if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
-  for (const backend of report.backends) if (backend.lastError) lines.push(`${backend.name} last error (${backend.lastError.at}): ${backend.lastError.message}`);
+  for (const backend of report.backends)
+    if (!backend.healthy && backend.error) lines.push(backend.problem ?? `${backend.name} at ${backend.url}: ${backend.error}`);
+  for (const backend of report.backends)
+    if (backend.lastError) lines.push(`${backend.name} last error (${backend.lastError.at}): ${backend.lastError.message}`);
   const recent = (report.recent ?? []).slice(-RECENT_SHOWN);
   if (recent.length > 0) lines.push("", "recent:", ...recent.map((record) => `  ${formatReplyLine({ ...record, startedAt: Date.parse(record.startedAt) })}`));
   return `${lines.join("\n")}\n`;
@@ -61,7 +70,9 @@ export function formatStatus(report: StatusReport): string {
 // A replica's load (requests in flight, prompt tokens they still compute) and the conversations it holds.
 function formatReplica(backend: StatusReport["backends"][number]): string {
   const load = backend.load ? `${backend.load.requests} in flight, ${backend.load.queuedTokens} tokens to prefill` : "load not reported";
-  const held = backend.conversations ? `${backend.conversations.count} conversation${backend.conversations.count === 1 ? "" : "s"}${backend.conversations.latest.length > 0 ? ` (latest: ${backend.conversations.latest.join(", ")})` : ""}` : "";
+  const held = backend.conversations
+    ? `${backend.conversations.count} conversation${backend.conversations.count === 1 ? "" : "s"}${backend.conversations.latest.length > 0 ? ` (latest: ${backend.conversations.latest.join(", ")})` : ""}`
+    : "";
   return `${backend.name} (replica of ${backend.replicaOf}): ${load}; ${held}`;
 }
 
@@ -90,7 +101,14 @@ function formatRouting(routing: StatusReport["routing"]): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function formatDuration(seconds: number): string {

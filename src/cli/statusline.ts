@@ -17,7 +17,10 @@ export async function statusline(context: CliContext): Promise<number> {
     if (!sessionId) return 0;
     const loaded = readConfig(context, values);
     const url = (values.url ?? daemonUrl(loaded)).replace(/\/+$/, "");
-    const response = await fetch(`${url}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, { headers: daemonHeaders(loaded.config.authToken), signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+    const response = await fetch(`${url}/anyclaude/sessions/${encodeURIComponent(sessionId)}`, {
+      headers: daemonHeaders(loaded.config.authToken),
+      signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS),
+    });
     // The daemon answers, but this session has not sent a request yet.
     const line = response.status === 404 ? "anyclaude: ready" : response.ok ? formatStatusLine((await response.json()) as SessionReport) : "";
     if (line) process.stdout.write(`${line}\n`);

@@ -33,7 +33,8 @@ export async function stopDaemon(context: CliContext, configFile?: string): Prom
     return;
   }
   signal(status.pid);
-  if (!(await waitFor(url, false, STOP_TIMEOUT_MS))) throw new CliError(`anyclaude (pid ${status.pid}) still answers at ${url} after ${STOP_TIMEOUT_MS / 1000} s`);
+  if (!(await waitFor(url, false, STOP_TIMEOUT_MS)))
+    throw new CliError(`anyclaude (pid ${status.pid}) still answers at ${url} after ${STOP_TIMEOUT_MS / 1000} s`);
   logger.success(`anyclaude stopped (pid ${status.pid})`);
 }
 

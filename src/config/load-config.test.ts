@@ -16,7 +16,11 @@ describe("loadConfig", () => {
   test("a missing file means the contract's defaults", () => {
     const { config, exists } = loadConfig({ path: "/nonexistent/anyclaude.json", env: {} });
     expect(exists).toBe(false);
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 8082, routing: { mode: "auto", toolsBackend: "lmstudio", defaultBackend: "mlx-lm", affinity: true, toolsWhen: "defined" } });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8082,
+      routing: { mode: "auto", toolsBackend: "lmstudio", defaultBackend: "mlx-lm", affinity: true, toolsWhen: "defined" },
+    });
     expect(config.backends.map((backend) => [backend.name, backend.url, backend.tools, backend.cacheSlots])).toEqual([
       ["lmstudio", "http://127.0.0.1:1234/v1", true, 4],
       ["mlx-lm", "http://127.0.0.1:8081/v1", "auto", 10],
@@ -30,7 +34,9 @@ describe("loadConfig", () => {
   });
 
   test("a bad value names the key and the line of the key", () => {
-    expect(withFile('{\n  "backends": [\n    { "name": "x", "kind": "ollama", "url": "http://127.0.0.1:11434/v1" }\n  ]\n}')).toThrow(/config\.json:3:20: backends\[0\]\.kind: Invalid type: Expected \("mlx-lm" \| "lmstudio" \| "openai" \| "anthropic"\)/);
+    expect(withFile('{\n  "backends": [\n    { "name": "x", "kind": "ollama", "url": "http://127.0.0.1:11434/v1" }\n  ]\n}')).toThrow(
+      /config\.json:3:20: backends\[0\]\.kind: Invalid type: Expected \("mlx-lm" \| "lmstudio" \| "openai" \| "anthropic"\)/,
+    );
     expect(withFile('{ "port": "8082" }')).toThrow(/config\.json:1:3: port: Invalid type: Expected number/);
   });
 
@@ -82,15 +88,19 @@ describe("loadConfig, edge cases", () => {
   });
 
   test("secrets are masked for `config show`", () => {
-    const { config } = withFile('{ "authToken": "t0ken-3f9a1c7e5b2d8046a1c3e5f7b9d0e2f4", "host": "0.0.0.0", "backends": [{ "name": "x", "kind": "openai", "url": "http://127.0.0.1:1/v1", "apiKey": "sk-1" }] }')();
+    const { config } = withFile(
+      '{ "authToken": "t0ken-3f9a1c7e5b2d8046a1c3e5f7b9d0e2f4", "host": "0.0.0.0", "backends": [{ "name": "x", "kind": "openai", "url": "http://127.0.0.1:1/v1", "apiKey": "sk-1" }] }',
+    )();
     const masked = maskSecrets(config);
     expect(masked.authToken).toBe("********");
     expect(masked.backends[0]!.apiKey).toBe("********");
     expect(JSON.stringify(masked)).not.toMatch(/t0ken|sk-1/);
   });
 
-  test("\"replicas\": one backend per URL, <name>#1, #2, ..., in the pool <name>; routing names the pool", () => {
-    const { config } = withFile('{ "backends": [{ "name": "qwen", "kind": "openai", "replicas": ["http://127.0.0.1:8080/v1", "http://127.0.0.1:8081/v1"], "cacheSlots": 8 }] }')();
+  test('"replicas": one backend per URL, <name>#1, #2, ..., in the pool <name>; routing names the pool', () => {
+    const { config } = withFile(
+      '{ "backends": [{ "name": "qwen", "kind": "openai", "replicas": ["http://127.0.0.1:8080/v1", "http://127.0.0.1:8081/v1"], "cacheSlots": 8 }] }',
+    )();
     expect(config.backends.map((backend) => [backend.name, backend.url, backend.replicaOf, backend.cacheSlots])).toEqual([
       ["qwen#1", "http://127.0.0.1:8080/v1", "qwen", 8],
       ["qwen#2", "http://127.0.0.1:8081/v1", "qwen", 8],
@@ -98,9 +108,15 @@ describe("loadConfig, edge cases", () => {
     expect(config.routing).toMatchObject({ toolsBackend: "qwen", defaultBackend: "qwen" });
   });
 
-  test("\"replicas\" errors name the key and its line", () => {
-    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai",\n      "replicas": ["http://127.0.0.1:1/v1", "nope"] }\n  ]\n}')).toThrow(/config\.json:4:\d+: backends\[0\]\.replicas\[1\]: must be a URL/);
-    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai", "url": "http://127.0.0.1:1/v1",\n      "replicas": ["http://127.0.0.1:2/v1"] }\n  ]\n}')).toThrow(/config\.json:4:7: backends\[0\]\.replicas: give either "url"/);
+  test('"replicas" errors name the key and its line', () => {
+    expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai",\n      "replicas": ["http://127.0.0.1:1/v1", "nope"] }\n  ]\n}')).toThrow(
+      /config\.json:4:\d+: backends\[0\]\.replicas\[1\]: must be a URL/,
+    );
+    expect(
+      withFile(
+        '{\n  "backends": [\n    { "name": "q", "kind": "openai", "url": "http://127.0.0.1:1/v1",\n      "replicas": ["http://127.0.0.1:2/v1"] }\n  ]\n}',
+      ),
+    ).toThrow(/config\.json:4:7: backends\[0\]\.replicas: give either "url"/);
     expect(withFile('{\n  "backends": [\n    { "name": "q", "kind": "openai" }\n  ]\n}')).toThrow(/config\.json:3:5: backends\[0\]: needs "url"/);
     expect(withFile('{ "backends": [{ "name": "q", "kind": "openai", "replicas": [] }] }')).toThrow(/replicas: list at least one URL/);
   });

@@ -9,7 +9,8 @@ const SECRET_MAPS = new Set(["authTokens"]);
 export function maskSecrets<T>(value: T): T {
   return JSON.parse(
     JSON.stringify(value, function (this: unknown, key, item) {
-      if (SECRET_MAPS.has(key) && typeof item === "object" && item !== null && !Array.isArray(item)) return Object.fromEntries(Object.keys(item).map((name) => [name, "********"]));
+      if (SECRET_MAPS.has(key) && typeof item === "object" && item !== null && !Array.isArray(item))
+        return Object.fromEntries(Object.keys(item).map((name) => [name, "********"]));
       return typeof item !== "string" ? item : SECRET_KEYS.has(key) ? "********" : key === "url" ? redactUrl(item) : item;
     }),
   );

@@ -70,7 +70,7 @@ export function parseLocatedJson(text: string): LocatedJson {
     const out: Record<string, unknown> = {};
     index++;
     skipBlank();
-    if (text[index] === "}") return index++, out;
+    if (text[index] === "}") return (index++, out);
     while (true) {
       skipBlank();
       if (text[index] !== '"') fail('a "key"');
@@ -87,7 +87,7 @@ export function parseLocatedJson(text: string): LocatedJson {
       Object.defineProperty(out, key, { value: parseValue(child), enumerable: true, writable: true, configurable: true });
       skipBlank();
       if (text[index] === ",") index++;
-      else if (text[index] === "}") return index++, out;
+      else if (text[index] === "}") return (index++, out);
       else fail('"," or "}"');
     }
   };
@@ -96,12 +96,12 @@ export function parseLocatedJson(text: string): LocatedJson {
     const out: unknown[] = [];
     index++;
     skipBlank();
-    if (text[index] === "]") return index++, out;
+    if (text[index] === "]") return (index++, out);
     while (true) {
       out.push(parseValue(`${path}[${out.length}]`));
       skipBlank();
       if (text[index] === ",") index++;
-      else if (text[index] === "]") return index++, out;
+      else if (text[index] === "]") return (index++, out);
       else fail('"," or "]"');
     }
   };

@@ -39,12 +39,14 @@ const ENV_URL_OVERRIDES = { LMSTUDIO_URL: "lmstudio", MLX_LM_URL: "mlx-lm" } as 
 export type Env = Record<string, string | undefined>;
 
 export function resolveConfig(file: ConfigFile, env: Env): Config {
-  const backends = (file.backends ?? DEFAULT_BACKENDS).flatMap((backend, index) => expandReplicas(backend, index)).map((backend) => ({
-    ...KIND_DEFAULTS[backend.kind],
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
-    ...backend,
-  }));
+  const backends = (file.backends ?? DEFAULT_BACKENDS)
+    .flatMap((backend, index) => expandReplicas(backend, index))
+    .map((backend) => ({
+      ...KIND_DEFAULTS[backend.kind],
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+      idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+      ...backend,
+    }));
   applyUrlOverrides(backends, env);
   checkUniqueNames((file.backends ?? DEFAULT_BACKENDS).map((backend) => backend.name));
   // Routing may name a pool (every replica in it) or one replica.
@@ -54,8 +56,13 @@ export function resolveConfig(file: ConfigFile, env: Env): Config {
   // The contract's names when those backends exist; else the first backend that fits the role.
   // A replica stands for its pool.
   const role = (backend: BackendConfig | undefined) => backend && (backend.replicaOf ?? backend.name);
-  const toolsBackend = routing.toolsBackend ?? (names.includes("lmstudio") ? "lmstudio" : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
-  const defaultBackend = routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
+  const toolsBackend =
+    routing.toolsBackend ??
+    (names.includes("lmstudio")
+      ? "lmstudio"
+      : (role(backends.find((backend) => backend.tools === true)) ?? role(backends.find((backend) => backend.tools !== false)) ?? role(backends[0])!));
+  const defaultBackend =
+    routing.defaultBackend ?? (names.includes("mlx-lm") ? "mlx-lm" : (role(backends.find((backend) => backend.tools !== true)) ?? role(backends[0])!));
   const mode = env.ANYCLAUDE_MODE || routing.mode || "auto";
   const host = env.ANYCLAUDE_HOST || file.host || "127.0.0.1";
   const persons = resolvePersons(file, host);
@@ -86,7 +93,8 @@ type FileBackend = NonNullable<ConfigFile["backends"]>[number];
 // A "replicas" entry is one backend per URL, "<name>#1", "<name>#2", ..., all in the pool <name>.
 function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend, "url" | "replicas"> & { url: string; replicaOf?: string })[] {
   const { replicas, url, ...rest } = backend;
-  if (replicas && url !== undefined) throw new ConfigError('give either "url" (one server) or "replicas" (several of the same model), not both', `backends[${index}].replicas`);
+  if (replicas && url !== undefined)
+    throw new ConfigError('give either "url" (one server) or "replicas" (several of the same model), not both', `backends[${index}].replicas`);
   if (replicas) return replicas.map((replica, number) => ({ ...rest, name: `${backend.name}#${number + 1}`, url: replica, replicaOf: backend.name }));
   if (url === undefined) throw new ConfigError('needs "url" (or "replicas": a list of URLs of servers of the same model)', `backends[${index}]`);
   return [{ ...rest, url }];
@@ -96,12 +104,15 @@ function expandReplicas(backend: FileBackend, index: number): (Omit<FileBackend,
 // loopback each must be strong (checkTokenStrength).
 function resolvePersons(file: ConfigFile, host: string): Person[] {
   const listed = file.authTokens ?? [];
-  const named = Array.isArray(listed) ? listed.map((person, index) => ({ ...person, key: `authTokens[${index}]` })) : Object.entries(listed).map(([name, token]) => ({ name, token, key: `authTokens.${name}` }));
+  const named = Array.isArray(listed)
+    ? listed.map((person, index) => ({ ...person, key: `authTokens[${index}]` }))
+    : Object.entries(listed).map(([name, token]) => ({ name, token, key: `authTokens.${name}` }));
   const persons = [...(file.authToken ? [{ name: DEFAULT_PERSON, token: file.authToken, key: "authToken" }] : []), ...named];
   const names = new Map<string, string>();
   const tokens = new Map<string, string>();
   for (const { name, token, key } of persons) {
-    if (names.has(name)) throw new ConfigError(`the name "${name}" is taken twice (also ${names.get(name)}${name === DEFAULT_PERSON ? ', "authToken"\'s person' : ""})`, key);
+    if (names.has(name))
+      throw new ConfigError(`the name "${name}" is taken twice (also ${names.get(name)}${name === DEFAULT_PERSON ? ', "authToken"\'s person' : ""})`, key);
     if (tokens.has(token)) throw new ConfigError(`the same token as ${tokens.get(token)}: each person needs a token of their own`, key);
     if (!isLoopback(host)) checkTokenStrength(token, key, host);
     names.set(name, key);

@@ -16,9 +16,22 @@ const SUGGESTED_CONTEXT = 32_768;
 
 export function checkBackend(backend: BackendConfig, probe: ProbeResult, reportsCachedTokens: boolean | null | undefined): Check[] {
   const name = (what: string) => `${backend.name}: ${what}`;
-  if (!probe.healthy) return [{ name: name("answers"), ok: false, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)} does not answer (${probe.error ?? "down"})`, fix: startFix(backend) }];
+  if (!probe.healthy)
+    return [
+      {
+        name: name("answers"),
+        ok: false,
+        required: true,
+        detail: `${backend.kind} at ${redactUrl(backend.url)} does not answer (${probe.error ?? "down"})`,
+        fix: startFix(backend),
+      },
+    ];
   const checks: Check[] = [{ name: name("answers"), ok: true, required: true, detail: `${backend.kind} at ${redactUrl(backend.url)}` }];
-  if (!probe.model || probe.loaded === false) return [...checks, { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: backendQuirks(backend.kind).advice.loadModel }];
+  if (!probe.model || probe.loaded === false)
+    return [
+      ...checks,
+      { name: name("model loaded"), ok: false, required: true, detail: "no model is loaded", fix: backendQuirks(backend.kind).advice.loadModel },
+    ];
   checks.push({ name: name("model loaded"), ok: true, required: true, detail: probe.model });
   checks.push(contextCheck(name("context"), backend.kind, probe.contextLength));
   checks.push(toolsCheck(name("tools"), backend, probe.tools));
@@ -31,16 +44,42 @@ function contextCheck(name: string, kind: BackendKind, contextLength: number | u
   const detail = `loaded with ${contextLength.toLocaleString("en-US")} tokens of context`;
   if (contextLength >= MIN_CONTEXT_TOKENS) return { name, ok: true, required: true, detail };
   const how = backendQuirks(kind).advice.raiseContext;
-  return { name, ok: false, required: true, detail: `${detail}: Claude Code's prompt alone is about 20,000`, fix: `${how}; ${SUGGESTED_CONTEXT.toLocaleString("en-US")} or more` };
+  return {
+    name,
+    ok: false,
+    required: true,
+    detail: `${detail}: Claude Code's prompt alone is about 20,000`,
+    fix: `${how}; ${SUGGESTED_CONTEXT.toLocaleString("en-US")} or more`,
+  };
 }
 
 // `said`: what the probe learned (LM Studio: trained for tool use; llama-server: its template
 // takes tools; mlx_lm.server: assumed, see probe-backend.ts); "tools": "auto" follows it.
 function toolsCheck(name: string, backend: BackendConfig, said: boolean | undefined): Check {
-  if (backend.tools === false) return { name, ok: true, required: false, detail: 'not given tools ("tools": false): requests with tools go to another backend' };
-  if (!takesTools({ config: backend, probe: { tools: said } })) return { name, ok: false, required: false, detail: 'not given tools ("tools": "auto"): the loaded model was not made for tool use; requests with tools go to another backend', fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": true for this backend' };
-  if (said === false) return { name, ok: false, required: true, detail: "given tools, but the loaded model was not trained for tool use", fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": false for this backend' };
-  return { name, ok: true, required: true, detail: said ? `takes tools; ${backendQuirks(backend.kind).advice.toolsEvidence}` : "takes tools (the server does not say what the model was trained for)" };
+  if (backend.tools === false)
+    return { name, ok: true, required: false, detail: 'not given tools ("tools": false): requests with tools go to another backend' };
+  if (!takesTools({ config: backend, probe: { tools: said } }))
+    return {
+      name,
+      ok: false,
+      required: false,
+      detail: 'not given tools ("tools": "auto"): the loaded model was not made for tool use; requests with tools go to another backend',
+      fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": true for this backend',
+    };
+  if (said === false)
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: "given tools, but the loaded model was not trained for tool use",
+      fix: 'load a model trained for tool use (such as Qwen3-Coder), or set "tools": false for this backend',
+    };
+  return {
+    name,
+    ok: true,
+    required: true,
+    detail: said ? `takes tools; ${backendQuirks(backend.kind).advice.toolsEvidence}` : "takes tools (the server does not say what the model was trained for)",
+  };
 }
 
 // Informational: routing works either way, but without reported cached tokens its cache model
@@ -48,7 +87,8 @@ function toolsCheck(name: string, backend: BackendConfig, said: boolean | undefi
 function cacheReportCheck(name: string, kind: BackendKind, reports: boolean | null | undefined): Check {
   if (reports === true) return { name, ok: true, required: false, detail: "reports cached tokens" };
   const advice = backendQuirks(kind).advice;
-  if (reports === false || advice.neverReportsCachedTokens) return { name, ok: false, required: false, detail: "does not report cached tokens", fix: advice.cachedTokens };
+  if (reports === false || advice.neverReportsCachedTokens)
+    return { name, ok: false, required: false, detail: "does not report cached tokens", fix: advice.cachedTokens };
   return { name, ok: true, required: false, detail: "not seen yet (no reply through the daemon so far)" };
 }
 

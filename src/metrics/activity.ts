@@ -47,7 +47,10 @@ export class Activity {
   // The sessions `viewer` may see (visibleTo) seen lately, the most recent first: whose, and
   // where each went last.
   latestSessions(count: number, viewer?: string): RequestRecord[] {
-    return [...this.sessions.values()].filter((record) => visibleTo(record, viewer)).slice(-count).reverse();
+    return [...this.sessions.values()]
+      .filter((record) => visibleTo(record, viewer))
+      .slice(-count)
+      .reverse();
   }
 
   // The last replies `viewer` may see, oldest first.

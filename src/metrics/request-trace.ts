@@ -90,7 +90,10 @@ export class RequestTrace {
 
   finish(reply: Reply): void {
     if (this.ended) return;
-    const timings = replyTimings({ startedAt: this.record.startedAt, firstTokenAt: this.firstTokenAt, endedAt: this.now(), waitedMs: this.record.waitedMs }, reply);
+    const timings = replyTimings(
+      { startedAt: this.record.startedAt, firstTokenAt: this.firstTokenAt, endedAt: this.now(), waitedMs: this.record.waitedMs },
+      reply,
+    );
     Object.assign(this.record, timings, {
       state: "done",
       promptTokens: reply.promptTokens ?? this.estimatedTokens,

@@ -15,7 +15,10 @@ describe("CacheModel", () => {
   });
 
   test("a single-slot cache (mlx-lm up to 0.28.3) thrashes between two conversations; ten slots do not", () => {
-    for (const [slots, expected] of [[1, 1], [10, 3]] as const) {
+    for (const [slots, expected] of [
+      [1, 1],
+      [10, 3],
+    ] as const) {
       const cache = new CacheModel(slots, "lru");
       cache.record(chain("head", "a-q1", "a-r1"), cold, {});
       cache.record(chain("head", "b-q1", "b-r1"), cold, {});

@@ -3,7 +3,10 @@ import { makePng, toBase64 } from "../../test/support/make-images";
 import type { LocalRequest } from "../protocol/anthropic";
 import { buildPrefixChain, chainTokens, chainFor } from "./prefix-chain";
 
-const screenshot = (width: number, height: number, fileBytes: number) => ({ type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: toBase64(makePng(width, height, fileBytes)) } });
+const screenshot = (width: number, height: number, fileBytes: number) => ({
+  type: "image" as const,
+  source: { type: "base64" as const, media_type: "image/png", data: toBase64(makePng(width, height, fileBytes)) },
+});
 const chainOf = (messages: LocalRequest["messages"]) => buildPrefixChain({ messages });
 
 describe("the prefix chain of a conversation with images", () => {

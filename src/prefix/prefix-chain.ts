@@ -83,7 +83,8 @@ function canonicalBlock(block: ContentBlock | ResponseBlock, images: ImageBlock[
     case "redacted_thinking":
       return []; // local chat templates drop past reasoning
     case "tool_result": {
-      const content = typeof block.content === "object" ? block.content.map((part) => (part.type === "image" ? imageDigest(part, images) : part)) : (block.content ?? "");
+      const content =
+        typeof block.content === "object" ? block.content.map((part) => (part.type === "image" ? imageDigest(part, images) : part)) : (block.content ?? "");
       return [["tool_result", block.tool_use_id, content, block.is_error ?? false]];
     }
     case "image":

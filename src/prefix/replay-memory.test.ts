@@ -4,7 +4,12 @@ import { describe, expect, test } from "bun:test";
 import type { Reply } from "../translate/reply";
 import { questionKey, ReplayMemory } from "./replay-memory";
 
-const reply = (calls: { id: string; arguments: string }[], text = ""): Reply => ({ text, thinking: "", toolCalls: calls.map((call) => ({ ...call, name: "Read" })), stopReason: "tool_use" });
+const reply = (calls: { id: string; arguments: string }[], text = ""): Reply => ({
+  text,
+  thinking: "",
+  toolCalls: calls.map((call) => ({ ...call, name: "Read" })),
+  stopReason: "tool_use",
+});
 
 describe("ReplayMemory", () => {
   test("the same tool-call id in two sessions replays each session's own bytes", () => {
@@ -40,7 +45,14 @@ describe("ReplayMemory", () => {
     expect(session.changedSince(0)).toEqual(["toolu_1", questionKey(false, "\nReading. ")]);
     expect(session.text("\nReading. ")).toBe("  Reading.\n");
     const version = session.version;
-    memory.remember("s", reply([{ id: "toolu_2", arguments: "{}" }, { id: "toolu_1", arguments: '{"a": 1}' }, { id: "toolu_3", arguments: "not JSON" }]));
+    memory.remember(
+      "s",
+      reply([
+        { id: "toolu_2", arguments: "{}" },
+        { id: "toolu_1", arguments: '{"a": 1}' },
+        { id: "toolu_3", arguments: "not JSON" },
+      ]),
+    );
     memory.remember("s", reply([{ id: "toolu_4", arguments: "{}" }])); // pushes out toolu_2
     expect(session.changedSince(version)).toEqual(["toolu_2", "toolu_1", "toolu_4", "toolu_2"]);
     expect(session.changedSince(session.version)).toEqual([]);
@@ -56,11 +68,16 @@ describe("ReplayMemory", () => {
   // Issue 27: the remembered bytes went to the backend whatever the client sent back.
   test("the model's bytes replay only while the client's input is the value it was handed; otherwise the client's wins", () => {
     const memory = new ReplayMemory();
-    memory.remember("s", { text: "", thinking: "", stopReason: "tool_use", toolCalls: [
-      { id: "toolu_1", name: "Bash", arguments: '{"command":  "ls",\n "timeout": 1.0}' },
-      // Typed for the client (settle-tool-calls.ts): compared as it was handed.
-      { id: "toolu_2", name: "Search", arguments: '{"max": "5"}', clientJson: '{"max":5}' },
-    ] });
+    memory.remember("s", {
+      text: "",
+      thinking: "",
+      stopReason: "tool_use",
+      toolCalls: [
+        { id: "toolu_1", name: "Bash", arguments: '{"command":  "ls",\n "timeout": 1.0}' },
+        // Typed for the client (settle-tool-calls.ts): compared as it was handed.
+        { id: "toolu_2", name: "Search", arguments: '{"max": "5"}', clientJson: '{"max":5}' },
+      ],
+    });
     const session = memory.session("s");
     expect(session.toolArguments("toolu_1", { command: "ls", timeout: 1 })).toBe('{"command":  "ls",\n "timeout": 1.0}');
     expect(session.toolArguments("toolu_1", { timeout: 1, command: "ls" })).toBe('{"command":  "ls",\n "timeout": 1.0}'); // a JSON value: key order aside
@@ -75,7 +92,13 @@ describe("ReplayMemory", () => {
   test("what all sessions keep stays under the byte bound, the least recently seen session's oldest answers let go first", () => {
     const memory = new ReplayMemory({ totalBytes: 1_000_000 });
     const big = (n: number) => `{"content": "${String(n).repeat(100_000)}"}`; // 100 KB and more
-    memory.remember("old", reply([{ id: "toolu_old_1", arguments: big(1) }, { id: "toolu_old_2", arguments: big(2) }]));
+    memory.remember(
+      "old",
+      reply([
+        { id: "toolu_old_1", arguments: big(1) },
+        { id: "toolu_old_2", arguments: big(2) },
+      ]),
+    );
     for (let index = 0; index < 20; index++) {
       memory.remember("new", reply([{ id: `toolu_${index}`, arguments: big(3) }], `text ${index} `.repeat(1_000)));
       expect(memory.bytes).toBeLessThanOrEqual(1_000_000);
@@ -98,7 +121,16 @@ describe("ReplayMemory", () => {
     const before = process.memoryUsage().heapUsed;
     for (let index = 0; index < 20; index++) {
       const args = `{"content": "${String.fromCharCode(97 + index).repeat(4 * 1024 * 1024)}"}`;
-      memory.remember(`s${index % 3}`, reply([{ id: `toolu_${index}`, arguments: args }, { id: `toolu_small_${index}`, arguments: "{}" }], ` ${args} `));
+      memory.remember(
+        `s${index % 3}`,
+        reply(
+          [
+            { id: `toolu_${index}`, arguments: args },
+            { id: `toolu_small_${index}`, arguments: "{}" },
+          ],
+          ` ${args} `,
+        ),
+      );
     }
     Bun.gc(true);
     expect(memory.bytes).toBeLessThanOrEqual(16 * 1024 * 1024);

@@ -48,7 +48,13 @@ describe("shared prefills", () => {
     gate.admit(ask("agent 1"));
     const unrelated = gate.admit({ ...ask("x"), segments: [{ hash: "other head", tokens: 9_000 }] });
     const short = gate.admit({ ...ask("y"), segments: [{ hash: "small", tokens: MIN_SHARED_TOKENS - 1 }] });
-    const shortFollower = gate.admit({ ...ask("z"), segments: [{ hash: "small", tokens: MIN_SHARED_TOKENS - 1 }, { hash: "z", tokens: 5 }] });
+    const shortFollower = gate.admit({
+      ...ask("z"),
+      segments: [
+        { hash: "small", tokens: MIN_SHARED_TOKENS - 1 },
+        { hash: "z", tokens: 5 },
+      ],
+    });
     const elsewhere = gate.admit({ ...ask("agent 2"), backend: "another" });
     for (const admission of [unrelated, short, shortFollower, elsewhere]) {
       expect(admission.held).toBe(false);

@@ -67,7 +67,15 @@ export class SharedPrefills {
   readonly counts: Partial<Record<Release, number>> = {};
 
   admit(request: Admit): Admission {
-    const entry: Entry = { backend: request.backend, readyAt: request.readyAt, segments: request.segments, running: false, prefilled: false, ended: false, waiters: [] };
+    const entry: Entry = {
+      backend: request.backend,
+      readyAt: request.readyAt,
+      segments: request.segments,
+      running: false,
+      prefilled: false,
+      ended: false,
+      waiters: [],
+    };
     this.entries.add(entry);
     const { leader, sharedTokens } = this.leaderFor(entry, request.warmTokens);
     let ready: Promise<Release>;

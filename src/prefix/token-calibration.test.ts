@@ -9,7 +9,13 @@ test("before any count, the plain estimate", () => {
 
 test("the ratio is the median of the backend's counts of prompts without tools: one odd count does not move it", () => {
   const calibration = new BackendCalibration();
-  for (const [estimated, real] of [[3_515, 2_790], [3_604, 2_882], [400, 2_000], [3_526, 2_795]] as const) calibration.record({ estimated, tools: 0, real });
+  for (const [estimated, real] of [
+    [3_515, 2_790],
+    [3_604, 2_882],
+    [400, 2_000],
+    [3_526, 2_795],
+  ] as const)
+    calibration.record({ estimated, tools: 0, real });
   // Qwen3-Coder's template and Qwen3's tokenizer on Claude Code's recorded requests: ~0.79 a token.
   expect(calibration.factors().ratio).toBeCloseTo(0.795, 2);
   expect(calibration.estimate(3_628, 0)).toBeWithin(2_830, 2_940); // counted: 2,902

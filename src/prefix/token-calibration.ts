@@ -72,6 +72,7 @@ export function countPoint(backend: string, segments: readonly Segment[], estima
 // with), not a pass over the chain; undefined when it does not (another conversation, a
 // compaction, an edited turn).
 export function estimateFromPoint(point: CountPoint, backend: string, segments: readonly Segment[], estimated: number, ratio: number): number | undefined {
-  if (point.backend !== backend || segments.length < point.length || segments[0]?.hash !== point.head || segments[point.length - 1]?.hash !== point.last) return undefined;
+  if (point.backend !== backend || segments.length < point.length || segments[0]?.hash !== point.head || segments[point.length - 1]?.hash !== point.last)
+    return undefined;
   return point.real + Math.max(0, Math.round((estimated - point.estimated) * ratio));
 }

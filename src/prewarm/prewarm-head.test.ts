@@ -39,10 +39,21 @@ describe("the prewarm head", () => {
   });
 
   test("a Messages API body (kind anthropic): system and tools kept, thinking and the conversation left out", () => {
-    const body = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "q" }], system: [{ type: "text", text: "You are Claude Code." }], tools: [{ name: "Write", input_schema: {} }], thinking: { type: "enabled", budget_tokens: 1024 }, stream: true };
+    const body = {
+      model: "m",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "q" }],
+      system: [{ type: "text", text: "You are Claude Code." }],
+      tools: [{ name: "Write", input_schema: {} }],
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      stream: true,
+    };
     const head = messagesHead(body, 0)!;
     expect(head.fields).toEqual({ system: body.system, tools: body.tools });
-    expect(prewarmRequest(head, "m")).toEqual({ path: "/messages", body: { system: body.system, tools: body.tools, model: "m", messages: [{ role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false } });
+    expect(prewarmRequest(head, "m")).toEqual({
+      path: "/messages",
+      body: { system: body.system, tools: body.tools, model: "m", messages: [{ role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false },
+    });
     expect(messagesHead({ ...body, system: undefined }, 0)).toBeUndefined();
   });
 
@@ -53,7 +64,11 @@ describe("the prewarm head", () => {
     const context = { role: "user" as const, content: "# Environment\ncwd: /home/me/project" };
     const withContext = { ...chatBody, messages: [chatBody.messages[0]!, context, chatBody.messages[1]!] };
     expect(chatHead(withContext, 1)!.fields.messages).toEqual([chatBody.messages[0]!, context]);
-    expect(prewarmRequest(chatHead(withContext, 1)!, "m").body.messages).toEqual([chatBody.messages[0]!, context, { role: "user", content: PREWARM_USER_TEXT }]);
+    expect(prewarmRequest(chatHead(withContext, 1)!, "m").body.messages).toEqual([
+      chatBody.messages[0]!,
+      context,
+      { role: "user", content: PREWARM_USER_TEXT },
+    ]);
     const body = { model: "m", max_tokens: 100, system: "You are Claude Code.", messages: [context, { role: "user", content: "q" }] };
     expect(prewarmRequest(messagesHead(body, 1)!, "m").body.messages).toEqual([context, { role: "user", content: PREWARM_USER_TEXT }]);
   });

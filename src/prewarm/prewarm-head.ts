@@ -20,7 +20,19 @@ export const PREWARM_USER_TEXT = "Hi";
 
 // What belongs to one request only. Sampling settings change nothing in the prompt; the stream
 // options are the prewarm's own.
-const CHAT_REQUEST_ONLY = new Set(["model", "messages", "max_tokens", "max_completion_tokens", "stream", "stream_options", "return_progress", "stop", "temperature", "top_p", "top_k"]);
+const CHAT_REQUEST_ONLY = new Set([
+  "model",
+  "messages",
+  "max_tokens",
+  "max_completion_tokens",
+  "stream",
+  "stream_options",
+  "return_progress",
+  "stop",
+  "temperature",
+  "top_p",
+  "top_k",
+]);
 // `thinking` is left out too: a budget larger than the prewarm's one token is an error on servers
 // that check it, and it only changes how the assistant turn starts, after the shared part.
 const MESSAGES_REQUEST_ONLY = new Set(["model", "messages", "max_tokens", "stream", "stop_sequences", "temperature", "top_p", "top_k", "thinking"]);
@@ -51,11 +63,21 @@ export function prewarmRequest(head: PrewarmHead, model: string): { path: string
     const system = (head.fields.messages ?? []) as ChatMessage[];
     return {
       path: "/chat/completions",
-      body: { ...head.fields, model, messages: [...system, { role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: true, stream_options: { include_usage: true } },
+      body: {
+        ...head.fields,
+        model,
+        messages: [...system, { role: "user", content: PREWARM_USER_TEXT }],
+        max_tokens: 1,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
     };
   }
   const context = (head.fields.messages ?? []) as unknown[];
-  return { path: "/messages", body: { ...head.fields, model, messages: [...context, { role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false } };
+  return {
+    path: "/messages",
+    body: { ...head.fields, model, messages: [...context, { role: "user", content: PREWARM_USER_TEXT }], max_tokens: 1, stream: false },
+  };
 }
 
 function pick(body: object, excluded: Set<string>): Record<string, unknown> {

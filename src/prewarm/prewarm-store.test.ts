@@ -22,7 +22,12 @@ const { backends } = resolveConfig(
   },
   {},
 );
-const prefix = (hash: string): PrewarmPrefix => ({ hash, tokens: 20_000, head: { api: "chat", fields: { messages: [{ role: "system", content: hash }] } }, seenAt: 1 });
+const prefix = (hash: string): PrewarmPrefix => ({
+  hash,
+  tokens: 20_000,
+  head: { api: "chat", fields: { messages: [{ role: "system", content: hash }] } },
+  seenAt: 1,
+});
 
 describe("PrewarmStore", () => {
   test("newest first, a few per backend, never more than its cache keeps", () => {
@@ -53,7 +58,8 @@ describe("PrewarmStore", () => {
     const dir = stateDir();
     mkdirSync(dir, { recursive: true });
     const dead = Bun.spawnSync(["true"]).pid; // exited: its pid is no process now
-    for (const name of [`${PREWARM_FILE}.${dead}.tmp`, `${PREWARM_FILE}.${process.pid}.tmp`, "notes.txt", `other.json.${dead}.tmp`]) writeFileSync(join(dir, name), "{");
+    for (const name of [`${PREWARM_FILE}.${dead}.tmp`, `${PREWARM_FILE}.${process.pid}.tmp`, "notes.txt", `other.json.${dead}.tmp`])
+      writeFileSync(join(dir, name), "{");
     new PrewarmStore(backends, dir);
     expect(readdirSync(dir).sort()).toEqual([`${PREWARM_FILE}.${process.pid}.tmp`, "notes.txt", `other.json.${dead}.tmp`].sort());
   });

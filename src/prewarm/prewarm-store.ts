@@ -82,7 +82,8 @@ export class PrewarmStore {
       if (makePrivate(path)) ensurePrivateDir(this.dir!);
       json = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") logger.warn(`prewarm: ignoring ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        logger.warn(`prewarm: ignoring ${path}: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     const parsed = v.safeParse(FileSchema, json);
@@ -106,7 +107,11 @@ export class PrewarmStore {
   private write(): void {
     const path = this.path;
     if (!path || !this.dir) return;
-    const backends = Object.fromEntries(this.backends.filter((config) => this.byBackend.has(config.name)).map((config) => [config.name, { kind: config.kind, prefixes: this.byBackend.get(config.name) }]));
+    const backends = Object.fromEntries(
+      this.backends
+        .filter((config) => this.byBackend.has(config.name))
+        .map((config) => [config.name, { kind: config.kind, prefixes: this.byBackend.get(config.name) }]),
+    );
     const text = JSON.stringify({ version: 1, backends });
     const dir = this.dir;
     this.writing = this.writing.then(async () => {

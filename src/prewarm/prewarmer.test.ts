@@ -23,13 +23,24 @@ function fake(options: { enabled?: boolean; quietMs?: number } = {}): Fake {
     if (url.endsWith("/chat/completions")) {
       state.sent.push(sentJson(init));
       const usage = { prompt_tokens: 20_010, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } };
-      return new Response(`data: ${JSON.stringify({ choices: [{ delta: { content: "Hello" }, finish_reason: "length" }] })}\n\ndata: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`, { headers: { "content-type": "text/event-stream" } });
+      return new Response(
+        `data: ${JSON.stringify({ choices: [{ delta: { content: "Hello" }, finish_reason: "length" }] })}\n\ndata: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`,
+        { headers: { "content-type": "text/event-stream" } },
+      );
     }
     return new Response("not found", { status: 404 });
   }) as unknown as typeof fetch;
   const pool = new BackendPool(config.backends, fetcher);
   const store = new PrewarmStore(config.backends);
-  const prewarmer = new Prewarmer({ enabled: options.enabled ?? true, pool, store, fetcher, clock: () => 0, quietMs: options.quietMs ?? 60_000, watchIntervalMs: 60_000 });
+  const prewarmer = new Prewarmer({
+    enabled: options.enabled ?? true,
+    pool,
+    store,
+    fetcher,
+    clock: () => 0,
+    quietMs: options.quietMs ?? 60_000,
+    watchIntervalMs: 60_000,
+  });
   running.push(prewarmer);
   prewarmer.start();
   prewarmer.remember(pool.get("llama"), prefix);

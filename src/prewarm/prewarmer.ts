@@ -75,7 +75,17 @@ export class Prewarmer {
     this.watchIntervalMs = options.watchIntervalMs ?? WATCH_INTERVAL_MS;
     this.startedAt = this.now();
     for (const backend of options.pool.backends) {
-      this.states.set(backend.config.name, { requests: new Set(), lastRequestEndedAt: 0, stale: new Set(), warmedAt: new Map(), failures: new Map(), checking: false, portOnly: false, runs: 0, cancelled: 0 });
+      this.states.set(backend.config.name, {
+        requests: new Set(),
+        lastRequestEndedAt: 0,
+        stale: new Set(),
+        warmedAt: new Map(),
+        failures: new Map(),
+        checking: false,
+        portOnly: false,
+        runs: 0,
+        cancelled: 0,
+      });
     }
   }
 
@@ -171,7 +181,10 @@ export class Prewarmer {
       state.failures.clear();
       this.busy(state);
       state.lastRequestEndedAt = 0;
-      if (prefixes.length > 0) logger.info(`prewarm ${backend.config.name}: ${modelChanged ? `model changed to ${probe.model}` : previous ? "came up" : "found up"}; ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} to warm`);
+      if (prefixes.length > 0)
+        logger.info(
+          `prewarm ${backend.config.name}: ${modelChanged ? `model changed to ${probe.model}` : previous ? "came up" : "found up"}; ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} to warm`,
+        );
     }
     this.schedule(backend);
   }
@@ -195,7 +208,9 @@ export class Prewarmer {
         this.schedule(sibling);
       }
     }
-    logger.info(`prewarm ${backend.config.name}: down; its ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} handed to ${siblings.map((sibling) => sibling.config.name).join(", ")}`);
+    logger.info(
+      `prewarm ${backend.config.name}: down; its ${prefixes.length} Claude Code prefix${prefixes.length === 1 ? "" : "es"} handed to ${siblings.map((sibling) => sibling.config.name).join(", ")}`,
+    );
   }
 
   // Later, not inside the probe: a request that made the probe is about to claim the backend.
@@ -252,8 +267,17 @@ export class Prewarmer {
       state.stale.delete(prefix.hash);
       state.failures.delete(prefix.hash);
       state.warmedAt.set(prefix.hash, this.now());
-      Object.assign(state, { lastWarmedAt: this.now(), lastDurationMs: durationMs, lastPromptTokens: report.promptTokens, lastCachedTokens: report.cachedTokens, lastError: undefined });
-      const counts = report.promptTokens === undefined ? "" : `${report.promptTokens} prompt tokens${report.cachedTokens === undefined ? "" : ` (${report.cachedTokens} cached)`}, `;
+      Object.assign(state, {
+        lastWarmedAt: this.now(),
+        lastDurationMs: durationMs,
+        lastPromptTokens: report.promptTokens,
+        lastCachedTokens: report.cachedTokens,
+        lastError: undefined,
+      });
+      const counts =
+        report.promptTokens === undefined
+          ? ""
+          : `${report.promptTokens} prompt tokens${report.cachedTokens === undefined ? "" : ` (${report.cachedTokens} cached)`}, `;
       logger.info(`prewarm ${name}: Claude Code's prefix is warm: ${counts}${(durationMs / 1000).toFixed(1)} s`);
     } catch (error) {
       const seconds = ((this.now() - running.startedAt) / 1000).toFixed(1);

@@ -19,10 +19,17 @@ export type PrewarmReport = {
 const ANTHROPIC_VERSION = "2023-06-01";
 
 const MessagesUsage = v.looseObject({
-  usage: v.optional(v.nullable(v.looseObject({ input_tokens: v.optional(v.nullable(v.number())), cache_read_input_tokens: v.optional(v.nullable(v.number())) }))),
+  usage: v.optional(
+    v.nullable(v.looseObject({ input_tokens: v.optional(v.nullable(v.number())), cache_read_input_tokens: v.optional(v.nullable(v.number())) })),
+  ),
 });
 
-export async function sendPrewarm(backend: BackendConfig, head: PrewarmHead, model: string, options: { fetcher: typeof fetch; signal: AbortSignal }): Promise<PrewarmReport> {
+export async function sendPrewarm(
+  backend: BackendConfig,
+  head: PrewarmHead,
+  model: string,
+  options: { fetcher: typeof fetch; signal: AbortSignal },
+): Promise<PrewarmReport> {
   const { path, body } = prewarmRequest(head, model);
   const headers = head.api === "messages" ? { "anthropic-version": ANTHROPIC_VERSION } : undefined;
   // The same limits as a real request's: a cold prefill may take minutes, a stall may not.

@@ -32,7 +32,16 @@ export const UpstreamStreamEvent = v.looseObject({
 });
 
 export const UpstreamMessage = v.looseObject({
-  content: v.array(v.looseObject({ type: v.string(), text: v.optional(v.string()), thinking: v.optional(v.string()), id: v.optional(v.string()), name: v.optional(v.string()), input: v.optional(v.unknown()) })),
+  content: v.array(
+    v.looseObject({
+      type: v.string(),
+      text: v.optional(v.string()),
+      thinking: v.optional(v.string()),
+      id: v.optional(v.string()),
+      name: v.optional(v.string()),
+      input: v.optional(v.unknown()),
+    }),
+  ),
   stop_reason: v.optional(v.nullable(v.string())),
   stop_sequence: v.optional(v.nullable(v.string())),
   usage: UpstreamUsage,

@@ -99,25 +99,54 @@ export const ServerToolUseBlock = v.looseObject({
 
 export const ContainerUploadBlock = v.looseObject({ type: v.literal("container_upload"), file_id: v.string() });
 
-const KNOWN_BLOCK_TYPES = new Set(["text", "image", "document", "search_result", "tool_reference", "tool_use", "tool_result", "thinking", "redacted_thinking", "server_tool_use", "mcp_tool_use", "container_upload"]);
+const KNOWN_BLOCK_TYPES = new Set([
+  "text",
+  "image",
+  "document",
+  "search_result",
+  "tool_reference",
+  "tool_use",
+  "tool_result",
+  "thinking",
+  "redacted_thinking",
+  "server_tool_use",
+  "mcp_tool_use",
+  "container_upload",
+]);
 
 // The results of server tools: web_search_tool_result, web_fetch_tool_result,
 // code_execution_tool_result, mcp_tool_result, ... (every "*_tool_result" but tool_result itself).
 // Read as `server_tool_result` and any other type as `unknown`, each keeping its type as `name`:
 // a type TypeScript can narrow by (an open string could be any of the known types).
 export const ServerToolResultBlock = v.pipe(
-  v.looseObject({ type: v.pipe(v.string(), v.check((type) => type.endsWith("_tool_result") && !KNOWN_BLOCK_TYPES.has(type))), content: v.optional(v.unknown()) }),
+  v.looseObject({
+    type: v.pipe(
+      v.string(),
+      v.check((type) => type.endsWith("_tool_result") && !KNOWN_BLOCK_TYPES.has(type)),
+    ),
+    content: v.optional(v.unknown()),
+  }),
   v.transform((block) => ({ type: "server_tool_result" as const, name: block.type, content: block.content })),
 );
 
 export const UnknownBlock = v.pipe(
-  v.looseObject({ type: v.pipe(v.string(), v.check((type) => !KNOWN_BLOCK_TYPES.has(type) && !type.endsWith("_tool_result"))) }),
+  v.looseObject({
+    type: v.pipe(
+      v.string(),
+      v.check((type) => !KNOWN_BLOCK_TYPES.has(type) && !type.endsWith("_tool_result")),
+    ),
+  }),
   v.transform((block) => ({ type: "unknown" as const, name: block.type })),
 );
 
 const RequestToolResultBlock = v.looseObject({
   ...ToolResultBlock.entries,
-  content: v.optional(v.union([v.string(), v.array(v.variant("type", [TextBlock, RequestImageBlock, DocumentBlock, SearchResultBlock, ToolReferenceBlock, ServerToolResultBlock, UnknownBlock]))])),
+  content: v.optional(
+    v.union([
+      v.string(),
+      v.array(v.variant("type", [TextBlock, RequestImageBlock, DocumentBlock, SearchResultBlock, ToolReferenceBlock, ServerToolResultBlock, UnknownBlock])),
+    ]),
+  ),
 });
 
 export const RequestContentBlock = v.variant("type", [
@@ -173,7 +202,12 @@ const Conversation = v.pipe(
     const messages = dataset.value;
     const at = (index: number, keys: (string | number)[]): [v.IssuePathItem, ...v.IssuePathItem[]] => [
       { type: "array", origin: "value", input: messages, key: index, value: messages[index] },
-      ...keys.map((key): v.IssuePathItem => (typeof key === "number" ? { type: "array", origin: "value", input: [], key, value: undefined } : { type: "object", origin: "value", input: {}, key, value: undefined })),
+      ...keys.map(
+        (key): v.IssuePathItem =>
+          typeof key === "number"
+            ? { type: "array", origin: "value", input: [], key, value: undefined }
+            : { type: "object", origin: "value", input: {}, key, value: undefined },
+      ),
     ];
     for (const issue of conversationIssues(messages)) addIssue({ message: issue.message, path: at(issue.index, issue.keys) });
   }),
@@ -195,7 +229,11 @@ export function conversationIssues(messages: readonly RequestMessage[], from = 0
     for (const [position, block] of message.content.entries()) {
       if (block.type === "tool_use") toolUses.add(block.id);
       if (block.type === "tool_result" && !toolUses.has(block.tool_use_id) && !heldBefore(block.tool_use_id)) {
-        issues.push({ index, keys: ["content", position, "tool_use_id"], message: `answers tool_use id "${block.tool_use_id}", which no earlier message holds` });
+        issues.push({
+          index,
+          keys: ["content", position, "tool_use_id"],
+          message: `answers tool_use id "${block.tool_use_id}", which no earlier message holds`,
+        });
       }
     }
   }

@@ -3,9 +3,7 @@
 // server adds its own (mlx-lm's `reasoning`, LM Studio's `reasoning_content`, llama.cpp's `timings`).
 import * as v from "valibot";
 
-export type ContentPart =
-  | { type: "text"; text: string }
-  | { type: "image_url"; image_url: { url: string } };
+export type ContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
 
 export type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
@@ -101,10 +99,7 @@ export const ChatChunk = v.object({
 });
 
 export const ChatCompletion = v.looseObject({
-  choices: v.pipe(
-    v.array(v.looseObject({ message: Delta, finish_reason: Text, stop_reason: StopReason })),
-    v.minLength(1, "the completion has no choices"),
-  ),
+  choices: v.pipe(v.array(v.looseObject({ message: Delta, finish_reason: Text, stop_reason: StopReason })), v.minLength(1, "the completion has no choices")),
   usage: v.optional(v.nullable(ChatUsage)),
   timings: v.optional(v.nullable(ServerTimings)),
   __verbose: LlamaVerbose,

@@ -40,7 +40,13 @@ export function decideRoute(request: NormalizedRequest, context: RouteContext): 
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 503) throw error;
     const whenUp = resolveRoute(request, { ...context, isHealthy: () => true });
-    return { ...describeRoute(whenUp, request, context), backend: null, reason: null, problem: error.message, whenUp: { backend: whenUp.backend.config.name, reason: whenUp.reason } };
+    return {
+      ...describeRoute(whenUp, request, context),
+      backend: null,
+      reason: null,
+      problem: error.message,
+      whenUp: { backend: whenUp.backend.config.name, reason: whenUp.reason },
+    };
   }
 }
 

@@ -81,7 +81,11 @@ function assistantBlock(rng: Rng, toolUses: string[]): object {
     () => ({ type: "thinking", thinking: "hm", signature: "sig" }),
     () => ({ type: "redacted_thinking", data: "opaque" }),
     () => ({ type: "server_tool_use", id: `srv_${rng.int(100)}`, name: "web_search", input: { query: "bun" } }),
-    () => ({ type: "web_search_tool_result", tool_use_id: "srv_1", content: [{ type: "web_search_result", title: "Bun", url: "https://bun.sh", encrypted_content: "x" }] }),
+    () => ({
+      type: "web_search_tool_result",
+      tool_use_id: "srv_1",
+      content: [{ type: "web_search_result", title: "Bun", url: "https://bun.sh", encrypted_content: "x" }],
+    }),
   ])();
 }
 
@@ -117,7 +121,13 @@ function session(seed: number) {
     if (sameTools) read.tools = sharedTools;
     read.messages = deepFreeze([...kept, ...read.messages.slice(kept.length)]); // as conversation-cache.ts hands them over
     kept = read.messages;
-    requests.push({ known: normalizeRequest(read, new Headers()), fresh: normalizeRequest(parse(body), new Headers()), sent: kept, tools, sameTools: sameTools || !withTools });
+    requests.push({
+      known: normalizeRequest(read, new Headers()),
+      fresh: normalizeRequest(parse(body), new Headers()),
+      sent: kept,
+      tools,
+      sameTools: sameTools || !withTools,
+    });
   }
   return requests;
 }
@@ -162,7 +172,11 @@ describe("what a request needs of its backend, looked at once per message sent b
     ["text only", [ask], { usesTools: false, hasImages: false }],
     ["an image", [{ role: "user", content: [image] }], { usesTools: false, hasImages: true }],
     ["a tool call", [ask, call], { usesTools: true, hasImages: false }],
-    ["an image inside a tool result", [ask, call, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [image] }] }], { usesTools: true, hasImages: true }],
+    [
+      "an image inside a tool result",
+      [ask, call, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [image] }] }],
+      { usesTools: true, hasImages: true },
+    ],
   ];
   for (const [name, messages, needs] of cases) {
     test(name, () => {

@@ -45,7 +45,12 @@ export function scopeSessionId(person: string | undefined, sessionId: string): s
 export function normalizeRequest(raw: MessagesRequest, headers: Headers, person?: string): NormalizedRequest {
   const tools = raw.tools ? splitTools(raw.tools) : undefined;
   const content = normalizeContent(raw.messages, tools?.byName ?? NO_TOOLS);
-  const request: LocalRequest = { ...raw, system: stripBillingHeader(raw.system), messages: content.messages, ...(tools ? { tools: tools.declared as Tool[] } : {}) };
+  const request: LocalRequest = {
+    ...raw,
+    system: stripBillingHeader(raw.system),
+    messages: content.messages,
+    ...(tools ? { tools: tools.declared as Tool[] } : {}),
+  };
   const facts = factsFor(request.messages).at(-1) ?? { toolBlocks: false, images: false };
   const demandsTool = request.tool_choice?.type === "any" || request.tool_choice?.type === "tool";
   const chain = buildPrefixChain(request);
@@ -77,7 +82,12 @@ const factsFor = memoizeByPrefix((message: Message, before: MessageFacts | undef
   const blocks = typeof message.content === "string" ? [] : message.content;
   return {
     toolBlocks: (before?.toolBlocks ?? false) || blocks.some((block) => block.type === "tool_use" || block.type === "tool_result"),
-    images: (before?.images ?? false) || blocks.some((block) => block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image"))),
+    images:
+      (before?.images ?? false) ||
+      blocks.some(
+        (block) =>
+          block.type === "image" || (block.type === "tool_result" && Array.isArray(block.content) && block.content.some((part) => part.type === "image")),
+      ),
   };
 });
 

@@ -10,7 +10,12 @@ import { resolveRoute } from "./resolve-route";
 const SYSTEM = `You are a coding agent.\n${"- keep functions short and names clear.\n".repeat(600)}`;
 
 function setup() {
-  const config = resolveConfig({ backends: [{ name: "qwen", kind: "openai", replicas: ["http://127.0.0.1:8080/v1", "http://127.0.0.1:8081/v1", "http://127.0.0.1:8082/v1"], tools: true }] }, {});
+  const config = resolveConfig(
+    {
+      backends: [{ name: "qwen", kind: "openai", replicas: ["http://127.0.0.1:8080/v1", "http://127.0.0.1:8081/v1", "http://127.0.0.1:8082/v1"], tools: true }],
+    },
+    {},
+  );
   const pool = new BackendPool(config.backends, fetch);
   const loads: Record<string, Load> = {};
   const down = new Set<string>();

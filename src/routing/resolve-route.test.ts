@@ -83,7 +83,9 @@ describe("resolveRoute", () => {
     const { pool, decide } = setup({ toolsWhen: "used" });
     const first = { system: "S", messages: [{ role: "user" as const, content: "q1" }] };
     serve(pool, "lmstudio", first, "answer");
-    expect(decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] }).reason).toBe("no-tools");
+    expect(decide({ system: "S", messages: [...first.messages, { role: "assistant", content: "answer" }, { role: "user", content: "q2" }] }).reason).toBe(
+      "no-tools",
+    );
   });
 
   test("a down backend is skipped; when none can serve, the error names each backend and URL", () => {
@@ -94,7 +96,11 @@ describe("resolveRoute", () => {
 
   test("with the default config, a tools request goes to mlx-lm when LM Studio is down (tools: auto)", () => {
     const { decide, pool } = setup({}, {});
-    expect(decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toMatchObject({ reason: "fallback", includeTools: true, backend: { config: { name: "mlx-lm" } } });
+    expect(decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toMatchObject({
+      reason: "fallback",
+      includeTools: true,
+      backend: { config: { name: "mlx-lm" } },
+    });
     // A backend that says its model takes no tools is not given them.
     pool.get("mlx-lm").probe = { healthy: true, models: [], tools: false, at: 0 };
     expect(() => decide({ tools: TOOLS }, (name) => name !== "lmstudio")).toThrow("no backend can serve this request");
@@ -112,7 +118,11 @@ describe("resolveRoute", () => {
   });
 
   test("forced mode wins over everything, and a model naming a backend forces it", () => {
-    expect(setup({ mode: "mlx-lm" }).decide({ tools: TOOLS })).toMatchObject({ reason: "forced", includeTools: false, backend: { config: { name: "mlx-lm" } } });
+    expect(setup({ mode: "mlx-lm" }).decide({ tools: TOOLS })).toMatchObject({
+      reason: "forced",
+      includeTools: false,
+      backend: { config: { name: "mlx-lm" } },
+    });
     expect(setup().decide({ model: "lmstudio" })).toMatchObject({ reason: "forced", backend: { config: { name: "lmstudio" } } });
   });
 
@@ -123,10 +133,20 @@ describe("resolveRoute", () => {
   });
 
   test("a new conversation that would push out a live one on the default backend goes where there is room (balance)", () => {
-    const config = resolveConfig({ backends: [{ name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1" }, { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: true, cacheSlots: 2 }], routing: { toolsWhen: "used" } }, {});
+    const config = resolveConfig(
+      {
+        backends: [
+          { name: "lmstudio", kind: "lmstudio", url: "http://127.0.0.1:1234/v1" },
+          { name: "mlx-lm", kind: "mlx-lm", url: "http://127.0.0.1:8081/v1", tools: true, cacheSlots: 2 },
+        ],
+        routing: { toolsWhen: "used" },
+      },
+      {},
+    );
     const pool = new BackendPool(config.backends, fetch);
     const system = "You are a coding agent. ".repeat(2000);
-    const conversation = (question: string) => normalizeRequest({ model: "m", max_tokens: 1, system, messages: [{ role: "user", content: question }] }, new Headers());
+    const conversation = (question: string) =>
+      normalizeRequest({ model: "m", max_tokens: 1, system, messages: [{ role: "user", content: question }] }, new Headers());
     // Two conversations in use fill mlx-lm's two slots.
     serve(pool, "mlx-lm", { system, messages: [{ role: "user", content: "first" }] }, "long answer ".repeat(500), 1);
     serve(pool, "mlx-lm", { system, messages: [{ role: "user", content: "second" }] }, "long answer ".repeat(500), 2);

@@ -50,7 +50,14 @@ export function resolveRoute(request: NormalizedRequest, context: RouteContext):
   const tools = needsTools(request, routing.toolsWhen);
   const forced = (backend: BackendState): Route => {
     const includeTools = request.hasTools && takesTools(backend);
-    return { backend, reason: "forced", needsTools: tools, includeTools, warmth: backend.cache.warmth(chainFor(request.chain, includeTools), request.person), warm: {} };
+    return {
+      backend,
+      reason: "forced",
+      needsTools: tools,
+      includeTools,
+      warmth: backend.cache.warmth(chainFor(request.chain, includeTools), request.person),
+      warm: {},
+    };
   };
 
   if (routing.mode !== "auto" && !isPool(context.backends, routing.mode)) return forced(byName(context.backends, routing.mode));
@@ -134,7 +141,8 @@ function pickReplica(options: Option[], lastBackend: string | undefined): Option
 
 // "qwen#2: 3,412 tokens to compute, 0 queued (qwen#1: 120 + 6,800 queued, qwen#3: 3,412 + 2,900 queued)"
 function explainReplica(chosen: Option, options: Option[]): string {
-  const describe = (option: Option) => `${(option.total - option.warmth.tokens + option.evicts).toLocaleString("en-US")} tokens to compute${option.warmth.tokens > 0 ? ` (${option.warmth.tokens.toLocaleString("en-US")} warm)` : ""}, ${option.load.queuedTokens.toLocaleString("en-US")} queued in ${option.load.requests} request${option.load.requests === 1 ? "" : "s"}, ${Math.round(option.rate)} tokens/s: ${option.cost.toFixed(1)} s`;
+  const describe = (option: Option) =>
+    `${(option.total - option.warmth.tokens + option.evicts).toLocaleString("en-US")} tokens to compute${option.warmth.tokens > 0 ? ` (${option.warmth.tokens.toLocaleString("en-US")} warm)` : ""}, ${option.load.queuedTokens.toLocaleString("en-US")} queued in ${option.load.requests} request${option.load.requests === 1 ? "" : "s"}, ${Math.round(option.rate)} tokens/s: ${option.cost.toFixed(1)} s`;
   const others = options.filter((option) => option !== chosen && option.backend.config.replicaOf === chosen.backend.config.replicaOf);
   return [`${chosen.backend.config.name}: ${describe(chosen)}`, ...others.map((option) => `${option.backend.config.name}: ${describe(option)}`)].join("; ");
 }
@@ -214,5 +222,9 @@ function fits(request: NormalizedRequest, backend: BackendState): boolean {
 function promptTooLong(request: NormalizedRequest, up: BackendState[]): ApiError {
   const largest = up.reduce((best, backend) => ((backend.probe?.contextLength ?? 0) > (best.probe?.contextLength ?? 0) ? backend : best));
   const maximum = largest.probe?.contextLength ?? 0;
-  return new ApiError(400, "invalid_request_error", `prompt is too long: ${promptTokens(request, largest)} tokens > ${maximum} maximum (the context ${largest.config.name} has loaded)`);
+  return new ApiError(
+    400,
+    "invalid_request_error",
+    `prompt is too long: ${promptTokens(request, largest)} tokens > ${maximum} maximum (the context ${largest.config.name} has loaded)`,
+  );
 }

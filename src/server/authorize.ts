@@ -41,7 +41,12 @@ export function createGate(options: { host: string; persons: readonly Person[] }
       for (const candidate of persons) {
         for (const value of presented) if (timingSafeEqual(value, candidate.digest) && person === undefined) person = candidate.name;
       }
-      if (person === undefined) throw new ApiError(401, "authentication_error", "this anyclaude daemon requires its authToken (or one of its authTokens) as x-api-key or Authorization: Bearer");
+      if (person === undefined)
+        throw new ApiError(
+          401,
+          "authentication_error",
+          "this anyclaude daemon requires its authToken (or one of its authTokens) as x-api-key or Authorization: Bearer",
+        );
       return person;
     },
   };

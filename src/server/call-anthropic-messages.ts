@@ -18,10 +18,25 @@ const ANTHROPIC_VERSION = "2023-06-01";
 
 export function callAnthropicMessages(backend: BackendConfig, body: Record<string, unknown>, context: CallContext): BackendCall {
   const watch = new UpstreamWatch(backend, context.fetcher, context.readLimits);
-  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/messages", body, stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher, headers: { "anthropic-version": ANTHROPIC_VERSION } }));
+  const upstream = whenReady(context, () =>
+    sendToBackend(backend, {
+      path: "/messages",
+      body,
+      stream: Boolean(body.stream),
+      signal: context.signal,
+      watch,
+      fetcher: context.fetcher,
+      headers: { "anthropic-version": ANTHROPIC_VERSION },
+    }),
+  );
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: anthropicRelay(context) }, daemon),
+    streamResponse: (daemon) =>
+      streamReply(
+        upstream,
+        { backend: backend.name, trace: context.trace, watch, decode: (stream) => readRelayEvents(stream, backend.name), converter: anthropicRelay(context) },
+        daemon,
+      ),
     async readMessage(response) {
       const json: unknown = await readJson(response);
       const parsed = v.safeParse(UpstreamMessage, json);
@@ -30,8 +45,18 @@ export function callAnthropicMessages(backend: BackendConfig, body: Record<strin
       const { stopReason, stopSequence } = mapUpstreamStopReason(parsed.output.stop_reason, parsed.output.stop_sequence);
       const content = cleanBlocks((json as MessagesResponse).content, context.toolUseId);
       const reply = replyOf({ ...parsed.output, content });
-      const usage = parsed.output.usage && checkAnthropicUsage(parsed.output.usage, { input: context.inputTokens, output: estimateTokens(reply.text.length + reply.thinking.length) });
-      const message = { ...(json as MessagesResponse), id: context.messageId, model: context.model, content, stop_reason: stopReason, stop_sequence: stopSequence, ...(usage ? { usage } : {}) } as MessagesResponse;
+      const usage =
+        parsed.output.usage &&
+        checkAnthropicUsage(parsed.output.usage, { input: context.inputTokens, output: estimateTokens(reply.text.length + reply.thinking.length) });
+      const message = {
+        ...(json as MessagesResponse),
+        id: context.messageId,
+        model: context.model,
+        content,
+        stop_reason: stopReason,
+        stop_sequence: stopSequence,
+        ...(usage ? { usage } : {}),
+      } as MessagesResponse;
       return { message, reply };
     },
   };
@@ -49,7 +74,8 @@ function errorEventIn(data: string, backend: string): RelayEvent | undefined {
   if (!data.includes('"error"')) return undefined; // the common case, not parsed twice
   try {
     const event: unknown = JSON.parse(data);
-    if (typeof event === "object" && event !== null && "type" in event && event.type === "error") return streamErrorEvent(backend, "error" in event ? event.error : event);
+    if (typeof event === "object" && event !== null && "type" in event && event.type === "error")
+      return streamErrorEvent(backend, "error" in event ? event.error : event);
   } catch {
     // not JSON: the relay says so
   }
@@ -71,7 +97,9 @@ function replyOf(message: UpstreamMessage): Reply {
   return {
     text: message.content.flatMap((block) => (block.type === "text" ? [block.text ?? ""] : [])).join(""),
     thinking: message.content.flatMap((block) => (block.type === "thinking" ? [block.thinking ?? ""] : [])).join(""),
-    toolCalls: message.content.flatMap((block) => (block.type === "tool_use" ? [{ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) }] : [])),
+    toolCalls: message.content.flatMap((block) =>
+      block.type === "tool_use" ? [{ id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) }] : [],
+    ),
     stopReason: mapUpstreamStopReason(message.stop_reason, message.stop_sequence).stopReason,
     promptTokens: (tokenCount(message.usage?.input_tokens) ?? 0) + cached || undefined,
     cachedTokens: cached || undefined,

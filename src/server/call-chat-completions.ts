@@ -13,10 +13,24 @@ import { readJson, streamReply } from "./stream-reply";
 
 export function callChatCompletions(backend: BackendConfig, body: ChatRequest, context: CallContext): BackendCall {
   const watch = new UpstreamWatch(backend, context.fetcher, context.readLimits);
-  const upstream = whenReady(context, () => sendToBackend(backend, { path: "/chat/completions", body: withSlot(body, context.pickSlot?.()), stream: Boolean(body.stream), signal: context.signal, watch, fetcher: context.fetcher }));
+  const upstream = whenReady(context, () =>
+    sendToBackend(backend, {
+      path: "/chat/completions",
+      body: withSlot(body, context.pickSlot?.()),
+      stream: Boolean(body.stream),
+      signal: context.signal,
+      watch,
+      fetcher: context.fetcher,
+    }),
+  );
   return {
     upstream,
-    streamResponse: (daemon) => streamReply(upstream, { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) }, daemon),
+    streamResponse: (daemon) =>
+      streamReply(
+        upstream,
+        { backend: backend.name, trace: context.trace, watch, decode: (stream) => readChatChunks(stream, backend.name), converter: streamConverter(context) },
+        daemon,
+      ),
     async readMessage(response) {
       const parsed = v.safeParse(ChatCompletion, await readJson(response));
       if (!parsed.success) throw malformedResponse(backend, v.summarize(parsed.issues));

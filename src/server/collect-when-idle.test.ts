@@ -22,7 +22,14 @@ describe("IdleCollector", () => {
   test("while busy, collects after every so many prompt tokens read, and only past the resident memory set", () => {
     let busy = 0;
     let resident = 200;
-    const idle = new IdleCollector({ collect: () => undefined, idleMs: 20, busyTokens: 100, busyRss: 150, collectBusy: () => busy++, residentBytes: () => resident });
+    const idle = new IdleCollector({
+      collect: () => undefined,
+      idleMs: 20,
+      busyTokens: 100,
+      busyRss: 150,
+      collectBusy: () => busy++,
+      residentBytes: () => resident,
+    });
     idle.started(60);
     expect(busy).toBe(0);
     idle.started(60); // 120 read since the last collection

@@ -26,7 +26,14 @@ export type CollectorOptions = {
   residentBytes: () => number;
 };
 
-const DEFAULTS: CollectorOptions = { collect: collectAndShrink, idleMs: IDLE_MS, busyTokens: BUSY_TOKENS, busyRss: BUSY_RSS, collectBusy: () => Bun.gc(true), residentBytes: () => process.memoryUsage.rss() };
+const DEFAULTS: CollectorOptions = {
+  collect: collectAndShrink,
+  idleMs: IDLE_MS,
+  busyTokens: BUSY_TOKENS,
+  busyRss: BUSY_RSS,
+  collectBusy: () => Bun.gc(true),
+  residentBytes: () => process.memoryUsage.rss(),
+};
 
 export class IdleCollector {
   private inFlight = 0;

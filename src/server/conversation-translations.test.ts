@@ -17,14 +17,30 @@ const target: TranslationTarget = { backend: "local", model: "m", images: true, 
 // model wrote around it, thinking, images, system messages (joined to the system prompt when they
 // follow the first question, user text later), text outside Latin-1.
 function nextMessage(rng: Rng, index: number, previous: Message | undefined): Message {
-  const text = () => rng.pick(["Reading it.", "done", "é → 🙂", "line\n\twith \"quotes\"", "x".repeat(rng.int(3_000))]);
+  const text = () => rng.pick(["Reading it.", "done", "é → 🙂", 'line\n\twith "quotes"', "x".repeat(rng.int(3_000))]);
   if (previous?.role === "assistant") {
     const uses = Array.isArray(previous.content) ? previous.content.flatMap((block) => (block.type === "tool_use" ? [block.id] : [])) : [];
-    if (uses.length > 0) return { role: "user", content: uses.map((id) => ({ type: "tool_result" as const, tool_use_id: id, content: rng.chance(0.3) ? [{ type: "text" as const, text: text() }] : text(), ...(rng.chance(0.1) ? { is_error: true } : {}) })) };
+    if (uses.length > 0)
+      return {
+        role: "user",
+        content: uses.map((id) => ({
+          type: "tool_result" as const,
+          tool_use_id: id,
+          content: rng.chance(0.3) ? [{ type: "text" as const, text: text() }] : text(),
+          ...(rng.chance(0.1) ? { is_error: true } : {}),
+        })),
+      };
     return { role: "user", content: rng.chance(0.5) ? text() : [{ type: "text", text: text() }] };
   }
   if (index > 0 && rng.chance(0.15)) return { role: "system", content: text() };
-  if (rng.chance(0.1)) return { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "text", text: text() }] };
+  if (rng.chance(0.1))
+    return {
+      role: "user",
+      content: [
+        { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+        { type: "text", text: text() },
+      ],
+    };
   if (index === 0 || previous?.role !== "user") return { role: "user", content: text() };
   return {
     role: "assistant",
@@ -32,7 +48,12 @@ function nextMessage(rng: Rng, index: number, previous: Message | undefined): Me
       ...(rng.chance(0.3) ? [{ type: "thinking" as const, thinking: text(), signature: "sig" }] : []),
       // Sometimes with whitespace around it: the replay memory finds the model's text trimmed.
       { type: "text" as const, text: rng.chance(0.3) ? `\n answer ${index} ` : `answer ${index}` },
-      ...Array.from({ length: rng.int(3) }, (_, call) => ({ type: "tool_use" as const, id: `toolu_${index}_${call}`, name: "Read", input: { file_path: `/f/${index}`, n: call } })),
+      ...Array.from({ length: rng.int(3) }, (_, call) => ({
+        type: "tool_use" as const,
+        id: `toolu_${index}_${call}`,
+        name: "Read",
+        input: { file_path: `/f/${index}`, n: call },
+      })),
     ],
   };
 }
@@ -53,7 +74,12 @@ describe("a conversation translated once, its new messages after", () => {
   test("200 seeded growing conversations: every request's body is the whole translation's, byte for byte", () => {
     // The bytes of call toolu_<index>_<n>: the input the client sends back for it when `file` is its
     // index (replayed), another input when not (the client's wins).
-    const reply = (id: string, text: string, file: number): Reply => ({ text, thinking: "", toolCalls: [{ id, name: "Read", arguments: `{"file_path":  "/f/${file}", "n": ${Number(id.split("_")[2]) || 0}}` }], stopReason: "tool_use" });
+    const reply = (id: string, text: string, file: number): Reply => ({
+      text,
+      thinking: "",
+      toolCalls: [{ id, name: "Read", arguments: `{"file_path":  "/f/${file}", "n": ${Number(id.split("_")[2]) || 0}}` }],
+      stopReason: "tool_use",
+    });
     for (let seed = 1; seed <= 200; seed++) {
       const rng = random(seed);
       // Half with a memory so small that answers are pushed out (changes too), and the session
@@ -69,7 +95,14 @@ describe("a conversation translated once, its new messages after", () => {
         if (added.role === "assistant" || rng.chance(0.1)) {
           const id = rng.chance(0.5) ? `toolu_${kept.length}_0` : `toolu_${rng.int(kept.length + 1)}_${rng.int(2)}`;
           const index = Number(id.split("_")[1]);
-          replayMemory.remember(SESSION, reply(id, `${rng.pick([" ", "\t", "\n\n"])}answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}${rng.pick(["\n", " ", ""])}`, rng.chance(0.7) ? index : rng.int(9)));
+          replayMemory.remember(
+            SESSION,
+            reply(
+              id,
+              `${rng.pick([" ", "\t", "\n\n"])}answer ${rng.chance(0.5) ? kept.length : rng.int(kept.length + 1)}${rng.pick(["\n", " ", ""])}`,
+              rng.chance(0.7) ? index : rng.int(9),
+            ),
+          );
         }
         if (small && rng.chance(0.05)) replayMemory.remember("bob/session", reply("toolu_1_0", " answer 1\n", 0));
         // More changes than the memory keeps a record of: every answer is asked again.
@@ -79,7 +112,12 @@ describe("a conversation translated once, its new messages after", () => {
         const options = rng.chance(0.2) ? { ...target, images: false } : rng.chance(0.2) ? { ...target, contentKeepsSeparators: true } : target;
         const way = `${options.images} ${options.contentKeepsSeparators ?? false}`;
         const replay = replayMemory.session(SESSION);
-        const request: LocalRequest = { model: "claude", max_tokens: 100, system: [{ type: "text", text: "You are Claude Code →" }], messages: [...kept, marked(added)] };
+        const request: LocalRequest = {
+          model: "claude",
+          max_tokens: 100,
+          system: [{ type: "text", text: "You are Claude Code →" }],
+          messages: [...kept, marked(added)],
+        };
         let whole: string | Error;
         try {
           whole = wholeBody(request, { ...options, replay });
@@ -97,9 +135,20 @@ describe("a conversation translated once, its new messages after", () => {
   test("a kept message is translated once, again for another way or when the replay memory answers otherwise", () => {
     const replayMemory = new ReplayMemory();
     const translations = new ConversationTranslations();
-    const assistant = deepFreeze<Message>({ role: "assistant", content: [{ type: "text", text: "hi" }, { type: "tool_use", id: "toolu_1", name: "Read", input: { a: 1 } }] });
-    const request: LocalRequest = { model: "claude", max_tokens: 100, messages: [deepFreeze<Message>({ role: "user", content: "q" }), assistant, { role: "user", content: "next" }] };
-    const translate = (way: string) => convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, way, replayMemory.session(SESSION)) }).body.messages[1];
+    const assistant = deepFreeze<Message>({
+      role: "assistant",
+      content: [
+        { type: "text", text: "hi" },
+        { type: "tool_use", id: "toolu_1", name: "Read", input: { a: 1 } },
+      ],
+    });
+    const request: LocalRequest = {
+      model: "claude",
+      max_tokens: 100,
+      messages: [deepFreeze<Message>({ role: "user", content: "q" }), assistant, { role: "user", content: "next" }],
+    };
+    const translate = (way: string) =>
+      convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, way, replayMemory.session(SESSION)) }).body.messages[1];
     const first = translate("a");
     expect(translate("a")).toBe(first);
     expect(translate("b")).not.toBe(first);
@@ -117,7 +166,8 @@ describe("a conversation translated once, its new messages after", () => {
     const translations = new ConversationTranslations();
     const open: Message = { role: "user", content: "before" };
     const request: LocalRequest = { model: "claude", max_tokens: 100, messages: [open] };
-    const translate = () => convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, "a", new ReplayMemory().session(SESSION)) }).body.messages[0];
+    const translate = () =>
+      convertToOpenAIRequest(request, { ...target, reuse: translations.reuse(SESSION, "a", new ReplayMemory().session(SESSION)) }).body.messages[0];
     expect(translate()).toEqual({ role: "user", content: "before" });
     open.content = "after";
     expect(translate()).toEqual({ role: "user", content: "after" });

@@ -23,7 +23,10 @@ export async function countPromptTokens(daemon: Daemon, normalized: NormalizedRe
   const counted = await askBackend(daemon, route, normalized);
   if (counted !== undefined) return counted;
   const { ratio } = daemon.calibrationOf(route.backend).calibration.factors();
-  return Math.max(1, daemon.estimateTokens(route.backend, route, normalized) + Math.round(ratio * estimateTokens(loopThinkingChars(normalized.request.messages))));
+  return Math.max(
+    1,
+    daemon.estimateTokens(route.backend, route, normalized) + Math.round(ratio * estimateTokens(loopThinkingChars(normalized.request.messages))),
+  );
 }
 
 async function askBackend(daemon: Daemon, route: Pick<Route, "backend" | "includeTools">, normalized: NormalizedRequest): Promise<number | undefined> {

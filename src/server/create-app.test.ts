@@ -19,14 +19,24 @@ function appWith(complete: Upstream, overrides: Parameters<typeof resolveConfig>
   }) as typeof fetch;
   const { app } = createApp({ config: resolveConfig(overrides, {}), fetch: fetcher, version: "test" });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }));
+    app.handle(
+      new Request(`http://localhost${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
   return { app, post, calls };
 }
 
 // Test-side reads of JSON bodies, loosely typed.
 const read = (response: Response): Promise<any> => response.json();
 
-const completion = (content: string) => Response.json({ choices: [{ message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 50, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 20 } } });
+const completion = (content: string) =>
+  Response.json({
+    choices: [{ message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 50, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 20 } },
+  });
 const ask = { model: "claude-opus-5-5", max_tokens: 1024, messages: [{ role: "user", content: "What is 2+2?" }] };
 const TOOLS = [{ name: "Write", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
 
@@ -43,7 +53,11 @@ describe("the daemon's HTTP surface", () => {
     const response = await post("/v1/messages?beta=true", ask);
     expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
     expect(response.headers.get("x-anyclaude-route")).toBe("no-tools");
-    expect(await read(response)).toMatchObject({ model: "mlx-lm", content: [{ type: "text", text: "4" }], usage: { input_tokens: 30, cache_read_input_tokens: 20 } });
+    expect(await read(response)).toMatchObject({
+      model: "mlx-lm",
+      content: [{ type: "text", text: "4" }],
+      usage: { input_tokens: 30, cache_read_input_tokens: 20 },
+    });
     expect(calls[0]).toMatchObject({ url: "http://127.0.0.1:8081/v1/chat/completions", body: { model: "default_model", max_tokens: 1024 } });
   });
 
@@ -60,7 +74,10 @@ describe("the daemon's HTTP surface", () => {
     expect(notJson.status).toBe(400);
     expect((await read(notJson)).error.message).toContain("not valid JSON");
     const badRole = await post("/v1/messages", { ...ask, messages: [{ role: "robot", content: "x" }] });
-    expect(await read(badRole)).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("messages[0].role") } });
+    expect(await read(badRole)).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: expect.stringContaining("messages[0].role") },
+    });
   });
 
   test("a conversation that breaks Anthropic's rules is refused naming the field, before any backend", async () => {
@@ -68,8 +85,21 @@ describe("the daemon's HTTP surface", () => {
     const cases: [unknown, string][] = [
       [{ ...ask, messages: [] }, "messages: must hold at least one message"],
       [{ ...ask, messages: [{ role: "user", content: "" }] }, "messages[0].content: must not be empty"],
-      [{ ...ask, messages: [{ role: "user", content: "hi" }, { role: "assistant", content: [] }, { role: "user", content: "?" }] }, "messages[1].content: must not be empty"],
-      [{ ...ask, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "done" }] }] }, 'messages[0].content[0].tool_use_id: answers tool_use id "toolu_1", which no earlier message holds'],
+      [
+        {
+          ...ask,
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", content: [] },
+            { role: "user", content: "?" },
+          ],
+        },
+        "messages[1].content: must not be empty",
+      ],
+      [
+        { ...ask, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "done" }] }] },
+        'messages[0].content[0].tool_use_id: answers tool_use id "toolu_1", which no earlier message holds',
+      ],
       [[ask], "body: the request body must be a JSON object"],
       ["42", "body: the request body must be a JSON object"],
     ];
@@ -109,11 +139,14 @@ describe("the daemon's HTTP surface", () => {
     const response = await post("/v1/messages", ask);
     expect(response.status).toBe(400);
     expect(response.headers.get("x-anyclaude-backend")).toBe("mlx-lm");
-    expect((await read(response)).error.message).toBe(`backend "mlx-lm" (mlx-lm at http://127.0.0.1:8081/v1) answered HTTP 404: Only 'text' content type is supported.`);
+    expect((await read(response)).error.message).toBe(
+      `backend "mlx-lm" (mlx-lm at http://127.0.0.1:8081/v1) answered HTTP 404: Only 'text' content type is supported.`,
+    );
   });
 
   test("LM Studio's context overflow reads 'prompt is too long' so Claude Code compacts", async () => {
-    const overflow = "Trying to keep the first 40000 tokens when context the overflows. However, the model is loaded with context length of 32768 tokens, which is not enough.";
+    const overflow =
+      "Trying to keep the first 40000 tokens when context the overflows. However, the model is loaded with context length of 32768 tokens, which is not enough.";
     const { post } = appWith(() => Response.json({ error: { message: overflow, type: "invalid_request_error", param: null, code: null } }, { status: 400 }));
     const body = await read(await post("/v1/messages", { ...ask, tools: TOOLS }));
     expect(body.error.type).toBe("invalid_request_error");
@@ -121,7 +154,9 @@ describe("the daemon's HTTP surface", () => {
   });
 
   test("a refused connection falls back to another backend that can serve the request", async () => {
-    const { app, post } = appWith((url) => (url.includes(":8081") ? Promise.reject(new TypeError("Unable to connect. Is the computer able to access the url?")) : completion("from lmstudio")));
+    const { app, post } = appWith((url) =>
+      url.includes(":8081") ? Promise.reject(new TypeError("Unable to connect. Is the computer able to access the url?")) : completion("from lmstudio"),
+    );
     const response = await post("/v1/messages", ask);
     expect(response.headers.get("x-anyclaude-backend")).toBe("lmstudio");
     expect(response.headers.get("x-anyclaude-route")).toBe("fallback");
@@ -131,7 +166,9 @@ describe("the daemon's HTTP surface", () => {
   });
 
   test("when no capable backend is reachable the client hears at once, with the backend's URL", async () => {
-    const { post } = appWith(() => Promise.reject(Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" })));
+    const { post } = appWith(() =>
+      Promise.reject(Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" })),
+    );
     const response = await post("/v1/messages", { ...ask, tools: TOOLS, stream: true }, { "user-agent": "claude-cli/2.1.332 (external, cli)" });
     expect(response.status).toBe(503);
     // Claude Code is told not to retry; a generic SDK keeps its own retries.
@@ -142,8 +179,12 @@ describe("the daemon's HTTP surface", () => {
     expect(generic.headers.get("request-id")).toMatch(/^req_/);
     const body = await read(response);
     expect(body.error.type).toBe("api_error");
-    expect(body.error.message).toContain("lmstudio (lmstudio at http://127.0.0.1:1234/v1): nothing is listening there (connection refused); start LM Studio's server (lms server start) and load a model (lms load <model>).");
-    expect(body.error.message).toContain("mlx-lm (mlx-lm at http://127.0.0.1:8081/v1): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port 8081.");
+    expect(body.error.message).toContain(
+      "lmstudio (lmstudio at http://127.0.0.1:1234/v1): nothing is listening there (connection refused); start LM Studio's server (lms server start) and load a model (lms load <model>).",
+    );
+    expect(body.error.message).toContain(
+      "mlx-lm (mlx-lm at http://127.0.0.1:8081/v1): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port 8081.",
+    );
   });
 
   test("count_tokens estimates without generating, never 0", async () => {
@@ -165,18 +206,47 @@ describe("the daemon's HTTP surface", () => {
     await post("/v1/messages", ask);
     const status = await read(await app.handle(new Request("http://localhost/anyclaude/status")));
     expect(status).toMatchObject({ version: "test", routes: { "no-tools": 1 }, sessions: 1 });
-    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({ requests: 1, promptTokens: 50, cachedTokens: 20, kind: "mlx-lm", tools: true, contextLength: null });
+    expect(status.backends.find((backend: { name: string }) => backend.name === "mlx-lm")).toMatchObject({
+      requests: 1,
+      promptTokens: 50,
+      cachedTokens: 20,
+      kind: "mlx-lm",
+      tools: true,
+      contextLength: null,
+    });
   });
 
   test("an anthropic-kind backend is relayed under the served model's name", async () => {
-    const upstreamMessage = { id: "x", type: "message", role: "assistant", model: "local", content: [{ type: "text", text: "hi" }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 1, cache_read_input_tokens: 10 } };
-    const { post, calls } = appWith(() => Response.json(upstreamMessage), { backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1", model: "qwen" }] });
-    const body = await read(await post("/v1/messages", { ...ask, system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=1;" }, { type: "text", text: "S" }], context_management: {} }));
+    const upstreamMessage = {
+      id: "x",
+      type: "message",
+      role: "assistant",
+      model: "local",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 5, output_tokens: 1, cache_read_input_tokens: 10 },
+    };
+    const { post, calls } = appWith(() => Response.json(upstreamMessage), {
+      backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1", model: "qwen" }],
+    });
+    const body = await read(
+      await post("/v1/messages", {
+        ...ask,
+        system: [
+          { type: "text", text: "x-anthropic-billing-header: cc_version=1;" },
+          { type: "text", text: "S" },
+        ],
+        context_management: {},
+      }),
+    );
     expect(body).toMatchObject({ model: "qwen", content: [{ type: "text", text: "hi" }] });
     expect(calls[0]!.url).toBe("http://127.0.0.1:8080/v1/messages");
     expect(calls[0]!.body).toEqual({ model: "qwen", max_tokens: 1024, messages: ask.messages, system: "S" });
     // A llama.cpp behind its own Messages API compiles tool schemas too: they are cleaned.
-    await post("/v1/messages", { ...ask, tools: [{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string", format: "uri" } } } }] });
+    await post("/v1/messages", {
+      ...ask,
+      tools: [{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string", format: "uri" } } } }],
+    });
     expect(calls[1]!.body.tools).toEqual([{ name: "WebFetch", input_schema: { type: "object", properties: { url: { type: "string" } } } }]);
   });
 
@@ -203,7 +273,11 @@ describe("the daemon's HTTP surface", () => {
 
   test("every /v1/messages answer carries a request-id, each its own", async () => {
     const { post } = appWith(() => completion("4"));
-    const ids = [(await post("/v1/messages", ask)).headers.get("request-id"), (await post("/v1/messages", ask)).headers.get("request-id"), (await post("/v1/messages", { model: "x" })).headers.get("request-id")];
+    const ids = [
+      (await post("/v1/messages", ask)).headers.get("request-id"),
+      (await post("/v1/messages", ask)).headers.get("request-id"),
+      (await post("/v1/messages", { model: "x" })).headers.get("request-id"),
+    ];
     expect(ids.every((id) => /^req_[0-9a-z]+$/.test(id ?? ""))).toBe(true);
     expect(new Set(ids).size).toBe(3);
   });
@@ -216,13 +290,31 @@ describe("the daemon's HTTP surface", () => {
       if (url.endsWith("/props")) return Response.json({ default_generation_settings: { n_ctx: 16384 } });
       return Response.json({ data: [{ id: "qwen3.gguf" }] });
     }) as typeof fetch;
-    const { app, daemon } = createApp({ config: resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}), fetch: fetcher, version: "test" });
+    const { app, daemon } = createApp({
+      config: resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}),
+      fetch: fetcher,
+      version: "test",
+    });
     await daemon.pool.probeAll();
     const models = () => app.handle(new Request("http://localhost/v1/models")).then(read);
     expect((await models()).data).toEqual([]);
     up = true;
     await Bun.sleep(1_050); // a down backend is asked again at most once a second
     const { data } = await models();
-    expect(data).toEqual([{ type: "model", id: "qwen3.gguf", display_name: "qwen3.gguf (llama)", created_at: expect.any(String), capabilities: null, lifecycle: "active", line: null, deprecated_at: null, retires_at: null, max_input_tokens: 16384, max_tokens: 16384 }]);
+    expect(data).toEqual([
+      {
+        type: "model",
+        id: "qwen3.gguf",
+        display_name: "qwen3.gguf (llama)",
+        created_at: expect.any(String),
+        capabilities: null,
+        lifecycle: "active",
+        line: null,
+        deprecated_at: null,
+        retires_at: null,
+        max_input_tokens: 16384,
+        max_tokens: 16384,
+      },
+    ]);
   });
 });

@@ -35,7 +35,13 @@ export function createApp(options: DaemonOptions) {
         const { attempt, delayMs, overflowMs } = failures.fail(peer, daemon.now());
         if (overflowMs !== undefined) {
           const seconds = Math.ceil(overflowMs / 1000);
-          return refuse(request, Object.assign(new ApiError(429, "rate_limit_error", `too many failed attempts from this address; try again in ${seconds} s`), { headers: { "retry-after": String(seconds) } }), `from ${peer}, its failed attempts queued past 30 s`);
+          return refuse(
+            request,
+            Object.assign(new ApiError(429, "rate_limit_error", `too many failed attempts from this address; try again in ${seconds} s`), {
+              headers: { "retry-after": String(seconds) },
+            }),
+            `from ${peer}, its failed attempts queued past 30 s`,
+          );
         }
         await Bun.sleep(delayMs);
         return refuse(request, error, `from ${peer}, failed attempt ${attempt}${delayMs > 0 ? `, answered after ${delayMs} ms` : ""}`);
@@ -99,7 +105,8 @@ function methodNotAllowed({ request }: { request: Request }): Response {
 }
 
 function asApiError(error: unknown, code: unknown): ApiError {
-  if (code === "NOT_FOUND") return new ApiError(404, "not_found_error", "anyclaude serves /v1/messages, /v1/messages/count_tokens, /v1/models and /anyclaude/*");
+  if (code === "NOT_FOUND")
+    return new ApiError(404, "not_found_error", "anyclaude serves /v1/messages, /v1/messages/count_tokens, /v1/models and /anyclaude/*");
   if (error instanceof ApiError) return error;
   logger.error(error);
   return new ApiError(500, "api_error", `anyclaude failed: ${error instanceof Error ? error.message : String(error)}`);

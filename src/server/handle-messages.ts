@@ -27,7 +27,11 @@ import { slotPicker } from "../backends/slot-pinning";
 import { redactUrl } from "../config/redact-url";
 
 export async function handleMessages(daemon: Daemon, request: Request, person?: string): Promise<Response> {
-  const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits, bodySession(request, person)), request.headers, person);
+  const normalized = normalizeRequest(
+    await readRequestBody(request, MessagesRequest, daemon.bodyLimits, bodySession(request, person)),
+    request.headers,
+    person,
+  );
   logContentNotes(normalized);
   const unreachable = new Set<string>();
   // A backend that cannot be reached is skipped while another can serve the request.
@@ -73,7 +77,17 @@ async function routeAround(daemon: Daemon, normalized: NormalizedRequest, unreac
 async function callBackend(daemon: Daemon, route: Route, normalized: NormalizedRequest, request: Request): Promise<Response> {
   const backend = route.backend;
   const signal = request.signal;
-  const trace = daemon.activity.begin({ sessionId: normalized.clientSessionId, person: normalized.person, backend: backend.config.name, model: daemon.pool.upstreamModel(backend), route: route.reason, estimatedTokens: normalized.estimatedTokens }, signal);
+  const trace = daemon.activity.begin(
+    {
+      sessionId: normalized.clientSessionId,
+      person: normalized.person,
+      backend: backend.config.name,
+      model: daemon.pool.upstreamModel(backend),
+      route: route.reason,
+      estimatedTokens: normalized.estimatedTokens,
+    },
+    signal,
+  );
   // The body is read: from here until the reply ends the client waits on the backend, silent for
   // as long as a prefill takes (connections.ts).
   daemon.connections.hold(request);
@@ -138,10 +152,12 @@ async function readWhole(call: BackendCall, context: CallContext): Promise<Respo
 
 function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, context: CallContext): BackendCall {
   const { config } = route.backend;
-  if (normalized.hasImages && !takesImages(route.backend)) logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
+  if (normalized.hasImages && !takesImages(route.backend))
+    logger.warn(`images left out for backend "${config.name}", which takes none (set "images": true in its config if its model does)`);
   const upstream = upstreamRequest(daemon, route, normalized, context.upstreamModel, normalized.sessionId);
   const leading = sessionContextLength(normalized.request.messages); // part of the head that prewarms (system-prompt.ts)
-  if (upstream.api === "messages") return callAnthropicMessages(config, upstream.body, withPrefix(daemon, route, normalized, context, messagesHead(upstream.body, leading)));
+  if (upstream.api === "messages")
+    return callAnthropicMessages(config, upstream.body, withPrefix(daemon, route, normalized, context, messagesHead(upstream.body, leading)));
   for (const warning of upstream.warnings) logger.warn(warning);
   const replyContext = upstream.contentAsTool ? { ...context, contentAsTool: upstream.contentAsTool } : context;
   return callChatCompletions(config, upstream.body, withPrefix(daemon, route, normalized, replyContext, chatHead(upstream.body, leading)));
@@ -149,13 +165,31 @@ function planCall(daemon: Daemon, route: Route, normalized: NormalizedRequest, c
 
 // The request as the backend's API takes it. Without a session (count_tokens), nothing of the
 // conversation's translations is reused or replaced.
-export type UpstreamRequest = { api: "messages"; body: Record<string, unknown> } | { api: "chat"; body: ChatRequest; warnings: string[]; contentAsTool?: string };
+export type UpstreamRequest =
+  | { api: "messages"; body: Record<string, unknown> }
+  | { api: "chat"; body: ChatRequest; warnings: string[]; contentAsTool?: string };
 
-export function upstreamRequest(daemon: Daemon, route: Pick<Route, "backend" | "includeTools">, normalized: NormalizedRequest, model: string, sessionId: string | undefined): UpstreamRequest {
+export function upstreamRequest(
+  daemon: Daemon,
+  route: Pick<Route, "backend" | "includeTools">,
+  normalized: NormalizedRequest,
+  model: string,
+  sessionId: string | undefined,
+): UpstreamRequest {
   const { config } = route.backend;
   const request = withToolsFor(config.kind, normalized);
   if (config.kind === "anthropic") {
-    return { api: "messages", body: convertToAnthropicUpstream(request, { model, maxTokens: config.maxTokens, contextLength: route.backend.probe?.contextLength, includeTools: route.includeTools, cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas, images: takesImages(route.backend) }) };
+    return {
+      api: "messages",
+      body: convertToAnthropicUpstream(request, {
+        model,
+        maxTokens: config.maxTokens,
+        contextLength: route.backend.probe?.contextLength,
+        includeTools: route.includeTools,
+        cleanToolSchemas: backendQuirks(config.kind).cleanToolSchemas,
+        images: takesImages(route.backend),
+      }),
+    };
   }
   return { api: "chat", ...translate(route, request, sessionId, model, daemon) };
 }
@@ -198,7 +232,11 @@ function translate(route: Pick<Route, "backend" | "includeTools">, request: Loca
       controls: replyControls(config.kind, route.backend.probe),
       contentKeepsSeparators: quirks.contentKeepsSeparators,
       replay,
-      ...(sessionId === undefined ? {} : { reuse: daemon.translations.reuse(sessionId, `images ${takesImages(route.backend)}, separators ${quirks.contentKeepsSeparators ?? false}`, replay) }),
+      ...(sessionId === undefined
+        ? {}
+        : {
+            reuse: daemon.translations.reuse(sessionId, `images ${takesImages(route.backend)}, separators ${quirks.contentKeepsSeparators ?? false}`, replay),
+          }),
     });
   } catch (error) {
     if (error instanceof TranslationError) throw Object.assign(invalidRequest(error.message), { clientFault: true });
@@ -218,7 +256,11 @@ async function upstreamModel(daemon: Daemon, backend: BackendState): Promise<str
   const model = daemon.pool.upstreamModel(backend);
   if (model) return model;
   // An api_error, not overloaded_error, whose text Claude Code would hide; retrying loads no model.
-  const error = new ApiError(503, "api_error", `backend "${backend.config.name}" at ${redactUrl(backend.config.url)} answers but names no model it serves (none loaded?); load one or set "model" in its config`);
+  const error = new ApiError(
+    503,
+    "api_error",
+    `backend "${backend.config.name}" at ${redactUrl(backend.config.url)} answers but names no model it serves (none loaded?); load one or set "model" in its config`,
+  );
   error.headers = { "x-should-retry": "false" };
   throw error;
 }

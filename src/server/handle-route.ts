@@ -12,6 +12,8 @@ export async function handleRoute(daemon: Daemon, request: Request, person?: str
   const normalized = normalizeRequest(await readRequestBody(request, MessagesRequest, daemon.bodyLimits), request.headers, person);
   const decision = decideRoute(normalized, daemon.routeContext(normalized));
   const warm = decision.backends.map((backend) => `${backend.name} ${backend.warmTokens}`).join(", ");
-  logger.info(`route asked${person === undefined ? "" : ` by ${person}`}: ${decision.backend ?? "no backend up"} [${decision.reason ?? "none"}], warm tokens: ${warm}`);
+  logger.info(
+    `route asked${person === undefined ? "" : ` by ${person}`}: ${decision.backend ?? "no backend up"} [${decision.reason ?? "none"}], warm tokens: ${warm}`,
+  );
   return Response.json(decision);
 }

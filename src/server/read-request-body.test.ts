@@ -12,7 +12,12 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 // scanJson over a text: its spans are byte offsets, the same as the text's where it is ASCII.
 const scan = (text: string) => scanJson(bytes(text), MAX_NESTING);
 
-const post = (body: string) => new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body });
+const post = (body: string) =>
+  new Request("http://127.0.0.1/v1/messages", {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+    body,
+  });
 const limits = () => ({ maxBytes: 64 * 1024 * 1024, toolLists: new ToolListCache() });
 
 // The reference: no tool list ever known, so every body is parsed and validated whole.
@@ -36,7 +41,8 @@ describe("scanJson: the top-level members' text, and the nesting", () => {
     const { members, tooDeep } = scanJson(body, MAX_NESTING);
     expect(tooDeep).toBe(false);
     expect([...members!.keys()]).toEqual([...Object.keys(seed), "note"]);
-    for (const [key, span] of members!) expect(JSON.parse(new TextDecoder().decode(body.subarray(span.start, span.end)))).toEqual({ ...seed, note: "é → 🙂" }[key]);
+    for (const [key, span] of members!)
+      expect(JSON.parse(new TextDecoder().decode(body.subarray(span.start, span.end)))).toEqual({ ...seed, note: "é → 🙂" }[key]);
   });
 
   test("whitespace around values and keys, strings that look like keys or brackets", () => {
@@ -119,7 +125,11 @@ test("a known list is kept as its own text, not as a slice that keeps its reques
   const heldAfterReading = async (toolLists: ToolListCache) => {
     const before = await heldBytes();
     for (let index = 0; index < 8; index++) {
-      const body = { ...seed, tools: [...(seed.tools as unknown[]), { name: `Tool${index}`, input_schema: {} }], messages: [{ role: "user", content: `${"x".repeat(4_000_000)}${index}` }] };
+      const body = {
+        ...seed,
+        tools: [...(seed.tools as unknown[]), { name: `Tool${index}`, input_schema: {} }],
+        messages: [{ role: "user", content: `${"x".repeat(4_000_000)}${index}` }],
+      };
       await readRequestBody(post(JSON.stringify(body)), MessagesRequest, { maxBytes: 64 * 1024 * 1024, toolLists });
     }
     return (await heldBytes()) - before;
@@ -146,7 +156,12 @@ describe("readRequestBody: a body over the cap", () => {
   test("announced larger than the read limit is refused unread", async () => {
     let pulled = 0;
     const body = new ReadableStream<Uint8Array>({ pull: (controller) => void (pulled++, controller.enqueue(new Uint8Array(1024))) });
-    const request = new Request("http://127.0.0.1/v1/messages", { method: "POST", headers: { "content-length": String(65 * 1024 * 1024) }, body, duplex: "half" } as RequestInit);
+    const request = new Request("http://127.0.0.1/v1/messages", {
+      method: "POST",
+      headers: { "content-length": String(65 * 1024 * 1024) },
+      body,
+      duplex: "half",
+    } as RequestInit);
     await expect(readRequestBody(request, MessagesRequest, { maxBytes: 1000, toolLists: new ToolListCache() })).rejects.toMatchObject({ status: 413 });
     expect(pulled).toBeLessThanOrEqual(1); // a stream pulls once as it is made
   });
@@ -223,7 +238,8 @@ describe("readRequestBody: the messages a session sent before are read once, and
   test("held bytes are bounded: 12 MB in all, the oldest sessions let go; a session past 2 MB not kept", async () => {
     const { shared, conversations } = conversational();
     const seed = seeds[0]!;
-    const withMessage = (chars: number) => JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(chars) }] });
+    const withMessage = (chars: number) =>
+      JSON.stringify({ ...seed, messages: [...(seed.messages as unknown[]), { role: "user", content: "x".repeat(chars) }] });
     const long = withMessage(1_000_000);
     for (let index = 0; index < 20; index++) await read(long, shared, `s${index}`);
     expect(conversations.size.bytes).toBeLessThanOrEqual(12 * 1024 * 1024);
@@ -245,11 +261,12 @@ function textMutation(text: string, rng: ReturnType<typeof random>): { name: str
     "extra-bracket": () => `${text.slice(0, arrayEnd + 1)}]${text.slice(arrayEnd + 1)}`,
     "empty-tail": () => `${text.slice(0, arrayEnd)},{}${text.slice(arrayEnd)}`,
     "bad-message": () => `${text.slice(0, arrayEnd)},{"role":"robot","content":"x"}${text.slice(arrayEnd)}`,
-    "orphan-result": () => `${text.slice(0, arrayEnd)},{"role":"user","content":[{"type":"tool_result","tool_use_id":"nope","content":"x"}]}${text.slice(arrayEnd)}`,
+    "orphan-result": () =>
+      `${text.slice(0, arrayEnd)},{"role":"user","content":[{"type":"tool_result","tool_use_id":"nope","content":"x"}]}${text.slice(arrayEnd)}`,
     "empty-content": () => `${text.slice(0, arrayEnd)},{"role":"user","content":""},{"role":"assistant","content":"ok"}${text.slice(arrayEnd)}`,
-    "nbsp": () => `${text.slice(0, arrayEnd)}\u00a0${text.slice(arrayEnd)}`,
+    nbsp: () => `${text.slice(0, arrayEnd)}\u00a0${text.slice(arrayEnd)}`,
     "duplicate-key": () => `${text.slice(0, -1)},"messages":[{"role":"user","content":"other"}]}`,
-    "truncated": () => text.slice(0, arrayEnd - rng.int(50)),
+    truncated: () => text.slice(0, arrayEnd - rng.int(50)),
     "last-changed": () => `${text.slice(0, arrayEnd - 1)},"extra":1}${text.slice(arrayEnd)}`,
     "deep-tail": () => `${text.slice(0, arrayEnd)},{"role":"user","content":${"[".repeat(600)}${"]".repeat(600)}}${text.slice(arrayEnd)}`,
   };
@@ -278,7 +295,9 @@ describe("readRequestBody: more messages than any local context takes", () => {
 
   test("refused as a prompt too long, before it is parsed: whole, and with the session's earlier messages known", async () => {
     expect((await read(body(MAX_MESSAGES))).error).toBeUndefined();
-    expect((await read(body(MAX_MESSAGES + 1))).error).toBe(`prompt is too long: the request holds ${MAX_MESSAGES + 1} messages, more than the ${MAX_MESSAGES} a local model's context can take`);
+    expect((await read(body(MAX_MESSAGES + 1))).error).toBe(
+      `prompt is too long: the request holds ${MAX_MESSAGES + 1} messages, more than the ${MAX_MESSAGES} a local model's context can take`,
+    );
     const shared = { ...limits(), conversations: new ConversationCache() };
     expect((await read(body(MAX_MESSAGES - 1), shared, "s")).error).toBeUndefined();
     expect((await read(body(MAX_MESSAGES + 1), shared, "s")).error).toStartWith(`prompt is too long: the request holds ${MAX_MESSAGES + 1} messages`);

@@ -41,16 +41,25 @@ function readBytes<T extends Body>(body: Uint8Array, schema: v.GenericSchema<unk
   const conversations = session === undefined ? undefined : limits.conversations;
   let known: PrefixMatch | undefined;
   const knownTools = (key: string, start: number) => (key === "tools" ? limits.toolLists.knownEnd(body, start) : -1);
-  const knownMessages = (key: string, start: number) => (key === "messages" && conversations ? ((known = conversations.match(session!, body, start))?.end ?? -1) : -1);
+  const knownMessages = (key: string, start: number) =>
+    key === "messages" && conversations ? ((known = conversations.match(session!, body, start))?.end ?? -1) : -1;
   const scan = scanJson(body, MAX_NESTING, knownTools, knownMessages, "messages");
   if (scan.tooDeep) throw invalidRequest(`the request body nests objects and arrays more than ${MAX_NESTING} levels deep`);
   const messages = (known?.ends.length ?? 0) + (scan.elementEnds?.length ?? 0); // as `ends` below counts them
-  if (messages > MAX_MESSAGES) throw invalidRequest(`prompt is too long: the request holds ${messages} messages, more than the ${MAX_MESSAGES} a local model's context can take`);
+  if (messages > MAX_MESSAGES)
+    throw invalidRequest(`prompt is too long: the request holds ${messages} messages, more than the ${MAX_MESSAGES} a local model's context can take`);
   const output = (known && withKnownMessages(body, scan, schema, limits.toolLists, known)) ?? readWhole(body, scan, schema, limits.toolLists);
   const span = scan.members?.get("messages");
   if (conversations && span && output.messages) {
     const ends = [...(known?.ends ?? []), ...scan.elementEnds!.map((end) => end - span.start)];
-    conversations.remember(session!, body, span.start, ends, output.messages as RequestMessage[], known && output.messages.length >= known.count ? known : undefined);
+    conversations.remember(
+      session!,
+      body,
+      span.start,
+      ends,
+      output.messages as RequestMessage[],
+      known && output.messages.length >= known.count ? known : undefined,
+    );
   }
   return output;
 }
@@ -77,7 +86,13 @@ function withKnownTools(body: Uint8Array, scan: JsonScan, toolLists: ToolListCac
 // one by one, the rest of the body without them; the rules across messages checked from the last
 // known message on (the ones before were checked with the request before). Exactly what reading
 // the whole body gives, or undefined (the whole body is then read, and any error is the one it has).
-function withKnownMessages<T extends Body>(body: Uint8Array, scan: JsonScan, schema: v.GenericSchema<unknown, T>, toolLists: ToolListCache, known: PrefixMatch): T | undefined {
+function withKnownMessages<T extends Body>(
+  body: Uint8Array,
+  scan: JsonScan,
+  schema: v.GenericSchema<unknown, T>,
+  toolLists: ToolListCache,
+  known: PrefixMatch,
+): T | undefined {
   const span = scan.members?.get("messages");
   const checked = span && schemaWithMessages(schema);
   if (!span || !checked) return undefined;
@@ -167,7 +182,9 @@ function parseObject(text: string): Record<string, unknown> {
     throw invalidRequest(`the request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   if (!isObject(json)) {
-    throw invalidRequest(`body: the request body must be a JSON object ({"model", "messages", ...}), not ${Array.isArray(json) ? "an array" : json === null ? "null" : `a ${typeof json}`}`);
+    throw invalidRequest(
+      `body: the request body must be a JSON object ({"model", "messages", ...}), not ${Array.isArray(json) ? "an array" : json === null ? "null" : `a ${typeof json}`}`,
+    );
   }
   return json;
 }

@@ -35,7 +35,13 @@ export type JsonScan = {
 // one already scanned at the top level of an earlier body (so not too deep), else -1.
 // knownPrefix(key, start): the same for the start of an array up to the end of one of its
 // elements (a conversation's messages a request before sent): the scan goes on inside the array.
-export function scanJson(body: Uint8Array, limit: number, knownEnd: (key: string, start: number) => number = () => -1, knownPrefix: (key: string, start: number) => number = () => -1, elementsOf?: string): JsonScan {
+export function scanJson(
+  body: Uint8Array,
+  limit: number,
+  knownEnd: (key: string, start: number) => number = () => -1,
+  knownPrefix: (key: string, start: number) => number = () => -1,
+  elementsOf?: string,
+): JsonScan {
   const members = new Map<string, Span>();
   const elementEnds: number[] = [];
   let located = body[firstNonSpace(body)] === OPEN_BRACE;

@@ -17,7 +17,13 @@ const UNMEASURED_PREFILL_TOKENS_PER_SECOND = 250;
 const MIN_BOUND_MS = 2_000;
 
 // A promise for when the request may go, or undefined when it goes at once.
-export function sharePrefill(daemon: Daemon, route: Route, normalized: NormalizedRequest, trace: RequestTrace, signal: AbortSignal): Promise<unknown> | undefined {
+export function sharePrefill(
+  daemon: Daemon,
+  route: Route,
+  normalized: NormalizedRequest,
+  trace: RequestTrace,
+  signal: AbortSignal,
+): Promise<unknown> | undefined {
   if (!daemon.config.coalescePrefills) return undefined;
   const { config } = route.backend;
   const segments = chainFor(normalized.chain, route.includeTools);

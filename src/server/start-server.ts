@@ -27,14 +27,27 @@ export const IDLE_TIMEOUT_SECONDS = 30;
 
 // stateDir: where the daemon keeps what outlives it (prewarm.json); probeIntervalMs and
 // idleTimeoutSeconds: tests.
-export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number; idleTimeoutSeconds?: number } & Pick<DaemonOptions, "stateDir" | "prewarm" | "heartbeatMs" | "readLimits">;
+export type ServerOptions = { config: Config; configPath?: string; fetch?: typeof fetch; probeIntervalMs?: number; idleTimeoutSeconds?: number } & Pick<
+  DaemonOptions,
+  "stateDir" | "prewarm" | "heartbeatMs" | "readLimits"
+>;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
   const idleTimeout = options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS;
   let server: ReturnType<typeof Bun.serve> | undefined;
   const connections = bunConnections(() => server, idleTimeout);
-  const { app, daemon } = createApp({ config, fetch: options.fetch, version: VERSION, build: BUILD_ID, stateDir: options.stateDir, prewarm: options.prewarm, heartbeatMs: options.heartbeatMs, readLimits: options.readLimits, connections });
+  const { app, daemon } = createApp({
+    config,
+    fetch: options.fetch,
+    version: VERSION,
+    build: BUILD_ID,
+    stateDir: options.stateDir,
+    prewarm: options.prewarm,
+    heartbeatMs: options.heartbeatMs,
+    readLimits: options.readLimits,
+    connections,
+  });
   try {
     // Bun answers a bare 413 above its own limit; ours (maxBodyBytes) answers in Anthropic's shape.
     // HTTP pipelining is Bun's to fix: a request written behind one still being answered (any
@@ -42,7 +55,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // "denying async pipelining", oven-sh/bun#38128); Claude Code and the SDKs never pipeline.
     // Not in development mode: an error that escapes the app (its own error handler failing, as
     // when the log's disk is full) would be answered with a 51 KB HTML page and its stack trace.
-    server = Bun.serve({ hostname: config.host, port: config.port, fetch: (request) => app.handle(request), error: answerEscapedError, development: false, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+    server = Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      fetch: (request) => app.handle(request),
+      error: answerEscapedError,
+      development: false,
+      idleTimeout,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(`${config.host}:${config.port}`);
     throw error;

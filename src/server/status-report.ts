@@ -48,7 +48,13 @@ export function statusReport(daemon: Daemon, viewer?: string) {
     sessions: daemon.sessions.size,
     // Whose sessions are where (named tokens): per person, and the latest sessions with their person.
     persons: daemon.activity.persons(viewer),
-    latestSessions: daemon.activity.latestSessions(LATEST_SESSIONS, viewer).map((record) => ({ sessionId: record.sessionId, person: record.person ?? null, backend: record.backend, state: record.state, startedAt: new Date(record.startedAt).toISOString() })),
+    latestSessions: daemon.activity.latestSessions(LATEST_SESSIONS, viewer).map((record) => ({
+      sessionId: record.sessionId,
+      person: record.person ?? null,
+      backend: record.backend,
+      state: record.state,
+      startedAt: new Date(record.startedAt).toISOString(),
+    })),
     sharedPrefills: daemon.sharedPrefills.counts, // requests held for a shared prefill, by why they went
     recent: daemon.activity.recentFor(viewer).map((record) => recordView(record, daemon.now())),
   };

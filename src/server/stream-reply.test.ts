@@ -23,7 +23,10 @@ async function readAll(response: Response): Promise<{ events: { type: string; da
     arrivals.push(performance.now());
     text += decoder.decode(value, { stream: true });
   }
-  const events = text.split("\n\n").filter(Boolean).map((frame) => ({ type: /^event: (.*)$/m.exec(frame)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(frame)![1]!) }));
+  const events = text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((frame) => ({ type: /^event: (.*)$/m.exec(frame)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(frame)![1]!) }));
   return { events, arrivals };
 }
 
@@ -54,7 +57,10 @@ describe("a reply that fails while it streams", () => {
     }
     const response = await streamReply(Promise.resolve(new Response("")), { backend: "llama", trace, watch, decode, converter }, daemon);
     const { events } = await Promise.race([readAll(response), Bun.sleep(2_000).then(() => ({ events: [] }))]);
-    expect(events.at(-1)).toEqual({ type: "error", data: { type: "error", error: { type: "api_error", message: 'the reply from backend "llama" failed inside anyclaude: Out of memory' } } });
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      data: { type: "error", error: { type: "api_error", message: 'the reply from backend "llama" failed inside anyclaude: Out of memory' } },
+    });
     expect(events.filter((event) => event.type === "content_block_delta")).toHaveLength(3);
     expect(cuts).toHaveLength(1); // the backend's call aborted
     expect(failures).toEqual(['the reply from backend "llama" failed inside anyclaude: Out of memory']);
@@ -68,7 +74,8 @@ describe("a reply that fails while it streams", () => {
 describe("heartbeats", () => {
   test("the client never goes more than one interval without a byte while the backend is silent", async () => {
     const encoder = new TextEncoder();
-    const chunk = (delta: object, finish: string | null = null) => encoder.encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    const chunk = (delta: object, finish: string | null = null) =>
+      encoder.encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
     // One word just after the first interval, then a silence of five intervals, then the end.
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
@@ -87,7 +94,13 @@ describe("heartbeats", () => {
     }) as typeof fetch;
     const config = resolveConfig({ backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {});
     const { app } = createApp({ config, fetch: fetcher, version: "test", heartbeatMs: HEARTBEAT_MS });
-    const response = await app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", max_tokens: 64, stream: true, messages: [{ role: "user", content: "hi" }] }) }));
+    const response = await app.handle(
+      new Request("http://localhost/v1/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", max_tokens: 64, stream: true, messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
     const { events, arrivals } = await readAll(response);
     expect(events.at(-1)?.type).toBe("message_stop");
     const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]!);

@@ -207,7 +207,10 @@ async function* upstreamEvents<E extends { kind: string }>(upstream: Promise<Res
     }
   } catch (error) {
     // A limit of the watch passed (a dropped connection just ends the frames).
-    const apiError = error instanceof ApiError ? error : new ApiError(502, "api_error", `backend "${plan.backend}": ${error instanceof Error ? error.message : String(error)}`);
+    const apiError =
+      error instanceof ApiError
+        ? error
+        : new ApiError(502, "api_error", `backend "${plan.backend}": ${error instanceof Error ? error.message : String(error)}`);
     yield { kind: "failure", errorType: apiError.type, message: apiError.message };
   }
 }

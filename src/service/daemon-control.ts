@@ -7,7 +7,6 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files";
 import { LOG_ROTATE_BYTES } from "../rotating-log-file";
 import type { StatusReport } from "../server/status-report";
 
-
 export async function isHealthy(url: string, timeoutMs = 1_000): Promise<boolean> {
   try {
     const response = await fetch(`${url}/anyclaude/health`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -37,7 +36,10 @@ export function daemonHeaders(authToken: string | undefined): Record<string, str
 // `refresh` asks the daemon to probe its down backends first (each probe takes up to 3 s).
 export async function fetchStatus(url: string, options: { refresh?: boolean; authToken?: string } = {}): Promise<StatusReport | undefined> {
   try {
-    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, { headers: daemonHeaders(options.authToken), signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000) });
+    const response = await fetch(`${url}/anyclaude/status${options.refresh ? "?refresh=1" : ""}`, {
+      headers: daemonHeaders(options.authToken),
+      signal: AbortSignal.timeout(options.refresh ? 6_000 : 2_000),
+    });
     return response.ok ? ((await response.json()) as StatusReport) : undefined;
   } catch {
     return undefined;
@@ -52,7 +54,12 @@ export type DetachedDaemon = { pid: number | undefined; exitCode(): number | und
 export function startDetached(command: string[], options: { logFile: string; env: Record<string, string | undefined>; cwd: string }): DetachedDaemon {
   ensurePrivateDir(dirname(options.logFile));
   const log = openSync(options.logFile, "a", PRIVATE_FILE_MODE);
-  const child = spawn(command[0]!, [...command.slice(1), "--log-file", options.logFile], { detached: true, cwd: options.cwd, stdio: ["ignore", "ignore", log], env: options.env as NodeJS.ProcessEnv });
+  const child = spawn(command[0]!, [...command.slice(1), "--log-file", options.logFile], {
+    detached: true,
+    cwd: options.cwd,
+    stdio: ["ignore", "ignore", log],
+    env: options.env as NodeJS.ProcessEnv,
+  });
   closeSync(log);
   let exitCode: number | undefined;
   child.on("exit", (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
@@ -74,5 +81,10 @@ export function lastLogLine(logFile: string): string | undefined {
   const text = readFileSync(logFile, "utf8").slice(size > 65_536 ? -65_536 : 0);
   // The log's prefixes ("2026-11-30T03:40:13.123Z [error] [anyclaude] ", or "[anyclaude]  ERROR  "
   // from a terminal) are noise inside another message.
-  return text.split("\n").map((line) => line.trim()).filter(Boolean).at(-1)?.replace(/^(?:\d{4}-\d\d-\d\dT[\d:.]+Z\s+)?(?:\[[^\]]+\]\s+)+(?:ERROR\s+)?/, "");
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .at(-1)
+    ?.replace(/^(?:\d{4}-\d\d-\d\dT[\d:.]+Z\s+)?(?:\[[^\]]+\]\s+)+(?:ERROR\s+)?/, "");
 }

@@ -38,7 +38,8 @@ export class ServiceManager {
   // its output to a file forever, and a file they hold open cannot be rotated under them.
   render(program: string[]): string {
     const serve = [...program, "serve", "--log-file", this.own.logFile];
-    if (this.platform === "darwin") return renderLaunchdPlist({ program: serve, stderrFile: join(this.own.logDir, STDERR_FILE), path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
+    if (this.platform === "darwin")
+      return renderLaunchdPlist({ program: serve, stderrFile: join(this.own.logDir, STDERR_FILE), path: this.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" });
     return renderSystemdUnit({ program: serve });
   }
 
@@ -77,7 +78,8 @@ export class ServiceManager {
   start(): void {
     if (this.platform === "darwin") {
       // Already loaded (bootstrap fails then): kickstart runs it again.
-      if (this.run(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]).exitCode !== 0) this.must(["launchctl", "kickstart", `${this.domain()}/${this.paths.name}`]);
+      if (this.run(["launchctl", "bootstrap", this.domain(), this.paths.serviceFile]).exitCode !== 0)
+        this.must(["launchctl", "kickstart", `${this.domain()}/${this.paths.name}`]);
     } else this.must(["systemctl", "--user", "start", this.paths.name]);
   }
 
@@ -106,7 +108,9 @@ export class ServiceManager {
   // Two agents would fight over one port; Homebrew's is managed with `brew services`.
   private refuseHomebrew(): void {
     if (this.paths.owner !== "homebrew") return;
-    throw new ServiceError(`anyclaude runs as a Homebrew service (${this.paths.serviceFile}); manage it with brew services, or run \`brew services stop anyclaude\` first`);
+    throw new ServiceError(
+      `anyclaude runs as a Homebrew service (${this.paths.serviceFile}); manage it with brew services, or run \`brew services stop anyclaude\` first`,
+    );
   }
 
   private unload(): void {

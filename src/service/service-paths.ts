@@ -19,11 +19,23 @@ export function servicePaths(platform: Platform, env: Record<string, string | un
   const home = env.HOME || homedir();
   if (platform === "darwin") {
     const logDir = join(home, "Library", "Logs", "anyclaude");
-    return { owner: "anyclaude", name: LAUNCHD_LABEL, serviceFile: join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`), logDir, logFile: join(logDir, "anyclaude.log") };
+    return {
+      owner: "anyclaude",
+      name: LAUNCHD_LABEL,
+      serviceFile: join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`),
+      logDir,
+      logFile: join(logDir, "anyclaude.log"),
+    };
   }
   const logDir = join(env.XDG_STATE_HOME || join(home, ".local", "state"), "anyclaude");
   const configHome = env.XDG_CONFIG_HOME || join(home, ".config");
-  return { owner: "anyclaude", name: SYSTEMD_UNIT, serviceFile: join(configHome, "systemd", "user", SYSTEMD_UNIT), logDir, logFile: join(logDir, "anyclaude.log") };
+  return {
+    owner: "anyclaude",
+    name: SYSTEMD_UNIT,
+    serviceFile: join(configHome, "systemd", "user", SYSTEMD_UNIT),
+    logDir,
+    logFile: join(logDir, "anyclaude.log"),
+  };
 }
 
 // Ours when installed; else Homebrew's when `brew services` installed one (named by Homebrew's
@@ -37,8 +49,12 @@ export function installedServicePaths(platform: Platform, env: Record<string, st
   const serviceFile = join(own.serviceFile, "..", platform === "darwin" ? `${name}.plist` : name);
   if (!existsSync(serviceFile)) return own;
   const text = readFileSync(serviceFile, "utf8");
-  const logFileArg = platform === "darwin" ? /<string>--log-file<\/string>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^ExecStart=.*\s--log-file\s+"?([^"\n]+?)"?\s*$/m.exec(text)?.[1];
-  const output = platform === "darwin" ? /<key>StandardOutPath<\/key>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^StandardOutput=append:(.+)$/m.exec(text)?.[1];
+  const logFileArg =
+    platform === "darwin"
+      ? /<string>--log-file<\/string>\s*<string>([^<]+)<\/string>/.exec(text)?.[1]
+      : /^ExecStart=.*\s--log-file\s+"?([^"\n]+?)"?\s*$/m.exec(text)?.[1];
+  const output =
+    platform === "darwin" ? /<key>StandardOutPath<\/key>\s*<string>([^<]+)<\/string>/.exec(text)?.[1] : /^StandardOutput=append:(.+)$/m.exec(text)?.[1];
   const declared = logFileArg ?? output;
   const logFile = declared?.trim() ?? own.logFile;
   return { owner: "homebrew", name, serviceFile, logDir: join(logFile, ".."), logFile };

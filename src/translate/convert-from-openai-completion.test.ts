@@ -2,13 +2,23 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletion } from "../protocol/openai";
 import { convertFromOpenAICompletion, type CompletionContext } from "./convert-from-openai-completion";
 
-const context: CompletionContext = { backend: "test-backend", model: "local", messageId: "msg_test", inputTokens: 100, toolUseId: (index) => `toolu_test_${index}` };
+const context: CompletionContext = {
+  backend: "test-backend",
+  model: "local",
+  messageId: "msg_test",
+  inputTokens: 100,
+  toolUseId: (index) => `toolu_test_${index}`,
+};
 const call = (id: string, name: string, args: string) => ({ id, type: "function", function: { name, arguments: args } });
-const completion = (message: object, finish_reason: string, extra: object = {}): ChatCompletion => ({ choices: [{ message, finish_reason, ...extra }] }) as ChatCompletion;
+const completion = (message: object, finish_reason: string, extra: object = {}): ChatCompletion =>
+  ({ choices: [{ message, finish_reason, ...extra }] }) as ChatCompletion;
 
 describe("a whole (non-streamed) chat completion", () => {
   test("a tool call cut off by max_tokens is not sent as a tool_use: a note instead, and stop_reason max_tokens", () => {
-    const { message, reply } = convertFromOpenAICompletion(completion({ content: null, tool_calls: [call("call_rm", "Bash", '{"command": "rm -rf /tmp/bui')] }, "length"), context);
+    const { message, reply } = convertFromOpenAICompletion(
+      completion({ content: null, tool_calls: [call("call_rm", "Bash", '{"command": "rm -rf /tmp/bui')] }, "length"),
+      context,
+    );
     expect(message.content).toEqual([{ type: "text", text: "[tool call to Bash cut off by max_tokens; it was not run]" }]);
     expect(message.stop_reason).toBe("max_tokens");
     expect(reply.toolCalls).toEqual([]);
@@ -16,13 +26,19 @@ describe("a whole (non-streamed) chat completion", () => {
   });
 
   test("a whole tool call before the limit struck stays a tool call", () => {
-    const { message } = convertFromOpenAICompletion(completion({ content: null, tool_calls: [call("call_ls", "Bash", '{"command": "ls"}')] }, "length"), context);
+    const { message } = convertFromOpenAICompletion(
+      completion({ content: null, tool_calls: [call("call_ls", "Bash", '{"command": "ls"}')] }, "length"),
+      context,
+    );
     expect(message).toMatchObject({ content: [{ type: "tool_use", id: "call_ls", name: "Bash", input: { command: "ls" } }], stop_reason: "tool_use" });
   });
 
   test("malformed tool JSON is repaired as on the streaming path; valid JSON is replayed byte for byte", () => {
     const { message, reply } = convertFromOpenAICompletion(
-      completion({ content: null, tool_calls: [call("call_w", "Write", "{'file_path': '/a.txt',}"), call("call_r", "Read", '{"file_path":  "/b.txt"}')] }, "tool_calls"),
+      completion(
+        { content: null, tool_calls: [call("call_w", "Write", "{'file_path': '/a.txt',}"), call("call_r", "Read", '{"file_path":  "/b.txt"}')] },
+        "tool_calls",
+      ),
       context,
     );
     expect(message.content).toEqual([
@@ -34,7 +50,10 @@ describe("a whole (non-streamed) chat completion", () => {
   });
 
   test("tool JSON past repair ends the turn with a note, as on the streaming path (no {_raw} input)", () => {
-    const { message } = convertFromOpenAICompletion(completion({ content: "Editing.", tool_calls: [call("call_e", "Edit", '{"a": 1} {"b": 2}')] }, "tool_calls"), context);
+    const { message } = convertFromOpenAICompletion(
+      completion({ content: "Editing.", tool_calls: [call("call_e", "Edit", '{"a": 1} {"b": 2}')] }, "tool_calls"),
+      context,
+    );
     expect(message.content).toEqual([
       { type: "text", text: "Editing." },
       { type: "text", text: "[the model wrote arguments for Edit that are not valid JSON; the call was not run]" },

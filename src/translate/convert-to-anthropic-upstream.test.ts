@@ -4,7 +4,8 @@ import { convertToAnthropicUpstream } from "./convert-to-anthropic-upstream";
 
 const target = { model: "qwen3", includeTools: true, cleanToolSchemas: true, images: true };
 const SCHEMA = { type: "object", properties: { url: { type: "string", format: "uri" } } };
-const request = (extra: Partial<LocalRequest>): LocalRequest => ({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }], ...extra }) as LocalRequest;
+const request = (extra: Partial<LocalRequest>): LocalRequest =>
+  ({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }], ...extra }) as LocalRequest;
 
 describe("convertToAnthropicUpstream", () => {
   test("structured output goes through as output_config.format, without Claude Code's effort, the schema cleaned", () => {
@@ -13,7 +14,9 @@ describe("convertToAnthropicUpstream", () => {
   });
 
   test("the beta's output_format goes under the current name; output_config without a format does not go", () => {
-    expect(convertToAnthropicUpstream(request({ output_format: { type: "json_schema", schema: SCHEMA } }), { ...target, cleanToolSchemas: false }).output_config).toEqual({ format: { type: "json_schema", schema: SCHEMA } });
+    expect(
+      convertToAnthropicUpstream(request({ output_format: { type: "json_schema", schema: SCHEMA } }), { ...target, cleanToolSchemas: false }).output_config,
+    ).toEqual({ format: { type: "json_schema", schema: SCHEMA } });
     expect(convertToAnthropicUpstream(request({ output_config: { effort: "medium" } }), target).output_config).toBeUndefined();
   });
 });

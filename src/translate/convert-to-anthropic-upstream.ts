@@ -46,5 +46,7 @@ function asChatMessage(message: Message, images: boolean): Message {
 // Once per tool list, as in prepare-tools.ts; server tools (no input_schema) cannot run locally,
 // and `defer_loading` is the API's own business (deferred-tools.ts decides what is declared).
 const upstreamTool = ({ defer_loading: _deferred, ...tool }: Tool) => tool;
-const withCleanSchemas = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [{ ...upstreamTool(tool), input_schema: cleanJsonSchema(tool.input_schema) }] : []))));
+const withCleanSchemas = memoizeByIdentity((tools: Tool[]) =>
+  deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [{ ...upstreamTool(tool), input_schema: cleanJsonSchema(tool.input_schema) }] : []))),
+);
 const withSchemasAsSent = memoizeByIdentity((tools: Tool[]) => deepFreeze(tools.flatMap((tool) => (tool.input_schema ? [upstreamTool(tool)] : []))));

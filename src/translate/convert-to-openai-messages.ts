@@ -24,7 +24,8 @@ export type MessageOptions = { images: boolean; backend: string; replay?: Replay
 export function convertToOpenAIMessages(system: LocalRequest["system"], messages: Message[], options: MessageOptions): ChatMessage[] {
   const layout = layOutPrompt(system, messages);
   const out: ChatMessage[] = layout.systemText ? [{ role: "system", content: layout.systemText }] : [];
-  const translate = (index: number, replay: ReplayLookup | undefined) => convertMessage(layout.messages[index]!, `messages[${requestIndex(layout, index)}]`, { ...options, replay });
+  const translate = (index: number, replay: ReplayLookup | undefined) =>
+    convertMessage(layout.messages[index]!, `messages[${requestIndex(layout, index)}]`, { ...options, replay });
   if (options.reuse) return [...out, ...options.reuse(layout.messages, translate)];
   layout.messages.forEach((_, index) => out.push(...translate(index, options.replay)));
   return out;
@@ -121,12 +122,7 @@ function userContent(parts: ContentPart[]): string | ContentPart[] {
 
 function toolResultText(block: ToolResultBlock): string {
   const content = block.content ?? "";
-  const text =
-    typeof content === "string"
-      ? content
-      : content
-          .flatMap((part) => (part.type === "text" ? [part.text] : []))
-          .join("\n\n");
+  const text = typeof content === "string" ? content : content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n\n");
   return block.is_error ? `Error: ${text}` : text;
 }
 

@@ -11,7 +11,15 @@ function request(overrides: Partial<LocalRequest>): LocalRequest {
 
 describe("convertToOpenAIRequest", () => {
   test("system blocks join into one leading system message; the upstream model replaces Claude's", () => {
-    const { body } = convertToOpenAIRequest(request({ system: [{ type: "text", text: "You are Claude Code." }, { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }] }), target);
+    const { body } = convertToOpenAIRequest(
+      request({
+        system: [
+          { type: "text", text: "You are Claude Code." },
+          { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } },
+        ],
+      }),
+      target,
+    );
     expect(body.model).toBe("qwen3-coder");
     expect(body.messages[0]).toEqual({ role: "system", content: "You are Claude Code.\n\nBe brief." });
   });
@@ -83,26 +91,60 @@ describe("convertToOpenAIRequest", () => {
   test("replayed assistant turns use the bytes the backend generated", () => {
     const replay = { toolArguments: (id: string) => (id === "toolu_1" ? '{"file_path": "/a"}' : undefined), text: () => "Reading.\n" };
     const { body } = convertToOpenAIRequest(
-      request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: [{ type: "text", text: "Reading." }, { type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a" } }] }] }),
+      request({
+        messages: [
+          { role: "user", content: "go" },
+          {
+            role: "assistant",
+            content: [
+              { type: "text", text: "Reading." },
+              { type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a" } },
+            ],
+          },
+        ],
+      }),
       { ...target, replay },
     );
-    expect(body.messages[1]).toEqual({ role: "assistant", content: "Reading.\n", tool_calls: [{ id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path": "/a"}' } }] });
+    expect(body.messages[1]).toEqual({
+      role: "assistant",
+      content: "Reading.\n",
+      tool_calls: [{ id: "toolu_1", type: "function", function: { name: "Read", arguments: '{"file_path": "/a"}' } }],
+    });
   });
 
   test("images become image_url parts where the backend takes them, a placeholder where it does not", () => {
     const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png", data: "iVBOR" } };
     const withImage = request({ messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, image] }] });
     const { body } = convertToOpenAIRequest(withImage, target);
-    expect(body.messages[0]).toEqual({ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } }] });
+    expect(body.messages[0]).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "what is this" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } },
+      ],
+    });
     // A text-only backend: the image becomes a placeholder where it stood, never a refusal.
-    expect(convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false }).body.messages[0]).toEqual({ role: "user", content: "what is this\n\n[image left out: this backend takes no images]" });
+    expect(convertToOpenAIRequest(withImage, { ...target, backend: "mlx-lm", images: false }).body.messages[0]).toEqual({
+      role: "user",
+      content: "what is this\n\n[image left out: this backend takes no images]",
+    });
   });
 
   test("tools keep names and order; schemas lose keywords local grammars reject; tool_choice maps", () => {
     const { body } = convertToOpenAIRequest(
       request({
         tools: [
-          { name: "WebFetch", description: "fetch", input_schema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { url: { type: "string", format: "uri" }, pattern: { type: "string", pattern: "^a" } }, required: ["url"], additionalProperties: false } },
+          {
+            name: "WebFetch",
+            description: "fetch",
+            input_schema: {
+              $schema: "http://json-schema.org/draft-07/schema#",
+              type: "object",
+              properties: { url: { type: "string", format: "uri" }, pattern: { type: "string", pattern: "^a" } },
+              required: ["url"],
+              additionalProperties: false,
+            },
+          },
           { name: "web_search", type: "web_search_20250305" },
           { name: "mcp__Server__Do_Thing", input_schema: { type: "object" } },
         ],
@@ -111,7 +153,12 @@ describe("convertToOpenAIRequest", () => {
       target,
     );
     expect(body.tools?.map((tool) => tool.function.name)).toEqual(["WebFetch", "mcp__Server__Do_Thing"]);
-    expect(body.tools?.[0]?.function.parameters).toEqual({ type: "object", properties: { url: { type: "string" }, pattern: { type: "string" } }, required: ["url"], additionalProperties: false });
+    expect(body.tools?.[0]?.function.parameters).toEqual({
+      type: "object",
+      properties: { url: { type: "string" }, pattern: { type: "string" } },
+      required: ["url"],
+      additionalProperties: false,
+    });
     expect(body.tool_choice).toBe("required");
     expect(body.parallel_tool_calls).toBe(false);
   });
@@ -124,7 +171,10 @@ describe("convertToOpenAIRequest", () => {
 
   test("tool_choice tool and none", () => {
     const tools = [{ name: "Bash", input_schema: { type: "object" } }];
-    expect(convertToOpenAIRequest(request({ tools, tool_choice: { type: "tool", name: "Bash" } }), target).body.tool_choice).toEqual({ type: "function", function: { name: "Bash" } });
+    expect(convertToOpenAIRequest(request({ tools, tool_choice: { type: "tool", name: "Bash" } }), target).body.tool_choice).toEqual({
+      type: "function",
+      function: { name: "Bash" },
+    });
     expect(convertToOpenAIRequest(request({ tools, tool_choice: { type: "none" } }), target).body.tool_choice).toBe("none");
   });
 
@@ -134,8 +184,19 @@ describe("convertToOpenAIRequest", () => {
   });
 
   test("sampling fields pass through; max_tokens is always sent and clamped to the backend's limit", () => {
-    const { body, warnings } = convertToOpenAIRequest(request({ stream: true, stop_sequences: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 }), { ...target, maxTokens: 8192 });
-    expect(body).toMatchObject({ max_tokens: 8192, stream: true, stream_options: { include_usage: true }, stop: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 });
+    const { body, warnings } = convertToOpenAIRequest(request({ stream: true, stop_sequences: ["\n\nHuman:"], temperature: 0.2, top_p: 0.9, top_k: 40 }), {
+      ...target,
+      maxTokens: 8192,
+    });
+    expect(body).toMatchObject({
+      max_tokens: 8192,
+      stream: true,
+      stream_options: { include_usage: true },
+      stop: ["\n\nHuman:"],
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: 40,
+    });
     expect(warnings[0]).toContain("clamped");
     expect(convertToOpenAIRequest(request({}), target).body.max_tokens).toBe(32000);
     // Within the backend's context, without a warning (vLLM refuses more than its max_model_len).
@@ -145,7 +206,9 @@ describe("convertToOpenAIRequest", () => {
   });
 
   test("a user turn of tool_use is refused by field", () => {
-    expect(() => convertToOpenAIRequest(request({ messages: [{ role: "user", content: [{ type: "tool_use", id: "x", name: "Bash", input: {} }] }] }), target)).toThrow("messages[0].content[0].type");
+    expect(() =>
+      convertToOpenAIRequest(request({ messages: [{ role: "user", content: [{ type: "tool_use", id: "x", name: "Bash", input: {} }] }] }), target),
+    ).toThrow("messages[0].content[0].type");
   });
 });
 
@@ -171,10 +234,24 @@ describe("stripBillingHeader", () => {
 // back as reasoning "Hmm" and content "\n\nDone."; its TextStateMachine strips only the markers.
 describe("replayed turns for mlx_lm.server, whose content keeps the model's separators", () => {
   const mlx: TranslationTarget = { ...target, backend: "mlx-lm", contentKeepsSeparators: true };
-  const turn = (blocks: any[]) => convertToOpenAIRequest(request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: blocks }] }), mlx).body.messages[1];
+  const turn = (blocks: any[]) =>
+    convertToOpenAIRequest(
+      request({
+        messages: [
+          { role: "user", content: "go" },
+          { role: "assistant", content: blocks },
+        ],
+      }),
+      mlx,
+    ).body.messages[1];
 
   test("the newlines after </think> go (the template writes them), the reasoning goes along", () => {
-    expect(turn([{ type: "thinking", thinking: "\nHmm\n", signature: "s" }, { type: "text", text: "\n\nDone" }])).toEqual({ role: "assistant", content: "Done", reasoning_content: "\nHmm\n" });
+    expect(
+      turn([
+        { type: "thinking", thinking: "\nHmm\n", signature: "s" },
+        { type: "text", text: "\n\nDone" },
+      ]),
+    ).toEqual({ role: "assistant", content: "Done", reasoning_content: "\nHmm\n" });
   });
 
   test("the newline before <tool_call> goes: Qwen3's template writes one after any non-empty content", () => {
@@ -184,7 +261,15 @@ describe("replayed turns for mlx_lm.server, whose content keeps the model's sepa
   });
 
   test("other backends get the content as generated", () => {
-    const other = convertToOpenAIRequest(request({ messages: [{ role: "user", content: "go" }, { role: "assistant", content: [{ type: "text", text: "\n\nDone\n" }] }] }), target).body.messages[1];
+    const other = convertToOpenAIRequest(
+      request({
+        messages: [
+          { role: "user", content: "go" },
+          { role: "assistant", content: [{ type: "text", text: "\n\nDone\n" }] },
+        ],
+      }),
+      target,
+    ).body.messages[1];
     expect(other).toEqual({ role: "assistant", content: "\n\nDone\n" });
   });
 });
@@ -215,7 +300,17 @@ describe("Claude Code's session context", () => {
   });
 
   test("a new session's prompt shares the system prompt and the agent list up to its own question", () => {
-    const first = (question: string) => convertToOpenAIRequest(request({ system: "S", messages: [{ role: "user", content: question }, { role: "system", content: "agents" }] as any }), target).body.messages;
+    const first = (question: string) =>
+      convertToOpenAIRequest(
+        request({
+          system: "S",
+          messages: [
+            { role: "user", content: question },
+            { role: "system", content: "agents" },
+          ] as any,
+        }),
+        target,
+      ).body.messages;
     expect(first("one").slice(0, 2)).toEqual(first("two").slice(0, 2));
     expect(first("one")[2]).not.toEqual(first("two")[2]);
   });
@@ -226,7 +321,16 @@ describe("Claude Code's session context", () => {
   // same system blocks and tools. The system message upstream, before which every template renders
   // nothing and after which it renders the tools, must be the same bytes before and after.
   test("the system prompt is the same before and after a compaction: only what follows the tools differs", () => {
-    const before = convertToOpenAIRequest(request({ system: "S", messages: [{ role: "user", content: "reminder\n\nquestion" }, { role: "system", content: "# Environment\n..." }] as any }), target).body.messages;
+    const before = convertToOpenAIRequest(
+      request({
+        system: "S",
+        messages: [
+          { role: "user", content: "reminder\n\nquestion" },
+          { role: "system", content: "# Environment\n..." },
+        ] as any,
+      }),
+      target,
+    ).body.messages;
     const after = convertToOpenAIRequest(
       request({
         system: "S",
@@ -251,7 +355,15 @@ describe("Claude Code's session context", () => {
   test("an error names the field where the client sent it, whatever the layout moved", () => {
     const misplaced = () =>
       convertToOpenAIRequest(
-        request({ system: "S", messages: [{ role: "user", content: "q" }, { role: "system", content: "env" }, { role: "assistant", content: "a" }, { role: "user", content: [{ type: "thinking", thinking: "t", signature: "s" }] }] as any }),
+        request({
+          system: "S",
+          messages: [
+            { role: "user", content: "q" },
+            { role: "system", content: "env" },
+            { role: "assistant", content: "a" },
+            { role: "user", content: [{ type: "thinking", thinking: "t", signature: "s" }] },
+          ] as any,
+        }),
         target,
       );
     expect(misplaced).toThrow("messages[3].content[0].type");
@@ -267,7 +379,11 @@ test("a backend's chatTemplateKwargs go with every request (e.g. preserve_thinki
 describe("structured output where the server ignores response_format (mlx_lm.server)", () => {
   test("not sent, and a warning says the format is not enforced", () => {
     const format = { type: "json_schema" as const, schema: { type: "object" } };
-    const { body, warnings } = convertToOpenAIRequest(request({ output_config: { format } }), { ...target, backend: "mlx-lm", controls: { forcedTool: "unenforced", responseFormat: false, asksStoppingWord: false } });
+    const { body, warnings } = convertToOpenAIRequest(request({ output_config: { format } }), {
+      ...target,
+      backend: "mlx-lm",
+      controls: { forcedTool: "unenforced", responseFormat: false, asksStoppingWord: false },
+    });
     expect(body.response_format).toBeUndefined();
     expect(warnings).toEqual(['output format not enforced: backend "mlx-lm" does not read response_format']);
   });

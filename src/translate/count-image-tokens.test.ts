@@ -14,7 +14,7 @@ describe("resizeForVision (Qwen2.5-VL's smart_resize)", () => {
     expect(resizeForVision({ width: 10, height: 10 })).toEqual({ width: 56, height: 56 });
     const large = resizeForVision({ width: 8000, height: 6000 });
     expect(large.width * large.height).toBeLessThanOrEqual(12_845_056);
-    expect(large.width % 28 + (large.height % 28)).toBe(0);
+    expect((large.width % 28) + (large.height % 28)).toBe(0);
     expect(large.width / large.height).toBeCloseTo(8000 / 6000, 1);
   });
 });
@@ -27,7 +27,9 @@ describe("countImageTokens", () => {
   });
 
   test("a photo read from its JPEG frame header", () => {
-    expect(countImageTokens({ type: "base64", media_type: "image/jpeg", data: toBase64(makeJpeg(800, 600, { exifBytes: 20_000 })) })).toBe(Math.round(800 / 28) * Math.round(600 / 28) + 2);
+    expect(countImageTokens({ type: "base64", media_type: "image/jpeg", data: toBase64(makeJpeg(800, 600, { exifBytes: 20_000 })) })).toBe(
+      Math.round(800 / 28) * Math.round(600 / 28) + 2,
+    );
   });
 
   test("an image of unknown size (by URL, or an unreadable header) counts as a 1024x1024 one", () => {

@@ -6,7 +6,14 @@ import type { Reply } from "./reply";
 
 async function relay(events: object[]): Promise<{ out: StreamEvent[]; reply?: Reply }> {
   let reply: Reply | undefined;
-  const relayStream = createAnthropicRelay({ backend: "llama", model: "local", messageId: "msg_test", inputTokens: 10, toolUseId: (index) => `toolu_test_${index}`, onReply: (value) => (reply = value) });
+  const relayStream = createAnthropicRelay({
+    backend: "llama",
+    model: "local",
+    messageId: "msg_test",
+    inputTokens: 10,
+    toolUseId: (index) => `toolu_test_${index}`,
+    onReply: (value) => (reply = value),
+  });
   const source = new ReadableStream<RelayEvent>({
     start(controller) {
       for (const event of events) controller.enqueue({ kind: "data", data: JSON.stringify(event) });
@@ -49,7 +56,9 @@ test("message_delta carries the whole usage: the input and cache reads of llama-
   const { out } = await relay([start, ...reply({ stop_reason: "end_turn", stop_sequence: null }).slice(1)]);
   expect(out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 1, cache_read_input_tokens: 14, output_tokens: 5 } });
   const withoutStart = await relay(reply({ stop_reason: "end_turn", stop_sequence: null }).slice(1));
-  expect(withoutStart.out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 10, cache_read_input_tokens: 0, output_tokens: 5 } });
+  expect(withoutStart.out.find((event) => event.type === "message_delta")).toMatchObject({
+    usage: { input_tokens: 10, cache_read_input_tokens: 0, output_tokens: 5 },
+  });
 });
 
 // Recorded as llama-server's own /v1/messages streams it (llama.cpp 0.3.36, server-task.cpp: the
@@ -62,7 +71,9 @@ const fixture = (name: string): object[] =>
 
 test("llama-server's overlapping blocks without input or signature come out one at a time, in Anthropic's shape", async () => {
   const { out, reply: recorded } = await relay(fixture("llama-server-messages-overlapping-blocks-without-input-or-signature"));
-  const shape = out.map((event) => (event.type === "content_block_delta" ? `${event.type} ${event.index} ${event.delta.type}` : "index" in event ? `${event.type} ${event.index}` : event.type));
+  const shape = out.map((event) =>
+    event.type === "content_block_delta" ? `${event.type} ${event.index} ${event.delta.type}` : "index" in event ? `${event.type} ${event.index}` : event.type,
+  );
   expect(shape).toEqual([
     "message_start",
     "ping",
@@ -81,7 +92,11 @@ test("llama-server's overlapping blocks without input or signature come out one 
     "message_stop",
   ]);
   const starts = out.flatMap((event) => (event.type === "content_block_start" ? [event.content_block] : []));
-  expect(starts).toEqual([{ type: "thinking", thinking: "", signature: "" }, { type: "text", text: "" }, { type: "tool_use", id: "toolu_test_2", name: "get_weather", input: {} }]);
+  expect(starts).toEqual([
+    { type: "thinking", thinking: "", signature: "" },
+    { type: "text", text: "" },
+    { type: "tool_use", id: "toolu_test_2", name: "get_weather", input: {} },
+  ]);
   const signature = out.find((event) => event.type === "content_block_delta" && event.delta.type === "signature_delta");
   expect(signature).toMatchObject({ delta: { signature: expect.stringMatching(/.{20,}/) } });
   expect(recorded?.toolCalls).toEqual([{ id: "toolu_test_2", name: "get_weather", arguments: '{"city":"Paris"}' }]);
@@ -89,7 +104,12 @@ test("llama-server's overlapping blocks without input or signature come out one 
 
 test("a second message_delta, and a message_stop without one, still make exactly one of each", async () => {
   const start = { type: "message_start", message: { usage: { input_tokens: 10 } } };
-  const twice = await relay([start, { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 1 } }, { type: "message_delta", delta: { stop_reason: "max_tokens" }, usage: { output_tokens: 2 } }, { type: "message_stop" }]);
+  const twice = await relay([
+    start,
+    { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 1 } },
+    { type: "message_delta", delta: { stop_reason: "max_tokens" }, usage: { output_tokens: 2 } },
+    { type: "message_stop" },
+  ]);
   expect(twice.out.filter((event) => event.type === "message_delta")).toHaveLength(1);
   const none = await relay([start, { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, { type: "message_stop" }]);
   expect(none.out.map((event) => event.type).slice(-4)).toEqual(["content_block_start", "content_block_stop", "message_delta", "message_stop"]);
@@ -104,6 +124,10 @@ test("the final message_delta carries the backend's prompt counts from its messa
   expect(out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 1, cache_read_input_tokens: 39, output_tokens: 5 } });
   expect(recorded).toMatchObject({ promptTokens: 40, cachedTokens: 39, completionTokens: 5 });
   // A server that reports them (cumulative) at the end: the later counts win.
-  events[4] = { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 3, cache_read_input_tokens: 37, output_tokens: 5 } };
+  events[4] = {
+    type: "message_delta",
+    delta: { stop_reason: "end_turn", stop_sequence: null },
+    usage: { input_tokens: 3, cache_read_input_tokens: 37, output_tokens: 5 },
+  };
   expect((await relay(events)).out.find((event) => event.type === "message_delta")).toMatchObject({ usage: { input_tokens: 3, cache_read_input_tokens: 37 } });
 });

@@ -22,7 +22,15 @@ import { checkAnthropicUsage, type Reply, signThinking, toAnthropicUsage, tokenC
 export type RelayEvent = { kind: "data"; data: string } | { kind: "comment" } | { kind: "failure"; errorType: ErrorType; message: string };
 
 // `maxTokens`: the request's; the reply ends there, whatever the backend does.
-export type RelayContext = { backend: string; model: string; messageId: string; inputTokens: number; maxTokens?: number; toolUseId: (index: number) => string; onReply?: (reply: Reply) => void };
+export type RelayContext = {
+  backend: string;
+  model: string;
+  messageId: string;
+  inputTokens: number;
+  maxTokens?: number;
+  toolUseId: (index: number) => string;
+  onReply?: (reply: Reply) => void;
+};
 
 // The backend's prompt counts as it reported them (message_start, or a later message_delta).
 type PromptUsage = { input_tokens?: number; cache_read_input_tokens?: number };
@@ -71,10 +79,12 @@ export function anthropicRelay(context: RelayContext): Transformer<RelayEvent, S
       const parsed = v.safeParse(UpstreamStreamEvent, safeJson(event.data));
       if (!parsed.success) return fail(emit, "api_error", `backend "${context.backend}" sent a malformed event: ${event.data.slice(0, 200)}`);
       relay(state, parsed.output, context, emit);
-      if (!state.finished && context.maxTokens !== undefined && pastOutputLimit(context.maxTokens, state.outputChars, state.reply.completionTokens)) endAtLimit(state, context, emit);
+      if (!state.finished && context.maxTokens !== undefined && pastOutputLimit(context.maxTokens, state.outputChars, state.reply.completionTokens))
+        endAtLimit(state, context, emit);
     },
     flush(controller) {
-      if (!state.failed && !state.finished) fail((out) => controller.enqueue(out), "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
+      if (!state.failed && !state.finished)
+        fail((out) => controller.enqueue(out), "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
     },
   };
 }
@@ -102,7 +112,12 @@ function relay(state: RelayState, event: UpstreamStreamEvent, context: RelayCont
       return emit(state.delta);
     case "message_stop":
       closeBlock(state, emit);
-      if (!state.delta) emit({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: toAnthropicUsage(undefined, { input: context.inputTokens, output: 0 }) });
+      if (!state.delta)
+        emit({
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: toAnthropicUsage(undefined, { input: context.inputTokens, output: 0 }),
+        });
       state.finished = true;
       emit({ type: "message_stop" });
       context.onReply?.(finalReply(state));
@@ -134,7 +149,13 @@ function startBlock(state: RelayState, upstream: number, event: UpstreamStreamEv
 }
 
 // The block's start as Anthropic sends it; a type this build does not know goes as it came.
-function cleanStart(block: NonNullable<UpstreamStreamEvent["content_block"]>, index: number, upstream: number, state: RelayState, context: RelayContext): StreamBlockStart {
+function cleanStart(
+  block: NonNullable<UpstreamStreamEvent["content_block"]>,
+  index: number,
+  upstream: number,
+  state: RelayState,
+  context: RelayContext,
+): StreamBlockStart {
   switch (block.type) {
     case "text":
       return { type: "text", text: "" };
@@ -187,10 +208,20 @@ function endAtLimit(state: RelayState, context: RelayContext, emit: Emit): void 
   state.finished = true;
   if (state.open?.type === "tool_use") {
     state.failed = true;
-    return emit({ type: "error", error: { type: "api_error", message: `backend "${context.backend}" wrote past max_tokens (${context.maxTokens}) inside a tool call without stopping; the call was not run` } });
+    return emit({
+      type: "error",
+      error: {
+        type: "api_error",
+        message: `backend "${context.backend}" wrote past max_tokens (${context.maxTokens}) inside a tool call without stopping; the call was not run`,
+      },
+    });
   }
   closeBlock(state, emit);
-  emit({ type: "message_delta", delta: { stop_reason: "max_tokens", stop_sequence: null }, usage: toAnthropicUsage(undefined, { input: context.inputTokens, output: estimateTokens(state.outputChars) }) });
+  emit({
+    type: "message_delta",
+    delta: { stop_reason: "max_tokens", stop_sequence: null },
+    usage: toAnthropicUsage(undefined, { input: context.inputTokens, output: estimateTokens(state.outputChars) }),
+  });
   emit({ type: "message_stop" });
   context.onReply?.({ ...finalReply(state), stopReason: "max_tokens" });
 }
@@ -201,11 +232,18 @@ function endAtLimit(state: RelayState, context: RelayContext, emit: Emit): void 
 // (langchain-anthropic 1.7.10, _make_message_chunk_from_anthropic_event). llama-server's own says
 // only output_tokens (llama.cpp 0.3.36): the prompt's counts come from its message_start, else the
 // estimates stand.
-function relayedDelta(event: UpstreamStreamEvent, prompt: PromptUsage, estimates: { input: number; output: number }): Extract<StreamEvent, { type: "message_delta" }> {
+function relayedDelta(
+  event: UpstreamStreamEvent,
+  prompt: PromptUsage,
+  estimates: { input: number; output: number },
+): Extract<StreamEvent, { type: "message_delta" }> {
   const { stopReason, stopSequence } = mapUpstreamStopReason(event.delta?.stop_reason, event.delta?.stop_sequence);
   const fallback: Usage = { input_tokens: estimates.input, output_tokens: estimates.output, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
   const usage = { ...fallback, ...(event.usage && checkAnthropicUsage(event.usage, estimates)), ...prompt };
-  return { ...event, type: "message_delta", usage, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<StreamEvent, { type: "message_delta" }>;
+  return { ...event, type: "message_delta", usage, delta: { ...event.delta, stop_reason: stopReason, stop_sequence: stopSequence } } as Extract<
+    StreamEvent,
+    { type: "message_delta" }
+  >;
 }
 
 function finalReply(state: RelayState): Reply {

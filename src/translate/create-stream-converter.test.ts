@@ -82,7 +82,18 @@ describe("stream converter on recorded backend streams", () => {
 
   test("keepalive comments during prefill become pings, not content", async () => {
     const { events } = await convertFixture("mlx-lm-keepalive-comments-during-prefill");
-    expect(summarize(events)).toEqual(["message_start", "ping", "ping", "ping", "ping", "start 0 text", "delta 0 text_delta Hi", "stop 0", "message_delta end_turn in=100 out=1 cached=0", "message_stop"]);
+    expect(summarize(events)).toEqual([
+      "message_start",
+      "ping",
+      "ping",
+      "ping",
+      "ping",
+      "start 0 text",
+      "delta 0 text_delta Hi",
+      "stop 0",
+      "message_delta end_turn in=100 out=1 cached=0",
+      "message_stop",
+    ]);
   });
 
   test("a usage-only last chunk after finish_reason sets the final usage: input excludes cache reads", async () => {
@@ -176,7 +187,10 @@ describe("stream converter on recorded backend streams", () => {
 
   test("a stream that breaks off before finishing ends in an error event", async () => {
     const { events, reply } = await convertFixture("lmstudio-stream-breaks-off");
-    expect(summarize(events).slice(-2)).toEqual(["delta 0 text_delta Half an ans", 'error api_error: backend "test-backend" closed the stream before the reply was finished']);
+    expect(summarize(events).slice(-2)).toEqual([
+      "delta 0 text_delta Half an ans",
+      'error api_error: backend "test-backend" closed the stream before the reply was finished',
+    ]);
     expect(reply).toBeUndefined();
   });
 
@@ -203,6 +217,17 @@ describe("stream converter on recorded backend streams", () => {
 
 test("llama-server's timings in its last chunk reach the reply; its progress chunks are pings", async () => {
   const { events, reply } = await convertFixture("llama-cpp-prompt-progress-and-timings");
-  expect(summarize(events)).toEqual(["message_start", "ping", "ping", "ping", "ping", "start 0 text", "delta 0 text_delta Hello", "stop 0", "message_delta end_turn in=18000 out=2 cached=490", "message_stop"]);
+  expect(summarize(events)).toEqual([
+    "message_start",
+    "ping",
+    "ping",
+    "ping",
+    "ping",
+    "start 0 text",
+    "delta 0 text_delta Hello",
+    "stop 0",
+    "message_delta end_turn in=18000 out=2 cached=490",
+    "message_stop",
+  ]);
   expect(reply?.serverTimings).toMatchObject({ prompt_n: 18000, prompt_ms: 15000.5, predicted_per_second: 49.75 });
 });

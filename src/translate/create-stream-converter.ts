@@ -83,7 +83,8 @@ export function streamConverter(context: StreamContext): Transformer<UpstreamEve
       if (state.failed || state.ended) return;
       const emit = (out: StreamEvent) => controller.enqueue(out);
       // Only [DONE], or role-only deltas: not an empty reply, a backend that did not answer.
-      if (!state.answered) return fail(state, emit, "api_error", `backend "${context.backend}" ended without a reply (no content, no tool call, no finish reason)`);
+      if (!state.answered)
+        return fail(state, emit, "api_error", `backend "${context.backend}" ended without a reply (no content, no tool call, no finish reason)`);
       if (state.finishReason === undefined) {
         return fail(state, emit, "api_error", `backend "${context.backend}" closed the stream before the reply was finished`);
       }
@@ -183,7 +184,13 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   const held = [...state.toolCalls.values()];
   const writing = state.writingTool === undefined ? undefined : state.toolCalls.get(state.writingTool);
   const cutAt = state.finishReason === "length" && writing ? held.indexOf(writing) : undefined;
-  const settled = settleToolCalls(held, { toolUseId: context.toolUseId, toolUseIdTaken: context.toolUseIdTaken, backend: context.backend, cutAt, undeclaredTools: context.undeclaredTools });
+  const settled = settleToolCalls(held, {
+    toolUseId: context.toolUseId,
+    toolUseIdTaken: context.toolUseIdTaken,
+    backend: context.backend,
+    cutAt,
+    undeclaredTools: context.undeclaredTools,
+  });
   if (settled.notes.length > 0) emitBlock(state, { type: "text", text: "" }, { type: "text_delta", text: settled.notes.join("\n") }, emit);
   for (const call of settled.calls) {
     emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.clientJson }, emit);

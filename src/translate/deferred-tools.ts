@@ -38,6 +38,8 @@ const loadedLists = memoizeByIdentity((_set: ToolSet) => new Map<string, readonl
 // ToolSearch's description promises the model each matched tool as one
 // <function>{"description": ..., "name": ..., "parameters": ...}</function> line in a <functions> block.
 export function functionsBlock(tools: readonly Tool[]): string {
-  const lines = tools.map((tool) => `<function>${JSON.stringify({ description: tool.description ?? "", name: tool.name, parameters: tool.input_schema ?? {} })}</function>`);
+  const lines = tools.map(
+    (tool) => `<function>${JSON.stringify({ description: tool.description ?? "", name: tool.name, parameters: tool.input_schema ?? {} })}</function>`,
+  );
   return `<functions>\n${lines.join("\n")}\n</functions>`;
 }

@@ -61,6 +61,14 @@ describe("readBase64", () => {
   test("any range of the bytes, from a slice of the string", () => {
     const bytes = Uint8Array.from({ length: 50 }, (_, index) => index * 5);
     const read = readBase64(toBase64(bytes));
-    for (const [offset, length] of [[0, 4], [1, 7], [2, 3], [17, 10], [45, 10], [60, 4]] as const) expect([...read(offset, length)]).toEqual([...bytes.subarray(offset, offset + length)]);
+    for (const [offset, length] of [
+      [0, 4],
+      [1, 7],
+      [2, 3],
+      [17, 10],
+      [45, 10],
+      [60, 4],
+    ] as const)
+      expect([...read(offset, length)]).toEqual([...bytes.subarray(offset, offset + length)]);
   });
 });

@@ -13,7 +13,8 @@ export function leaveOutImages(message: Message): Message {
   if (typeof message.content === "string" || !message.content.some(holdsImage)) return message;
   const content = message.content.map((block) => {
     if (block.type === "image") return PLACEHOLDER;
-    if (block.type === "tool_result" && Array.isArray(block.content)) return { ...block, content: block.content.map((part) => (part.type === "image" ? PLACEHOLDER : part)) };
+    if (block.type === "tool_result" && Array.isArray(block.content))
+      return { ...block, content: block.content.map((part) => (part.type === "image" ? PLACEHOLDER : part)) };
     return block;
   });
   return { ...message, content } as Message;

@@ -1,7 +1,10 @@
 // A Messages-API backend's stop_reason and stop_sequence -> the ones relayed to the client.
 import type { StopReason } from "../protocol/anthropic";
 
-export function mapUpstreamStopReason(stopReason: string | null | undefined, stopSequence: string | null | undefined): { stopReason: StopReason; stopSequence: string | null } {
+export function mapUpstreamStopReason(
+  stopReason: string | null | undefined,
+  stopSequence: string | null | undefined,
+): { stopReason: StopReason; stopSequence: string | null } {
   const sequence = stopSequence ?? null;
   switch (stopReason) {
     case "end_turn":

@@ -5,8 +5,18 @@ import { deepFreeze } from "../memoize-by-identity";
 import { functionsBlock } from "./deferred-tools";
 import { normalizeContent } from "./normalize-content";
 
-const webFetch: Tool = { name: "WebFetch", description: "Fetches a URL", input_schema: { type: "object", properties: { url: { type: "string" } } }, defer_loading: true };
-const lookup: Tool = { name: "mcp__notes__lookup_note", description: "Look up a note", input_schema: { type: "object", properties: { title: { type: "string" } } }, defer_loading: true };
+const webFetch: Tool = {
+  name: "WebFetch",
+  description: "Fetches a URL",
+  input_schema: { type: "object", properties: { url: { type: "string" } } },
+  defer_loading: true,
+};
+const lookup: Tool = {
+  name: "mcp__notes__lookup_note",
+  description: "Look up a note",
+  input_schema: { type: "object", properties: { title: { type: "string" } } },
+  defer_loading: true,
+};
 const tools = new Map([webFetch, lookup].map((tool) => [tool.name, tool]));
 
 // Through the request schema first, as the daemon reads them.
@@ -14,11 +24,17 @@ function parse(messages: unknown[]): RequestMessage[] {
   return v.parse(MessagesRequest, { model: "m", max_tokens: 1, messages }).messages;
 }
 
-const toolSearchCall = { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "ToolSearch", input: { query: "select:WebFetch,mcp__notes__lookup_note" } }] };
+const toolSearchCall = {
+  role: "assistant",
+  content: [{ type: "tool_use", id: "t1", name: "ToolSearch", input: { query: "select:WebFetch,mcp__notes__lookup_note" } }],
+};
 
 describe("normalizeContent", () => {
   test("plain messages come back as the same objects, with nothing to log", () => {
-    const messages = parse([{ role: "user", content: "hi" }, { role: "assistant", content: [{ type: "text", text: "ok" }] }]);
+    const messages = parse([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: [{ type: "text", text: "ok" }] },
+    ]);
     const out = normalizeContent(messages, tools);
     expect(out.messages[0]).toBe(messages[0] as never);
     expect(out.messages[1]).toBe(messages[1] as never);
@@ -29,10 +45,26 @@ describe("normalizeContent", () => {
     const messages = parse([
       { role: "user", content: "look it up" },
       toolSearchCall,
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "mcp__notes__lookup_note" }, { type: "tool_reference", tool_name: "WebFetch" }] }, { type: "text", text: "Tool loaded." }] },
+      {
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: "t1",
+            content: [
+              { type: "tool_reference", tool_name: "mcp__notes__lookup_note" },
+              { type: "tool_reference", tool_name: "WebFetch" },
+            ],
+          },
+          { type: "text", text: "Tool loaded." },
+        ],
+      },
     ]);
     const out = normalizeContent(messages, tools);
-    expect(out.messages[2]!.content).toEqual([{ type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: functionsBlock([lookup, webFetch]) }] }, { type: "text", text: "Tool loaded." }]);
+    expect(out.messages[2]!.content).toEqual([
+      { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: functionsBlock([lookup, webFetch]) }] },
+      { type: "text", text: "Tool loaded." },
+    ]);
     expect(functionsBlock([lookup, webFetch])).toBe(
       `<functions>\n<function>{"description":"Look up a note","name":"mcp__notes__lookup_note","parameters":{"type":"object","properties":{"title":{"type":"string"}}}}</function>\n<function>{"description":"Fetches a URL","name":"WebFetch","parameters":{"type":"object","properties":{"url":{"type":"string"}}}}</function>\n</functions>`,
     );
@@ -41,7 +73,13 @@ describe("normalizeContent", () => {
   });
 
   test("a message sent before (frozen) is rewritten once per tool map: the same frozen object, tools and notes on the next request", () => {
-    const messages = deepFreeze(parse([{ role: "user", content: "x" }, toolSearchCall, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "WebFetch" }] }] }]));
+    const messages = deepFreeze(
+      parse([
+        { role: "user", content: "x" },
+        toolSearchCall,
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "WebFetch" }] }] },
+      ]),
+    );
     const first = normalizeContent(messages, tools);
     const again = normalizeContent(messages, tools);
     expect(again.messages[2]).toBe(first.messages[2]!);
@@ -53,7 +91,11 @@ describe("normalizeContent", () => {
   });
 
   test("a tool_reference to a tool the request does not list becomes a clear placeholder", () => {
-    const messages = parse([{ role: "user", content: "x" }, toolSearchCall, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "Gone" }] }] }]);
+    const messages = parse([
+      { role: "user", content: "x" },
+      toolSearchCall,
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "tool_reference", tool_name: "Gone" }] }] },
+    ]);
     const out = normalizeContent(messages, tools);
     expect(JSON.stringify(out.messages[2]!.content)).toContain("[tool Gone: its definition is not in this request's tool list]");
     expect(out.loadedTools).toEqual([]);
@@ -82,27 +124,64 @@ describe("normalizeContent", () => {
 
   test("search results, server tool calls and their results, uploads and images by file id read as text", () => {
     const messages = parse([
-      { role: "user", content: [{ type: "search_result", source: "https://docs", title: "Docs", content: [{ type: "text", text: "the answer" }] }, { type: "container_upload", file_id: "file_02" }, { type: "image", source: { type: "file", file_id: "file_03" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "search_result", source: "https://docs", title: "Docs", content: [{ type: "text", text: "the answer" }] },
+          { type: "container_upload", file_id: "file_02" },
+          { type: "image", source: { type: "file", file_id: "file_03" } },
+        ],
+      },
       {
         role: "assistant",
         content: [
           { type: "server_tool_use", id: "srv_1", name: "web_search", input: { query: "bun" } },
-          { type: "web_search_tool_result", tool_use_id: "srv_1", content: [{ type: "web_search_result", title: "Bun", url: "https://bun.sh", encrypted_content: "xyz" }] },
+          {
+            type: "web_search_tool_result",
+            tool_use_id: "srv_1",
+            content: [{ type: "web_search_result", title: "Bun", url: "https://bun.sh", encrypted_content: "xyz" }],
+          },
           { type: "text", text: "Bun is a runtime." },
         ],
       },
     ]);
     const out = normalizeContent(messages, tools);
     const texts = (message: number) => (out.messages[message]!.content as { text: string }[]).map((block) => block.text);
-    expect(texts(0)).toEqual(["Docs (https://docs)\nthe answer", "[file file_02, uploaded to Anthropic's code-execution container: not available here]", "[image file_03: a file id of Anthropic's Files API, not available here]"]);
-    expect(texts(1)).toEqual(['[web_search ran on Anthropic\'s servers with {"query":"bun"}]', "[web_search_tool_result]\ntitle: Bun\nurl: https://bun.sh", "Bun is a runtime."]);
-    expect(out.notes.map((note) => note.kind).sort()).toEqual(["container_upload", "image (file id)", "search_result", "server_tool_use", "web_search_tool_result"]);
+    expect(texts(0)).toEqual([
+      "Docs (https://docs)\nthe answer",
+      "[file file_02, uploaded to Anthropic's code-execution container: not available here]",
+      "[image file_03: a file id of Anthropic's Files API, not available here]",
+    ]);
+    expect(texts(1)).toEqual([
+      '[web_search ran on Anthropic\'s servers with {"query":"bun"}]',
+      "[web_search_tool_result]\ntitle: Bun\nurl: https://bun.sh",
+      "Bun is a runtime.",
+    ]);
+    expect(out.notes.map((note) => note.kind).sort()).toEqual([
+      "container_upload",
+      "image (file id)",
+      "search_result",
+      "server_tool_use",
+      "web_search_tool_result",
+    ]);
   });
 
   test("redacted thinking passes (templates drop past reasoning); a block type this build does not know is dropped and noted", () => {
     const messages = parse([
-      { role: "user", content: [{ type: "text", text: "a" }, { type: "hologram_2030", payload: 1 }] },
-      { role: "assistant", content: [{ type: "redacted_thinking", data: "opaque" }, { type: "tool_use", id: "x", name: "Read", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "a" },
+          { type: "hologram_2030", payload: 1 },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          { type: "redacted_thinking", data: "opaque" },
+          { type: "tool_use", id: "x", name: "Read", input: {} },
+        ],
+      },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "x", content: [{ type: "text", text: "r" }, { type: "future_part" }] }] },
     ]);
     const out = normalizeContent(messages, tools);

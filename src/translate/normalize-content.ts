@@ -176,10 +176,20 @@ function documentText(block: DocumentBlock, context: Context): TextBlock {
     case "text":
       return note(context, "document (text)", false, title + source.data);
     case "content":
-      return note(context, "document (content)", false, title + (typeof source.content === "string" ? source.content : source.content.map((part) => part.text ?? "").join("\n\n")));
+      return note(
+        context,
+        "document (content)",
+        false,
+        title + (typeof source.content === "string" ? source.content : source.content.map((part) => part.text ?? "").join("\n\n")),
+      );
     case "base64":
       if (source.media_type.startsWith("text/")) return note(context, "document (text)", false, title + Buffer.from(source.data, "base64").toString("utf8"));
-      return note(context, `document (${source.media_type})`, true, `[${source.media_type} document${named}, ${Math.round((source.data.length * 3) / 4 / 1024)} KB: local models read only text; send its text instead]`);
+      return note(
+        context,
+        `document (${source.media_type})`,
+        true,
+        `[${source.media_type} document${named}, ${Math.round((source.data.length * 3) / 4 / 1024)} KB: local models read only text; send its text instead]`,
+      );
     case "url":
       return note(context, "document (url)", true, `[document${named} at ${source.url}: not fetched; send its text instead]`);
     case "file":

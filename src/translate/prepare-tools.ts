@@ -17,7 +17,12 @@ type PreparedTools = Pick<ChatRequest, "tools"> & Omit<ChoiceFields, "warning"> 
 
 // The tool list is the same whatever tool_choice says: it sits early in the prompt, so a forced
 // tool must not change it (the server's cached prefix would end there).
-export function prepareTools(tools: Tool[] | undefined, toolChoice: ToolChoice | undefined, cleanSchemas: boolean, forcedTool: ReplyControls["forcedTool"] = "named"): PreparedTools {
+export function prepareTools(
+  tools: Tool[] | undefined,
+  toolChoice: ToolChoice | undefined,
+  cleanSchemas: boolean,
+  forcedTool: ReplyControls["forcedTool"] = "named",
+): PreparedTools {
   if (!tools) return { warnings: [] };
   const { functions, warnings } = (cleanSchemas ? withCleanSchemas : withSchemasAsSent)(tools);
   if (functions.length === 0) return { warnings: [...warnings] };
@@ -68,7 +73,8 @@ function forceTool(name: string, functions: FunctionTool[], forcedTool: ReplyCon
       return { tool_choice: { type: "function", function: { name } }, ...parallel };
     case "schema": {
       const tool = functions.find((candidate) => candidate.function.name === name);
-      if (!tool) return { tool_choice: "required", ...parallel, warning: `tool_choice names "${name}", which is not among the tools: any tool required instead` };
+      if (!tool)
+        return { tool_choice: "required", ...parallel, warning: `tool_choice names "${name}", which is not among the tools: any tool required instead` };
       // The schema is already cleaned as the tool list is (or not): the same grammar either way.
       return { tool_choice: "none", response_format: jsonSchemaFormat(name, tool.function.parameters, false), contentAsTool: name };
     }

@@ -29,7 +29,11 @@ export function tokenCount(value: unknown): number | undefined {
 
 // The counts of an OpenAI usage object, each one checked (tokenCount).
 export function readChatUsage(usage: ChatUsage | null | undefined): { promptTokens?: number; cachedTokens?: number; completionTokens?: number } {
-  return { promptTokens: tokenCount(usage?.prompt_tokens), cachedTokens: tokenCount(usage?.prompt_tokens_details?.cached_tokens), completionTokens: tokenCount(usage?.completion_tokens) };
+  return {
+    promptTokens: tokenCount(usage?.prompt_tokens),
+    cachedTokens: tokenCount(usage?.prompt_tokens_details?.cached_tokens),
+    completionTokens: tokenCount(usage?.completion_tokens),
+  };
 }
 
 // Anthropic's input_tokens excludes cache reads: input = prompt - cached, cache_read = cached.
@@ -49,7 +53,12 @@ export function toAnthropicUsage(usage: ChatUsage | null | undefined, estimates:
 // checked, a bad one replaced by the estimate (input, output) or 0 (cache counts).
 export function checkAnthropicUsage<U extends Record<string, unknown>>(usage: U, estimates: { input: number; output: number }): U {
   const checked: Record<string, unknown> = { ...usage };
-  const fallback: Record<string, number> = { input_tokens: estimates.input, output_tokens: estimates.output, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+  const fallback: Record<string, number> = {
+    input_tokens: estimates.input,
+    output_tokens: estimates.output,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  };
   for (const [key, estimate] of Object.entries(fallback)) if (key in usage) checked[key] = tokenCount(usage[key]) ?? estimate;
   return checked as U;
 }

@@ -19,7 +19,10 @@ describe("settleToolCalls: the ids the client gets", () => {
       ["toolu_msg_1", '{"file_path": "/1"}'],
       ["toolu_msg_2", '{"file_path": "/2"}'],
     ]);
-    expect(settled.warnings).toEqual(['backend "llama" reused the tool-call id "call_0"; the call goes out as toolu_msg_1', 'backend "llama" reused the tool-call id "call_0"; the call goes out as toolu_msg_2']);
+    expect(settled.warnings).toEqual([
+      'backend "llama" reused the tool-call id "call_0"; the call goes out as toolu_msg_1',
+      'backend "llama" reused the tool-call id "call_0"; the call goes out as toolu_msg_2',
+    ]);
   });
 
   test("an id an earlier turn of the conversation gave out: one of our own", () => {

@@ -60,7 +60,8 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
     const typed = ({ arguments: bytes, input }: { arguments: string; input: Record<string, unknown> }) => {
       const coerced = coerceToSchema(input, options.undeclaredTools?.get(call.name));
       const id = uniqueId(call.id, position, given, options);
-      if (call.id && id !== call.id) settled.warnings.push(`backend "${options.backend}" reused the tool-call id ${JSON.stringify(call.id.slice(0, 100))}; the call goes out as ${id}`);
+      if (call.id && id !== call.id)
+        settled.warnings.push(`backend "${options.backend}" reused the tool-call id ${JSON.stringify(call.id.slice(0, 100))}; the call goes out as ${id}`);
       return { id, name: call.name, arguments: bytes, input: coerced, clientJson: coerced === input ? bytes : JSON.stringify(coerced) };
     };
     switch (args.kind) {
@@ -73,7 +74,9 @@ export function settleToolCalls(held: HeldToolCall[], options: SettleOptions): S
         return;
       case "unparseable":
         settled.notes.push(`[the model wrote arguments for ${call.name} that are not valid JSON; the call was not run]`);
-        settled.warnings.push(`backend "${options.backend}" wrote unparseable arguments for ${call.name}; the call was dropped: ${call.arguments.slice(0, 200)}`);
+        settled.warnings.push(
+          `backend "${options.backend}" wrote unparseable arguments for ${call.name}; the call was dropped: ${call.arguments.slice(0, 200)}`,
+        );
         return;
       default:
         return args satisfies never;

@@ -55,7 +55,10 @@ describe("anyclaude bench", () => {
     expect(JSON.parse(readFileSync(result.file, "utf8"))).toMatchObject({ backend: "mlx-lm", speedup: result.speedup });
     const history = readFileSync(join(benchDir, "history.csv"), "utf8").trim().split("\n");
     expect(history[0]).toBe("date,backend,model,query,ttft_ms,total_ms,prompt_tokens,cached_tokens,cached,notes");
-    expect(history.slice(1).map((line) => line.split(",").slice(1, 4).join(","))).toEqual([...[1, 2, 3, 4, 5].map((n) => `mlx-lm,default_model,${n}`), ...[1, 2, 3, 4, 5].map((n) => `mlx-lm,default_model,b${n}`)]);
+    expect(history.slice(1).map((line) => line.split(",").slice(1, 4).join(","))).toEqual([
+      ...[1, 2, 3, 4, 5].map((n) => `mlx-lm,default_model,${n}`),
+      ...[1, 2, 3, 4, 5].map((n) => `mlx-lm,default_model,b${n}`),
+    ]);
     expect(history[1]).toContain(`,${cold.ttftMs},${cold.totalMs},${cold.promptTokens},0,no,`);
     expect(history[2]).toEndWith(",yes,follow-up");
 
@@ -88,11 +91,19 @@ describe("anyclaude bench", () => {
     const lmstudio = await startLmStudioServer({ prefillTokensPerSecond: PREFILL_TOKENS_PER_SECOND, reportsCachedTokens: true });
     try {
       const box = daemonSandbox();
-      useConfigFile(box, { port: await freePort(), backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }, { name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] });
+      useConfigFile(box, {
+        port: await freePort(),
+        backends: [
+          { name: "lmstudio", kind: "lmstudio", url: lmstudio.url },
+          { name: "mlx-lm", kind: "mlx-lm", url: mlx.url },
+        ],
+      });
       const result = JSON.parse((await runBinary(["bench", "--json", "--backend", "lmstudio", "--queries", "3"], box.env)).stdout);
       expect(result).toMatchObject({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", verdict: expect.stringContaining("the KV cache works") });
       const served = lmstudio.requests;
-      expect([...result.queries, ...result.baseline].map((query: { promptTokens: number; cachedTokens: number }) => [query.promptTokens, query.cachedTokens])).toEqual(served.map((request) => [request.promptTokens!, request.cachedTokens!]));
+      expect(
+        [...result.queries, ...result.baseline].map((query: { promptTokens: number; cachedTokens: number }) => [query.promptTokens, query.cachedTokens]),
+      ).toEqual(served.map((request) => [request.promptTokens!, request.cachedTokens!]));
       expect(result.queries[0].ttftMs).toBeGreaterThanOrEqual((result.queries[0].promptTokens / PREFILL_TOKENS_PER_SECOND) * 1000 * 0.9);
     } finally {
       await lmstudio.stop();

@@ -35,7 +35,10 @@ describe("anyclaude config", () => {
     const { env, home } = sandbox();
     const path = join(home, ".config/anyclaude/config.json");
     await runBinary(["config", "init"], env);
-    writeFileSync(path, '{\n  "backends": [\n    { "name": "lm", "kind": "lmstudio", "url": "http://127.0.0.1:1234/v1" }\n  ],\n  "routing": { "toolsBackend": "lm", "defaultBackend": "lm", "afinity": true }\n}\n');
+    writeFileSync(
+      path,
+      '{\n  "backends": [\n    { "name": "lm", "kind": "lmstudio", "url": "http://127.0.0.1:1234/v1" }\n  ],\n  "routing": { "toolsBackend": "lm", "defaultBackend": "lm", "afinity": true }\n}\n',
+    );
     const unknown = await runBinary(["config", "check"], env);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
@@ -69,7 +72,8 @@ describe("anyclaude --version and --help", () => {
   test("--help lists every command, also after a command; an unknown command exits 2", async () => {
     const { env } = sandbox();
     const help = await runBinary(["--help"], env);
-    for (const command of ["serve", "start | stop | restart", "status [--json] [--url URL]", "service install", "config path", "route FILE.json", "logs [-f]"]) expect(help.stdout).toContain(command);
+    for (const command of ["serve", "start | stop | restart", "status [--json] [--url URL]", "service install", "config path", "route FILE.json", "logs [-f]"])
+      expect(help.stdout).toContain(command);
     expect((await runBinary(["serve", "--help"], env)).stdout).toBe(help.stdout);
     const unknown = await runBinary(["frobnicate"], env);
     expect(unknown.exitCode).toBe(2);

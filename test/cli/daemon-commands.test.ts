@@ -11,7 +11,10 @@ beforeAll(() => void compiledBinary());
 const daemonSandbox = daemonSandboxes();
 
 async function isUp(port: string | number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/anyclaude/health`).then((response) => response.ok, () => false);
+  return fetch(`http://127.0.0.1:${port}/anyclaude/health`).then(
+    (response) => response.ok,
+    () => false,
+  );
 }
 
 // An anyclaude of another build: answers health and status, reports a healthy backend, stops on SIGTERM.
@@ -39,7 +42,10 @@ describe("daemon control", () => {
     expect(status.exitCode).toBe(0);
     const report = JSON.parse(status.stdout);
     expect(report).toMatchObject({ running: true, version: packageJson.version, listen: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`, routes: {}, sessions: 0 });
-    expect(report.backends.map((backend: { name: string; requests: number }) => [backend.name, backend.requests])).toEqual([["lmstudio", 0], ["mlx-lm", 0]]);
+    expect(report.backends.map((backend: { name: string; requests: number }) => [backend.name, backend.requests])).toEqual([
+      ["lmstudio", 0],
+      ["mlx-lm", 0],
+    ]);
 
     const human = await runBinary(["status"], env);
     expect(human.stdout).toStartWith(`anyclaude ${packageJson.version} running at http://127.0.0.1:${env.ANYCLAUDE_PORT} (pid ${report.pid}, up `);
@@ -66,7 +72,11 @@ describe("daemon control", () => {
     expect(down.stderr).toContain(`anyclaude is not running at http://127.0.0.1:${env.ANYCLAUDE_PORT} (start it with: anyclaude start)`);
     const downJson = await runBinary(["status", "--json"], env);
     expect(downJson.exitCode).toBe(1);
-    expect(JSON.parse(downJson.stdout)).toEqual({ running: false, url: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`, error: expect.stringContaining("anyclaude is not running") });
+    expect(JSON.parse(downJson.stdout)).toEqual({
+      running: false,
+      url: `http://127.0.0.1:${env.ANYCLAUDE_PORT}`,
+      error: expect.stringContaining("anyclaude is not running"),
+    });
     expect((await runBinary(["stop"], env)).exitCode).toBe(0); // already stopped: fine
 
     const logs = await runBinary(["logs"], env);

@@ -123,11 +123,18 @@ describe("the launcher", () => {
       useConfigFile(box, { port, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx.url }] });
       standIn(bin, "claude", CLAUDE(join(home, "claude.out")));
       expect((await runBinary([], env)).exitCode).toBe(7);
-      const settings = readFileSync(join(home, "claude.out"), "utf8").split("\n").find((line) => line.startsWith("arg={"))!.slice(4);
+      const settings = readFileSync(join(home, "claude.out"), "utf8")
+        .split("\n")
+        .find((line) => line.startsWith("arg={"))!
+        .slice(4);
       const { command } = JSON.parse(settings).statusLine;
       // What Claude Code does after a message of the session whose stdin it recorded.
       const stdin = readFileSync(new URL("../fixtures/claude-code/statusline.stdin.json", import.meta.url), "utf8");
-      await fetch(`http://127.0.0.1:${port}/v1/messages`, { method: "POST", headers: { "x-claude-code-session-id": JSON.parse(stdin).session_id }, body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 50, messages: [{ role: "user", content: "What is 2+2?" }] }) });
+      await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: "POST",
+        headers: { "x-claude-code-session-id": JSON.parse(stdin).session_id },
+        body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 50, messages: [{ role: "user", content: "What is 2+2?" }] }),
+      });
       const line = Bun.spawnSync(["sh", "-c", command], { stdin: new Blob([stdin]), env: { PATH: "/usr/bin:/bin" } });
       expect(line.stderr.toString()).toBe("");
       expect(line.stdout.toString()).toStartWith("mlx-lm · default_model · 0% cached");
@@ -142,7 +149,10 @@ describe("the launcher", () => {
     env.ANYCLAUDE_PORT = String(await freePort());
     const out = join(home, "claude.out");
     standIn(bin, "claude", CLAUDE(out));
-    const args = () => readFileSync(out, "utf8").split("\n").filter((line) => line.startsWith("arg="));
+    const args = () =>
+      readFileSync(out, "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("arg="));
 
     expect((await runBinary(["--no-statusline", "--", "-p", "hi"], env)).exitCode).toBe(7);
     expect(args()).toEqual(["arg=-p", "arg=hi"]);
@@ -172,7 +182,12 @@ describe("the launcher", () => {
     standIn(bin, "claude", `env > "${out}"`);
     env.ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME = "my haiku";
     expect((await runBinary(["--", "-p", "hi"], env)).exitCode).toBe(0);
-    const seen = Object.fromEntries(readFileSync(out, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    const seen = Object.fromEntries(
+      readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
     expect(seen).toMatchObject({
       CLAUDE_CODE_MAX_CONTEXT_TOKENS: "32768",
       API_TIMEOUT_MS: "1200000",
@@ -192,8 +207,12 @@ describe("the launcher", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain("no backend can serve Claude Code.");
-    expect(run.stderr).toContain(`lmstudio (lmstudio at ${env.LMSTUDIO_URL}): nothing is listening there (connection refused); start LM Studio's server (lms server start --port`);
-    expect(run.stderr).toContain(`mlx-lm (mlx-lm at ${env.MLX_LM_URL}): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port`);
+    expect(run.stderr).toContain(
+      `lmstudio (lmstudio at ${env.LMSTUDIO_URL}): nothing is listening there (connection refused); start LM Studio's server (lms server start --port`,
+    );
+    expect(run.stderr).toContain(
+      `mlx-lm (mlx-lm at ${env.MLX_LM_URL}): nothing is listening there (connection refused); start it: mlx_lm.server --model <model> --port`,
+    );
     expect(existsSync(join(home, "claude.ran"))).toBe(false);
     // claude --version needs no model: it runs anyway.
     expect((await runBinary(["--", "--version"], env)).exitCode).toBe(0);

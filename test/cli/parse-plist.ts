@@ -4,7 +4,7 @@ export type PlistValue = string | number | boolean | PlistValue[] | { [key: stri
 
 export function parsePlist(xml: string): PlistValue {
   const body = /^<\?xml[^>]*\?>\s*(?:<!DOCTYPE plist[^>]*>\s*)?<plist version="1\.0">([\s\S]*)<\/plist>\s*$/.exec(xml);
-  if (!body) throw new Error("not an XML plist: expected <?xml ...?>, <!DOCTYPE plist ...> and <plist version=\"1.0\">");
+  if (!body) throw new Error('not an XML plist: expected <?xml ...?>, <!DOCTYPE plist ...> and <plist version="1.0">');
   const tokens = [...body[1]!.matchAll(/<(\/?)([a-z]+)(\/?)>|([^<]+)/g)].filter((token) => token[4] === undefined || token[4].trim() !== "");
   let index = 0;
 

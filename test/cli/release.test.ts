@@ -10,19 +10,32 @@ const ROOT = resolve(import.meta.dir, "../..");
 const MACH_O_64 = "cffaedfe";
 
 function withoutDownloadProgress(stderr: string): string {
-  return stderr.split("\n").filter((line) => !/^(Downloading \[\d+\]|Decompressing\.\.\.)\s*$/.test(line) && line.trim() !== "").join("\n");
+  return stderr
+    .split("\n")
+    .filter((line) => !/^(Downloading \[\d+\]|Decompressing\.\.\.)\s*$/.test(line) && line.trim() !== "")
+    .join("\n");
 }
 
 describe("release", () => {
   test("cross-compiles darwin-arm64, darwin-x64 and linux-x64 tarballs with SHA-256 sums and a formula", () => {
     const out = mkdtempSync(join(tmpdir(), "anyclaude-release-"));
     const formula = join(out, "anyclaude.rb");
-    const run = Bun.spawnSync(["scripts/release.sh"], { cwd: ROOT, env: { ...process.env, RELEASE_OUT: out, FORMULA_OUT: formula }, stdout: "pipe", stderr: "pipe" });
+    const run = Bun.spawnSync(["scripts/release.sh"], {
+      cwd: ROOT,
+      env: { ...process.env, RELEASE_OUT: out, FORMULA_OUT: formula },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     // The first cross-compile for a target downloads its Bun runtime and says so on stderr.
     expect(withoutDownloadProgress(run.stderr.toString())).toBe("");
     expect(run.exitCode).toBe(0);
-    const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n").map((line) => line.split(/\s+/));
-    expect(sums.map(([, file]) => file)).toEqual(["darwin-arm64", "darwin-x64", "linux-x64"].map((target) => `anyclaude-${packageJson.version}-${target}.tar.gz`));
+    const sums = readFileSync(join(out, "SHA256SUMS"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s+/));
+    expect(sums.map(([, file]) => file)).toEqual(
+      ["darwin-arm64", "darwin-x64", "linux-x64"].map((target) => `anyclaude-${packageJson.version}-${target}.tar.gz`),
+    );
     for (const [sum, file] of sums) {
       const tarball = join(out, file!);
       expect(new Bun.CryptoHasher("sha256").update(readFileSync(tarball)).digest("hex")).toBe(sum!);

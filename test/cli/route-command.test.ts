@@ -19,10 +19,26 @@ describe("anyclaude route", () => {
     env.LMSTUDIO_URL = lmstudio.url;
     env.MLX_LM_URL = mlx.url;
     const body = join(home, "request.json");
-    writeFileSync(body, JSON.stringify({ model: "claude-opus-5-5", max_tokens: 100, tools: [{ name: "Bash", input_schema: { type: "object" } }], messages: [{ role: "user", content: "ls" }] }));
+    writeFileSync(
+      body,
+      JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 100,
+        tools: [{ name: "Bash", input_schema: { type: "object" } }],
+        messages: [{ role: "user", content: "ls" }],
+      }),
+    );
     const run = await runBinary(["route", body, "--json"], env);
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ backend: "lmstudio", reason: "tools", needsTools: true, backends: [{ name: "lmstudio", healthy: true, warmTokens: 0 }, { name: "mlx-lm", healthy: true, warmTokens: 0 }] });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      backend: "lmstudio",
+      reason: "tools",
+      needsTools: true,
+      backends: [
+        { name: "lmstudio", healthy: true, warmTokens: 0 },
+        { name: "mlx-lm", healthy: true, warmTokens: 0 },
+      ],
+    });
     const human = await runBinary(["route", body], env);
     expect(human.stdout).toStartWith("backend: lmstudio\nreason: tools\nneeds tools: yes\n");
     expect(human.stdout).toContain("warm prefix per backend:\n  lmstudio: 0 tokens, tools\n  mlx-lm: 0 tokens, tools\n");

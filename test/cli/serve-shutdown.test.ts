@@ -25,11 +25,19 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const box = sandbox();
     const port = await freePort();
     useConfigFile(box, { port, backends: [{ name: "llama", kind: "openai", url: backend.url }] });
-    const child = Bun.spawn([process.execPath, MAIN, "serve", "--log-file", join(box.home, "anyclaude.log")], { env: box.env, stdout: "ignore", stderr: "pipe" });
+    const child = Bun.spawn([process.execPath, MAIN, "serve", "--log-file", join(box.home, "anyclaude.log")], {
+      env: box.env,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     try {
       const url = `http://127.0.0.1:${port}`;
       await until(async () => (await fetch(`${url}/anyclaude/health`)).ok, 15_000);
-      const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", max_tokens: 64000, stream: true, messages: [{ role: "user", content: "count" }] }) });
+      const response = await fetch(`${url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", max_tokens: 64000, stream: true, messages: [{ role: "user", content: "count" }] }),
+      });
       const reader = response.body!.getReader();
       const decoder = new TextDecoder();
       let text = "";
@@ -41,7 +49,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         text += decoder.decode(value, { stream: true });
       }
       const last = text.trim().split("\n\n").at(-1)!;
-      expect(last).toBe(`event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "the anyclaude daemon is shutting down" } })}`);
+      expect(last).toBe(
+        `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "the anyclaude daemon is shutting down" } })}`,
+      );
       expect(await child.exited).toBe(0);
     } finally {
       child.kill("SIGKILL");

@@ -68,18 +68,28 @@ describe("anyclaude service", () => {
     standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"`);
     const plist = join(home, "Library/LaunchAgents/dev.anyclaude.daemon.plist");
     expect((await runBinary(["service", "install", "--platform", "darwin"], env)).exitCode).toBe(0);
-    expect(parsePlist(readFileSync(plist, "utf8"))).toMatchObject({ Label: "dev.anyclaude.daemon", ProgramArguments: [compiledBinary(), "serve", "--log-file", join(home, "Library/Logs/anyclaude/anyclaude.log")] });
+    expect(parsePlist(readFileSync(plist, "utf8"))).toMatchObject({
+      Label: "dev.anyclaude.daemon",
+      ProgramArguments: [compiledBinary(), "serve", "--log-file", join(home, "Library/Logs/anyclaude/anyclaude.log")],
+    });
     expect(statSync(join(home, "Library/Logs/anyclaude")).mode & 0o777).toBe(0o700); // launchd does not create it; prewarm.json holds prompts
     expect((await runBinary(["service", "uninstall", "--platform", "darwin"], env)).exitCode).toBe(0);
     expect(existsSync(plist)).toBe(false);
     const uid = process.getuid!();
-    expect(readFileSync(join(home, "launchctl.calls"), "utf8").trim().split("\n")).toEqual([`bootstrap gui/${uid} ${plist}`, `bootout gui/${uid}/dev.anyclaude.daemon`]);
+    expect(readFileSync(join(home, "launchctl.calls"), "utf8").trim().split("\n")).toEqual([
+      `bootstrap gui/${uid} ${plist}`,
+      `bootout gui/${uid}/dev.anyclaude.daemon`,
+    ]);
   });
 
   test("a bootstrap racing the previous bootout is retried", async () => {
     const { env, home, bin } = sandbox();
     // Fails the first two bootstraps the way launchd does while a bootout is still finishing.
-    standIn(bin, "launchctl", `echo "$@" >> "${home}/launchctl.calls"; [ "$1" = bootstrap ] || exit 0; n=$(grep -c ^bootstrap "${home}/launchctl.calls"); [ "$n" -gt 2 ] || { echo "Bootstrap failed: 5: Input/output error" >&2; exit 5; }`);
+    standIn(
+      bin,
+      "launchctl",
+      `echo "$@" >> "${home}/launchctl.calls"; [ "$1" = bootstrap ] || exit 0; n=$(grep -c ^bootstrap "${home}/launchctl.calls"); [ "$n" -gt 2 ] || { echo "Bootstrap failed: 5: Input/output error" >&2; exit 5; }`,
+    );
     expect((await runBinary(["service", "install", "--platform", "darwin"], env)).exitCode).toBe(0);
     expect(readFileSync(join(home, "launchctl.calls"), "utf8").match(/^bootstrap/gm)).toHaveLength(3);
   });
@@ -103,7 +113,10 @@ describe("anyclaude service", () => {
     mkdirSync(join(home, "brew/var/log"), { recursive: true });
     writeFileSync(brewLog, "from homebrew\n");
     mkdirSync(join(home, ".config/systemd/user"), { recursive: true });
-    writeFileSync(join(home, ".config/systemd/user/homebrew.anyclaude.service"), `[Service]\nExecStart=/opt/brew/bin/anyclaude serve\nStandardOutput=append:${brewLog}\n`);
+    writeFileSync(
+      join(home, ".config/systemd/user/homebrew.anyclaude.service"),
+      `[Service]\nExecStart=/opt/brew/bin/anyclaude serve\nStandardOutput=append:${brewLog}\n`,
+    );
     mkdirSync(join(home, "Library/LaunchAgents"), { recursive: true });
     writeFileSync(join(home, "Library/LaunchAgents/homebrew.mxcl.anyclaude.plist"), "<plist/>");
 
@@ -121,7 +134,10 @@ describe("anyclaude service", () => {
     // The formula now has the daemon write (and rotate) its log itself: --log-file names it.
     const ownLog = join(home, "brew/var/log/own.log");
     writeFileSync(ownLog, "written by the daemon\n");
-    writeFileSync(join(home, ".config/systemd/user/homebrew.anyclaude.service"), `[Service]\nExecStart=/opt/brew/bin/anyclaude serve --log-file ${ownLog}\nStandardError=append:${join(home, "brew/var/log/anyclaude.stderr.log")}\n`);
+    writeFileSync(
+      join(home, ".config/systemd/user/homebrew.anyclaude.service"),
+      `[Service]\nExecStart=/opt/brew/bin/anyclaude serve --log-file ${ownLog}\nStandardError=append:${join(home, "brew/var/log/anyclaude.stderr.log")}\n`,
+    );
     expect((await runBinary(["logs"], env)).stdout).toBe("written by the daemon\n");
   });
 

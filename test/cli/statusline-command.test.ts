@@ -13,25 +13,46 @@ const SESSION_ID: string = JSON.parse(STDIN).session_id;
 
 beforeAll(() => void compiledBinary());
 
-const record = (fields: Partial<SessionReport>): SessionReport => ({ backend: "mlx-lm", model: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit", route: "affinity", startedAt: "2026-05-01T12:00:00.000Z", state: "done", elapsedMs: 0, ...fields }) as SessionReport;
+const record = (fields: Partial<SessionReport>): SessionReport =>
+  ({
+    backend: "mlx-lm",
+    model: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+    route: "affinity",
+    startedAt: "2026-05-01T12:00:00.000Z",
+    state: "done",
+    elapsedMs: 0,
+    ...fields,
+  }) as SessionReport;
 
 describe("the status line, formatted", () => {
   test("a finished reply: backend, model, cached share, time to first token, decode speed", () => {
-    expect(formatStatusLine(record({ promptTokens: 18_500, cachedTokens: 18_400, ttftMs: 412, decodeTokensPerSecond: 48.2 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · 99% cached · ttft 0.41 s · 48.2 tok/s");
+    expect(formatStatusLine(record({ promptTokens: 18_500, cachedTokens: 18_400, ttftMs: 412, decodeTokensPerSecond: 48.2 }))).toBe(
+      "mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · 99% cached · ttft 0.41 s · 48.2 tok/s",
+    );
   });
 
   test("a prefill in progress: how far, in tokens, and for how long", () => {
-    expect(formatStatusLine(record({ state: "prefill", progress: { processed: 8_192, total: 18_490 }, elapsedMs: 12_500 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · prefill 44% (8,192/18,490 tokens) 12.5 s");
-    expect(formatStatusLine(record({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", state: "prefill", elapsedMs: 3_000 }))).toBe("lmstudio · qwen3-coder-30b · prefill 3.00 s");
+    expect(formatStatusLine(record({ state: "prefill", progress: { processed: 8_192, total: 18_490 }, elapsedMs: 12_500 }))).toBe(
+      "mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · prefill 44% (8,192/18,490 tokens) 12.5 s",
+    );
+    expect(formatStatusLine(record({ backend: "lmstudio", model: "qwen/qwen3-coder-30b", state: "prefill", elapsedMs: 3_000 }))).toBe(
+      "lmstudio · qwen3-coder-30b · prefill 3.00 s",
+    );
   });
 
   test("held while another request computes the prefix it shares (parallel subagents)", () => {
-    expect(formatStatusLine(record({ state: "waiting", elapsedMs: 2_500 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · waiting for a shared prefill 2.50 s");
+    expect(formatStatusLine(record({ state: "waiting", elapsedMs: 2_500 }))).toBe(
+      "mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · waiting for a shared prefill 2.50 s",
+    );
   });
 
   test("generating, and a failure with its reason", () => {
-    expect(formatStatusLine(record({ state: "generating", promptTokens: 100, cachedTokens: 0, ttftMs: 30_100 }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · 0% cached · ttft 30.1 s · generating");
-    expect(formatStatusLine(record({ state: "failed", error: "backend closed the stream" }))).toBe("mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · failed: backend closed the stream");
+    expect(formatStatusLine(record({ state: "generating", promptTokens: 100, cachedTokens: 0, ttftMs: 30_100 }))).toBe(
+      "mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · 0% cached · ttft 30.1 s · generating",
+    );
+    expect(formatStatusLine(record({ state: "failed", error: "backend closed the stream" }))).toBe(
+      "mlx-lm · Qwen3-Coder-30B-A3B-Instruct-4bit · failed: backend closed the stream",
+    );
   });
 });
 

@@ -36,8 +36,12 @@ describe("Claude Code with the default config", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain("no backend can serve this request");
-    expect(run.stdout).toMatch(/lmstudio \(lmstudio at http:\/\/127\.0\.0\.1:\d+\/v1\): nothing is listening there \(connection refused\); start LM Studio's server \(lms server start --port \d+\) and load a model/);
-    expect(run.stdout).toMatch(/mlx-lm \(mlx-lm at http:\/\/127\.0\.0\.1:\d+\/v1\): nothing is listening there \(connection refused\); start it: mlx_lm\.server --model <model> --port \d+/);
+    expect(run.stdout).toMatch(
+      /lmstudio \(lmstudio at http:\/\/127\.0\.0\.1:\d+\/v1\): nothing is listening there \(connection refused\); start LM Studio's server \(lms server start --port \d+\) and load a model/,
+    );
+    expect(run.stdout).toMatch(
+      /mlx-lm \(mlx-lm at http:\/\/127\.0\.0\.1:\d+\/v1\): nothing is listening there \(connection refused\); start it: mlx_lm\.server --model <model> --port \d+/,
+    );
   }, 30_000);
 
   for (const only of ["mlx-lm", "lmstudio"] as const) {

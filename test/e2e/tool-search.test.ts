@@ -31,7 +31,13 @@ for (const kind of ["lmstudio", "mlx-lm"] as const) {
       stack = await startStack({
         mlx: { respond: toolSearcher },
         lmstudio: { respond: toolSearcher },
-        config: ({ mlx, lmstudio }) => ({ backends: [kind === "lmstudio" ? { name: "lmstudio", kind: "lmstudio", url: lmstudio, tools: true } : { name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true }] }),
+        config: ({ mlx, lmstudio }) => ({
+          backends: [
+            kind === "lmstudio"
+              ? { name: "lmstudio", kind: "lmstudio", url: lmstudio, tools: true }
+              : { name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true },
+          ],
+        }),
       });
     });
     afterAll(() => stack.stop());

@@ -79,13 +79,21 @@ export function emulateCompletion(body: ChatBody, options: EngineOptions): Compl
 // it is the next prompt's). The reply carries its reasoning and its arguments as the model wrote
 // them, so this is what the template renders of a byte-exact replay while the reply is after the
 // last user message (reasoning included where the template keeps it there).
-export function generatedTurn(name: ChatTemplateName, messages: TemplateMessage[], tools: unknown[] | undefined, promptText: string, reply: ScriptedReply): string {
+export function generatedTurn(
+  name: ChatTemplateName,
+  messages: TemplateMessage[],
+  tools: unknown[] | undefined,
+  promptText: string,
+  reply: ScriptedReply,
+): string {
   const asWritten = (args: string) => (templateNeedsObjectArguments(name) ? (JSON.parse(args) as Record<string, unknown>) : args);
   const turn: TemplateMessage = {
     role: "assistant",
     content: reply.text ?? "",
     ...(reply.reasoning ? { reasoning_content: reply.reasoning } : {}),
-    ...(reply.toolCalls?.length ? { tool_calls: reply.toolCalls.map((call) => ({ type: "function", function: { name: call.name, arguments: asWritten(call.arguments) } })) } : {}),
+    ...(reply.toolCalls?.length
+      ? { tool_calls: reply.toolCalls.map((call) => ({ type: "function", function: { name: call.name, arguments: asWritten(call.arguments) } })) }
+      : {}),
   };
   const rendered = renderChatTemplate(name, [...messages, turn], tools, { addGenerationPrompt: false });
   if (!rendered.startsWith(promptText)) throw new Error(`the ${name} template renders the reply in a way that does not extend its prompt`);
@@ -95,7 +103,11 @@ export function generatedTurn(name: ChatTemplateName, messages: TemplateMessage[
 
 // A reply longer than max_tokens stops there: the reasoning and text generated so far go out,
 // a tool call not finished is dropped (the server's parser cannot read half a call).
-function cutAt(generated: string, reply: ScriptedReply, maxTokens: number): { generated: string; reasoning: string; text: string; toolCalls: ScriptedReply["toolCalls"] & {} } {
+function cutAt(
+  generated: string,
+  reply: ScriptedReply,
+  maxTokens: number,
+): { generated: string; reasoning: string; text: string; toolCalls: ScriptedReply["toolCalls"] & {} } {
   const whole = { generated, reasoning: reply.reasoning ?? "", text: reply.text ?? "", toolCalls: reply.toolCalls ?? [] };
   const ids = encodeTokens(generated);
   if (!(ids.length > maxTokens)) return whole;
@@ -107,10 +119,24 @@ function cutAt(generated: string, reply: ScriptedReply, maxTokens: number): { ge
   const reasoning = visible(whole.reasoning, 0);
   const text = visible(whole.text.trim(), reasoning.end);
   const lastCallEnd = generated.lastIndexOf("</tool_call>");
-  return { generated: kept, reasoning: reasoning.text, text: text.text, toolCalls: lastCallEnd >= 0 && kept.length >= lastCallEnd + "</tool_call>".length ? whole.toolCalls : [] };
+  return {
+    generated: kept,
+    reasoning: reasoning.text,
+    text: text.text,
+    toolCalls: lastCallEnd >= 0 && kept.length >= lastCallEnd + "</tool_call>".length ? whole.toolCalls : [],
+  };
 }
 
 function withTemplateArguments(message: TemplateMessage, templateArguments: EngineOptions["templateArguments"]): TemplateMessage {
   if (!message.tool_calls) return message;
-  return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: typeof call.function.arguments === "string" ? templateArguments(call.function.arguments) : call.function.arguments } })) };
+  return {
+    ...message,
+    tool_calls: message.tool_calls.map((call) => ({
+      ...call,
+      function: {
+        ...call.function,
+        arguments: typeof call.function.arguments === "string" ? templateArguments(call.function.arguments) : call.function.arguments,
+      },
+    })),
+  };
 }

@@ -49,7 +49,16 @@ describe("prompt cache, as the servers report it", () => {
       const reply = (await ask(emulator, turn1)).choices[0].message;
       const call = reply.tool_calls[0];
       const reasoning = reply.reasoning_content ?? reply.reasoning;
-      const next = (args: string) => [...turn1, { role: "assistant", content: null, ...(reasoning ? { reasoning_content: reasoning } : {}), tool_calls: [{ ...call, function: { ...call.function, arguments: args } }] }, { role: "tool", tool_call_id: call.id, content: "ok" }];
+      const next = (args: string) => [
+        ...turn1,
+        {
+          role: "assistant",
+          content: null,
+          ...(reasoning ? { reasoning_content: reasoning } : {}),
+          tool_calls: [{ ...call, function: { ...call.function, arguments: args } }],
+        },
+        { role: "tool", tool_call_id: call.id, content: "ok" },
+      ];
       await ask(emulator, next(call.function.arguments));
       await ask(emulator, next(JSON.stringify(JSON.parse(call.function.arguments)))); // compact, as JSON.stringify writes it
       const [first, exact, reserialized] = emulator.requests;

@@ -74,7 +74,14 @@ function parseRequest(buffer: Buffer): RawRequest | "incomplete" | undefined {
   return { method, path, headers, contentLength, body: body.subarray(0, length).toString("utf8") };
 }
 
-const REASONS: Record<number, string> = { 200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 411: "Length Required", 500: "Internal Server Error" };
+const REASONS: Record<number, string> = {
+  200: "OK",
+  204: "No Content",
+  400: "Bad Request",
+  404: "Not Found",
+  411: "Length Required",
+  500: "Internal Server Error",
+};
 
 function responder(socket: Socket): RawResponder {
   return {

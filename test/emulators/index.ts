@@ -5,5 +5,14 @@ export type { EmulatorHandle, RecordedRequest } from "./emulator-handle";
 export type { Fault } from "./faults";
 export { PromptCache, type CachePolicy } from "./prompt-cache";
 export { renderChatTemplate, TemplateError, type ChatTemplateName, type TemplateMessage } from "./render-chat-template";
-export { defaultRespond, scriptedModel, textOf, type ChatBody, type Respond, type ScriptedReply, type ScriptedToolCall, type ScriptOptions } from "./scripted-model";
+export {
+  defaultRespond,
+  scriptedModel,
+  textOf,
+  type ChatBody,
+  type Respond,
+  type ScriptedReply,
+  type ScriptedToolCall,
+  type ScriptOptions,
+} from "./scripted-model";
 export { encodeTokens } from "./encode-tokens";

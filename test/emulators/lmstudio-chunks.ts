@@ -25,7 +25,15 @@ export function lmStudioChunks(completion: Completion, context: ChunkContext): o
   const chunks: object[] = deltas.map((delta, index) => chunk(index === 0 ? { role: "assistant", ...delta } : delta));
   chunks.push(chunk(chunks.length === 0 ? { role: "assistant" } : {}, completion.finishReason));
   if (context.includeUsage) {
-    chunks.push({ id: context.id, object: "chat.completion.chunk", created: context.created, model: context.model, system_fingerprint: context.model, choices: [], usage: usageOf(completion, context.reportsCachedTokens) });
+    chunks.push({
+      id: context.id,
+      object: "chat.completion.chunk",
+      created: context.created,
+      model: context.model,
+      system_fingerprint: context.model,
+      choices: [],
+      usage: usageOf(completion, context.reportsCachedTokens),
+    });
   }
   return chunks;
 }
@@ -33,7 +41,9 @@ export function lmStudioChunks(completion: Completion, context: ChunkContext): o
 // The model writes one call after another, so that is how they stream. `interleave` sends the
 // heads first and then the argument pieces round-robin, for testing a client's per-index state.
 function toolCallDeltas(calls: EmulatedToolCall[], interleave: boolean): Record<string, unknown>[] {
-  const head = (call: EmulatedToolCall, index: number) => ({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
+  const head = (call: EmulatedToolCall, index: number) => ({
+    tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
+  });
   const piece = (index: number, text: string) => ({ tool_calls: [{ index, type: "function", function: { name: "", arguments: text } }] });
   const pieces = calls.map((call) => streamPieces(call.arguments, 2));
   if (!interleave) return calls.flatMap((call, index) => [head(call, index), ...pieces[index]!.map((text) => piece(index, text))]);
@@ -49,7 +59,8 @@ function toolCallDeltas(calls: EmulatedToolCall[], interleave: boolean): Record<
 export function completionBody(completion: Completion, context: { id: string; model: string; created: number; reportsCachedTokens: boolean }) {
   const message: Record<string, unknown> = { role: "assistant", content: completion.text };
   if (completion.reasoning) message.reasoning_content = completion.reasoning;
-  if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }));
+  if (completion.toolCalls.length)
+    message.tool_calls = completion.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }));
   return {
     id: context.id,
     object: "chat.completion",
@@ -64,6 +75,10 @@ export function completionBody(completion: Completion, context: { id: string; mo
 
 // LM Studio's usage has no prompt_tokens_details (no cached_tokens): see LmStudioOptions.reportsCachedTokens.
 function usageOf(completion: Completion, reportsCachedTokens: boolean) {
-  const usage = { prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, total_tokens: completion.promptTokens + completion.completionTokens };
+  const usage = {
+    prompt_tokens: completion.promptTokens,
+    completion_tokens: completion.completionTokens,
+    total_tokens: completion.promptTokens + completion.completionTokens,
+  };
   return reportsCachedTokens ? { ...usage, prompt_tokens_details: { cached_tokens: completion.cachedTokens } } : usage;
 }

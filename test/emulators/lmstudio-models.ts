@@ -13,7 +13,8 @@ const VISION = "google/gemma-3-12b";
 export const DOWNLOADED_MODELS = [EMBEDDING, VISION];
 
 export function modelsResponse(path: string, loaded: LoadedModel): Response | undefined {
-  if (path === "/v1/models") return Response.json({ data: [loaded.id, VISION, EMBEDDING].map((id) => ({ id, object: "model", owned_by: "organization_owner" })), object: "list" });
+  if (path === "/v1/models")
+    return Response.json({ data: [loaded.id, VISION, EMBEDDING].map((id) => ({ id, object: "model", owned_by: "organization_owner" })), object: "list" });
   if (path === "/api/v0/models") return Response.json({ object: "list", data: [v0Entry(loaded), ...v0Others()] });
   if (path === "/api/v1/models") return Response.json({ models: [v1Entry(loaded), ...v1Others()] });
   return undefined;
@@ -21,13 +22,43 @@ export function modelsResponse(path: string, loaded: LoadedModel): Response | un
 
 function v0Entry(loaded: LoadedModel) {
   const state = loaded.loaded ? { state: "loaded", loaded_context_length: loaded.contextLength } : { state: "not-loaded" };
-  return { id: loaded.id, object: "model", type: "llm", publisher: publisherOf(loaded.id), arch: "qwen3moe", compatibility_type: "gguf", quantization: "Q4_K_M", ...state, max_context_length: 262144 };
+  return {
+    id: loaded.id,
+    object: "model",
+    type: "llm",
+    publisher: publisherOf(loaded.id),
+    arch: "qwen3moe",
+    compatibility_type: "gguf",
+    quantization: "Q4_K_M",
+    ...state,
+    max_context_length: 262144,
+  };
 }
 
 function v0Others() {
   return [
-    { id: VISION, object: "model", type: "vlm", publisher: "google", arch: "gemma3", compatibility_type: "gguf", quantization: "Q4_K_M", state: "not-loaded", max_context_length: 131072 },
-    { id: EMBEDDING, object: "model", type: "embeddings", publisher: "nomic-ai", arch: "nomic-bert", compatibility_type: "gguf", quantization: "Q4_K_M", state: "not-loaded", max_context_length: 2048 },
+    {
+      id: VISION,
+      object: "model",
+      type: "vlm",
+      publisher: "google",
+      arch: "gemma3",
+      compatibility_type: "gguf",
+      quantization: "Q4_K_M",
+      state: "not-loaded",
+      max_context_length: 131072,
+    },
+    {
+      id: EMBEDDING,
+      object: "model",
+      type: "embeddings",
+      publisher: "nomic-ai",
+      arch: "nomic-bert",
+      compatibility_type: "gguf",
+      quantization: "Q4_K_M",
+      state: "not-loaded",
+      max_context_length: 2048,
+    },
   ];
 }
 
@@ -41,7 +72,9 @@ function v1Entry(loaded: LoadedModel) {
     quantization: { name: "Q4_K_M", bits_per_weight: 4 },
     size_bytes: 18556685568,
     params_string: "30B",
-    loaded_instances: loaded.loaded ? [{ id: loaded.id, config: { context_length: loaded.contextLength, eval_batch_size: 512, flash_attention: true, offload_kv_cache_to_gpu: true } }] : [],
+    loaded_instances: loaded.loaded
+      ? [{ id: loaded.id, config: { context_length: loaded.contextLength, eval_batch_size: 512, flash_attention: true, offload_kv_cache_to_gpu: true } }]
+      : [],
     max_context_length: 262144,
     format: "gguf",
     capabilities: { vision: false, trained_for_tool_use: loaded.toolUse },
@@ -53,8 +86,35 @@ function v1Entry(loaded: LoadedModel) {
 
 function v1Others() {
   return [
-    { type: "llm", publisher: "google", key: VISION, display_name: "Gemma 3 12B", architecture: "gemma3", quantization: { name: "Q4_K_M", bits_per_weight: 4 }, size_bytes: 8149190592, params_string: "12B", loaded_instances: [], max_context_length: 131072, format: "gguf", capabilities: { vision: true, trained_for_tool_use: false }, description: null, variants: [`${VISION}@q4_k_m`], selected_variant: `${VISION}@q4_k_m` },
-    { type: "embedding", publisher: "nomic-ai", key: EMBEDDING, display_name: "Nomic Embed Text v1.5", quantization: { name: "Q4_K_M", bits_per_weight: 4 }, size_bytes: 84106624, params_string: null, loaded_instances: [], max_context_length: 2048, format: "gguf" },
+    {
+      type: "llm",
+      publisher: "google",
+      key: VISION,
+      display_name: "Gemma 3 12B",
+      architecture: "gemma3",
+      quantization: { name: "Q4_K_M", bits_per_weight: 4 },
+      size_bytes: 8149190592,
+      params_string: "12B",
+      loaded_instances: [],
+      max_context_length: 131072,
+      format: "gguf",
+      capabilities: { vision: true, trained_for_tool_use: false },
+      description: null,
+      variants: [`${VISION}@q4_k_m`],
+      selected_variant: `${VISION}@q4_k_m`,
+    },
+    {
+      type: "embedding",
+      publisher: "nomic-ai",
+      key: EMBEDDING,
+      display_name: "Nomic Embed Text v1.5",
+      quantization: { name: "Q4_K_M", bits_per_weight: 4 },
+      size_bytes: 84106624,
+      params_string: null,
+      loaded_instances: [],
+      max_context_length: 2048,
+      format: "gguf",
+    },
   ];
 }
 

@@ -12,7 +12,12 @@ describe("LM Studio emulator", () => {
   afterAll(() => lmstudio.stop());
 
   test("streams a tool call in fragments: id and name with empty arguments, then argument pieces", async () => {
-    const response = await postChat(lmstudio.url, { stream: true, stream_options: { include_usage: true }, tools: [WRITE_TOOL], messages: [SYSTEM, { role: "user", content: "Create a new file called a.txt with 'x'" }] });
+    const response = await postChat(lmstudio.url, {
+      stream: true,
+      stream_options: { include_usage: true },
+      tools: [WRITE_TOOL],
+      messages: [SYSTEM, { role: "user", content: "Create a new file called a.txt with 'x'" }],
+    });
     const text = await response.text();
     expect(text).toEndWith("data: [DONE]\n\n");
     const chunks = dataFrames(text);
@@ -44,7 +49,12 @@ describe("LM Studio emulator", () => {
   });
 
   test("parallel calls stream one after another, or interleaved by index when asked", async () => {
-    const twoCalls = () => ({ toolCalls: [{ name: "Read", arguments: '{"file_path": "/a.ts"}' }, { name: "Read", arguments: '{"file_path": "/b.ts"}' }] });
+    const twoCalls = () => ({
+      toolCalls: [
+        { name: "Read", arguments: '{"file_path": "/a.ts"}' },
+        { name: "Read", arguments: '{"file_path": "/b.ts"}' },
+      ],
+    });
     for (const interleaveToolCalls of [false, true]) {
       const emulator = await startLmStudioServer({ respond: twoCalls, interleaveToolCalls });
       const chunks = dataFrames(await (await postChat(emulator.url, { stream: true, messages: [{ role: "user", content: "read both" }] })).text());
@@ -72,9 +82,17 @@ describe("LM Studio emulator", () => {
   test("lists models three ways; /health is not an endpoint, and like any unknown path answers 200 with an error", async () => {
     const root = lmstudio.url.replace("/v1", "");
     const v0 = (await (await fetch(`${root}/api/v0/models`)).json()) as any;
-    expect(v0.data.find((model: any) => model.state === "loaded")).toMatchObject({ id: "qwen/qwen3-coder-30b", type: "llm", max_context_length: expect.any(Number) });
+    expect(v0.data.find((model: any) => model.state === "loaded")).toMatchObject({
+      id: "qwen/qwen3-coder-30b",
+      type: "llm",
+      max_context_length: expect.any(Number),
+    });
     const v1 = (await (await fetch(`${root}/api/v1/models`)).json()) as any;
-    expect(v1.models[0]).toMatchObject({ key: "qwen/qwen3-coder-30b", loaded_instances: [{ config: { context_length: 400 } }], capabilities: { trained_for_tool_use: true } });
+    expect(v1.models[0]).toMatchObject({
+      key: "qwen/qwen3-coder-30b",
+      loaded_instances: [{ config: { context_length: 400 } }],
+      capabilities: { trained_for_tool_use: true },
+    });
     const openai = (await (await fetch(`${lmstudio.url}/models`)).json()) as any;
     expect(openai.data.map((model: any) => model.id)).toContain("qwen/qwen3-coder-30b");
     const health = await fetch(`${root}/health`);
@@ -84,7 +102,12 @@ describe("LM Studio emulator", () => {
   test("an unknown model id is refused as model_not_found; with JIT loading off the loaded model answers", async () => {
     const unknown = await postChat(lmstudio.url, { model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as any).error).toMatchObject({ message: expect.stringContaining('Invalid model identifier "claude-opus-5-5"'), type: "invalid_request_error", param: "model", code: "model_not_found" });
+    expect(((await unknown.json()) as any).error).toMatchObject({
+      message: expect.stringContaining('Invalid model identifier "claude-opus-5-5"'),
+      type: "invalid_request_error",
+      param: "model",
+      code: "model_not_found",
+    });
     const lenient = await startLmStudioServer({ jitLoading: false });
     const answered = (await (await postChat(lenient.url, { model: "claude-opus-5-5", messages: [{ role: "user", content: "What is 1+1?" }] })).json()) as any;
     expect([answered.model, answered.choices[0].message.content]).toEqual(["qwen/qwen3-coder-30b", "2"]);
@@ -94,20 +117,35 @@ describe("LM Studio emulator", () => {
   test("a prompt over the loaded context length gets llama.cpp's overflow text; a late system message the template's", async () => {
     const overflow = await postChat(lmstudio.url, { messages: [{ role: "user", content: "word ".repeat(2000) }] });
     expect(overflow.status).toBe(400);
-    expect(((await overflow.json()) as any).error).toMatch(/^Trying to keep the first \d+ tokens when context the overflows\. However, the model is loaded with context length of only 400 tokens/);
+    expect(((await overflow.json()) as any).error).toMatch(
+      /^Trying to keep the first \d+ tokens when context the overflows\. However, the model is loaded with context length of only 400 tokens/,
+    );
     const newer = await startLmStudioServer({ contextLength: 400, overflowMessage: "n-keep" });
-    expect(((await (await postChat(newer.url, { messages: [{ role: "user", content: "word ".repeat(2000) }] })).json()) as any).error).toMatch(/n_keep: \d+>= n_ctx: 400/);
+    expect(((await (await postChat(newer.url, { messages: [{ role: "user", content: "word ".repeat(2000) }] })).json()) as any).error).toMatch(
+      /n_keep: \d+>= n_ctx: 400/,
+    );
     await newer.stop();
     // Qwen3.5's template refuses a late system message (Qwen3-Coder's renders it in place).
     const qwen35 = await startLmStudioServer({ chatTemplate: "qwen3.5" });
-    const lateSystem = await postChat(qwen35.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
+    const lateSystem = await postChat(qwen35.url, {
+      messages: [
+        { role: "user", content: "a" },
+        { role: "system", content: "b" },
+      ],
+    });
     expect(lateSystem.status).toBe(400);
     expect(((await lateSystem.json()) as any).error).toStartWith('Error rendering prompt with jinja template: "System message must be at the beginning.".');
     await qwen35.stop();
   });
 
   test("speaks HTTP/1.1 with a framed body, unlike mlx_lm.server", async () => {
-    const { head } = await rawHttpRequest(lmstudio.port, "POST", "/v1/chat/completions", JSON.stringify({ stream: true, messages: [{ role: "user", content: "hi" }] }), { Connection: "close" });
+    const { head } = await rawHttpRequest(
+      lmstudio.port,
+      "POST",
+      "/v1/chat/completions",
+      JSON.stringify({ stream: true, messages: [{ role: "user", content: "hi" }] }),
+      { Connection: "close" },
+    );
     expect(head).toStartWith("HTTP/1.1 200");
     expect(head.toLowerCase()).toMatch(/transfer-encoding: chunked|content-length/);
   });

@@ -58,7 +58,11 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
     idleTimeout: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;
-      if (request.method === "GET") return modelsResponse(path, { id: model, contextLength, loaded: options.modelLoaded ?? true, toolUse: options.trainedForToolUse ?? true }) ?? unexpectedEndpoint(request.method, path);
+      if (request.method === "GET")
+        return (
+          modelsResponse(path, { id: model, contextLength, loaded: options.modelLoaded ?? true, toolUse: options.trainedForToolUse ?? true }) ??
+          unexpectedEndpoint(request.method, path)
+        );
       if (request.method !== "POST" || path !== "/v1/chat/completions") return unexpectedEndpoint(request.method, path);
       let body: ChatBody;
       try {
@@ -70,25 +74,55 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
       requests.push(record);
       const fault = faults.next();
       if (fault?.kind === "drop-connection") return dropped();
-      if (fault?.kind === "error-status") return openAiError(fault.status ?? 500, fault.message ?? "The model has crashed without additional information. (Exit code: 6)", "server_error", null, null);
+      if (fault?.kind === "error-status")
+        return openAiError(
+          fault.status ?? 500,
+          fault.message ?? "The model has crashed without additional information. (Exit code: 6)",
+          "server_error",
+          null,
+          null,
+        );
       if (!Array.isArray(body.messages)) return openAiError(400, "'messages' field is required", "invalid_request_error", "messages", null);
       const known = [model, ...DOWNLOADED_MODELS];
       if (body.model && !known.includes(body.model) && options.jitLoading !== false) {
-        return openAiError(400, `Invalid model identifier "${body.model}". Please specify a valid downloaded model (e.g., ${known.join(", ")}).`, "invalid_request_error", "model", "model_not_found");
+        return openAiError(
+          400,
+          `Invalid model identifier "${body.model}". Please specify a valid downloaded model (e.g., ${known.join(", ")}).`,
+          "invalid_request_error",
+          "model",
+          "model_not_found",
+        );
       }
       const served = body.model && known.includes(body.model) ? body.model : model;
       let completion: Completion;
       try {
         const maxTokens = body.max_tokens ?? (body as { max_completion_tokens?: number }).max_completion_tokens ?? Number.POSITIVE_INFINITY;
-        completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens: maxTokens < 0 ? Number.POSITIVE_INFINITY : maxTokens, template, templateArguments: (args) => lmStudioTemplateArguments(args, template), nextId: () => String(100000000 + ++counter * 7919), contextLength });
+        completion = emulateCompletion(body, {
+          cache,
+          respond: respondWith,
+          maxTokens: maxTokens < 0 ? Number.POSITIVE_INFINITY : maxTokens,
+          template,
+          templateArguments: (args) => lmStudioTemplateArguments(args, template),
+          nextId: () => String(100000000 + ++counter * 7919),
+          contextLength,
+        });
       } catch (problem) {
         // Prediction errors come back as a bare string, unlike the request checks above.
         if (problem instanceof ContextOverflow) return Response.json({ error: overflowText(problem, options.overflowMessage) }, { status: 400 });
         if (problem instanceof TemplateError) return Response.json({ error: templateErrorText(problem.message) }, { status: 400 });
         throw problem;
       }
-      Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
-      const context = { id: `chatcmpl-${(counter * 7919 + requests.length).toString(36).padStart(22, "0")}`, model: served, created: CREATED_EPOCH + requests.length };
+      Object.assign(record, {
+        promptText: completion.promptText,
+        generatedText: completion.generatedText,
+        promptTokens: completion.promptTokens,
+        cachedTokens: completion.cachedTokens,
+      });
+      const context = {
+        id: `chatcmpl-${(counter * 7919 + requests.length).toString(36).padStart(22, "0")}`,
+        model: served,
+        created: CREATED_EPOCH + requests.length,
+      };
       const prefillMs = ((completion.promptTokens - completion.cachedTokens) / (options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY)) * 1000;
       if (!body.stream) {
         if (prefillMs > 0) await Bun.sleep(prefillMs);
@@ -96,7 +130,12 @@ export async function startLmStudioServer(options: LmStudioOptions = {}): Promis
         completion.commit();
         return Response.json(completionBody(completion, { ...context, reportsCachedTokens }));
       }
-      const chunks = lmStudioChunks(completion, { ...context, includeUsage: body.stream_options?.include_usage === true, reportsCachedTokens, interleaveToolCalls: options.interleaveToolCalls ?? false });
+      const chunks = lmStudioChunks(completion, {
+        ...context,
+        includeUsage: body.stream_options?.include_usage === true,
+        reportsCachedTokens,
+        interleaveToolCalls: options.interleaveToolCalls ?? false,
+      });
       const breakAfter = fault?.kind === "break-stream" ? fault.afterChunks : undefined;
       return new Response(sse(chunks, { breakAfter, prefillMs, delayMs: options.decodeDelayMs ?? 0, onDone: () => completion.commit() }), {
         headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-powered-by": "Express" },

@@ -13,7 +13,12 @@ describe("mlx_lm.server emulator", () => {
   afterAll(() => mlx.stop());
 
   test("speaks HTTP/1.0: a stream has no length and no chunking, and ends when the connection closes", async () => {
-    const { raw, head, body, status, headers } = await rawHttpRequest(mlx.port, "POST", "/v1/chat/completions", chat({ stream: true, messages: [{ role: "user", content: "What is 2+2?" }] }));
+    const { raw, head, body, status, headers } = await rawHttpRequest(
+      mlx.port,
+      "POST",
+      "/v1/chat/completions",
+      chat({ stream: true, messages: [{ role: "user", content: "What is 2+2?" }] }),
+    );
     expect(head).toStartWith("HTTP/1.0 200 OK\r\n");
     expect(status).toBe(200);
     expect(headers.server).toStartWith("BaseHTTP/");
@@ -24,18 +29,31 @@ describe("mlx_lm.server emulator", () => {
     expect(body.indexOf(": keepalive ")).toBeLessThan(body.indexOf("data: "));
     expect(body).toContain('"object": "chat.completion.chunk"');
     expect(raw).toEndWith("data: [DONE]\n\n");
-    expect(dataFrames(body).map((chunk) => chunk.choices[0].delta.content ?? "").join("")).toBe("4");
+    expect(
+      dataFrames(body)
+        .map((chunk) => chunk.choices[0].delta.content ?? "")
+        .join(""),
+    ).toBe("4");
   });
 
   test("repeats role in every delta, sends each tool call whole, then a last delta with finish_reason", async () => {
-    const response = await postChat(mlx.url, { stream: true, tools: [WRITE_TOOL], messages: [SYSTEM, { role: "user", content: "Create a new file called test.txt with 'Hello World'" }] });
+    const response = await postChat(mlx.url, {
+      stream: true,
+      tools: [WRITE_TOOL],
+      messages: [SYSTEM, { role: "user", content: "Create a new file called test.txt with 'Hello World'" }],
+    });
     const chunks = dataFrames(await response.text());
     expect(chunks.every((chunk) => chunk.choices[0].delta.role === "assistant")).toBe(true);
     const withCalls = chunks.filter((chunk) => chunk.choices[0].delta.tool_calls);
     expect(withCalls).toHaveLength(1);
     expect(withCalls[0].choices[0].finish_reason).toBeNull();
     expect(withCalls[0].choices[0].delta.tool_calls).toEqual([
-      { function: { name: "Write", arguments: '{"file_path": "/tmp/project/test.txt", "content": "Hello World"}' }, type: "function", id: expect.any(String), index: 0 },
+      {
+        function: { name: "Write", arguments: '{"file_path": "/tmp/project/test.txt", "content": "Hello World"}' },
+        type: "function",
+        id: expect.any(String),
+        index: 0,
+      },
     ]);
     expect(chunks.at(-1).choices[0]).toEqual({ index: 0, finish_reason: "tool_calls", delta: { role: "assistant" } });
     expect(chunks.some((chunk) => chunk.usage)).toBe(false); // no include_usage, no usage
@@ -44,7 +62,11 @@ describe("mlx_lm.server emulator", () => {
   test("usage comes only with stream_options.include_usage, as a last chunk with cached_tokens", async () => {
     const messages = [{ role: "user", content: "Why is the sky blue?" }];
     const withUsage = dataFrames(await (await postChat(mlx.url, { stream: true, stream_options: { include_usage: true }, messages })).text());
-    expect(withUsage.at(-1)).toMatchObject({ object: "chat.completion", choices: [], usage: { prompt_tokens: expect.any(Number), prompt_tokens_details: { cached_tokens: expect.any(Number) } } });
+    expect(withUsage.at(-1)).toMatchObject({
+      object: "chat.completion",
+      choices: [],
+      usage: { prompt_tokens: expect.any(Number), prompt_tokens_details: { cached_tokens: expect.any(Number) } },
+    });
     const without = dataFrames(await (await postChat(mlx.url, { stream: true, stream_options: { include_usage: false }, messages })).text());
     expect(without.some((chunk) => chunk.usage)).toBe(false);
     // stream_options without include_usage: server.py indexes it and the KeyError ends the stream.
@@ -58,9 +80,18 @@ describe("mlx_lm.server emulator", () => {
     const chunks = dataFrames(await (await postChat(thinker.url, { stream: true, messages: [{ role: "user", content: "What is 6*7?" }] })).text());
     expect(chunks.map((chunk) => chunk.choices[0].delta.reasoning ?? "").join("")).toStartWith("The user wants");
     expect(chunks.map((chunk) => chunk.choices[0].delta.content ?? "").join("")).toBe("42");
-    const { headers, body } = await rawHttpRequest(thinker.port, "POST", "/v1/chat/completions", chat({ messages: [{ role: "user", content: "What is 6*7?" }] }));
+    const { headers, body } = await rawHttpRequest(
+      thinker.port,
+      "POST",
+      "/v1/chat/completions",
+      chat({ messages: [{ role: "user", content: "What is 6*7?" }] }),
+    );
     expect(Number(headers["content-length"])).toBe(Buffer.byteLength(body));
-    expect(JSON.parse(body)).toMatchObject({ object: "chat.completion", choices: [{ finish_reason: "stop", message: { role: "assistant", content: "42", reasoning: expect.any(String) } }], usage: { prompt_tokens_details: { cached_tokens: expect.any(Number) } } });
+    expect(JSON.parse(body)).toMatchObject({
+      object: "chat.completion",
+      choices: [{ finish_reason: "stop", message: { role: "assistant", content: "42", reasoning: expect.any(String) } }],
+      usage: { prompt_tokens_details: { cached_tokens: expect.any(Number) } },
+    });
     await thinker.stop();
   });
 
@@ -71,12 +102,26 @@ describe("mlx_lm.server emulator", () => {
     const image = await postChat(mlx.url, { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:," } }] }] });
     expect([image.status, await image.json()]).toEqual([404, { error: "Only 'text' content type is supported." }]);
     const qwen35 = await startMlxLmServer({ chatTemplate: "qwen3.5" }); // Qwen3-Coder's template renders it in place
-    const lateSystem = await postChat(qwen35.url, { messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] });
+    const lateSystem = await postChat(qwen35.url, {
+      messages: [
+        { role: "user", content: "a" },
+        { role: "system", content: "b" },
+      ],
+    });
     expect([lateSystem.status, await lateSystem.json()]).toEqual([404, { error: "System message must be at the beginning." }]);
     await qwen35.stop();
     const call = { id: "1", type: "function", function: { name: "Write", arguments: "{file_path: x}" } };
-    const badArguments = await postChat(mlx.url, { messages: [{ role: "user", content: "a" }, { role: "assistant", content: "", tool_calls: [call] }, { role: "tool", tool_call_id: "1", content: "ok" }] });
-    expect([badArguments.status, await badArguments.json()]).toEqual([404, { error: "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)" }]);
+    const badArguments = await postChat(mlx.url, {
+      messages: [
+        { role: "user", content: "a" },
+        { role: "assistant", content: "", tool_calls: [call] },
+        { role: "tool", tool_call_id: "1", content: "ok" },
+      ],
+    });
+    expect([badArguments.status, await badArguments.json()]).toEqual([
+      404,
+      { error: "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)" },
+    ]);
   });
 
   test("a bad parameter drops the connection without a response; a body without a length is refused", async () => {
@@ -106,14 +151,25 @@ describe("mlx_lm.server emulator", () => {
   test("prefill: one keepalive per 2048-token step, paced by prefillTokensPerSecond", async () => {
     const slow = await startMlxLmServer({ prefillTokensPerSecond: 50_000 });
     const started = performance.now();
-    const { body } = await rawHttpRequest(slow.port, "POST", "/v1/chat/completions", chat({ stream: true, messages: [{ role: "user", content: "lorem ipsum ".repeat(2500) }] }));
+    const { body } = await rawHttpRequest(
+      slow.port,
+      "POST",
+      "/v1/chat/completions",
+      chat({ stream: true, messages: [{ role: "user", content: "lorem ipsum ".repeat(2500) }] }),
+    );
     const elapsed = performance.now() - started;
     const total = slow.requests[0]!.promptTokens!;
     expect(total).toBeGreaterThan(4096);
     const marks = [...body.matchAll(/: keepalive (\d+)\/(\d+)\n\n/g)].map((match) => [Number(match[1]), Number(match[2])]);
     // Steps of 2048, the last token held back for generation, then the end.
-    expect(marks.slice(0, 2)).toEqual([[2048, total], [4096, total]]);
-    expect(marks.slice(-2)).toEqual([[total - 1, total], [total, total]]);
+    expect(marks.slice(0, 2)).toEqual([
+      [2048, total],
+      [4096, total],
+    ]);
+    expect(marks.slice(-2)).toEqual([
+      [total - 1, total],
+      [total, total],
+    ]);
     expect(marks.every(([processed], index) => index === 0 || processed! - marks[index - 1]![0]! <= 2048)).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual((total / 50_000) * 1000 - 5);
     await slow.stop();

@@ -59,7 +59,15 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
     requests.push(record);
     const fault = faults.next();
     if (fault?.kind === "drop-connection") return respond.destroy();
-    if (fault?.kind === "error-status") return json(respond, fault.status ?? 404, errorBody(fault.message ?? "[metal::malloc] Attempting to allocate 21474836480 bytes which is greater than the maximum allowed buffer size of 17179869184 bytes."));
+    if (fault?.kind === "error-status")
+      return json(
+        respond,
+        fault.status ?? 404,
+        errorBody(
+          fault.message ??
+            "[metal::malloc] Attempting to allocate 21474836480 bytes which is greater than the maximum allowed buffer size of 17179869184 bytes.",
+        ),
+      );
     // body.get("max_completion_tokens") or else body.get("max_tokens", --max-tokens): an explicit null stays null.
     const maxTokens = body.max_completion_tokens ?? ("max_tokens" in body ? body.max_tokens : (options.maxTokens ?? 512));
     if (!parametersAreValid(body, maxTokens)) return respond.destroy();
@@ -78,20 +86,46 @@ export async function startMlxLmServer(options: MlxLmOptions = {}): Promise<Emul
     try {
       // process_message_content json.loads each call's arguments (messageProblem checked they
       // parse): the template renders them from the object, whatever spacing the client sent.
-      completion = emulateCompletion(body, { cache, respond: respondWith, maxTokens, template, templateArguments: (args) => JSON.parse(args) as Record<string, unknown>, nextId: () => crypto.randomUUID() });
+      completion = emulateCompletion(body, {
+        cache,
+        respond: respondWith,
+        maxTokens,
+        template,
+        templateArguments: (args) => JSON.parse(args) as Record<string, unknown>,
+        nextId: () => crypto.randomUUID(),
+      });
     } catch (error) {
       if (error instanceof TemplateError) return json(respond, 404, errorBody(error.message));
       throw error;
     }
     // The tool parser reads the call back from the generated text; arguments come out re-dumped.
-    completion.toolCalls = completion.toolCalls.flatMap((call) => (parses(call.arguments) ? [{ ...call, arguments: pythonJsonDumps(JSON.parse(call.arguments)) }] : []));
-    Object.assign(record, { promptText: completion.promptText, generatedText: completion.generatedText, promptTokens: completion.promptTokens, cachedTokens: completion.cachedTokens });
+    completion.toolCalls = completion.toolCalls.flatMap((call) =>
+      parses(call.arguments) ? [{ ...call, arguments: pythonJsonDumps(JSON.parse(call.arguments)) }] : [],
+    );
+    Object.assign(record, {
+      promptText: completion.promptText,
+      generatedText: completion.generatedText,
+      promptTokens: completion.promptTokens,
+      cachedTokens: completion.cachedTokens,
+    });
     const context = { id: `chatcmpl-${crypto.randomUUID()}`, model: requested, created: Math.floor(Date.now() / 1000) };
     if (body.stream) {
       const streamOptions = body.stream_options as unknown;
-      const usage = streamOptions == null ? false : typeof streamOptions === "object" && "include_usage" in streamOptions ? Boolean(streamOptions.include_usage) : "crash";
-      const stream = { ...context, fingerprint: FINGERPRINT, usage, keepalives: options.keepalives ?? true, prefillTokensPerSecond: options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY, prefillStepSize: options.prefillStepSize ?? 2048, decodeDelayMs: options.decodeDelayMs ?? 0 } as const;
-      const finished = await writeMlxLmStream(respond, completion, { ...stream, breakAfterChunks: fault?.kind === "break-stream" ? fault.afterChunks : undefined });
+      const usage =
+        streamOptions == null ? false : typeof streamOptions === "object" && "include_usage" in streamOptions ? Boolean(streamOptions.include_usage) : "crash";
+      const stream = {
+        ...context,
+        fingerprint: FINGERPRINT,
+        usage,
+        keepalives: options.keepalives ?? true,
+        prefillTokensPerSecond: options.prefillTokensPerSecond ?? Number.POSITIVE_INFINITY,
+        prefillStepSize: options.prefillStepSize ?? 2048,
+        decodeDelayMs: options.decodeDelayMs ?? 0,
+      } as const;
+      const finished = await writeMlxLmStream(respond, completion, {
+        ...stream,
+        breakAfterChunks: fault?.kind === "break-stream" ? fault.afterChunks : undefined,
+      });
       if (finished) completion.commit();
       return;
     }
@@ -157,7 +191,15 @@ function completionBody(completion: Completion, context: { id: string; model: st
   const message: Record<string, unknown> = { role: "assistant", content: completion.text || null };
   if (completion.reasoning) message.reasoning = completion.reasoning;
   if (completion.toolCalls.length) message.tool_calls = completion.toolCalls.map((call) => formatToolCall(call));
-  return { id: context.id, system_fingerprint: FINGERPRINT, object: "chat.completion", model: context.model, created: context.created, choices: [{ index: 0, finish_reason: completion.finishReason, message }], usage: usageOf(completion) };
+  return {
+    id: context.id,
+    system_fingerprint: FINGERPRINT,
+    object: "chat.completion",
+    model: context.model,
+    created: context.created,
+    choices: [{ index: 0, finish_reason: completion.finishReason, message }],
+    usage: usageOf(completion),
+  };
 }
 
 // json.dumps({"error": message}): Python's spacing, non-ASCII escaped.

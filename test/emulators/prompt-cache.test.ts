@@ -3,7 +3,8 @@ import { PromptCache } from "./prompt-cache";
 import { encodeTokens } from "./encode-tokens";
 
 // Turns end on a full stop, so an earlier turn's tokens are an exact prefix of a later one's.
-const conversation = (name: string, turns: number) => encodeTokens(`shared system prompt with tools.${Array.from({ length: turns }, (_, turn) => ` ${name} turn ${turn}.`).join("")}`);
+const conversation = (name: string, turns: number) =>
+  encodeTokens(`shared system prompt with tools.${Array.from({ length: turns }, (_, turn) => ` ${name} turn ${turn}.`).join("")}`);
 
 describe("PromptCache", () => {
   test("lookup is the longest common token prefix over what it holds, short of the last token", () => {
@@ -13,11 +14,17 @@ describe("PromptCache", () => {
     expect(cache.lookup(conversation("A", 1))).toBe(conversation("A", 1).length - 1); // the last token is always computed
     const unrelated = encodeTokens("something else entirely");
     expect(cache.lookup(unrelated)).toBe(0);
-    expect([cache.totalPromptTokens, cache.totalCachedTokens]).toEqual([conversation("A", 2).length + conversation("A", 1).length + unrelated.length, conversation("A", 1).length * 2 - 1]);
+    expect([cache.totalPromptTokens, cache.totalCachedTokens]).toEqual([
+      conversation("A", 2).length + conversation("A", 1).length + unrelated.length,
+      conversation("A", 1).length * 2 - 1,
+    ]);
   });
 
   test("one slot thrashes between two interleaved conversations; ten do not", () => {
-    for (const [slots, keepsBoth] of [[1, false], [10, true]] as const) {
+    for (const [slots, keepsBoth] of [
+      [1, false],
+      [10, true],
+    ] as const) {
       const cache = new PromptCache({ slots });
       for (const name of ["A", "B"]) cache.lookup(conversation(name, 1)), cache.store(conversation(name, 1));
       expect(cache.lookup(conversation("A", 2)) === conversation("A", 1).length).toBe(keepsBoth);

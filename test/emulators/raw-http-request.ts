@@ -19,7 +19,9 @@ export function rawHttpRequest(port: number, method: string, path: string, body?
       resolve({ raw, head, body: split < 0 ? "" : raw.slice(split + 4), status: Number(statusLine.split(" ")[1] ?? 0), headers });
     });
     const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
-    const headers = Object.entries({ Host: "127.0.0.1", "Content-Type": "application/json", ...length, ...extraHeaders }).map(([name, value]) => `${name}: ${value}\r\n`);
+    const headers = Object.entries({ Host: "127.0.0.1", "Content-Type": "application/json", ...length, ...extraHeaders }).map(
+      ([name, value]) => `${name}: ${value}\r\n`,
+    );
     socket.write(`${method} ${path} HTTP/1.1\r\n${headers.join("")}\r\n${body ?? ""}`);
   });
 }

@@ -48,9 +48,20 @@ function template(name: ChatTemplateName): Template {
   return found;
 }
 
-export function renderChatTemplate(name: ChatTemplateName, messages: TemplateMessage[], tools: unknown[] | undefined, options: { addGenerationPrompt: boolean }): string {
+export function renderChatTemplate(
+  name: ChatTemplateName,
+  messages: TemplateMessage[],
+  tools: unknown[] | undefined,
+  options: { addGenerationPrompt: boolean },
+): string {
   try {
-    return template(name).render({ messages: messages.map(withTextContent), ...(tools?.length ? { tools } : {}), add_generation_prompt: options.addGenerationPrompt, bos_token: "", eos_token: "<|im_end|>" });
+    return template(name).render({
+      messages: messages.map(withTextContent),
+      ...(tools?.length ? { tools } : {}),
+      add_generation_prompt: options.addGenerationPrompt,
+      bos_token: "",
+      eos_token: "<|im_end|>",
+    });
   } catch (error) {
     throw new TemplateError(error instanceof Error ? error.message : String(error));
   }
@@ -62,6 +73,8 @@ export function renderChatTemplate(name: ChatTemplateName, messages: TemplateMes
 function withTextContent(message: TemplateMessage): TemplateMessage {
   const content = message.content;
   if (typeof content === "string") return message;
-  const text = Array.isArray(content) ? content.map((part) => (part.type === "text" ? (part.text ?? "") : "<|vision_start|><|image_pad|><|vision_end|>")).join("") : "";
+  const text = Array.isArray(content)
+    ? content.map((part) => (part.type === "text" ? (part.text ?? "") : "<|vision_start|><|image_pad|><|vision_end|>")).join("")
+    : "";
   return { ...message, content: text };
 }

@@ -46,7 +46,10 @@ export const defaultRespond: Respond = (body) => {
   if (last?.role === "tool") return { text: `Done. ${textOf(last).slice(0, 60)}` };
   // Claude Code follows the question with reminders (agent and skill lists): the newest user
   // text that asks something the script knows is the question.
-  const userTexts = body.messages.filter((message) => message.role === "user").map(textOf).reverse();
+  const userTexts = body.messages
+    .filter((message) => message.role === "user")
+    .map(textOf)
+    .reverse();
   const canWrite = body.tools?.some((tool) => tool.function.name === "Write") ?? false;
   for (const text of userTexts) {
     const file = canWrite ? CREATE_FILE.exec(text) : null;
@@ -64,7 +67,10 @@ export const defaultRespond: Respond = (body) => {
 };
 
 function lastQuestion(body: ChatBody): string {
-  const user = body.messages.filter((message) => message.role === "user").map(textOf).reverse();
+  const user = body.messages
+    .filter((message) => message.role === "user")
+    .map(textOf)
+    .reverse();
   return (user.find((text) => !text.startsWith("<system-reminder>")) ?? "").replace(/\s+/g, " ").trim();
 }
 

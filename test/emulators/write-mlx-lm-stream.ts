@@ -23,7 +23,13 @@ export type MlxStreamContext = {
   breakAfterChunks?: number; // a fault: the connection drops after this many data chunks
 };
 
-export const STREAM_HEADERS = { "Content-type": "text/event-stream", "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*", "Access-Control-Allow-Headers": "*" };
+export const STREAM_HEADERS = {
+  "Content-type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "*",
+  "Access-Control-Allow-Headers": "*",
+};
 
 // Resolves true when the whole reply went out (the server then caches it).
 export async function writeMlxLmStream(respond: RawResponder, completion: Completion, context: MlxStreamContext): Promise<boolean> {
@@ -39,7 +45,15 @@ export async function writeMlxLmStream(respond: RawResponder, completion: Comple
     chunk({}, completion.finishReason),
   ];
   if (context.usage === true) {
-    const usage = { id: context.id, system_fingerprint: context.fingerprint, object: "chat.completion", model: context.model, created: context.created, choices: [], usage: usageOf(completion) };
+    const usage = {
+      id: context.id,
+      system_fingerprint: context.fingerprint,
+      object: "chat.completion",
+      model: context.model,
+      created: context.created,
+      choices: [],
+      usage: usageOf(completion),
+    };
     chunks.push(`data: ${pythonJsonDumps(usage, { ensureAscii: true })}\n\n`);
   }
   if (context.usage !== "crash") chunks.push("data: [DONE]\n\n");

@@ -14,12 +14,30 @@ test("anthropic kind, not streamed: toolu_ ids and a signed thinking block", asy
       { type: "thinking", thinking: "Weather, then." },
       { type: "tool_use", id: "ZtYvJ5n2kQm8Rr0bXcW1aL9sPe3uHf6d", name: "get_weather", input: { city: "Paris" } },
     ];
-    return Response.json({ id: "chatcmpl-1", type: "message", role: "assistant", model: "qwen3.gguf", content, stop_reason: "tool_use", stop_sequence: null, usage: { input_tokens: 20, output_tokens: 9 } });
+    return Response.json({
+      id: "chatcmpl-1",
+      type: "message",
+      role: "assistant",
+      model: "qwen3.gguf",
+      content,
+      stop_reason: "tool_use",
+      stop_sequence: null,
+      usage: { input_tokens: 20, output_tokens: 9 },
+    });
   }) as typeof fetch;
   const config = resolveConfig({ backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:9", tools: true }] }, {});
   const { app } = createApp({ config, fetch: fetcher, version: "test" });
-  const body = { model: "claude-sonnet-4-5", max_tokens: 64, tools: [{ name: "get_weather", input_schema: { type: "object" } }], messages: [{ role: "user", content: "Paris?" }] };
-  const message: any = await (await app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }))).json();
+  const body = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 64,
+    tools: [{ name: "get_weather", input_schema: { type: "object" } }],
+    messages: [{ role: "user", content: "Paris?" }],
+  };
+  const message: any = await (
+    await app.handle(
+      new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    )
+  ).json();
   expect(message.content[0]).toEqual({ type: "thinking", thinking: "Weather, then.", signature: expect.stringMatching(/.{20,}/) });
   expect(message.content[1]).toEqual({ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "get_weather", input: { city: "Paris" } });
 });

@@ -25,7 +25,8 @@ for (const backend of ["lmstudio", "mlx-lm"] as const) {
       stack = await startStack({
         lmstudio: { reportsCachedTokens: true },
         config: ({ mlx, lmstudio }) => ({
-          backends: backend === "lmstudio" ? [{ name: "lmstudio", kind: "lmstudio", url: lmstudio }] : [{ name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true }],
+          backends:
+            backend === "lmstudio" ? [{ name: "lmstudio", kind: "lmstudio", url: lmstudio }] : [{ name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true }],
         }),
       });
     });
@@ -38,7 +39,13 @@ for (const backend of ["lmstudio", "mlx-lm"] as const) {
       const reports: { prompt: number; cached: number; head: number }[] = [];
       for (const question of questions) {
         // As Claude Code does: a reminder block, then the question.
-        messages.push({ role: "user", content: [{ type: "text", text: "<system-reminder>\ncontext\n</system-reminder>" }, { type: "text", text: question }] });
+        messages.push({
+          role: "user",
+          content: [
+            { type: "text", text: "<system-reminder>\ncontext\n</system-reminder>" },
+            { type: "text", text: question },
+          ],
+        });
         const reply = await stack.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 32000, system, tools, messages }).finalMessage();
         messages.push({ role: "assistant", content: reply.content });
         const recorded = emulator().requests.at(-1)!;

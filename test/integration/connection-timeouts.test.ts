@@ -20,8 +20,13 @@ const fetcher = (async (input: string | URL | Request, init: RequestInit = {}) =
   await Bun.sleep(BACKEND_WAIT_MS);
   const usage = { prompt_tokens: 5, completion_tokens: 1 };
   if (!sentJson(init).stream) return Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage });
-  const chunks = [{ choices: [{ index: 0, delta: { role: "assistant", content: "4" } }] }, { choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }];
-  return new Response(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } });
+  const chunks = [
+    { choices: [{ index: 0, delta: { role: "assistant", content: "4" } }] },
+    { choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage },
+  ];
+  return new Response(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n", {
+    headers: { "content-type": "text/event-stream" },
+  });
 }) as typeof fetch;
 
 const server = await startServer({
@@ -53,7 +58,8 @@ function exchange(raw: string, giveUpMs = 20_000): Promise<{ closedAfterMs: numb
   });
 }
 
-const post = (body: string, length = Buffer.byteLength(body)) => `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${body}`;
+const post = (body: string, length = Buffer.byteLength(body)) =>
+  `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${body}`;
 
 describe("connection timeouts", () => {
   test("an idle keep-alive connection and a half-sent body are closed; a reply that waits on its backend is not cut", async () => {
@@ -82,6 +88,8 @@ describe("connection timeouts", () => {
 
   test("the default is the README's: 30 s", () => {
     expect(IDLE_TIMEOUT_SECONDS).toBe(30);
-    expect(readFileSync(new URL("../../README.md", import.meta.url), "utf8")).toContain(`closed after ${IDLE_TIMEOUT_SECONDS} s without a byte from the client`);
+    expect(readFileSync(new URL("../../README.md", import.meta.url), "utf8")).toContain(
+      `closed after ${IDLE_TIMEOUT_SECONDS} s without a byte from the client`,
+    );
   });
 });

@@ -10,7 +10,10 @@ import { logger } from "../../src/logger";
 import { startServer } from "../../src/server/start-server";
 
 const TOKEN = "s3cret";
-const server = await startServer({ config: resolveConfig({ port: 0, prewarm: false, authToken: TOKEN, backends: [{ name: "none", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}), fetch: (async () => Response.json({ data: [] })) as unknown as typeof fetch });
+const server = await startServer({
+  config: resolveConfig({ port: 0, prewarm: false, authToken: TOKEN, backends: [{ name: "none", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}),
+  fetch: (async () => Response.json({ data: [] })) as unknown as typeof fetch,
+});
 afterAll(() => server.stop());
 const port = Number(new URL(server.url).port);
 
@@ -28,7 +31,9 @@ async function timedStatus(token: string): Promise<{ status: number; ms: number 
 function statusFrom(localAddress: string, token: string): Promise<{ status: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const socket = connect({ port, host: "127.0.0.1", localAddress }, () => socket.write(`GET /anyclaude/status HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${token}\r\nConnection: close\r\n\r\n`));
+    const socket = connect({ port, host: "127.0.0.1", localAddress }, () =>
+      socket.write(`GET /anyclaude/status HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${token}\r\nConnection: close\r\n\r\n`),
+    );
     let raw = "";
     socket.setEncoding("utf8");
     socket.on("data", (data: string) => (raw += data));

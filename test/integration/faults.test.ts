@@ -17,10 +17,17 @@ afterEach(async () => void (await Promise.all(cleanups.splice(0).map((cleanup) =
 
 type Backend = NonNullable<ConfigFile["backends"]>[number];
 
-async function stackWith(behavior: FaultBehavior, backendOptions: Partial<Backend> = {}, heartbeatMs?: number): Promise<{ backend: FaultBackend; server: RunningServer }> {
+async function stackWith(
+  behavior: FaultBehavior,
+  backendOptions: Partial<Backend> = {},
+  heartbeatMs?: number,
+): Promise<{ backend: FaultBackend; server: RunningServer }> {
   const backend = await startFaultBackend(behavior);
   cleanups.push(backend.stop);
-  const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: backend.url, ...backendOptions }] }, {}), heartbeatMs });
+  const server = await startServer({
+    config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: backend.url, ...backendOptions }] }, {}),
+    heartbeatMs,
+  });
   cleanups.push(server.stop);
   return { backend, server };
 }
@@ -106,7 +113,10 @@ describe("the backend fails", () => {
     const deltas = events.filter((event) => event.event === "content_block_delta");
     const error = events.find((event) => event.event === "error");
     expect(deltas).toHaveLength(3);
-    expect(error?.data.error).toMatchObject({ type: "api_error", message: expect.stringContaining('backend "llama" closed the stream before the reply was finished') });
+    expect(error?.data.error).toMatchObject({
+      type: "api_error",
+      message: expect.stringContaining('backend "llama" closed the stream before the reply was finished'),
+    });
     // The reset comes 50 ms after the last chunk; the error follows it, not a timer of ours.
     expect(error!.at - deltas.at(-1)!.at).toBeLessThan(1_000);
     expect(events.at(-1)?.event).toBe("error");
@@ -132,7 +142,10 @@ describe("the backend fails", () => {
     const response = await post(server, { ...ask, stream: true });
     expect(response.status).toBe(200); // streams start at once; the prefill may take minutes
     const events = await readEvents(response);
-    expect(events.at(-1)).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("sent nothing for 1800 ms before its first token") } } });
+    expect(events.at(-1)).toMatchObject({
+      event: "error",
+      data: { error: { type: "api_error", message: expect.stringContaining("sent nothing for 1800 ms before its first token") } },
+    });
   });
 
   test("stalls once tokens flow: an error after idleTimeoutMs, however long timeoutMs is", async () => {
@@ -142,7 +155,10 @@ describe("the backend fails", () => {
     const deltas = events.filter((event) => event.event === "content_block_delta");
     const error = events.at(-1)!;
     expect(deltas).toHaveLength(3);
-    expect(error).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("stopped in the middle of its reply: nothing for 500 ms") } } });
+    expect(error).toMatchObject({
+      event: "error",
+      data: { error: { type: "api_error", message: expect.stringContaining("stopped in the middle of its reply: nothing for 500 ms") } },
+    });
     expect(error.at - deltas.at(-1)!.at).toBeGreaterThan(400);
     expect(error.at - deltas.at(-1)!.at).toBeLessThan(2_500);
   });
@@ -162,7 +178,16 @@ describe("the backend fails", () => {
   test("a context-size error mid-stream is invalid_request_error 'prompt is too long' (Claude Code compacts)", async () => {
     const { server } = await stackWith({ kind: "overflow-mid-stream" });
     const events = await readEvents(await post(server, { ...ask, stream: true }));
-    expect(events.at(-1)).toMatchObject({ event: "error", data: { type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^prompt is too long: backend "llama" says: the request exceeds the available context size/) } } });
+    expect(events.at(-1)).toMatchObject({
+      event: "error",
+      data: {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: expect.stringMatching(/^prompt is too long: backend "llama" says: the request exceeds the available context size/),
+        },
+      },
+    });
   });
 });
 
@@ -170,7 +195,11 @@ describe("the backend fails", () => {
 // `silentToolCalls` quirk, src/backends/backend-quirks.ts; the real 0.32.2 in
 // test/real/long-tool-call.test.ts): a silence after text is not a stall while its /health answers.
 describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", () => {
-  const write = { name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } } };
+  const write = {
+    name: "Write",
+    description: "Write a file",
+    input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } },
+  };
   const askWrite = { ...ask, stream: true, tools: [write], messages: [{ role: "user", content: "Write a long file." }] };
   const mlxLm = (limits: Partial<Backend>): Partial<Backend> => ({ kind: "mlx-lm", tools: true, ...limits });
 
@@ -180,7 +209,10 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
     const lastText = events.findLast((event) => event.event === "content_block_delta" && event.data.delta.type === "text_delta")!;
     const callStart = events.find((event) => event.event === "content_block_start" && event.data.content_block.type === "tool_use")!;
     expect(callStart.data.content_block.name).toBe("Write");
-    const input = events.filter((event) => event.data?.delta?.type === "input_json_delta").map((event) => event.data.delta.partial_json).join("");
+    const input = events
+      .filter((event) => event.data?.delta?.type === "input_json_delta")
+      .map((event) => event.data.delta.partial_json)
+      .join("");
     expect(JSON.parse(input).content).toBe("Lorem ipsum. ".repeat(200));
     expect(events.find((event) => event.event === "message_delta")?.data.delta.stop_reason).toBe("tool_use");
     expect(callStart.at - lastText.at).toBeGreaterThan(2_000);
@@ -193,7 +225,10 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
     const events = await readEvents(await post(server, askWrite));
     const lastText = events.findLast((event) => event.event === "content_block_delta" && event.data.delta.type === "text_delta")!;
     const callStart = events.find((event) => event.event === "content_block_start" && event.data.content_block.type === "tool_use")!;
-    const input = events.filter((event) => event.data?.delta?.type === "input_json_delta").map((event) => event.data.delta.partial_json).join("");
+    const input = events
+      .filter((event) => event.data?.delta?.type === "input_json_delta")
+      .map((event) => event.data.delta.partial_json)
+      .join("");
     expect(JSON.parse(input).content).toBe("Lorem ipsum. ".repeat(50));
     expect(callStart.at - lastText.at).toBeGreaterThan(2_000);
     const pings = events.filter((event) => event.event === "ping" && event.at > lastText.at && event.at < callStart.at);
@@ -205,7 +240,10 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
     const events = await readEvents(await post(server, askWrite));
     const lastText = events.findLast((event) => event.event === "content_block_delta")!;
     const error = events.at(-1)!;
-    expect(error).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("nothing for 500 ms (its \"idleTimeoutMs\"), and its /health did not answer") } } });
+    expect(error).toMatchObject({
+      event: "error",
+      data: { error: { type: "api_error", message: expect.stringContaining('nothing for 500 ms (its "idleTimeoutMs"), and its /health did not answer') } },
+    });
     expect(error.at - lastText.at).toBeGreaterThan(900); // idleTimeoutMs, then as long again for /health
     expect(error.at - lastText.at).toBeLessThan(3_000);
   });
@@ -215,7 +253,10 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
     const events = await readEvents(await post(server, askWrite));
     const lastText = events.findLast((event) => event.event === "content_block_delta")!;
     const error = events.at(-1)!;
-    expect(error).toMatchObject({ event: "error", data: { error: { type: "api_error", message: expect.stringContaining("nothing for 1500 ms (its \"timeoutMs\"") } } });
+    expect(error).toMatchObject({
+      event: "error",
+      data: { error: { type: "api_error", message: expect.stringContaining('nothing for 1500 ms (its "timeoutMs"') } },
+    });
     expect(error.at - lastText.at).toBeGreaterThan(1_200);
     expect(error.at - lastText.at).toBeLessThan(3_500);
   });
@@ -227,7 +268,10 @@ describe("a backend that sends its tool calls whole (mlx-lm: silentToolCalls)", 
       const events = await readEvents(await post(server, askWrite));
       const lastText = events.findLast((event) => event.event === "content_block_delta")!;
       const error = events.at(-1)!;
-      expect(error).toMatchObject({ event: "error", data: { error: { message: expect.stringContaining("stopped in the middle of its reply: nothing for 500 ms") } } });
+      expect(error).toMatchObject({
+        event: "error",
+        data: { error: { message: expect.stringContaining("stopped in the middle of its reply: nothing for 500 ms") } },
+      });
       expect(error.at - lastText.at).toBeLessThan(1_500);
     });
   }
@@ -251,8 +295,21 @@ describe("a backend silent for longer than Bun's own fetch idle timer", () => {
     });
     cleanups.push(async () => void daemon.kill());
     const url = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; attempt < 200 && !(await fetch(`${url}/anyclaude/health`).then((response) => response.ok, () => false)); attempt++) await Bun.sleep(50);
-    const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: true }) });
+    for (
+      let attempt = 0;
+      attempt < 200 &&
+      !(await fetch(`${url}/anyclaude/health`).then(
+        (response) => response.ok,
+        () => false,
+      ));
+      attempt++
+    )
+      await Bun.sleep(50);
+    const response = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask, stream: true }),
+    });
     const events = await readEvents(response);
     expect(events.filter((event) => event.event === "content_block_delta").map((event) => event.data.delta.text)).toEqual(["word0 ", "word1 "]);
     expect(events.at(-1)?.event).toBe("message_stop");
@@ -263,7 +320,9 @@ describe("a backend restarted right after a failed connection", () => {
   test("serves the very next request: the failure does not keep it down", async () => {
     const port = await freePort();
     const first = await startFaultBackend({ kind: "stream", chunks: 2, intervalMs: 5 }, { port });
-    const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: `http://127.0.0.1:${port}/v1` }] }, {}) });
+    const server = await startServer({
+      config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: `http://127.0.0.1:${port}/v1` }] }, {}),
+    });
     cleanups.push(server.stop);
     const streamed = { ...ask, stream: true };
     expect((await post(server, streamed)).status).toBe(200);
@@ -289,7 +348,9 @@ describe("a slow client", () => {
     const url = new URL(server.url);
     const socket = connect(Number(url.port), url.hostname);
     const body = JSON.stringify({ ...ask, stream: true });
-    socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     socket.pause();
     let received = 0;
     socket.on("data", (data) => {

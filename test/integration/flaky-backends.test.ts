@@ -15,7 +15,12 @@ async function daemonFor(url: string): Promise<RunningServer> {
 }
 
 // As Claude Code sends them (its User-Agent gets x-should-retry: false on a 503).
-const post = (server: RunningServer, body: unknown = ask) => fetch(`${server.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "user-agent": "claude-cli/2.1.332 (external, cli)" }, body: JSON.stringify(body) });
+const post = (server: RunningServer, body: unknown = ask) =>
+  fetch(`${server.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "claude-cli/2.1.332 (external, cli)" },
+    body: JSON.stringify(body),
+  });
 const status = async (server: RunningServer) => (await (await fetch(`${server.url}/anyclaude/status`)).json()) as any;
 
 describe("a backend that resets reused connections", () => {

@@ -46,7 +46,30 @@ function backendFetch(answer: () => Answer | Promise<never>): typeof fetch {
 }
 
 function wholeAnswer(rng: Rng): Answer {
-  const completion = { id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "4", tool_calls: rng.chance(0.3) ? [{ id: "call_1", type: "function", function: { name: "Write", arguments: rng.pick(['{"file_path":"/tmp/x"}', '{"file_path":', "not json", ""]) } }] : undefined }, finish_reason: rng.pick(["stop", "tool_calls", "length", "weird", null]) }], usage: { prompt_tokens: 10, completion_tokens: 1 } };
+  const completion = {
+    id: "c",
+    object: "chat.completion",
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: "4",
+          tool_calls: rng.chance(0.3)
+            ? [
+                {
+                  id: "call_1",
+                  type: "function",
+                  function: { name: "Write", arguments: rng.pick(['{"file_path":"/tmp/x"}', '{"file_path":', "not json", ""]) },
+                },
+              ]
+            : undefined,
+        },
+        finish_reason: rng.pick(["stop", "tool_calls", "length", "weird", null]),
+      },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 1 },
+  };
   const text = JSON.stringify(completion);
   return rng.pick([
     { status: 200, contentType: "application/json", text },
@@ -60,11 +83,25 @@ function wholeAnswer(rng: Rng): Answer {
 // A Messages API backend's stream (the `anthropic` kind), mutated the same ways.
 function anthropicAnswer(rng: Rng, stream: boolean): Answer {
   if (!stream) {
-    const message = { id: "m", type: "message", role: "assistant", model: "local", content: [{ type: "text", text: "4" }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 1 } };
-    return rng.pick([{ status: 200, contentType: "application/json", text: JSON.stringify(message) }, { status: 200, contentType: "application/json", text: JSON.stringify({ content: 5 }) }]);
+    const message = {
+      id: "m",
+      type: "message",
+      role: "assistant",
+      model: "local",
+      content: [{ type: "text", text: "4" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 5, output_tokens: 1 },
+    };
+    return rng.pick([
+      { status: 200, contentType: "application/json", text: JSON.stringify(message) },
+      { status: 200, contentType: "application/json", text: JSON.stringify({ content: 5 }) },
+    ]);
   }
   const events = [
-    { type: "message_start", message: { id: "m", type: "message", role: "assistant", model: "local", content: [], usage: { input_tokens: 5, output_tokens: 0 } } },
+    {
+      type: "message_start",
+      message: { id: "m", type: "message", role: "assistant", model: "local", content: [], usage: { input_tokens: 5, output_tokens: 0 } },
+    },
     { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
     { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "4" } },
     { type: "content_block_stop", index: 0 },
@@ -73,7 +110,12 @@ function anthropicAnswer(rng: Rng, stream: boolean): Answer {
   ].map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   const kind = rng.int(5);
   if (kind === 1) events.splice(rng.int(events.length)); // stops
-  if (kind === 2) events.splice(rng.int(events.length), 0, `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 40000 tokens > 32768" } })}\n\n`);
+  if (kind === 2)
+    events.splice(
+      rng.int(events.length),
+      0,
+      `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 40000 tokens > 32768" } })}\n\n`,
+    );
   if (kind === 3) events.splice(rng.int(events.length), 0, "data: {not json\n\n");
   return { status: 200, contentType: "text/event-stream", text: events.join("") };
 }
@@ -81,7 +123,8 @@ function anthropicAnswer(rng: Rng, stream: boolean): Answer {
 // What the client must see, whatever happened.
 function checkAnswer(status: number, contentType: string, text: string, label: string): string[] {
   const problems: string[] = [];
-  const isError = (value: any) => value?.type === "error" && typeof value.error?.type === "string" && typeof value.error.message === "string" && value.error.message.length > 0;
+  const isError = (value: any) =>
+    value?.type === "error" && typeof value.error?.type === "string" && typeof value.error.message === "string" && value.error.message.length > 0;
   if (status === 500 || status > 504) problems.push(`${label}: HTTP ${status}: ${text.slice(0, 300)}`);
   if (status >= 400) {
     let body: any;
@@ -92,7 +135,8 @@ function checkAnswer(status: number, contentType: string, text: string, label: s
     }
     if (!isError(body)) problems.push(`${label}: HTTP ${status} not Anthropic-shaped: ${text.slice(0, 200)}`);
     // A 5xx is the backend's doing, and says which backend.
-    if (status >= 500 && !/backend "|no backend can serve/.test(body.error?.message ?? "")) problems.push(`${label}: HTTP ${status} names no backend: ${body.error?.message}`);
+    if (status >= 500 && !/backend "|no backend can serve/.test(body.error?.message ?? ""))
+      problems.push(`${label}: HTTP ${status} names no backend: ${body.error?.message}`);
     if (status < 500 && status !== 499 && body.error?.type === "api_error") problems.push(`${label}: HTTP ${status} with api_error: ${body.error.message}`);
     return problems;
   }
@@ -104,7 +148,8 @@ function checkAnswer(status: number, contentType: string, text: string, label: s
       try {
         const event = JSON.parse(data ?? "");
         if (event.type === "error" && !isError(event)) problems.push(`${label}: error event not Anthropic-shaped: ${data}`);
-        if (event.type === "error" && event.error.type === "api_error" && !event.error.message.includes("backend")) problems.push(`${label}: error event names no backend: ${data}`);
+        if (event.type === "error" && event.error.type === "api_error" && !event.error.message.includes("backend"))
+          problems.push(`${label}: error event names no backend: ${data}`);
       } catch {
         problems.push(`${label}: an SSE frame whose data is not JSON: ${frame.slice(0, 200)}`);
       }
@@ -130,7 +175,11 @@ describe("fuzzing", () => {
     // In process (app.handle), never bound; still its own port, never the default 8082.
     const port = await freePort();
     const openai = createApp({ config: resolveConfig({ port, maxBodyBytes: MAX_BODY_BYTES }, {}), fetch: backendFetch(() => current), version: "fuzz" });
-    const anthropic = createApp({ config: resolveConfig({ port, maxBodyBytes: MAX_BODY_BYTES, backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1" }] }, {}), fetch: backendFetch(() => current), version: "fuzz" });
+    const anthropic = createApp({
+      config: resolveConfig({ port, maxBodyBytes: MAX_BODY_BYTES, backends: [{ name: "llama", kind: "anthropic", url: "http://127.0.0.1:8080/v1" }] }, {}),
+      fetch: backendFetch(() => current),
+      version: "fuzz",
+    });
     const problems: string[] = [];
     const statuses: Record<number, number> = {};
     Bun.gc(true);
@@ -143,7 +192,13 @@ describe("fuzzing", () => {
       current = viaAnthropic ? anthropicAnswer(rng, streamed) : streamed ? stream : wholeAnswer(rng);
       const label = `case ${index} [${request.name}] backend ${viaAnthropic ? "anthropic" : streamed ? stream.name : "whole"}`;
       const { app } = viaAnthropic ? anthropic : openai;
-      const response = await app.handle(new Request(`http://127.0.0.1:${port}/v1/messages?beta=true`, { method: "POST", headers: { "content-type": "application/json", "x-claude-code-session-id": `fuzz-${index % 50}` }, body: request.body }));
+      const response = await app.handle(
+        new Request(`http://127.0.0.1:${port}/v1/messages?beta=true`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-claude-code-session-id": `fuzz-${index % 50}` },
+          body: request.body,
+        }),
+      );
       const text = await response.text();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       problems.push(...checkAnswer(response.status, response.headers.get("content-type") ?? "", text, label));

@@ -41,7 +41,14 @@ function appWith(answer: () => Response, kind: "openai" | "anthropic" = "openai"
   }) as typeof fetch;
   const config = resolveConfig({ backends: [{ name: "hostile", kind, url: "http://127.0.0.1:9/v1" }] }, {});
   const { app } = createApp({ config, fetch: fetcher, version: "test", readLimits: LIMITS });
-  return (body: object) => app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, ...body }) }));
+  return (body: object) =>
+    app.handle(
+      new Request("http://localhost/v1/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...ask, ...body }),
+      }),
+    );
 }
 
 const sse = (stream: ReadableStream<Uint8Array>) => new Response(stream, { headers: { "content-type": "text/event-stream" } });
@@ -50,7 +57,10 @@ const chunk = (delta: object, extra: object = {}) => data({ choices: [{ index: 0
 
 async function events(response: Response): Promise<{ type: string; data: any }[]> {
   const text = await response.text();
-  return text.split("\n\n").filter(Boolean).map((frame) => ({ type: /^event: (.*)$/m.exec(frame)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(frame)![1]!) }));
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((frame) => ({ type: /^event: (.*)$/m.exec(frame)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(frame)![1]!) }));
 }
 
 describe("limits on what is read from a backend", () => {
@@ -64,7 +74,15 @@ describe("limits on what is read from a backend", () => {
     const { source, stream } = endless("x".repeat(64 * 1024), "data: ");
     const startedAt = performance.now();
     const all = await events(await appWith(() => sse(stream))({ stream: true }));
-    expect(all.at(-1)).toMatchObject({ type: "error", data: { error: { type: "api_error", message: expect.stringContaining('backend "hostile" (openai at http://127.0.0.1:9/v1) sent a stream event (or a line) larger than 256 KB') } } });
+    expect(all.at(-1)).toMatchObject({
+      type: "error",
+      data: {
+        error: {
+          type: "api_error",
+          message: expect.stringContaining('backend "hostile" (openai at http://127.0.0.1:9/v1) sent a stream event (or a line) larger than 256 KB'),
+        },
+      },
+    });
     expect(performance.now() - startedAt).toBeLessThan(2_000);
     expect(source.cancelled).toBe(true);
     expect(source.pulled).toBeLessThan(4 * LIMITS.eventBytes);
@@ -80,7 +98,9 @@ describe("limits on what is read from a backend", () => {
   test("the anthropic kind: a line that never ends is not relayed whole", async () => {
     const { source, stream } = endless("z".repeat(64 * 1024), 'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"');
     const all = await events(await appWith(() => sse(stream), "anthropic")({ stream: true }));
-    expect(all.at(-1)?.data.error.message).toContain('backend "hostile" (anthropic at http://127.0.0.1:9/v1) sent a stream event (or a line) larger than 256 KB');
+    expect(all.at(-1)?.data.error.message).toContain(
+      'backend "hostile" (anthropic at http://127.0.0.1:9/v1) sent a stream event (or a line) larger than 256 KB',
+    );
     expect(source.pulled).toBeLessThan(4 * LIMITS.eventBytes);
   });
 
@@ -93,7 +113,10 @@ describe("limits on what is read from a backend", () => {
   });
 
   test("an error body, or a web page with HTTP 200, of any size: only its head is read", async () => {
-    for (const [status, type] of [[500, "application/json"], [200, "text/html"]] as const) {
+    for (const [status, type] of [
+      [500, "application/json"],
+      [200, "text/html"],
+    ] as const) {
       const { source, stream } = endless("<p>sorry</p>".repeat(400), status === 500 ? '{"error": {"message": "the server is sorry' : "<html><body>");
       const response = await appWith(() => new Response(stream, { status, headers: { "content-type": type } }))({ stream: true });
       expect(response.status).toBe(502);
@@ -110,14 +133,19 @@ describe("max_tokens, enforced on what the backend writes", () => {
     expect(all.slice(-2).map((event) => event.type)).toEqual(["message_delta", "message_stop"]);
     expect(all.at(-2)?.data.delta.stop_reason).toBe("max_tokens");
     expect(source.cancelled).toBe(true);
-    const text = all.filter((event) => event.type === "content_block_delta").map((event) => event.data.delta.text).join("");
+    const text = all
+      .filter((event) => event.type === "content_block_delta")
+      .map((event) => event.data.delta.text)
+      .join("");
     expect(text.length).toBeLessThanOrEqual(200 * 16 + 5);
   });
 
   test("tool-call arguments that never end: held no further, the call dropped as cut off by max_tokens", async () => {
     let first = true;
     const { source, stream } = endless(() => {
-      const call = first ? { index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: '{"content": "' } } : { index: 0, function: { arguments: "aaaa" } };
+      const call = first
+        ? { index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: '{"content": "' } }
+        : { index: 0, function: { arguments: "aaaa" } };
       first = false;
       return chunk({ tool_calls: [call] });
     });
@@ -137,7 +165,9 @@ describe("max_tokens, enforced on what the backend writes", () => {
   });
 
   test("the anthropic kind: endless text ends with max_tokens too", async () => {
-    const start = data({ type: "message_start", message: { usage: { input_tokens: 5 } } }) + data({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
+    const start =
+      data({ type: "message_start", message: { usage: { input_tokens: 5 } } }) +
+      data({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
     const { source, stream } = endless(data({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "word " } }), start);
     const all = await events(await appWith(() => sse(stream), "anthropic")({ stream: true }));
     expect(all.slice(-3).map((event) => event.type)).toEqual(["content_block_stop", "message_delta", "message_stop"]);
@@ -150,7 +180,10 @@ describe("a backend that ends without a reply", () => {
   test("only [DONE] (or only a role): an api_error event, not an empty success", async () => {
     for (const body of ["data: [DONE]\n\n", chunk({ role: "assistant", content: "" }) + "data: [DONE]\n\n"]) {
       const all = await events(await appWith(() => sse(new Response(body).body!))({ stream: true }));
-      expect(all.at(-1)).toMatchObject({ type: "error", data: { error: { type: "api_error", message: 'backend "hostile" ended without a reply (no content, no tool call, no finish reason)' } } });
+      expect(all.at(-1)).toMatchObject({
+        type: "error",
+        data: { error: { type: "api_error", message: 'backend "hostile" ended without a reply (no content, no tool call, no finish reason)' } },
+      });
     }
   });
 
@@ -164,8 +197,14 @@ describe("a backend that ends without a reply", () => {
 describe("usage counts that are no counts", () => {
   test("negative, fractional, NaN-like and 1e308 counts become counts or the estimate", async () => {
     const usage = { prompt_tokens: -5, completion_tokens: 1e308, prompt_tokens_details: { cached_tokens: 2.6 } };
-    const streamed = await events(await appWith(() => sse(new Response(chunk({ content: "four" }) + data({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }) + "data: [DONE]\n\n").body!))({ stream: true }));
-    const whole: any = await (await appWith(() => Response.json({ choices: [{ index: 0, message: { role: "assistant", content: "four" }, finish_reason: "stop" }], usage }))({})).json();
+    const streamed = await events(
+      await appWith(() =>
+        sse(new Response(chunk({ content: "four" }) + data({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }) + "data: [DONE]\n\n").body!),
+      )({ stream: true }),
+    );
+    const whole: any = await (
+      await appWith(() => Response.json({ choices: [{ index: 0, message: { role: "assistant", content: "four" }, finish_reason: "stop" }], usage }))({})
+    ).json();
     for (const counts of [streamed.at(-2)!.data.usage, whole.usage]) {
       for (const value of Object.values(counts)) expect(Number.isSafeInteger(value) && (value as number) >= 0).toBe(true);
       expect(counts.output_tokens).toBe(2); // the estimate for "four"

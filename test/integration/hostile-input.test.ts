@@ -7,7 +7,8 @@ import { createApp } from "../../src/server/create-app";
 import { startServer, type RunningServer } from "../../src/server/start-server";
 import { freePort } from "../support/compiled-binary";
 
-const completion = () => Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+const completion = () =>
+  Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
 const fetcher = (async (input: string | URL | Request) => {
   const url = String(input);
   if (url.endsWith("/health")) return Response.json({ status: "ok" });
@@ -17,7 +18,8 @@ const fetcher = (async (input: string | URL | Request) => {
 // In process (app.handle), never bound; still its own port, never the default 8082.
 const PORT = await freePort();
 const { app } = createApp({ config: resolveConfig({ port: PORT }, {}), fetch: fetcher, version: "test" });
-const post = (body: string) => app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body }));
+const post = (body: string) =>
+  app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body }));
 
 // A tool loop whose tool_use input is `value`.
 const toolLoop = (value: string) =>
@@ -28,7 +30,10 @@ describe("nesting", () => {
     for (const deep of ["[".repeat(100_000) + "]".repeat(100_000), '{"a":'.repeat(100_000) + "1" + "}".repeat(100_000)]) {
       const response = await post(toolLoop(deep));
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: "the request body nests objects and arrays more than 512 levels deep" } });
+      expect(await response.json()).toEqual({
+        type: "error",
+        error: { type: "invalid_request_error", message: "the request body nests objects and arrays more than 512 levels deep" },
+      });
     }
   });
 
@@ -40,7 +45,12 @@ describe("nesting", () => {
 
 describe("size", () => {
   let server: RunningServer;
-  beforeAll(async () => void (server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}) })));
+  beforeAll(
+    async () =>
+      void (server = await startServer({
+        config: resolveConfig({ port: 0, backends: [{ name: "llama", kind: "openai", url: "http://127.0.0.1:9/v1" }] }, {}),
+      })),
+  );
   afterAll(() => server.stop());
 
   test("a body announced larger than maxBodyBytes (or Bun's own 128 MB) is a 413 with a body, at once", async () => {
@@ -55,7 +65,9 @@ describe("size", () => {
       socket.on("close", () => resolve(text));
       socket.on("error", () => resolve(text));
       // 130 MB announced, a few bytes sent: the answer must not wait for the rest.
-      socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${130 * 1024 * 1024}\r\n\r\n{"model":`);
+      socket.write(
+        `POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${130 * 1024 * 1024}\r\n\r\n{"model":`,
+      );
     });
     expect(answer).toStartWith("HTTP/1.1 413");
     expect(answer).toContain('{"type":"error","error":{"type":"request_too_large","message":"the request body is larger than 33554432 bytes');

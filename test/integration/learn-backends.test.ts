@@ -20,7 +20,12 @@ async function learn(backends: NonNullable<ConfigFile["backends"]>, fetcher: typ
 function llamaServer(supportsTools: boolean, nCtx: number): typeof fetch {
   return (async (input: string | URL | Request) => {
     const url = String(input);
-    if (url.endsWith("/props")) return Response.json({ default_generation_settings: { n_ctx: nCtx, params: {} }, total_slots: 4, chat_template_caps: { supports_tools: supportsTools, supports_tool_calls: supportsTools } });
+    if (url.endsWith("/props"))
+      return Response.json({
+        default_generation_settings: { n_ctx: nCtx, params: {} },
+        total_slots: 4,
+        chat_template_caps: { supports_tools: supportsTools, supports_tool_calls: supportsTools },
+      });
     if (url.endsWith("/v1/models")) return Response.json({ object: "list", data: [{ id: "qwen3-coder.gguf", object: "model" }] });
     return new Response("not found", { status: 404 });
   }) as typeof fetch;
@@ -66,11 +71,18 @@ describe("learning what a backend can do", () => {
     const server = await startServer({ config: resolveConfig({ port: 0, backends: [{ name: "lmstudio", kind: "lmstudio", url: lmstudio.url }] }, {}) });
     stops.push(server.stop);
     const ask = (content: string) =>
-      fetch(`${server.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content }] }) });
+      fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content }] }),
+      });
     expect((await ask("What is 2+2?")).status).toBe(200);
     const tooLong = await ask("word ".repeat(5_000));
     expect(tooLong.status).toBe(400);
-    expect(((await tooLong.json()) as any).error).toMatchObject({ type: "invalid_request_error", message: expect.stringMatching(/^prompt is too long: \d+ tokens > 2048 maximum/) });
+    expect(((await tooLong.json()) as any).error).toMatchObject({
+      type: "invalid_request_error",
+      message: expect.stringMatching(/^prompt is too long: \d+ tokens > 2048 maximum/),
+    });
     expect(lmstudio.requests).toHaveLength(1);
     const status = (await (await fetch(`${server.url}/anyclaude/status`)).json()) as any;
     expect(status.backends[0]).toMatchObject({ contextLength: 2048, tools: true });

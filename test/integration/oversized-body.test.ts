@@ -16,10 +16,15 @@ async function post(url: string, bytes: number, framing: "length" | "chunked"): 
 
 describe("Python's urllib sending 8 MB to a daemon that takes 1 MB", () => {
   let stack: Stack;
-  beforeAll(async () => (stack = await startStack({ config: ({ mlx }) => ({ maxBodyBytes: LIMIT, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx }] }) })));
+  beforeAll(
+    async () => (stack = await startStack({ config: ({ mlx }) => ({ maxBodyBytes: LIMIT, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx }] }) })),
+  );
   afterAll(() => stack.stop());
 
-  const refusal = { status: 413, body: { type: "error", error: { type: "request_too_large", message: `the request body is larger than ${LIMIT} bytes (the daemon's "maxBodyBytes")` } } };
+  const refusal = {
+    status: 413,
+    body: { type: "error", error: { type: "request_too_large", message: `the request body is larger than ${LIMIT} bytes (the daemon's "maxBodyBytes")` } },
+  };
 
   test("with a Content-Length, reads the 413", async () => {
     expect(await post(stack.url, 8 * LIMIT, "length")).toEqual(refusal);

@@ -20,7 +20,7 @@ const TOOLS = claudeCodeTools();
 // A small seeded generator: the same seed, the same session.
 function random(seed: number) {
   let state = seed >>> 0;
-  const next = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   return { next, pick: <T>(items: T[]): T => items[Math.floor(next() * items.length)]!, chance: (p: number) => next() < p };
 }
 
@@ -28,7 +28,8 @@ type Rng = ReturnType<typeof random>;
 
 function translate(request: MessagesRequest, replay: SessionReplay) {
   const normalized = normalizeRequest(request, new Headers());
-  return convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay }).body;
+  return convertToOpenAIRequest(normalized.request, { backend: "lmstudio", model: "qwen", images: true, includeTools: true, cleanToolSchemas: true, replay })
+    .body;
 }
 
 function render(request: MessagesRequest, replay: SessionReplay, addGenerationPrompt: boolean): string {
@@ -39,7 +40,11 @@ function render(request: MessagesRequest, replay: SessionReplay, addGenerationPr
 // What the model generated after `request`'s prompt, as the emulators work it out.
 function generated(request: MessagesRequest, replay: SessionReplay, prompt: string, reply: Reply): string {
   const body = translate(request, replay);
-  return generatedTurn("qwen3", body.messages, body.tools, prompt, { reasoning: reply.thinking, text: reply.text, toolCalls: reply.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })) });
+  return generatedTurn("qwen3", body.messages, body.tools, prompt, {
+    reasoning: reply.thinking,
+    text: reply.text,
+    toolCalls: reply.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args })),
+  });
 }
 
 // Qwen3's template drops the think blocks of turns before the last user query (a new question
@@ -51,7 +56,9 @@ const withoutThink = (text: string) => text.replace(/<think>\n[\s\S]*?\n<\/think
 function generateReply(rng: Rng, turn: number): Reply & { blocks: ContentBlock[] } {
   const toolCalls = rng.chance(0.6)
     ? Array.from({ length: rng.pick([1, 1, 2, 3]) }, (_, index) => {
-        const args = rng.chance(0.5) ? { file_path: `/src/file${turn}_${index}.ts`, limit: 100 + index } : { command: `ls -la dir${index}`, description: "List files", timeout: 5000 };
+        const args = rng.chance(0.5)
+          ? { file_path: `/src/file${turn}_${index}.ts`, limit: 100 + index }
+          : { command: `ls -la dir${index}`, description: "List files", timeout: 5000 };
         return { id: `toolu_${turn}_${index}`, name: rng.pick(["Read", "Bash", "Grep"]), arguments: pythonJsonDumps(args) };
       })
     : [];
@@ -75,7 +82,10 @@ function nextUserTurn(rng: Rng, reply: ReturnType<typeof generateReply>, turn: n
   const extra: ContentBlock[] = rng.chance(0.3) ? [{ type: "image", source: { type: "base64", media_type: "image/png", data: `iVBOR${turn}` } }] : [];
   const user: Message = results.length
     ? { role: "user", content: [...results, ...extra] }
-    : { role: "user", content: [{ type: "text", text: `<system-reminder>turn ${turn}</system-reminder>` }, { type: "text", text: `Question ${turn}?` }, ...extra] };
+    : {
+        role: "user",
+        content: [{ type: "text", text: `<system-reminder>turn ${turn}</system-reminder>` }, { type: "text", text: `Question ${turn}?` }, ...extra],
+      };
   return rng.chance(0.3) ? [user, { role: "system", content: `Reminder after turn ${turn}: ${rng.next().toString(36)}` }] : [user];
 }
 
@@ -85,9 +95,24 @@ describe("prefix stability", () => {
     for (let seed = 1; seed <= 40; seed++) {
       const rng = random(seed);
       const replay = new SessionReplay();
-      let messages: Message[] = [{ role: "user", content: [{ type: "text", text: "<system-reminder>context</system-reminder>" }, { type: "text", text: "Fix the failing test" }] }, { role: "system", content: "Available agent types: ..." }];
+      let messages: Message[] = [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "<system-reminder>context</system-reminder>" },
+            { type: "text", text: "Fix the failing test" },
+          ],
+        },
+        { role: "system", content: "Available agent types: ..." },
+      ];
       for (let turn = 1; turn <= 8; turn++) {
-        const request: MessagesRequest = { model: "claude-opus-5-5", max_tokens: 32000, system: claudeCodeSystem(rng.next().toString(36)), tools: TOOLS, messages };
+        const request: MessagesRequest = {
+          model: "claude-opus-5-5",
+          max_tokens: 32000,
+          system: claudeCodeSystem(rng.next().toString(36)),
+          tools: TOOLS,
+          messages,
+        };
         const prompt = render(request, replay, true);
         const reply = generateReply(rng, turn);
         replay.remember(reply);
@@ -113,13 +138,28 @@ describe("prefix stability", () => {
     const prompt = render(request, replay, true);
     const call = { id: "toolu_x", name: "Read", arguments: '{"file_path": "/a.ts"}' };
     const turnText = withoutThink(generated(request, replay, prompt, { text: "", thinking: "", toolCalls: [call], stopReason: "tool_use" } as Reply));
-    const next = render({ ...request, messages: [...messages, { role: "assistant", content: [{ type: "tool_use", id: call.id, name: call.name, input: { file_path: "/a.ts" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "x" }] }] }, replay, true);
+    const next = render(
+      {
+        ...request,
+        messages: [
+          ...messages,
+          { role: "assistant", content: [{ type: "tool_use", id: call.id, name: call.name, input: { file_path: "/a.ts" } }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "x" }] },
+        ],
+      },
+      replay,
+      true,
+    );
     expect(next.startsWith(prompt + turnText)).toBe(false);
   });
 
   test("two sessions with different billing lines render the same prefix up to their first user message", () => {
     const first = (nonce: string, question: string) =>
-      render({ model: "m", max_tokens: 100, system: claudeCodeSystem(nonce), tools: TOOLS, messages: [{ role: "user", content: question }] }, new SessionReplay(), true);
+      render(
+        { model: "m", max_tokens: 100, system: claudeCodeSystem(nonce), tools: TOOLS, messages: [{ role: "user", content: question }] },
+        new SessionReplay(),
+        true,
+      );
     const a = first("00001", "What does main.ts do?");
     const b = first("f00ba", "Add a test for the parser");
     const firstUser = a.indexOf("<|im_start|>user");

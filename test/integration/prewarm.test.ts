@@ -41,7 +41,13 @@ function tempStateDir(): string {
   return dir;
 }
 
-async function daemon(kind: BackendKind, url: string, stateDir: string, file: Partial<ConfigFile> = {}, probeIntervalMs?: number): Promise<{ server: RunningServer; client: Anthropic; status: () => Promise<any> }> {
+async function daemon(
+  kind: BackendKind,
+  url: string,
+  stateDir: string,
+  file: Partial<ConfigFile> = {},
+  probeIntervalMs?: number,
+): Promise<{ server: RunningServer; client: Anthropic; status: () => Promise<any> }> {
   const config = resolveConfig({ port: 0, backends: [{ name: "local", kind, url, tools: true }], ...file }, {});
   // The pool's probes 15 s apart, as in use: the restart checks between them (every 50 ms here)
   // see the server go away. The quiet period long, so only a restart warms here.
@@ -55,7 +61,23 @@ async function daemon(kind: BackendKind, url: string, stateDir: string, file: Pa
 // A new Claude Code session's first question, on the same system prompt and tools.
 function ask(client: Anthropic, question: string) {
   const { system, tools } = claudeCodePrompt(PROMPT_TOKENS, "nonce");
-  return client.messages.stream({ model: "claude-opus-5-5", max_tokens: 64, system, tools: tools as unknown as Anthropic.Tool[], messages: [{ role: "user", content: [{ type: "text", text: "<system-reminder>Today's date is 2026-12-01.</system-reminder>" }, { type: "text", text: question }] }] }).finalMessage();
+  return client.messages
+    .stream({
+      model: "claude-opus-5-5",
+      max_tokens: 64,
+      system,
+      tools: tools as unknown as Anthropic.Tool[],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "<system-reminder>Today's date is 2026-12-01.</system-reminder>" },
+            { type: "text", text: question },
+          ],
+        },
+      ],
+    })
+    .finalMessage();
 }
 
 // The system prompt and tools as the server rendered them: everything before the first user turn.
@@ -77,7 +99,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs =
 }
 
 // The server goes away, the daemon sees it down, and it comes back with an empty cache.
-async function restart(emulated: Emulated, old: EmulatorHandle, status: () => Promise<any>, options: { prefillTokensPerSecond?: number } = {}): Promise<EmulatorHandle> {
+async function restart(
+  emulated: Emulated,
+  old: EmulatorHandle,
+  status: () => Promise<any>,
+  options: { prefillTokensPerSecond?: number } = {},
+): Promise<EmulatorHandle> {
   await old.stop();
   await waitFor("the daemon to see the backend down", async () => !(await status()).healthy);
   return emulator(emulated, { port: old.port, ...options });
@@ -134,7 +161,17 @@ describe("prewarm", () => {
   test("a request for another backend on the same machine cancels it too: they share its GPU", async () => {
     const first = await emulator(mlx);
     const lmstudio = await emulator(EMULATED[1]!);
-    const config = resolveConfig({ port: 0, backends: [{ name: "mlx-lm", kind: "mlx-lm", url: first.url, tools: true }, { name: "lmstudio", kind: "lmstudio", url: lmstudio.url }], routing: { toolsBackend: "mlx-lm", defaultBackend: "mlx-lm" } }, {});
+    const config = resolveConfig(
+      {
+        port: 0,
+        backends: [
+          { name: "mlx-lm", kind: "mlx-lm", url: first.url, tools: true },
+          { name: "lmstudio", kind: "lmstudio", url: lmstudio.url },
+        ],
+        routing: { toolsBackend: "mlx-lm", defaultBackend: "mlx-lm" },
+      },
+      {},
+    );
     const server = await startServer({ config, stateDir: tempStateDir(), prewarm: { watchIntervalMs: 50, quietMs: 60_000 } });
     cleanups.push(() => server.stop());
     const client = new Anthropic({ baseURL: server.url, apiKey: "test-key", maxRetries: 0 });

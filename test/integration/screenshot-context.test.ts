@@ -42,7 +42,8 @@ describe("a screenshot in a Claude Code conversation, against a 32k-context visi
     }) as typeof fetch,
   });
   const read = (response: Response): Promise<any> => response.json();
-  const post = (path: string, payload: unknown) => app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }));
+  const post = (path: string, payload: unknown) =>
+    app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }));
 
   beforeAll(async () => {
     await daemon.pool.probeAll();

@@ -29,7 +29,9 @@ describe("the daemon through the Anthropic SDK", () => {
   });
 
   test("messages.stream: text streams through keepalive comments and ends with usage", async () => {
-    const message = await stack.client.messages.stream({ model: "claude-sonnet-5", max_tokens: 1024, messages: [{ role: "user", content: "Why is the sky blue?" }] }).finalMessage();
+    const message = await stack.client.messages
+      .stream({ model: "claude-sonnet-5", max_tokens: 1024, messages: [{ role: "user", content: "Why is the sky blue?" }] })
+      .finalMessage();
     expect(message.content[0]).toMatchObject({ type: "text", text: expect.stringContaining("Why is the sky blue?") });
     expect(message.usage.input_tokens).toBeGreaterThan(0);
     expect(message.usage.output_tokens).toBeGreaterThan(0);
@@ -37,13 +39,21 @@ describe("the daemon through the Anthropic SDK", () => {
 
   test("tool use through LM Studio's fragmented stream, then the tool result, answered from a warm cache", async () => {
     const first: Anthropic.MessageParam[] = [{ role: "user", content: "Create a new file called test.txt with 'Hello World'" }];
-    const turn1 = await stack.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 4096, system: SYSTEM, tools: [WRITE_TOOL], messages: first }).finalMessage();
+    const turn1 = await stack.client.messages
+      .stream({ model: "claude-opus-5-5", max_tokens: 4096, system: SYSTEM, tools: [WRITE_TOOL], messages: first })
+      .finalMessage();
     expect(turn1.stop_reason).toBe("tool_use");
     const toolUse = turn1.content.find((block) => block.type === "tool_use")!;
     expect(toolUse).toMatchObject({ name: "Write", input: { file_path: "/tmp/sdk-test/test.txt", content: "Hello World" } });
 
-    const second: Anthropic.MessageParam[] = [...first, { role: "assistant", content: turn1.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "File created successfully" }] }];
-    const turn2 = await stack.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 4096, system: SYSTEM, tools: [WRITE_TOOL], messages: second }).finalMessage();
+    const second: Anthropic.MessageParam[] = [
+      ...first,
+      { role: "assistant", content: turn1.content },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "File created successfully" }] },
+    ];
+    const turn2 = await stack.client.messages
+      .stream({ model: "claude-opus-5-5", max_tokens: 4096, system: SYSTEM, tools: [WRITE_TOOL], messages: second })
+      .finalMessage();
     expect(turn2.content[0]).toMatchObject({ type: "text", text: expect.stringMatching(/^Done\./) });
     expect(turn2.usage.cache_read_input_tokens).toBeGreaterThan(0);
     // The arguments went back exactly as LM Studio generated them, not re-serialized.
@@ -53,7 +63,9 @@ describe("the daemon through the Anthropic SDK", () => {
 
   test("reasoning arrives as a signed thinking block", async () => {
     const thinking = await startStack({ mlx: { respond: () => ({ reasoning: "Two plus two is four.", text: "4" }) } });
-    const message = await thinking.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 512, messages: [{ role: "user", content: "2+2?" }] }).finalMessage();
+    const message = await thinking.client.messages
+      .stream({ model: "claude-opus-5-5", max_tokens: 512, messages: [{ role: "user", content: "2+2?" }] })
+      .finalMessage();
     expect(message.content[0]).toMatchObject({ type: "thinking", thinking: "Two plus two is four.", signature: expect.any(String) });
     expect(message.content[1]).toMatchObject({ type: "text", text: "4" });
     await thinking.stop();
@@ -62,7 +74,13 @@ describe("the daemon through the Anthropic SDK", () => {
   test("whole tool calls from mlx-lm (with tools enabled) become tool_use blocks", async () => {
     const withTools = await startStack({ config: ({ mlx }) => ({ backends: [{ name: "mlx-lm", kind: "mlx-lm", url: mlx, tools: true }] }) });
     const message = await withTools.client.messages
-      .stream({ model: "claude-opus-5-5", max_tokens: 512, system: SYSTEM, tools: [WRITE_TOOL], messages: [{ role: "user", content: "Create a new file called x.md with 'hi'" }] })
+      .stream({
+        model: "claude-opus-5-5",
+        max_tokens: 512,
+        system: SYSTEM,
+        tools: [WRITE_TOOL],
+        messages: [{ role: "user", content: "Create a new file called x.md with 'hi'" }],
+      })
       .finalMessage();
     expect(message.stop_reason).toBe("tool_use");
     expect(message.content[0]).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/tmp/sdk-test/x.md", content: "hi" } });
@@ -71,22 +89,46 @@ describe("the daemon through the Anthropic SDK", () => {
 
   test("a stream that breaks off mid-reply surfaces as an error naming the backend", async () => {
     stack.mlx.setFault({ kind: "break-stream", afterChunks: 2 });
-    const stream = stack.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 1024, messages: [{ role: "user", content: "Tell me about the history of computing in detail" }] });
+    const stream = stack.client.messages.stream({
+      model: "claude-opus-5-5",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "Tell me about the history of computing in detail" }],
+    });
     await expect(stream.finalMessage()).rejects.toThrow(/mlx-lm.{0,4} closed the stream before the reply was finished/);
   });
 
   test("a backend error before the stream starts is an HTTP error the SDK raises", async () => {
     stack.lmstudio.setFault({ kind: "error-status", status: 500, message: "The model has crashed" });
-    const attempt = stack.client.messages.stream({ model: "claude-opus-5-5", max_tokens: 1024, tools: [WRITE_TOOL], messages: [{ role: "user", content: "hi" }] }).finalMessage();
-    await expect(attempt).rejects.toMatchObject({ status: 502, error: { error: { type: "api_error", message: expect.stringContaining('backend "lmstudio"') } } });
+    const attempt = stack.client.messages
+      .stream({ model: "claude-opus-5-5", max_tokens: 1024, tools: [WRITE_TOOL], messages: [{ role: "user", content: "hi" }] })
+      .finalMessage();
+    await expect(attempt).rejects.toMatchObject({
+      status: 502,
+      error: { error: { type: "api_error", message: expect.stringContaining('backend "lmstudio"') } },
+    });
   });
 
   test("an image goes to the backend that takes images", async () => {
     const { response } = await stack.client.messages
-      .create({ model: "claude-opus-5-5", max_tokens: 256, messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }] }] })
+      .create({
+        model: "claude-opus-5-5",
+        max_tokens: 256,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+            ],
+          },
+        ],
+      })
       .withResponse();
     expect(response.headers.get("x-anyclaude-backend")).toBe("lmstudio");
-    expect(stack.lmstudio.requests.at(-1)!.body.messages[0].content[1]).toEqual({ type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } });
+    expect(stack.lmstudio.requests.at(-1)!.body.messages[0].content[1]).toEqual({
+      type: "image_url",
+      image_url: { url: "data:image/png;base64,iVBORw0KGgo=" },
+    });
   });
 
   test("count_tokens and models through the SDK", async () => {

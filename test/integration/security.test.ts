@@ -14,7 +14,8 @@ import { freePort } from "../support/compiled-binary";
 // In process (app.handle), never bound; still its own port, never the default 8082.
 const PORT = await freePort();
 const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
-const completion = () => Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+const completion = () =>
+  Response.json({ choices: [{ message: { role: "assistant", content: "4" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
 
 function appWith(file: ConfigFile = {}) {
   const calls: string[] = [];
@@ -27,7 +28,8 @@ function appWith(file: ConfigFile = {}) {
     return completion();
   }) as typeof fetch;
   const { app } = createApp({ config: resolveConfig({ port: PORT, ...file }, {}), fetch: fetcher, version: "test" });
-  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => app.handle(new Request(`http://127.0.0.1:${PORT}${path}`, { method, headers, body }));
+  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+    app.handle(new Request(`http://127.0.0.1:${PORT}${path}`, { method, headers, body }));
   return { send, calls };
 }
 
@@ -83,7 +85,10 @@ describe("browsers", () => {
     // The simple request a web page can make without a CORS preflight.
     const post = await send("POST", "/v1/messages", { "content-type": "text/plain", origin: "http://evil.example" }, body);
     expect(post.status).toBe(403);
-    expect(await post.json()).toEqual({ type: "error", error: { type: "permission_error", message: "requests from web browsers are refused (the request has an Origin header)" } });
+    expect(await post.json()).toEqual({
+      type: "error",
+      error: { type: "permission_error", message: "requests from web browsers are refused (the request has an Origin header)" },
+    });
     expect((await send("GET", "/anyclaude/status", { origin: "null" })).status).toBe(403);
     expect(calls).toHaveLength(0);
   });
@@ -94,7 +99,10 @@ describe("browsers", () => {
     for (const site of ["cross-site", "same-site"]) {
       const refused = await send("POST", "/v1/messages", { "content-type": "text/plain", "sec-fetch-site": site, "sec-fetch-mode": "no-cors" }, body);
       expect(refused.status).toBe(403);
-      expect(((await refused.json()) as any).error).toEqual({ type: "permission_error", message: `requests from web browsers are refused (the request has Sec-Fetch-Site: ${site})` });
+      expect(((await refused.json()) as any).error).toEqual({
+        type: "permission_error",
+        message: `requests from web browsers are refused (the request has Sec-Fetch-Site: ${site})`,
+      });
     }
     expect(calls).toHaveLength(0);
   });
@@ -122,15 +130,43 @@ describe("browsers", () => {
     const { send } = appWith({ host: "0.0.0.0", authToken: token });
     expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}`, "x-api-key": token })).status).toBe(200);
     expect((await send("GET", "/anyclaude/status", { host: `host.docker.internal:${PORT}` })).status).toBe(401);
-    expect((await send("GET", "/anyclaude/status", { host: `192.168.1.20:${PORT}`, origin: `http://192.168.1.20:${PORT}`, "x-api-key": token })).status).toBe(403);
+    expect((await send("GET", "/anyclaude/status", { host: `192.168.1.20:${PORT}`, origin: `http://192.168.1.20:${PORT}`, "x-api-key": token })).status).toBe(
+      403,
+    );
   });
 });
 
 // Loopback is "localhost", 127.0.0.0/8 as four decimal octets, [::1] and ::ffff:127.x.y.z; a name
 // that only starts like one is anybody's (127.0.0.1.nip.io resolves to whatever it names).
 describe("a strict loopback test", () => {
-  const refused = ["127.evil.example", "127.0.0.1.nip.io", "127.0.0.1.evil.example:80", "127.1", "127.0.0.256", "127.0.0.01", "0127.0.0.1", "127.0.0.1.", "localhost.evil.example", "evil-localhost", "[::2]", "[::ffff:10.0.0.1]", "[::ffff:127.evil.example]", "128.0.0.1"];
-  const accepted = ["localhost", `localhost:${PORT}`, "LOCALHOST", "127.0.0.1", `127.0.0.1:${PORT}`, "127.255.255.254", "127.0.0.0", `[::1]:${PORT}`, "[::1]", `[::ffff:127.0.0.1]:${PORT}`];
+  const refused = [
+    "127.evil.example",
+    "127.0.0.1.nip.io",
+    "127.0.0.1.evil.example:80",
+    "127.1",
+    "127.0.0.256",
+    "127.0.0.01",
+    "0127.0.0.1",
+    "127.0.0.1.",
+    "localhost.evil.example",
+    "evil-localhost",
+    "[::2]",
+    "[::ffff:10.0.0.1]",
+    "[::ffff:127.evil.example]",
+    "128.0.0.1",
+  ];
+  const accepted = [
+    "localhost",
+    `localhost:${PORT}`,
+    "LOCALHOST",
+    "127.0.0.1",
+    `127.0.0.1:${PORT}`,
+    "127.255.255.254",
+    "127.0.0.0",
+    `[::1]:${PORT}`,
+    "[::1]",
+    `[::ffff:127.0.0.1]:${PORT}`,
+  ];
 
   test("Hosts that only look like loopback are refused (403); loopback forms pass", async () => {
     const { send } = appWith();
@@ -151,20 +187,31 @@ describe("tokens off loopback", () => {
   test("must be at least 32 characters of two kinds or more, named by their key, with how to make one; on loopback any will do", () => {
     const weak = ["x", "s3cret", "a".repeat(40), "0123456789".repeat(4), "abcdefghij".repeat(4), "f".repeat(31) + "1", "Ab".repeat(16)];
     for (const token of weak) {
-      expect(() => resolveConfig({ host: "0.0.0.0", authToken: token }, {})).toThrow(/a token needs at least 32 characters, of at least two kinds \(lowercase, uppercase, digits, others\) and 10 different ones; this one has \d+, .*openssl rand -hex 32/);
+      expect(() => resolveConfig({ host: "0.0.0.0", authToken: token }, {})).toThrow(
+        /a token needs at least 32 characters, of at least two kinds \(lowercase, uppercase, digits, others\) and 10 different ones; this one has \d+, .*openssl rand -hex 32/,
+      );
       expect(() => resolveConfig({ host: "192.168.1.20", authTokens: { alice: token } }, {})).toThrow(/32 characters/);
       expect(() => resolveConfig({ authToken: token }, { ANYCLAUDE_HOST: "0.0.0.0" })).toThrow(/32 characters/);
       expect(resolveConfig({ host: "127.0.0.1", authToken: token }, {}).authToken).toBe(token);
     }
-    for (const token of ["5f3a9c2e7b1d4086a2c4e6f89b0d1e2f5f3a9c2e7b1d4086a2c4e6f89b0d1e2f", "correct horse battery staple again", "Tr0ub4dor&3-Tr0ub4dor&3-Tr0ub4dor&3"]) {
+    for (const token of [
+      "5f3a9c2e7b1d4086a2c4e6f89b0d1e2f5f3a9c2e7b1d4086a2c4e6f89b0d1e2f",
+      "correct horse battery staple again",
+      "Tr0ub4dor&3-Tr0ub4dor&3-Tr0ub4dor&3",
+    ]) {
       expect(resolveConfig({ host: "0.0.0.0", authToken: token }, {}).authToken).toBe(token);
     }
   });
 
   test("config check names the key of the weak one", () => {
     const dir = mkdtempSync(join(tmpdir(), "anyclaude-tokens-"));
-    writeFileSync(join(dir, "config.json"), '{\n  "host": "0.0.0.0",\n  "authTokens": {\n    "alice": "5f3a9c2e7b1d4086a2c4e6f89b0d1e2f",\n    "bob": "b"\n  }\n}');
-    expect(() => loadConfig({ path: join(dir, "config.json"), env: {} })).toThrow(/config\.json:5:5: authTokens\.bob: listening on 0\.0\.0\.0 \(not loopback\), a token needs at least 32 characters/);
+    writeFileSync(
+      join(dir, "config.json"),
+      '{\n  "host": "0.0.0.0",\n  "authTokens": {\n    "alice": "5f3a9c2e7b1d4086a2c4e6f89b0d1e2f",\n    "bob": "b"\n  }\n}',
+    );
+    expect(() => loadConfig({ path: join(dir, "config.json"), env: {} })).toThrow(
+      /config\.json:5:5: authTokens\.bob: listening on 0\.0\.0\.0 \(not loopback\), a token needs at least 32 characters/,
+    );
   });
 });
 
@@ -179,7 +226,11 @@ describe("credentials in backend URLs", () => {
       if (url.pathname === "/v1/chat/completions") return completion();
       return Response.json({ error: "not found" }, { status: 404 });
     }) as typeof fetch;
-    const { app } = createApp({ config: resolveConfig({ port: PORT, backends: [{ name: "proxy", kind: "openai", url: "http://127.0.0.1:9/v1?api_key=K" }] }, {}), fetch: fetcher, version: "test" });
+    const { app } = createApp({
+      config: resolveConfig({ port: PORT, backends: [{ name: "proxy", kind: "openai", url: "http://127.0.0.1:9/v1?api_key=K" }] }, {}),
+      fetch: fetcher,
+      version: "test",
+    });
     const response = await app.handle(new Request(`http://127.0.0.1:${PORT}/v1/messages`, { method: "POST", headers: json, body }));
     expect(response.status).toBe(200);
     expect(called).toContain("http://127.0.0.1:9/v1/chat/completions?api_key=K");
@@ -191,7 +242,13 @@ describe("credentials in backend URLs", () => {
     const port = await freePort();
     const downPort = await freePort();
     const configFile = join(home, "config.json");
-    writeFileSync(configFile, JSON.stringify({ port, backends: [{ name: "llama", kind: "openai", url: `http://alice:hunter2@127.0.0.1:${downPort}/v1?api_key=sk-live-123`, apiKey: "sk-other-456" }] }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        port,
+        backends: [{ name: "llama", kind: "openai", url: `http://alice:hunter2@127.0.0.1:${downPort}/v1?api_key=sk-live-123`, apiKey: "sk-other-456" }],
+      }),
+    );
     const daemon = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/cli/main.ts"), "serve", "--config", configFile], {
       env: { PATH: process.env.PATH ?? "", HOME: home, XDG_STATE_HOME: join(home, "state") },
       stdout: "pipe",
@@ -199,11 +256,24 @@ describe("credentials in backend URLs", () => {
     });
     try {
       const url = `http://127.0.0.1:${port}`;
-      for (let attempt = 0; attempt < 200 && !(await fetch(`${url}/anyclaude/health`).then((response) => response.ok, () => false)); attempt++) await Bun.sleep(50);
+      for (
+        let attempt = 0;
+        attempt < 200 &&
+        !(await fetch(`${url}/anyclaude/health`).then(
+          (response) => response.ok,
+          () => false,
+        ));
+        attempt++
+      )
+        await Bun.sleep(50);
       const status = await (await fetch(`${url}/anyclaude/status?refresh=1`)).text();
       expect(status).toContain(`http://alice:****@127.0.0.1:${downPort}/v1?api_key=****`);
       const marker = "the-secret-plan-of-the-user";
-      const failed = await fetch(`${url}/v1/messages`, { method: "POST", headers: json, body: JSON.stringify({ ...ask, messages: [{ role: "user", content: marker }] }) });
+      const failed = await fetch(`${url}/v1/messages`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ ...ask, messages: [{ role: "user", content: marker }] }),
+      });
       const error = await failed.text();
       expect(failed.status).toBe(503);
       expect(error).toContain("alice:****@");

@@ -19,7 +19,14 @@ function ask(session: string, question: string): Promise<Response> {
   return fetch(`${stack.url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-claude-code-session-id": session },
-    body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 50, stream: true, system: LONG_SYSTEM, tools: TOOLS, messages: [{ role: "user", content: question }] }),
+    body: JSON.stringify({
+      model: "claude-opus-5-5",
+      max_tokens: 50,
+      stream: true,
+      system: LONG_SYSTEM,
+      tools: TOOLS,
+      messages: [{ role: "user", content: question }],
+    }),
   });
 }
 

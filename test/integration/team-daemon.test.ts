@@ -15,7 +15,10 @@ import { logger } from "../../src/logger";
 import { normalizeRequest } from "../../src/routing/normalize-request";
 import { createApp } from "../../src/server/create-app";
 
-const TEAM = { host: "0.0.0.0", authTokens: { alice: "alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", bob: "bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7" } } satisfies ConfigFile;
+const TEAM = {
+  host: "0.0.0.0",
+  authTokens: { alice: "alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", bob: "bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7" },
+} satisfies ConfigFile;
 const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
 const TOOLS = [{ name: "Write", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }];
 
@@ -32,11 +35,20 @@ function teamApp(file: ConfigFile = TEAM) {
     bodies.push(sent);
     if (JSON.stringify(sent.messages.at(-1)).includes("FAIL")) return Response.json({ error: { message: "backend exploded" } }, { status: 500 });
     const call = { id: "call_1", type: "function", function: { name: "Write", arguments: '{"file_path":  "/tmp/x"}' } };
-    return Response.json({ choices: [{ message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+    return Response.json({
+      choices: [{ message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }],
+      usage: { prompt_tokens: 5, completion_tokens: 1 },
+    });
   }) as typeof fetch;
   const { app, daemon } = createApp({ config: resolveConfig({ port: 18_099, ...file }, {}), fetch: fetcher, version: "test" });
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
-    app.handle(new Request(`http://127.0.0.1:18099${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
+    app.handle(
+      new Request(`http://127.0.0.1:18099${path}`, {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
   return { send, bodies, daemon };
 }
 
@@ -66,9 +78,15 @@ describe("authTokens in the config", () => {
   test("bad names, empty or repeated tokens, taken names: errors with the line and the key", () => {
     expect(withFile('{\n  "host": "0.0.0.0",\n  "authTokens": {\n    "al ice": "a1"\n  }\n}')).toThrow(/config\.json:4:5: authTokens\.al ice: use letters/);
     expect(withFile('{\n  "authTokens": {\n    "alice": ""\n  }\n}')).toThrow(/config\.json:3:5: authTokens\.alice: must not be empty/);
-    expect(withFile('{\n  "authTokens": [\n    { "name": "alice", "token": "a1", "role": "x" }\n  ]\n}')).toThrow(/config\.json:3:39: authTokens\[0\]\.role: unknown key/);
-    expect(withFile('{\n  "authTokens": {\n    "alice": "same",\n    "bob": "same"\n  }\n}')).toThrow(/config\.json:4:5: authTokens\.bob: the same token as authTokens\.alice/);
-    expect(withFile('{\n  "authToken": "d0",\n  "authTokens": { "default": "d1" }\n}')).toThrow(/config\.json:3:19: authTokens\.default: the name "default" is taken twice/);
+    expect(withFile('{\n  "authTokens": [\n    { "name": "alice", "token": "a1", "role": "x" }\n  ]\n}')).toThrow(
+      /config\.json:3:39: authTokens\[0\]\.role: unknown key/,
+    );
+    expect(withFile('{\n  "authTokens": {\n    "alice": "same",\n    "bob": "same"\n  }\n}')).toThrow(
+      /config\.json:4:5: authTokens\.bob: the same token as authTokens\.alice/,
+    );
+    expect(withFile('{\n  "authToken": "d0",\n  "authTokens": { "default": "d1" }\n}')).toThrow(
+      /config\.json:3:19: authTokens\.default: the name "default" is taken twice/,
+    );
     expect(withFile('{ "authTokens": "a1" }')).toThrow(/authTokens: use \{"name": "token"/);
     expect(withFile('{ "host": "0.0.0.0", "authTokens": {} }')).toThrow(/requires "authToken" or "authTokens"/);
   });
@@ -87,7 +105,16 @@ describe("the gate knows whose token it is", () => {
   test("each person's token, as x-api-key or Bearer, beside anything in the other header; no token, no entry", async () => {
     const { send, daemon } = teamApp();
     expect((await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "s-a"), ask)).status).toBe(200);
-    expect((await send("POST", "/v1/messages", { authorization: "Bearer bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "x-api-key": "sk-ant-own", "x-claude-code-session-id": "s-b" }, ask)).status).toBe(200);
+    expect(
+      (
+        await send(
+          "POST",
+          "/v1/messages",
+          { authorization: "Bearer bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7", "x-api-key": "sk-ant-own", "x-claude-code-session-id": "s-b" },
+          ask,
+        )
+      ).status,
+    ).toBe(200);
     expect((await send("POST", "/v1/messages", as("carol-t0ken"), ask)).status).toBe(401);
     expect(daemon.activity.recent.map((record) => [record.person, record.sessionId])).toEqual([
       ["alice", "s-a"],
@@ -112,7 +139,10 @@ describe("the gate knows whose token it is", () => {
     } finally {
       logger.info = info;
     }
-    expect(lines.filter((line) => line.includes("prompt tokens"))).toEqual([expect.stringMatching(/^mlx-lm \[no-tools\] for alice 5 prompt tokens/), expect.stringMatching(/^mlx-lm \[no-tools\] for bob 5 prompt tokens/)]);
+    expect(lines.filter((line) => line.includes("prompt tokens"))).toEqual([
+      expect.stringMatching(/^mlx-lm \[no-tools\] for alice 5 prompt tokens/),
+      expect.stringMatching(/^mlx-lm \[no-tools\] for bob 5 prompt tokens/),
+    ]);
     const status: any = await (await send("GET", "/anyclaude/status", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7"))).json();
     expect(status.persons).toEqual({ bob: { sessions: 1, backends: { "mlx-lm": 1 } } });
     expect(status.latestSessions.map((entry: any) => [entry.person, entry.sessionId, entry.backend])).toEqual([["bob", "s-b", "mlx-lm"]]);
@@ -179,7 +209,10 @@ describe("a conversation is its person's", () => {
     const { send } = teamApp();
     await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), ask);
     expect((await send("GET", "/anyclaude/sessions/shared-id", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8"))).status).toBe(200);
-    expect(await (await send("GET", "/anyclaude/sessions/shared-id", { authorization: "Bearer alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8" })).json()).toMatchObject({ person: "alice", sessionId: "shared-id" });
+    expect(await (await send("GET", "/anyclaude/sessions/shared-id", { authorization: "Bearer alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8" })).json()).toMatchObject({
+      person: "alice",
+      sessionId: "shared-id",
+    });
     const bob = await send("GET", "/anyclaude/sessions/shared-id", as("bob-t0ken-9e8d7c6b5a4f3e2d1c0b9a8f7"));
     expect(bob.status).toBe(404);
     expect(await bob.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "no request seen for session shared-id" } });
@@ -201,7 +234,11 @@ describe("a conversation is its person's", () => {
     // The conversation as Claude Code replays it: the tool call's input parsed (spacing lost).
     const replayed = {
       ...first,
-      messages: [...first.messages, { role: "assistant", content: [{ type: "tool_use", id: "toolu_x", name: "Write", input: { file_path: "/tmp/x" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "done" }] }],
+      messages: [
+        ...first.messages,
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_x", name: "Write", input: { file_path: "/tmp/x" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "done" }] },
+      ],
     };
     // The id the daemon gave alice's call, which bob's client could also send.
     const aliceCall = await (await send("POST", "/v1/messages", as("alice-t0ken-5f3a9c2e7b1d4086a2c4e6f8", "shared-id"), first)).json();

@@ -15,17 +15,35 @@ function textOnlyServer(kind: BackendKind) {
   const sent: any[] = [];
   const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = String(input);
-    if (url.endsWith("/props")) return Response.json({ default_generation_settings: { n_ctx: 32768 }, total_slots: 1, modalities: { vision: false, audio: false } });
+    if (url.endsWith("/props"))
+      return Response.json({ default_generation_settings: { n_ctx: 32768 }, total_slots: 1, modalities: { vision: false, audio: false } });
     if (url.endsWith("/v1/models")) return Response.json({ data: [{ id: "qwen3.gguf" }] });
     const body = sentJson(init);
     sent.push(body);
-    if (JSON.stringify(body).includes("iVBOR")) return Response.json({ error: { code: 500, message: "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj", type: "server_error" } }, { status: 500 });
-    if (url.endsWith("/chat/completions")) return Response.json({ choices: [{ message: { role: "assistant", content: "I cannot see it." }, finish_reason: "stop" }] });
-    return Response.json({ id: "msg_1", type: "message", role: "assistant", model: "qwen3.gguf", content: [{ type: "text", text: "I cannot see it." }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 30, output_tokens: 5 } });
+    if (JSON.stringify(body).includes("iVBOR"))
+      return Response.json(
+        {
+          error: { code: 500, message: "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj", type: "server_error" },
+        },
+        { status: 500 },
+      );
+    if (url.endsWith("/chat/completions"))
+      return Response.json({ choices: [{ message: { role: "assistant", content: "I cannot see it." }, finish_reason: "stop" }] });
+    return Response.json({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "qwen3.gguf",
+      content: [{ type: "text", text: "I cannot see it." }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 30, output_tokens: 5 },
+    });
   }) as typeof fetch;
   const config = resolveConfig({ backends: [{ name: "llama", kind, url: "http://127.0.0.1:9/v1", tools: true }] }, {});
   const { app } = createApp({ config, fetch: fetcher, version: "test" });
-  const post = (body: object) => app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+  const post = (body: object) =>
+    app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
   return { post, sent };
 }
 

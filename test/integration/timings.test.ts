@@ -58,13 +58,19 @@ describe("timings through the daemon", () => {
     expect(mlx).toMatchObject({ requests: 2, errors: 0, lastError: null, reportsCachedTokens: true });
     expect(mlx.ttftP50Ms).toBeGreaterThan(0);
     expect(mlx.decodeTokensPerSecond).toBeGreaterThan(0);
-    expect(status.recent.map((record: { sessionId: string; state: string }) => [record.sessionId, record.state])).toEqual([["session-a", "done"], ["session-b", "done"]]);
+    expect(status.recent.map((record: { sessionId: string; state: string }) => [record.sessionId, record.state])).toEqual([
+      ["session-a", "done"],
+      ["session-b", "done"],
+    ]);
   });
 
   test("a stream that breaks off counts as the backend's error, with its message", async () => {
     stack.mlx.setFault({ kind: "break-stream", afterChunks: 1 });
     await (await ask("session-c", "Another question")).text();
-    expect(await sessionRecord("session-c")).toMatchObject({ state: "failed", error: expect.stringContaining("closed the stream before the reply was finished") });
+    expect(await sessionRecord("session-c")).toMatchObject({
+      state: "failed",
+      error: expect.stringContaining("closed the stream before the reply was finished"),
+    });
     const mlx = (await stack.status()).backends.find((backend: { name: string }) => backend.name === "mlx-lm");
     expect(mlx.errors).toBe(1);
     expect(mlx.lastError.message).toContain("closed the stream");

@@ -20,7 +20,8 @@ function appAnswering(script: Scripted) {
     return Response.json(script.whole);
   }) as typeof fetch;
   const { app } = createApp({ config: resolveConfig({}, {}), fetch: fetcher, version: "test" });
-  return (body: object) => app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+  return (body: object) =>
+    app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
 }
 
 const ask = (stream: boolean) => ({
@@ -51,7 +52,19 @@ describe("a tool call cut off by max_tokens", () => {
   });
 
   test("not streamed: no tool_use, a note, stop_reason max_tokens; one warning", async () => {
-    const whole = { choices: [{ message: { role: "assistant", content: null, tool_calls: [{ id: "call_rm", type: "function", function: { name: "Bash", arguments: '{"command": "rm -rf /tmp/bui' } }] }, finish_reason: "length" }], usage: { prompt_tokens: 900, completion_tokens: 64 } };
+    const whole = {
+      choices: [
+        {
+          message: {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "call_rm", type: "function", function: { name: "Bash", arguments: '{"command": "rm -rf /tmp/bui' } }],
+          },
+          finish_reason: "length",
+        },
+      ],
+      usage: { prompt_tokens: 900, completion_tokens: 64 },
+    };
     const message: any = await (await appAnswering({ whole })(ask(false))).json();
     expect(message.content).toEqual([{ type: "text", text: "[tool call to Bash cut off by max_tokens; it was not run]" }]);
     expect(message.stop_reason).toBe("max_tokens");
@@ -61,8 +74,21 @@ describe("a tool call cut off by max_tokens", () => {
 
 test("malformed tool JSON is repaired alike streamed and not, with one warning line each", async () => {
   const streamed = sseEvents(await (await appAnswering({ stream: fixtureSse("lmstudio-malformed-tool-arguments") })(ask(true))).text());
-  expect(streamed.filter((event) => event.delta?.type === "input_json_delta").map((event) => event.delta.partial_json)).toEqual(['{"file_path":"/tmp/a.txt","content":"hi"}']);
-  const whole = { choices: [{ message: { role: "assistant", content: null, tool_calls: [{ id: "call_w", type: "function", function: { name: "Write", arguments: "{'file_path': '/tmp/a.txt', 'content': 'hi',}" } }] }, finish_reason: "tool_calls" }] };
+  expect(streamed.filter((event) => event.delta?.type === "input_json_delta").map((event) => event.delta.partial_json)).toEqual([
+    '{"file_path":"/tmp/a.txt","content":"hi"}',
+  ]);
+  const whole = {
+    choices: [
+      {
+        message: {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_w", type: "function", function: { name: "Write", arguments: "{'file_path': '/tmp/a.txt', 'content': 'hi',}" } }],
+        },
+        finish_reason: "tool_calls",
+      },
+    ],
+  };
   const message: any = await (await appAnswering({ whole })(ask(false))).json();
   expect(message.content).toEqual([{ type: "tool_use", id: "call_w", name: "Write", input: { file_path: "/tmp/a.txt", content: "hi" } }]);
   expect(warnings).toHaveLength(2);

@@ -18,15 +18,33 @@ function appAnswering(replies: Call[][], stream: boolean) {
     if (url.endsWith("/api/v0/models")) return Response.json({ data: [{ id: "qwen3-coder-30b", type: "llm", state: "loaded" }] });
     if (url.endsWith("/models")) return Response.json({ data: [{ id: "qwen3-coder-30b" }] });
     sent.push(sentJson(init));
-    const calls = replies[sent.length - 1]!.map((call, index) => ({ index, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }));
+    const calls = replies[sent.length - 1]!.map((call, index) => ({
+      index,
+      id: call.id,
+      type: "function",
+      function: { name: call.name, arguments: call.arguments },
+    }));
     if (!stream) return Response.json({ choices: [{ message: { role: "assistant", content: null, tool_calls: calls }, finish_reason: "tool_calls" }] });
-    const chunks = [{ choices: [{ index: 0, delta: { role: "assistant", tool_calls: calls } }] }, { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }];
-    return new Response(`${chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`, { headers: { "content-type": "text/event-stream" } });
+    const chunks = [
+      { choices: [{ index: 0, delta: { role: "assistant", tool_calls: calls } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+    ];
+    return new Response(`${chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`, {
+      headers: { "content-type": "text/event-stream" },
+    });
   }) as typeof fetch;
   const { app } = createApp({ config: resolveConfig({}, {}), fetch: fetcher, version: "test" });
   const ask = async (messages: object[]): Promise<{ type: "tool_use"; id: string; name: string; input: Record<string, unknown> }[]> => {
-    const body = { model: "claude-opus-5-5", max_tokens: 64, stream, tools: [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }], messages };
-    const response = await app.handle(new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+    const body = {
+      model: "claude-opus-5-5",
+      max_tokens: 64,
+      stream,
+      tools: [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }],
+      messages,
+    };
+    const response = await app.handle(
+      new Request("http://localhost/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    );
     return stream ? toolUsesOfStream(await response.text()) : ((await response.json()) as any).content;
   };
   return { ask, sent };
@@ -34,7 +52,10 @@ function appAnswering(replies: Call[][], stream: boolean) {
 
 // The tool_use blocks of a stream, as Claude Code puts them together.
 function toolUsesOfStream(text: string) {
-  const events = text.split("\n\n").filter(Boolean).map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)![1]!));
+  const events = text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)![1]!));
   return events.flatMap((event, index) => {
     if (event.type !== "content_block_start" || event.content_block.type !== "tool_use") return [];
     return [{ ...event.content_block, input: JSON.parse(events[index + 1].delta.partial_json) }];

@@ -31,7 +31,14 @@ function translated(request: MessagesRequest, declareLoaded: boolean) {
 // Qwen3-Coder's template iterates a call's arguments as a mapping: servers parse them first.
 function prompt(request: MessagesRequest, declareLoaded: boolean): string {
   const body = translated(request, declareLoaded);
-  const messages = body.messages.map((message) => ("tool_calls" in message && message.tool_calls ? { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: JSON.parse(call.function.arguments) } })) } : message));
+  const messages = body.messages.map((message) =>
+    "tool_calls" in message && message.tool_calls
+      ? {
+          ...message,
+          tool_calls: message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: JSON.parse(call.function.arguments) } })),
+        }
+      : message,
+  );
   return renderChatTemplate("qwen3-coder", messages, body.tools, { addGenerationPrompt: false });
 }
 
@@ -47,7 +54,9 @@ describe("Claude Code 2.1.332's tool search", () => {
   test("every turn is taken: tool_reference blocks become the loaded tools' definitions", () => {
     for (const request of turns) expect(() => normalizeRequest(request, new Headers())).not.toThrow();
     const toolMessage = translated(turns[1]!, false).messages.find((message) => message.role === "tool")!;
-    expect(toolMessage.content).toStartWith('<functions>\n<function>{"description":"Look up one of the user\'s notes by its title","name":"mcp__notes__lookup_note"');
+    expect(toolMessage.content).toStartWith(
+      '<functions>\n<function>{"description":"Look up one of the user\'s notes by its title","name":"mcp__notes__lookup_note"',
+    );
     expect(toolMessage.content).toContain('"name":"WebFetch"');
   });
 
@@ -55,7 +64,19 @@ describe("Claude Code 2.1.332's tool search", () => {
     const lists = turns.map((request) => translated(request, false).tools);
     expect(lists[1]).toEqual(lists[0]!);
     expect(lists[2]).toEqual(lists[0]!);
-    expect(toolNames(translated(turns[0]!, false))).toEqual(["Agent", "Bash", "Edit", "ListAgents", "Read", "ReportFindings", "ScheduleWakeup", "Skill", "ToolSearch", "Workflow", "Write"]);
+    expect(toolNames(translated(turns[0]!, false))).toEqual([
+      "Agent",
+      "Bash",
+      "Edit",
+      "ListAgents",
+      "Read",
+      "ReportFindings",
+      "ScheduleWakeup",
+      "Skill",
+      "ToolSearch",
+      "Workflow",
+      "Write",
+    ]);
   });
 
   test("servers that parse calls to declared tools only: the loaded tools follow the others, in loading order", () => {
@@ -77,8 +98,15 @@ describe("Claude Code 2.1.332's tool search", () => {
 
   test("the anthropic kind: no deferred tool, loaded ones declared at the end, no system message mid-conversation", () => {
     const normalized = normalizeRequest(turns[1]!, new Headers());
-    const body = convertToAnthropicUpstream({ ...normalized.request, tools: [...normalized.toolsWithLoaded] }, { model: "qwen", includeTools: true, cleanToolSchemas: true, images: true });
-    expect((body.tools as { name: string; defer_loading?: boolean }[]).map((tool) => tool.name).slice(-3)).toEqual(["Write", "mcp__notes__lookup_note", "WebFetch"]);
+    const body = convertToAnthropicUpstream(
+      { ...normalized.request, tools: [...normalized.toolsWithLoaded] },
+      { model: "qwen", includeTools: true, cleanToolSchemas: true, images: true },
+    );
+    expect((body.tools as { name: string; defer_loading?: boolean }[]).map((tool) => tool.name).slice(-3)).toEqual([
+      "Write",
+      "mcp__notes__lookup_note",
+      "WebFetch",
+    ]);
     expect((body.tools as { defer_loading?: boolean }[]).some((tool) => "defer_loading" in tool)).toBe(false);
     // The session's context (the environment, the deferred tools' names) leads the messages as
     // user text, ahead of the first question (src/translate/system-prompt.ts).

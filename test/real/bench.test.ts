@@ -13,7 +13,11 @@ describeReal("anyclaude bench on llama-server", () => {
   test("the cold query computes the prompt; the follow-ups find it cached, as the server says", async () => {
     real = await startLlamaServer("qwen3-coder");
     const box = newSandbox();
-    useConfigFile(box, { port: await freePort(), backends: [{ name: "llama", kind: "openai", url: real.url }], routing: { toolsBackend: "llama", defaultBackend: "llama" } });
+    useConfigFile(box, {
+      port: await freePort(),
+      backends: [{ name: "llama", kind: "openai", url: real.url }],
+      routing: { toolsBackend: "llama", defaultBackend: "llama" },
+    });
     const run = await runBinary(["bench", "--backend", "llama", "--json"], box.env);
     expect(run.exitCode).toBe(0);
     const report = JSON.parse(run.stdout);

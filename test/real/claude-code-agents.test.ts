@@ -11,12 +11,21 @@ import { daemonFor, type RealStack, type UpstreamRecord } from "./real-stack";
 import { describeReal, startLlamaServer, type RealServer } from "./real-servers";
 import { steerToolCalls, type Steering } from "./steer-tool-calls";
 
-const explore = (topic: string) => ({ name: "Agent", input: { description: `Find ${topic}`, prompt: `Find where ${topic} is handled in this project and report the files.`, subagent_type: "Explore", run_in_background: false } });
+const explore = (topic: string) => ({
+  name: "Agent",
+  input: {
+    description: `Find ${topic}`,
+    prompt: `Find where ${topic} is handled in this project and report the files.`,
+    subagent_type: "Explore",
+    run_in_background: false,
+  },
+});
 const SCRIPT = [{ calls: [explore("routing"), explore("logging"), explore("configuration")] }, { text: "The three searches are done." }];
 const AGENTS = 3;
 
 const isMainThread = (tools: string[]) => tools.includes("Agent");
-const agentRequests = (records: UpstreamRecord[]) => records.filter((record) => !isMainThread((record.body.tools ?? []).map((tool: any) => tool.function.name)) && (record.body.tools?.length ?? 0) > 0);
+const agentRequests = (records: UpstreamRecord[]) =>
+  records.filter((record) => !isMainThread((record.body.tools ?? []).map((tool: any) => tool.function.name)) && (record.body.tools?.length ?? 0) > 0);
 
 describeReal(`Claude Code ${newestClaudeCode().version}: parallel Explore agents on llama-server (4 slots)`, () => {
   let real: RealServer;
@@ -43,7 +52,12 @@ describeReal(`Claude Code ${newestClaudeCode().version}: parallel Explore agents
       // A project of its own per way: the agents' prompts (its path is in them) share nothing
       // with the other way's, so neither finds the other's in the cache.
       const { home, workdir } = makeClaudeHome();
-      const run = await runClaude(["-p", "Explore this project: routing, logging and configuration, in parallel", "--allowedTools", "Agent"], { baseUrl: stack.url, home, workdir, timeoutMs: 900_000 });
+      const run = await runClaude(["-p", "Explore this project: routing, logging and configuration, in parallel", "--allowedTools", "Agent"], {
+        baseUrl: stack.url,
+        home,
+        workdir,
+        timeoutMs: 900_000,
+      });
       expect(run.exitCode).toBe(0);
       const agents = agentRequests(stack.upstream);
       await Promise.all(agents.map((record) => record.read));

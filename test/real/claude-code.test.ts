@@ -48,7 +48,10 @@ for (const path of PATHS) {
         expect(run.stdout.trim().length).toBeGreaterThan(0);
       }
       saveFigures(`claude-code-${path.id.replace(/[^a-z0-9.]+/gi, "-")}`, { path: path.id, runs });
-      costs.set(path.id, runs.map((run) => sum(run.evaluated)));
+      costs.set(
+        path.id,
+        runs.map((run) => sum(run.evaluated)),
+      );
 
       // A --continue run costs its new turn, not the conversation (Claude Code's reply names
       // once broke the first one's system prompt: ~1,600 tokens, once the whole 21k); through

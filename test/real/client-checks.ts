@@ -7,7 +7,11 @@ import type { Cases } from "./clients";
 type Block = { type: string; text?: string; name?: string; input?: unknown; id?: string };
 type Message = { stop_reason: string; stop_sequence: string | null; content: Block[]; usage: { input_tokens: number; output_tokens: number } };
 
-const textOf = (message: Message) => message.content.filter((block) => block.type === "text").map((block) => block.text).join("");
+const textOf = (message: Message) =>
+  message.content
+    .filter((block) => block.type === "text")
+    .map((block) => block.text)
+    .join("");
 const calls = (message: Message) => message.content.filter((block) => block.type === "tool_use");
 
 function answered(message: Message): void {
@@ -41,7 +45,11 @@ export const SDK_CHECKS: Cases = {
   "forced tool": { asks: "a forced tool", check: (value) => called(value, "get_weather"), needs: "forcedTool" },
   "forced tool, streamed": { asks: "a forced tool", check: (value) => called(value, "get_weather"), needs: "forcedTool" },
   "any tool": { asks: "any tool", check: (value) => called(value), needs: "anyTool" },
-  "structured output (messages.parse)": { asks: "structured output by schema", check: (value) => expect(value.parsed_output).toEqual(weatherShape), needs: "schema" },
+  "structured output (messages.parse)": {
+    asks: "structured output by schema",
+    check: (value) => expect(value.parsed_output).toEqual(weatherShape),
+    needs: "schema",
+  },
   "stop sequence": {
     asks: "a stop sequence",
     check: (value) => {

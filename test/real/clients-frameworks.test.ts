@@ -12,22 +12,32 @@ const lcAnswered = (value: any): void => {
   expect(value.tool_calls).toEqual([]);
   expect(value.usage.input_tokens).toBeGreaterThan(0);
 };
-const lcCalled = (names: string[]) => (value: any): void => {
-  expect(value.stop_reason).toBe("tool_use");
-  expect(value.tool_calls.length).toBeGreaterThan(0);
-  for (const call of value.tool_calls) {
-    expect(names).toContain(call.name);
-    expect(call.args).toEqual({ city: expect.any(String) });
-  }
-};
+const lcCalled =
+  (names: string[]) =>
+  (value: any): void => {
+    expect(value.stop_reason).toBe("tool_use");
+    expect(value.tool_calls.length).toBeGreaterThan(0);
+    for (const call of value.tool_calls) {
+      expect(names).toContain(call.name);
+      expect(call.args).toEqual({ city: expect.any(String) });
+    }
+  };
 
 const LANGCHAIN: Cases = {
   plain: { asks: "plain text", check: lcAnswered },
   stream: { asks: "a stream, through the client's own accumulator", check: lcAnswered }, // the chunks merged by langchain's own AIMessageChunk addition
   "forced tool": { asks: "a forced tool", check: lcCalled(["get_weather"]), needs: "forcedTool" },
   "any tool": { asks: "any tool", check: lcCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
-  "with_structured_output (function_calling)": { asks: "structured output by a forced tool", check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }), needs: "forcedTool" },
-  "with_structured_output (json_schema)": { asks: "structured output by schema", check: (value) => expect(value.parsed).toEqual(weatherShape), needs: "schema" },
+  "with_structured_output (function_calling)": {
+    asks: "structured output by a forced tool",
+    check: (value) => expect(value.parsed).toEqual({ city: expect.any(String) }),
+    needs: "forcedTool",
+  },
+  "with_structured_output (json_schema)": {
+    asks: "structured output by schema",
+    check: (value) => expect(value.parsed).toEqual(weatherShape),
+    needs: "schema",
+  },
   "stop sequence": {
     asks: "a stop sequence",
     check: (value) => {
@@ -60,14 +70,16 @@ const aiAnswered = (value: any): void => {
   expect(value.text).not.toBe("");
   expect(value.usage.inputTokens).toBeGreaterThan(0);
 };
-const aiCalled = (names: string[]) => (value: any): void => {
-  expect(value.finishReason).toBe("tool-calls");
-  expect(value.toolCalls.length).toBeGreaterThan(0);
-  for (const call of value.toolCalls) {
-    expect(names).toContain(call.toolName);
-    expect(call.input).toEqual({ city: expect.any(String) });
-  }
-};
+const aiCalled =
+  (names: string[]) =>
+  (value: any): void => {
+    expect(value.finishReason).toBe("tool-calls");
+    expect(value.toolCalls.length).toBeGreaterThan(0);
+    for (const call of value.toolCalls) {
+      expect(names).toContain(call.toolName);
+      expect(call.input).toEqual({ city: expect.any(String) });
+    }
+  };
 
 const VERCEL: Cases = {
   plain: { asks: "plain text", check: aiAnswered },
@@ -81,7 +93,11 @@ const VERCEL: Cases = {
   "forced tool": { asks: "a forced tool", check: aiCalled(["get_weather"]), needs: "forcedTool" },
   "required tool": { asks: "any tool", check: aiCalled(["lookup_time", "get_weather"]), needs: "anyTool" },
   "structured output (outputFormat)": { asks: "structured output by schema", check: (value) => expect(value.output).toEqual(weatherShape), needs: "schema" },
-  "structured output (jsonTool)": { asks: "structured output by a forced tool", check: (value) => expect(value.output).toEqual({ city: expect.any(String) }), needs: "forcedTool" }, // the SDK forces its "json" tool
+  "structured output (jsonTool)": {
+    asks: "structured output by a forced tool",
+    check: (value) => expect(value.output).toEqual({ city: expect.any(String) }),
+    needs: "forcedTool",
+  }, // the SDK forces its "json" tool
   "stop sequence": {
     asks: "a stop sequence",
     check: (value) => {
@@ -120,8 +136,18 @@ const VERCEL: Cases = {
 };
 
 const CLIENTS: Client[] = [
-  { client: "langchain-anthropic", version: () => manifest().clients.langchainAnthropic, command: () => clientCommand("langchain_anthropic_client.py", "python"), cases: LANGCHAIN },
-  { client: "Vercel AI SDK", version: () => `ai ${packageVersion("ai")}, @ai-sdk/anthropic ${packageVersion("@ai-sdk/anthropic")}`, command: () => clientCommand("vercel-ai.mjs", "node"), cases: VERCEL },
+  {
+    client: "langchain-anthropic",
+    version: () => manifest().clients.langchainAnthropic,
+    command: () => clientCommand("langchain_anthropic_client.py", "python"),
+    cases: LANGCHAIN,
+  },
+  {
+    client: "Vercel AI SDK",
+    version: () => `ai ${packageVersion("ai")}, @ai-sdk/anthropic ${packageVersion("@ai-sdk/anthropic")}`,
+    command: () => clientCommand("vercel-ai.mjs", "node"),
+    cases: VERCEL,
+  },
 ];
 
 describeClients("frameworks", CLIENTS);

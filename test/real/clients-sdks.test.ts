@@ -5,9 +5,24 @@ import { clientCommand, describeClients, packageVersion, type Client } from "./c
 import { manifest } from "./real-servers";
 
 const CLIENTS: Client[] = [
-  { client: "anthropic (Python)", version: () => manifest().clients.anthropic, command: () => clientCommand("anthropic_python.py", "python"), cases: SDK_CHECKS },
-  { client: "@anthropic-ai/sdk under Node", version: () => packageVersion("@anthropic-ai/sdk"), command: () => clientCommand("anthropic-node.mjs", "node"), cases: SDK_CHECKS },
-  { client: "@anthropic-ai/sdk under Bun", version: () => packageVersion("@anthropic-ai/sdk"), command: () => clientCommand("anthropic-node.mjs", "bun"), cases: SDK_CHECKS },
+  {
+    client: "anthropic (Python)",
+    version: () => manifest().clients.anthropic,
+    command: () => clientCommand("anthropic_python.py", "python"),
+    cases: SDK_CHECKS,
+  },
+  {
+    client: "@anthropic-ai/sdk under Node",
+    version: () => packageVersion("@anthropic-ai/sdk"),
+    command: () => clientCommand("anthropic-node.mjs", "node"),
+    cases: SDK_CHECKS,
+  },
+  {
+    client: "@anthropic-ai/sdk under Bun",
+    version: () => packageVersion("@anthropic-ai/sdk"),
+    command: () => clientCommand("anthropic-node.mjs", "bun"),
+    cases: SDK_CHECKS,
+  },
 ];
 
 describeClients("the official SDKs", CLIENTS);

@@ -77,7 +77,10 @@ export async function runClient(command: string[], path: Path, client: string): 
   const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
   if (exitCode !== 0) throw new Error(`${command.join(" ")} ${path.url} exited ${exitCode}:\n${stderr.slice(-3000)}`);
   mkdirSync(OUTCOMES, { recursive: true });
-  writeFileSync(join(OUTCOMES, `${slug(client)}--${slug(path.name)}.json`), `${JSON.stringify({ seconds: (performance.now() - started) / 1000, outcomes: JSON.parse(stdout) }, null, 2)}\n`);
+  writeFileSync(
+    join(OUTCOMES, `${slug(client)}--${slug(path.name)}.json`),
+    `${JSON.stringify({ seconds: (performance.now() - started) / 1000, outcomes: JSON.parse(stdout) }, null, 2)}\n`,
+  );
   return JSON.parse(stdout);
 }
 
@@ -86,7 +89,8 @@ const slug = (name: string) => name.replace(/\W+/g, "-").replace(/^-|-$/g, "").t
 // What the client returned for a case, or a failure saying what it raised instead.
 export function returned(outcome: Outcome | undefined): any {
   if (!outcome) throw new Error("the client did not run this case");
-  if (outcome.error) throw new Error(`the client raised ${outcome.error.type} (${outcome.error.status ?? "no status"}): ${outcome.error.message}\n${outcome.error.trace}`);
+  if (outcome.error)
+    throw new Error(`the client raised ${outcome.error.type} (${outcome.error.status ?? "no status"}): ${outcome.error.message}\n${outcome.error.trace}`);
   return outcome.ok;
 }
 

@@ -30,10 +30,19 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
     real = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384 });
     unsimilar = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 16_384, promptSimilarity: 0 });
     asUsersStartIt = await startLlamaServer("qwen3-coder", { ctx: 4 * 16_384 });
-    stacks["llama-server's own choice"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => real };
+    stacks["llama-server's own choice"] = {
+      stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false, pinSlots: false } }),
+      server: () => real,
+    };
     stacks["anyclaude (pinSlots)"] = { stack: await daemonFor(real, "openai", "real", { settings: { prewarm: false } }), server: () => real };
-    stacks["-sps 0, pinSlots off"] = { stack: await daemonFor(unsimilar, "openai", "real", { settings: { prewarm: false, pinSlots: false } }), server: () => unsimilar };
-    stacks["default llama-server, anyclaude"] = { stack: await daemonFor(asUsersStartIt, "openai", "real", { settings: { prewarm: false } }), server: () => asUsersStartIt };
+    stacks["-sps 0, pinSlots off"] = {
+      stack: await daemonFor(unsimilar, "openai", "real", { settings: { prewarm: false, pinSlots: false } }),
+      server: () => unsimilar,
+    };
+    stacks["default llama-server, anyclaude"] = {
+      stack: await daemonFor(asUsersStartIt, "openai", "real", { settings: { prewarm: false } }),
+      server: () => asUsersStartIt,
+    };
   }, 180_000);
   afterAll(async () => {
     for (const { stack } of Object.values(stacks)) await stack.stop();
@@ -70,7 +79,10 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
 
   // Each session's rounds, one request at a time in turn; tokens llama-server computed per request.
   async function interleave(stack: RealStack, real: RealServer, sessions: number, project: string): Promise<number[][]> {
-    const { system: [billing, ...rest], tools } = claudeCodePrompt(SYSTEM_TOKENS, project);
+    const {
+      system: [billing, ...rest],
+      tools,
+    } = claudeCodePrompt(SYSTEM_TOKENS, project);
     const system = [billing!, { type: "text" as const, text: `Project ${project}.` }, ...rest];
     const conversations: Anthropic.MessageParam[][] = Array.from({ length: sessions }, () => []);
     const rounds: number[][] = [];
@@ -79,7 +91,13 @@ describeReal("interleaved sessions on one llama-server (4 slots)", () => {
       for (const [index, messages] of conversations.entries()) {
         messages.push({ role: "user", content: round === 0 ? task(index) : `And what else about ${TOPICS[index]}? (${round})` });
         const mark = real.log.length;
-        const { message } = await timedStream(stack.client, { model: "claude-opus-5-5", max_tokens: 16, system, tools: tools as unknown as Anthropic.Tool[], messages });
+        const { message } = await timedStream(stack.client, {
+          model: "claude-opus-5-5",
+          max_tokens: 16,
+          system,
+          tools: tools as unknown as Anthropic.Tool[],
+          messages,
+        });
         messages.push({ role: "assistant", content: message.content.filter((block) => block.type === "text") });
         costs.push((await llamaCounts(real, mark)).reduce((sum, tokens) => sum + tokens, 0));
       }

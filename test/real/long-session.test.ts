@@ -29,8 +29,16 @@ const COMPACTIONS = 2;
 type Path = { id: string; server: () => Promise<RealServer>; backend?: (url: string) => NonNullable<ConfigFile["backends"]>[number] };
 const PATHS: Path[] = [
   { id: "llama-server direct /v1/messages", server: () => startLlamaServer("qwen3-coder", { ctx: CONTEXT }) },
-  { id: "anyclaude -> llama-server", server: () => startLlamaServer("qwen3-coder", { ctx: CONTEXT }), backend: (url) => ({ name: "llama", kind: "openai", url: `${url}/v1`, tools: true }) },
-  { id: "anyclaude -> mlx-lm-0.32.2", server: () => startMlxLmServer("qwen3-coder", "0.32.2"), backend: (url) => ({ name: "mlx-lm", kind: "mlx-lm", url: `${url}/v1`, tools: true, contextLength: CONTEXT }) },
+  {
+    id: "anyclaude -> llama-server",
+    server: () => startLlamaServer("qwen3-coder", { ctx: CONTEXT }),
+    backend: (url) => ({ name: "llama", kind: "openai", url: `${url}/v1`, tools: true }),
+  },
+  {
+    id: "anyclaude -> mlx-lm-0.32.2",
+    server: () => startMlxLmServer("qwen3-coder", "0.32.2"),
+    backend: (url) => ({ name: "mlx-lm", kind: "mlx-lm", url: `${url}/v1`, tools: true, contextLength: CONTEXT }),
+  },
 ];
 
 for (const path of PATHS) {
@@ -66,8 +74,18 @@ for (const path of PATHS) {
       }
       const after = requests.filter((request) => request.kind === "first after compaction");
       saveFigures(`long-session-${path.id.replace(/[^a-z0-9.]+/gi, "-")}`, {
-        path: path.id, claudeCode: newestClaudeCode().version, context: CONTEXT, turnTokens: TURN_TOKENS, runs, requests,
-        firstAfterCompaction: after.map((request) => ({ run: request.run, computed: request.computed, prompt: request.prompt, share: Number((request.computed / request.prompt).toFixed(3)) })),
+        path: path.id,
+        claudeCode: newestClaudeCode().version,
+        context: CONTEXT,
+        turnTokens: TURN_TOKENS,
+        runs,
+        requests,
+        firstAfterCompaction: after.map((request) => ({
+          run: request.run,
+          computed: request.computed,
+          prompt: request.prompt,
+          share: Number((request.computed / request.prompt).toFixed(3)),
+        })),
       });
       if (!path.backend) return; // what llama-server does on its own is recorded, not held to anyclaude's promises
 
@@ -81,7 +99,8 @@ for (const path of PATHS) {
       // No request fails but the daemon's "prompt is too long", each followed by a compaction
       // that goes on.
       expect(requests.filter((request) => request.kind === "failed")).toEqual([]);
-      for (const refusal of requests.filter((request) => request.kind === "refused")) expect(refusal.error).toStartWith("400 invalid_request_error: prompt is too long:");
+      for (const refusal of requests.filter((request) => request.kind === "refused"))
+        expect(refusal.error).toStartWith("400 invalid_request_error: prompt is too long:");
       expect(requests.filter((request) => request.kind === "compaction").length).toBeGreaterThanOrEqual(COMPACTIONS);
       expect(after.length).toBe(COMPACTIONS);
       // The head (Claude Code's system prompt and tools, ~9.5k tokens) survives compaction: the

@@ -14,7 +14,15 @@ const CONTINUED = /This session is being continued from a previous conversation/
 
 // One request a server answered (computed: the prompt tokens it evaluated anew, from llama-server's
 // timings or prompt minus cached_tokens) or one the daemon refused before sending it.
-export type RequestFigure = { run: number; kind: "turn" | "compaction" | "first after compaction" | "after compaction" | "refused" | "failed"; prompt: number; cached: number; computed: number; status?: number; error?: string };
+export type RequestFigure = {
+  run: number;
+  kind: "turn" | "compaction" | "first after compaction" | "after compaction" | "refused" | "failed";
+  prompt: number;
+  cached: number;
+  computed: number;
+  status?: number;
+  error?: string;
+};
 
 // Every request to `root` goes through a recorder: the body sent and the server's last report.
 export function recordedServer(root: string): PassThrough & { records: (UpstreamRecord & { status: number; text: Promise<string> })[] } {
@@ -27,7 +35,8 @@ export function recordedServer(root: string): PassThrough & { records: (Upstream
     headers.delete("host");
     const before = raw.length;
     const response = await recording(target, { method: request.method, headers, body, signal: request.signal });
-    if (raw.length > before) records.push(Object.assign(raw.at(-1)!, { status: response.status, text: response.status === 200 ? Promise.resolve("") : response.clone().text() }));
+    if (raw.length > before)
+      records.push(Object.assign(raw.at(-1)!, { status: response.status, text: response.status === 200 ? Promise.resolve("") : response.clone().text() }));
     return response;
   });
   return { ...proxy, records };
@@ -35,7 +44,12 @@ export function recordedServer(root: string): PassThrough & { records: (Upstream
 
 // The figures of the records from `from` on, for run `run`; `state` says whether a compaction
 // came before (the next turn is then the first after it).
-export async function figuresOf(records: ReturnType<typeof recordedServer>["records"], from: number, run: number, state: { afterCompaction: boolean }): Promise<RequestFigure[]> {
+export async function figuresOf(
+  records: ReturnType<typeof recordedServer>["records"],
+  from: number,
+  run: number,
+  state: { afterCompaction: boolean },
+): Promise<RequestFigure[]> {
   const figures: RequestFigure[] = [];
   for (const record of records.slice(from)) {
     await record.read;
@@ -65,7 +79,10 @@ export async function figuresOf(records: ReturnType<typeof recordedServer>["reco
 // Claude Code through the anyclaude launcher, in a throwaway HOME whose daemon serves `backend`.
 export type Session = { run(args: string[]): Promise<ClaudeRun>; refusals(): string[]; stop(): Promise<unknown> };
 
-export async function launcherSession(backend: NonNullable<ConfigFile["backends"]>[number], settings: Omit<ConfigFile, "backends" | "port"> = {}): Promise<Session> {
+export async function launcherSession(
+  backend: NonNullable<ConfigFile["backends"]>[number],
+  settings: Omit<ConfigFile, "backends" | "port"> = {},
+): Promise<Session> {
   const box = sandbox();
   const port = await freePort();
   useConfigFile(box, { ...settings, port, backends: [backend] });

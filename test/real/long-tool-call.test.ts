@@ -10,7 +10,11 @@ import { describeReal, startMlxLmServer, type RealServer } from "./real-servers"
 
 const IDLE_TIMEOUT_MS = 1_000;
 const HEARTBEAT_MS = 250;
-const WRITE = { name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } };
+const WRITE = {
+  name: "Write",
+  description: "Write a file",
+  input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] },
+};
 
 type TimedEvent = { event: string; data: any; at: number };
 
@@ -31,7 +35,13 @@ describeReal("a long tool call on mlx_lm.server 0.32.2, which sends it whole", (
     const response = await fetch(`${stack.url}/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 1_000, stream: true, tools: [WRITE], messages: [{ role: "user", content: "Write a long file." }] }),
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 1_000,
+        stream: true,
+        tools: [WRITE],
+        messages: [{ role: "user", content: "Write a long file." }],
+      }),
     });
     const events = await readEvents(response);
     const text = events.filter((event) => event.data?.delta?.type === "text_delta");
@@ -39,7 +49,12 @@ describeReal("a long tool call on mlx_lm.server 0.32.2, which sends it whole", (
     expect(events.at(-1)?.event).toBe("message_stop"); // not an error event: not cut
     expect(text.map((event) => event.data.delta.text).join("")).toBe("I'll write it.");
     expect(callStart?.data.content_block.name).toBe("Write");
-    const input = JSON.parse(events.filter((event) => event.data?.delta?.type === "input_json_delta").map((event) => event.data.delta.partial_json).join(""));
+    const input = JSON.parse(
+      events
+        .filter((event) => event.data?.delta?.type === "input_json_delta")
+        .map((event) => event.data.delta.partial_json)
+        .join(""),
+    );
     expect(input.file_path).toBe("/tmp/long.txt");
     expect(input.content).toStartWith("Lorem ipsum dolor sit amet, Lorem ipsum");
     expect(input.content.length).toBeGreaterThan(1_000);
@@ -47,7 +62,9 @@ describeReal("a long tool call on mlx_lm.server 0.32.2, which sends it whole", (
 
     // The server was silent while it wrote the call: longer than the limit, many times over.
     const silenceMs = callStart!.at - text.at(-1)!.at;
-    console.info(`mlx_lm.server 0.32.2 held a ${input.content.length}-character Write call back for ${Math.round(silenceMs)} ms (idleTimeoutMs ${IDLE_TIMEOUT_MS})`);
+    console.info(
+      `mlx_lm.server 0.32.2 held a ${input.content.length}-character Write call back for ${Math.round(silenceMs)} ms (idleTimeoutMs ${IDLE_TIMEOUT_MS})`,
+    );
     expect(silenceMs).toBeGreaterThan(3 * IDLE_TIMEOUT_MS);
     // Pings all along (timers run late on a loaded machine: half of them, and no long gap).
     const pings = events.filter((event) => event.event === "ping" && event.at > text.at(-1)!.at && event.at < callStart!.at);

@@ -39,7 +39,10 @@ for (const setting of SETTINGS) {
 
     test("four one-shot sessions in one project: each new one through anyclaude costs what it costs direct, or less", async () => {
       const costs: Record<string, number[]> = {};
-      for (const [path, server, baseUrl] of [["direct /v1/messages", servers[0]!, servers[0]!.root], ["anyclaude", servers[1]!, stack.url]] as const) {
+      for (const [path, server, baseUrl] of [
+        ["direct /v1/messages", servers[0]!, servers[0]!.root],
+        ["anyclaude", servers[1]!, stack.url],
+      ] as const) {
         const { home, workdir } = makeClaudeHome();
         costs[path] = [];
         for (const question of RUNS) {

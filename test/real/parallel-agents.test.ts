@@ -48,11 +48,14 @@ for (const server of SERVERS) {
     for (const count of COUNTS) {
       test(`${count} requests together cost one prefix and the tails through anyclaude`, async () => {
         const run = `${server.id}-${count}-${Date.now().toString(36)}`;
-        const together = async (stack: RealStack, id: string) => measure(real, stack, server.kind, () => Promise.all(requests(`${run}-${id}`, count).map((params) => timedStream(stack.client, params))));
+        const together = async (stack: RealStack, id: string) =>
+          measure(real, stack, server.kind, () => Promise.all(requests(`${run}-${id}`, count).map((params) => timedStream(stack.client, params))));
         const directWay = await together(direct, "direct");
         const prefillRate = (await status(coalesced)).backends[0].prefillTokensPerSecond;
         const coalescedWay = await together(coalesced, "coalesced");
-        const held = (await status(coalesced)).recent.slice(-count).map((record: any) => ({ waitedMs: record.waitedMs, ttftMs: record.ttftMs, promptTokens: record.promptTokens, cachedTokens: record.cachedTokens }));
+        const held = (await status(coalesced)).recent
+          .slice(-count)
+          .map((record: any) => ({ waitedMs: record.waitedMs, ttftMs: record.ttftMs, promptTokens: record.promptTokens, cachedTokens: record.cachedTokens }));
         const lowerBound = await measure(real, direct, server.kind, async () => {
           for (const params of requests(`${run}-bound`, count)) await timedStream(direct.client, params);
         });
@@ -94,7 +97,12 @@ function requests(prefixId: string, count: number): Anthropic.MessageCreateParam
     max_tokens: 16,
     system: ownSystem,
     tools: tools as unknown as Anthropic.Tool[],
-    messages: [{ role: "user" as const, content: `Explore the codebase, part ${index + 1} of ${count}: find where ${["routing", "caching", "streaming", "config", "logging", "tests"][index % 6]} is handled and report the files.` }],
+    messages: [
+      {
+        role: "user" as const,
+        content: `Explore the codebase, part ${index + 1} of ${count}: find where ${["routing", "caching", "streaming", "config", "logging", "tests"][index % 6]} is handled and report the files.`,
+      },
+    ],
   }));
 }
 

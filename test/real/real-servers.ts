@@ -23,7 +23,8 @@ export const describeReal = skipReal ? describe.skip : describe;
 if (skipReal) console.warn("ANYCLAUDE_SKIP_REAL=1: the real-server suite (test/real/) is skipped");
 
 export function manifest(): Manifest {
-  if (!existsSync(MANIFEST)) throw new Error(`${MANIFEST} is missing: run scripts/real/setup.sh (make test does), or set ANYCLAUDE_SKIP_REAL=1 to skip the real-server suite`);
+  if (!existsSync(MANIFEST))
+    throw new Error(`${MANIFEST} is missing: run scripts/real/setup.sh (make test does), or set ANYCLAUDE_SKIP_REAL=1 to skip the real-server suite`);
   return JSON.parse(readFileSync(MANIFEST, "utf8"));
 }
 
@@ -43,15 +44,33 @@ export type RealServer = {
 // RAM prompt cache (8 GiB by default) and cleared whenever a task starts. `slots` passes
 // --parallel, which gives each slot ctx tokens of its own (-c is their total) that keep their
 // prompt: a test that needs that says why. The context is sized for Claude Code's prompt; metrics on.
-export async function startLlamaServer(variant: Variant, options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number; cacheRamMib?: number } = {}): Promise<RealServer> {
+export async function startLlamaServer(
+  variant: Variant,
+  options: { slots?: number; ctx?: number; port?: number; promptSimilarity?: number; cacheRamMib?: number } = {},
+): Promise<RealServer> {
   const { llamaServer, models } = manifest();
   const port = options.port ?? (await freePort());
   const ctx = options.ctx ?? 40_960;
   const slots = options.slots === undefined ? [] : ["--parallel", String(options.slots)];
-  const args = [llamaServer.path, "-m", join(models, variant, "model.gguf"), "--host", "127.0.0.1", "--port", String(port), "--jinja",
-    "-c", String(options.slots === undefined ? ctx : ctx * options.slots), ...slots, "--threads", "2", "--no-webui", "--metrics",
+  const args = [
+    llamaServer.path,
+    "-m",
+    join(models, variant, "model.gguf"),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--jinja",
+    "-c",
+    String(options.slots === undefined ? ctx : ctx * options.slots),
+    ...slots,
+    "--threads",
+    "2",
+    "--no-webui",
+    "--metrics",
     ...(options.promptSimilarity === undefined ? [] : ["--slot-prompt-similarity", String(options.promptSimilarity)]),
-    ...(options.cacheRamMib === undefined ? [] : ["--cache-ram", String(options.cacheRamMib)])];
+    ...(options.cacheRamMib === undefined ? [] : ["--cache-ram", String(options.cacheRamMib)]),
+  ];
   return start(`llama-server ${variant}`, args, port, "/health");
 }
 
@@ -77,16 +96,48 @@ export async function startVllm(variant: Variant, options: { alsoServedAs?: stri
   const { vllm, models } = manifest();
   if (!vllm) throw new Error("vLLM is not in the manifest: run scripts/real/setup.sh again");
   const port = options.port ?? (await freePort());
-  const args = [vllm.python, "-m", "vllm.entrypoints.openai.api_server", "--model", join(models, variant, "mlx"), "--served-model-name", variant, ...(options.alsoServedAs ?? []),
-    "--host", "127.0.0.1", "--port", String(port), "--enable-prefix-caching", "--enable-prompt-tokens-details", "--max-model-len", "40960",
-    "--dtype", "float32", "--enforce-eager", "--enable-auto-tool-choice", "--tool-call-parser", "qwen3_coder"];
+  const args = [
+    vllm.python,
+    "-m",
+    "vllm.entrypoints.openai.api_server",
+    "--model",
+    join(models, variant, "mlx"),
+    "--served-model-name",
+    variant,
+    ...(options.alsoServedAs ?? []),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--enable-prefix-caching",
+    "--enable-prompt-tokens-details",
+    "--max-model-len",
+    "40960",
+    "--dtype",
+    "float32",
+    "--enforce-eager",
+    "--enable-auto-tool-choice",
+    "--tool-call-parser",
+    "qwen3_coder",
+  ];
   const env = { VLLM_CPU_KVCACHE_SPACE: "1", VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1", VLLM_SERVER_DEV_MODE: "1" };
   return start(`vllm ${vllm.version} ${variant}`, args, port, "/health", env, { group: true, healthyWithinMs: 300_000 });
 }
 
-async function start(name: string, args: string[], port: number, healthPath: string, env: Record<string, string> = {},
-  options: { group?: boolean; healthyWithinMs?: number } = {}): Promise<RealServer> {
-  const child = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", detached: options.group, env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...env } });
+async function start(
+  name: string,
+  args: string[],
+  port: number,
+  healthPath: string,
+  env: Record<string, string> = {},
+  options: { group?: boolean; healthyWithinMs?: number } = {},
+): Promise<RealServer> {
+  const child = Bun.spawn(args, {
+    stdout: "pipe",
+    stderr: "pipe",
+    detached: options.group,
+    env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...env },
+  });
   const log: string[] = [];
   void collectLines(child.stdout, log);
   void collectLines(child.stderr, log);
@@ -129,22 +180,27 @@ async function stopGroup(pgid: number): Promise<void> {
 
 // The processes of a group that still run (Linux's /proc; a zombie waiting to be reaped is done).
 export function groupMembers(pgid: number): number[] {
-  return readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return group === String(pgid) && state !== "Z" ? [Number(pid)] : [];
-    } catch {
-      return []; // it ended while we read
-    }
-  });
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return group === String(pgid) && state !== "Z" ? [Number(pid)] : [];
+      } catch {
+        return []; // it ended while we read
+      }
+    });
 }
 
 async function waitHealthy(url: string, child: ReturnType<typeof Bun.spawn>, log: string[], withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log.slice(-20).join("\n")}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await Bun.sleep(250);
   }

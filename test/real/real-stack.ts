@@ -7,15 +7,32 @@ import { resolveConfig } from "../../src/config/resolve-config";
 import { startServer } from "../../src/server/start-server";
 import { llamaEvaluatedTokens, type RealServer } from "./real-servers";
 
-export type RealStack = { url: string; client: Anthropic; backend: string; upstream: UpstreamRecord[]; lastUpstream(): Promise<UpstreamRecord>; stop(): Promise<void> };
+export type RealStack = {
+  url: string;
+  client: Anthropic;
+  backend: string;
+  upstream: UpstreamRecord[];
+  lastUpstream(): Promise<UpstreamRecord>;
+  stop(): Promise<void>;
+};
 
 // One chat-completions (or, for the "anthropic" kind, /v1/messages) call the daemon made, with the
 // body it sent and the usage the server reported at the end of its answer, in chat-completions terms.
-export type UpstreamRecord = { body: any; read: Promise<unknown>; usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { cache_n?: number; prompt_n?: number } };
+export type UpstreamRecord = {
+  body: any;
+  read: Promise<unknown>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } };
+  timings?: { cache_n?: number; prompt_n?: number };
+};
 
 // limits: the backend's silence limits; heartbeatMs: how often the daemon pings a client while
 // the backend is silent; settings: more of the config file, e.g. { coalescePrefills: false }.
-export async function daemonFor(server: RealServer, kind: BackendKind, name = "real", options: { limits?: { timeoutMs?: number; idleTimeoutMs?: number }; heartbeatMs?: number; settings?: Omit<ConfigFile, "backends" | "port"> } = {}): Promise<RealStack> {
+export async function daemonFor(
+  server: RealServer,
+  kind: BackendKind,
+  name = "real",
+  options: { limits?: { timeoutMs?: number; idleTimeoutMs?: number }; heartbeatMs?: number; settings?: Omit<ConfigFile, "backends" | "port"> } = {},
+): Promise<RealStack> {
   const config = resolveConfig({ ...options.settings, port: 0, backends: [{ name, kind, url: server.url, tools: true, ...options.limits }] }, {});
   const upstream: UpstreamRecord[] = [];
   const daemon = await startServer({ config, fetch: recordingFetch(upstream), heartbeatMs: options.heartbeatMs });
@@ -71,14 +88,22 @@ export function recordingFetch(into: UpstreamRecord[]): typeof fetch {
     if (!(path.endsWith("/chat/completions") || path.endsWith("/v1/messages")) || !response.body) return response;
     const [mine, theirs] = response.body.tee();
     const record: UpstreamRecord = { body: sentJson(init), read: Promise.resolve() };
-    record.read = new Response(mine).text().then((text) => Object.assign(record, lastReport(text)), () => undefined);
+    record.read = new Response(mine).text().then(
+      (text) => Object.assign(record, lastReport(text)),
+      () => undefined,
+    );
     into.push(record);
     return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
   }) as typeof fetch;
 }
 
 function lastReport(text: string): Pick<UpstreamRecord, "usage" | "timings"> {
-  const payloads = text.trimStart().startsWith("{") ? [text] : text.split("\n").filter((line) => line.startsWith("data: {")).map((line) => line.slice(6));
+  const payloads = text.trimStart().startsWith("{")
+    ? [text]
+    : text
+        .split("\n")
+        .filter((line) => line.startsWith("data: {"))
+        .map((line) => line.slice(6));
   const report: Pick<UpstreamRecord, "usage" | "timings"> = {};
   for (const payload of payloads) {
     const parsed = JSON.parse(payload);
@@ -92,9 +117,18 @@ function lastReport(text: string): Pick<UpstreamRecord, "usage" | "timings"> {
 
 // The Messages API's usage (input_tokens leave out what was read from or written to the cache:
 // vLLM's `_build_anthropic_usage`) as chat completions report it.
-function chatUsage(usage: { input_tokens: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number }): UpstreamRecord["usage"] {
+function chatUsage(usage: {
+  input_tokens: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}): UpstreamRecord["usage"] {
   const cached = usage.cache_read_input_tokens ?? 0;
-  return { prompt_tokens: usage.input_tokens + cached + (usage.cache_creation_input_tokens ?? 0), completion_tokens: usage.output_tokens, prompt_tokens_details: { cached_tokens: cached } };
+  return {
+    prompt_tokens: usage.input_tokens + cached + (usage.cache_creation_input_tokens ?? 0),
+    completion_tokens: usage.output_tokens,
+    prompt_tokens_details: { cached_tokens: cached },
+  };
 }
 
 // llama-server prints a request's timings as it finishes; give the log a moment to arrive.

@@ -64,14 +64,21 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
     let daemon: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
       for (let index = 0; index < REPLICAS; index++) servers.push(await startLlamaServer("qwen3-coder", { slots: 1, ctx: 16_384, promptSimilarity }));
-      const config = resolveConfig({ port: 0, prewarm: true, backends: [{ name: "qwen", kind: "openai", replicas: servers.map((server) => server.url), tools: true }] }, {});
+      const config = resolveConfig(
+        { port: 0, prewarm: true, backends: [{ name: "qwen", kind: "openai", replicas: servers.map((server) => server.url), tools: true }] },
+        {},
+      );
       daemon = await startServer({ config, fetch: recording(upstream, servers) });
       const sessions: Session[] = Array.from({ length: SESSIONS }, (_, index) => ({ index, project: index % PROJECTS, messages: [], backends: [] }));
       const started = performance.now();
       const failures: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         if (round === KILL_AFTER_ROUND) await servers[2]!.stop();
-        await Promise.all(sessions.map((session) => turn(daemon!.url, session, round).catch((error) => void failures.push(`session ${session.index} round ${round}: ${error}`))));
+        await Promise.all(
+          sessions.map((session) =>
+            turn(daemon!.url, session, round).catch((error) => void failures.push(`session ${session.index} round ${round}: ${error}`)),
+          ),
+        );
       }
       const seconds = (performance.now() - started) / 1000;
       await Promise.all(upstream.map((record) => record.read));
@@ -88,11 +95,38 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
       // moved off the killed replica its whole prompt once on its new one.
       const bound = lowerBound(upstream);
       const floor = lowerBound(upstream.map((record) => ({ ...record, replica: "any" })));
-      const perReplica = Object.fromEntries(["qwen#1", "qwen#2", "qwen#3"].map((name, index) => [name, { requests: upstream.filter((record) => record.replica === name).length, evaluatedTokens: evaluated[index], sessions: sessions.filter((session) => session.backends.includes(name)).length }]));
-      const moved = sessions.filter((session) => new Set(session.backends).size > 1).map((session) => ({ session: session.index, backends: session.backends.join(" ") }));
+      const perReplica = Object.fromEntries(
+        ["qwen#1", "qwen#2", "qwen#3"].map((name, index) => [
+          name,
+          {
+            requests: upstream.filter((record) => record.replica === name).length,
+            evaluatedTokens: evaluated[index],
+            sessions: sessions.filter((session) => session.backends.includes(name)).length,
+          },
+        ]),
+      );
+      const moved = sessions
+        .filter((session) => new Set(session.backends).size > 1)
+        .map((session) => ({ session: session.index, backends: session.backends.join(" ") }));
       const status = (await (await fetch(`${daemon.url}/anyclaude/status`)).json()) as StatusReport;
       expectStatusShowsReplicas(status, sessions);
-      return { sessions: SESSIONS, rounds: ROUNDS, requests: upstream.length, headTokens: HEAD_TOKENS, projects: PROJECTS, killed: "qwen#3", measuredPrefillTokens: measured, lowerBoundTokens: bound, ratio: Number((measured / bound).toFixed(3)), placementFreeFloorTokens: floor, perReplica, moved, routes: status.routes, seconds: Number(seconds.toFixed(1)), failures };
+      return {
+        sessions: SESSIONS,
+        rounds: ROUNDS,
+        requests: upstream.length,
+        headTokens: HEAD_TOKENS,
+        projects: PROJECTS,
+        killed: "qwen#3",
+        measuredPrefillTokens: measured,
+        lowerBoundTokens: bound,
+        ratio: Number((measured / bound).toFixed(3)),
+        placementFreeFloorTokens: floor,
+        perReplica,
+        moved,
+        routes: status.routes,
+        seconds: Number(seconds.toFixed(1)),
+        failures,
+      };
     } finally {
       await daemon?.stop();
       await Promise.all(servers.map((server) => server.stop().catch(() => undefined)));
@@ -105,7 +139,16 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
     const head = heads[session.project]!;
     const last = session.messages.at(-1);
     if (last?.role === "assistant" && last.content[0]?.type === "tool_use") {
-      session.messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: last.content[0].id, content: `export function handler${session.index}_${round}(request) {\n${"  // validate, route, translate\n".repeat(20)}}\n` }] });
+      session.messages.push({
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: last.content[0].id,
+            content: `export function handler${session.index}_${round}(request) {\n${"  // validate, route, translate\n".repeat(20)}}\n`,
+          },
+        ],
+      });
     } else {
       session.messages.push({ role: "user", content: `Question ${round} of session ${session.index}: how does the router treat a request like this one?` });
     }
@@ -118,7 +161,12 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
     if (!response.ok || text.includes("event: error")) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
     session.backends.push(response.headers.get("x-anyclaude-backend") ?? "?");
     const toolStep = (session.index + round) % 3 === 0;
-    session.messages.push({ role: "assistant", content: toolStep ? [{ type: "tool_use", id: `toolu_r${session.index}_${round}`, name: "Read", input: { file_path: `/repo/src/module_${session.index}_${round}.ts` } }] : [{ type: "text", text: `It routes it by where its prefix is warm (${session.index}.${round}).` }] });
+    session.messages.push({
+      role: "assistant",
+      content: toolStep
+        ? [{ type: "tool_use", id: `toolu_r${session.index}_${round}`, name: "Read", input: { file_path: `/repo/src/module_${session.index}_${round}.ts` } }]
+        : [{ type: "text", text: `It routes it by where its prefix is warm (${session.index}.${round}).` }],
+    });
   }
 });
 
@@ -126,7 +174,11 @@ describeReal("replicas: three llama-servers of one model, twelve sessions, one r
 // sessions that last went there, the stopped replica's all moved.
 function expectStatusShowsReplicas(status: StatusReport, sessions: Session[]): void {
   const replicas = status.backends.filter((backend) => backend.replicaOf === "qwen");
-  expect(replicas.map((backend) => [backend.name, backend.healthy])).toEqual([["qwen#1", true], ["qwen#2", true], ["qwen#3", false]]);
+  expect(replicas.map((backend) => [backend.name, backend.healthy])).toEqual([
+    ["qwen#1", true],
+    ["qwen#2", true],
+    ["qwen#3", false],
+  ]);
   for (const backend of replicas) {
     expect(backend.load).toEqual({ requests: 0, queuedTokens: 0 });
     expect(backend.conversations.count).toBe(sessions.filter((session) => session.backends.at(-1) === backend.name).length);
@@ -144,9 +196,13 @@ function recording(into: Upstream[], servers: RealServer[]): typeof fetch {
     const replica = `qwen#${servers.findIndex((server) => String(input).startsWith(server.url)) + 1}`;
     const [mine, theirs] = response.body.tee();
     const record: Upstream = { replica, body: sentJson(init), read: Promise.resolve() };
-    record.read = new Response(mine).text().then((text) => {
-      for (const line of text.split("\n")) if (line.startsWith("data: {") && line.includes('"usage"')) record.usage = JSON.parse(line.slice(6)).usage ?? record.usage;
-    }, () => undefined);
+    record.read = new Response(mine).text().then(
+      (text) => {
+        for (const line of text.split("\n"))
+          if (line.startsWith("data: {") && line.includes('"usage"')) record.usage = JSON.parse(line.slice(6)).usage ?? record.usage;
+      },
+      () => undefined,
+    );
     into.push(record);
     return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
   }) as typeof fetch;
@@ -156,7 +212,9 @@ function lowerBound(records: Upstream[]): number {
   const seen = new Map<string, number[][]>();
   let tokens = 0;
   for (const record of records) {
-    const prompt = encodeTokens(renderChatTemplate("qwen3-coder", record.body.messages.map(withParsedArguments), record.body.tools, { addGenerationPrompt: true }));
+    const prompt = encodeTokens(
+      renderChatTemplate("qwen3-coder", record.body.messages.map(withParsedArguments), record.body.tools, { addGenerationPrompt: true }),
+    );
     const earlier = seen.get(record.replica) ?? [];
     const shared = Math.max(0, ...earlier.map((other) => commonPrefix(other, prompt)));
     const promptTokens = record.usage?.prompt_tokens ?? prompt.length;
@@ -169,7 +227,10 @@ function lowerBound(records: Upstream[]): number {
 // Templates iterate a tool call's arguments as a mapping, as llama-server parses them.
 function withParsedArguments(message: any) {
   if (!message.tool_calls) return message;
-  return { ...message, tool_calls: message.tool_calls.map((call: any) => ({ ...call, function: { ...call.function, arguments: JSON.parse(call.function.arguments) } })) };
+  return {
+    ...message,
+    tool_calls: message.tool_calls.map((call: any) => ({ ...call, function: { ...call.function, arguments: JSON.parse(call.function.arguments) } })),
+  };
 }
 
 function commonPrefix(a: number[], b: number[]): number {

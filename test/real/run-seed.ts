@@ -17,7 +17,13 @@ export async function runSeed(stack: RealStack, id: string): Promise<SeedQuery[]
     messages.push({ role: "user", content: question });
     const timed = await timedStream(stack.client, { model: "claude-opus-4-8", max_tokens: 64, system, tools, messages });
     messages.push({ role: "assistant", content: timed.message.content });
-    queries.push({ n: queries.length + 1, ttftMs: Math.round(timed.ttftMs), totalMs: Math.round(timed.totalMs), promptTokens: timed.promptTokens, cachedTokens: timed.cachedTokens });
+    queries.push({
+      n: queries.length + 1,
+      ttftMs: Math.round(timed.ttftMs),
+      totalMs: Math.round(timed.totalMs),
+      promptTokens: timed.promptTokens,
+      cachedTokens: timed.cachedTokens,
+    });
   }
   const speedup = queries[0]!.ttftMs / median(queries.slice(1).map((query) => query.ttftMs));
   saveFigures(`seed-${id}`, { server: id, queries, speedup: Number(speedup.toFixed(1)) });

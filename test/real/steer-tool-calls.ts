@@ -37,7 +37,11 @@ export function steerToolCalls(upstreamRoot: string, script: ScriptStep[], steer
 }
 
 function toolTurnsSoFar(body: { messages: any[] }): number {
-  return body.messages.filter((message) => message.role === "assistant" && ((message.tool_calls?.length ?? 0) > 0 || (Array.isArray(message.content) && message.content.some((block: any) => block.type === "tool_use")))).length;
+  return body.messages.filter(
+    (message) =>
+      message.role === "assistant" &&
+      ((message.tool_calls?.length ?? 0) > 0 || (Array.isArray(message.content) && message.content.some((block: any) => block.type === "tool_use"))),
+  ).length;
 }
 
 const callsOf = (step: ScriptStep): Call[] => ("calls" in step ? step.calls : "name" in step ? [step] : []);
@@ -46,9 +50,27 @@ const callsOf = (step: ScriptStep): Call[] => ("calls" in step ? step.calls : "n
 // one delta), ending with the server's own usage and timings.
 function chatReply(body: any, step: ScriptStep, id: string, report: string): Response {
   const last = lastJson(report);
-  const delta = "text" in step ? { role: "assistant", content: step.text } : { role: "assistant", tool_calls: callsOf(step).map((call, index) => ({ index, id: `${id}_${index}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.input) } })) };
+  const delta =
+    "text" in step
+      ? { role: "assistant", content: step.text }
+      : {
+          role: "assistant",
+          tool_calls: callsOf(step).map((call, index) => ({
+            index,
+            id: `${id}_${index}`,
+            type: "function",
+            function: { name: call.name, arguments: JSON.stringify(call.input) },
+          })),
+        };
   const finish = "text" in step ? "stop" : "tool_calls";
-  if (!body.stream) return Response.json({ id: "steered", object: "chat.completion", choices: [{ index: 0, message: delta, finish_reason: finish }], usage: last?.usage, timings: last?.timings });
+  if (!body.stream)
+    return Response.json({
+      id: "steered",
+      object: "chat.completion",
+      choices: [{ index: 0, message: delta, finish_reason: finish }],
+      usage: last?.usage,
+      timings: last?.timings,
+    });
   const chunks = [
     { choices: [{ index: 0, delta, finish_reason: null }] },
     { choices: [{ index: 0, delta: {}, finish_reason: finish }] },
@@ -60,26 +82,54 @@ function chatReply(body: any, step: ScriptStep, id: string, report: string): Res
 // The Messages API, as llama-server's own /v1/messages streams it.
 function messagesReply(body: any, step: ScriptStep, id: string, report: string): Response {
   const usage = lastJson(report)?.usage ?? lastJson(report)?.message?.usage ?? { input_tokens: 1, output_tokens: 1 };
-  const blocks = "text" in step ? [{ type: "text", text: step.text }] : callsOf(step).map((call, index) => ({ type: "tool_use", id: `${id.replace("call_", "toolu_")}_${index}`, name: call.name, input: call.input }));
+  const blocks =
+    "text" in step
+      ? [{ type: "text", text: step.text }]
+      : callsOf(step).map((call, index) => ({ type: "tool_use", id: `${id.replace("call_", "toolu_")}_${index}`, name: call.name, input: call.input }));
   const stop = "text" in step ? "end_turn" : "tool_use";
   // A fresh id per message, as servers give: Claude Code merges consecutive assistant turns that
   // carry the same id into one.
-  const message = { id: `msg_steered_${id}`, type: "message", role: "assistant", model: body.model, content: blocks, stop_reason: stop, stop_sequence: null, usage };
+  const message = {
+    id: `msg_steered_${id}`,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: blocks,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage,
+  };
   if (!body.stream) return Response.json(message);
   const events: [string, unknown][] = [["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null } }]];
   blocks.forEach((block: any, index) => {
-    events.push(["content_block_start", { type: "content_block_start", index, content_block: block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} } }]);
-    events.push(["content_block_delta", { type: "content_block_delta", index, delta: block.type === "text" ? { type: "text_delta", text: block.text } : { type: "input_json_delta", partial_json: JSON.stringify(block.input) } }]);
+    events.push([
+      "content_block_start",
+      { type: "content_block_start", index, content_block: block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} } },
+    ]);
+    events.push([
+      "content_block_delta",
+      {
+        type: "content_block_delta",
+        index,
+        delta: block.type === "text" ? { type: "text_delta", text: block.text } : { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+      },
+    ]);
     events.push(["content_block_stop", { type: "content_block_stop", index }]);
   });
-  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage }], ["message_stop", { type: "message_stop" }]);
+  events.push(
+    ["message_delta", { type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage }],
+    ["message_stop", { type: "message_stop" }],
+  );
   return sse(events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join(""));
 }
 
 // The last JSON payload of a whole answer or an SSE stream that carries usage.
 function lastJson(report: string): any {
   if (report.trimStart().startsWith("{")) return JSON.parse(report);
-  const payloads = report.split("\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6)));
+  const payloads = report
+    .split("\n")
+    .filter((line) => line.startsWith("data: {"))
+    .map((line) => JSON.parse(line.slice(6)));
   return payloads.findLast((payload) => payload.usage || payload.message?.usage);
 }
 

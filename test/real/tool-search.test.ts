@@ -71,7 +71,10 @@ for (const path of PATHS) {
         runs.push({ args: args.filter((arg) => arg !== mcpConfig).join(" "), evaluated });
       }
       saveFigures(`tool-search-${path.id.replace(/[^a-z0-9.]+/gi, "-")}`, { path: path.id, claudeCode: newestClaudeCode().version, runs });
-      costs.set(path.id, runs.map((run) => run.evaluated));
+      costs.set(
+        path.id,
+        runs.map((run) => run.evaluated),
+      );
 
       // The first run: ToolSearch, the MCP tool, CronList, the answer; no request refused (Claude
       // Code would have re-sent without deferred tools: one more request, ToolSearch gone).

@@ -6,11 +6,22 @@
 import { afterAll, expect, test } from "bun:test";
 import { describeReal, startLlamaServer, startMlxLmServer, type RealServer } from "./real-servers";
 
-const READ = { type: "function", function: { name: "Read", description: "Read a file", parameters: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] } } };
+const READ = {
+  type: "function",
+  function: {
+    name: "Read",
+    description: "Read a file",
+    parameters: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] },
+  },
+};
 const ASK = { model: "default_model", max_tokens: 64, tools: [READ], messages: [{ role: "user", content: "List the files. <tool_call>" }] };
 
 async function ask(server: RealServer): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ASK) });
+  const response = await fetch(`${server.url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ASK),
+  });
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 

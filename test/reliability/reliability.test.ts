@@ -22,7 +22,11 @@ const TOKEN = "reliability-suite-token-0123456789abcdef";
 // Read like Claude Code would: all of it (counted, not kept), but not forever.
 const READ_LIMITS = { maxBytes: 4 * GB, timeoutMs: 25_000 };
 
-const bash = { name: "Bash", description: "Runs a shell command", input_schema: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } };
+const bash = {
+  name: "Bash",
+  description: "Runs a shell command",
+  input_schema: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+};
 const ask = { model: "claude-opus-5-5", max_tokens: 32_000, stream: true, tools: [bash], messages: [{ role: "user", content: "List the files" }] };
 const normal = { model: "claude-opus-5-5", max_tokens: 64, stream: true, messages: [{ role: "user", content: "Say ok" }] };
 
@@ -30,13 +34,20 @@ type Row = { name: string; peakMb: number; rssMb: number; answer: string; next: 
 const rows: Row[] = [];
 
 const post = (daemon: DaemonProcess, body: object, token?: string) =>
-  fetch(`${daemon.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { "x-api-key": token } : {}) }, body: JSON.stringify(body) });
+  fetch(`${daemon.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { "x-api-key": token } : {}) },
+    body: JSON.stringify(body),
+  });
 
 // The next normal request, answered in full: "ok", or what went wrong.
 async function nextRequest(daemon: DaemonProcess, token?: string): Promise<string> {
   if (daemon.guard.killed) return `none: the daemon was killed above ${KILL_ABOVE_MB} MB`;
   if (!daemon.alive()) return "none: the daemon exited";
-  const answer = await post(daemon, normal, token).then((response) => readAnswer(response, { maxBytes: MB, timeoutMs: 10_000 }), (error) => String(error));
+  const answer = await post(daemon, normal, token).then(
+    (response) => readAnswer(response, { maxBytes: MB, timeoutMs: 10_000 }),
+    (error) => String(error),
+  );
   if (typeof answer === "string") return answer;
   return answer.status === 200 && answer.events.at(-1) === "message_stop" && answer.textChars > 0 ? "ok" : describeAnswer(answer);
 }
@@ -50,12 +61,20 @@ function record(name: string, daemon: DaemonProcess, answer: string, next: strin
 
 const isAnthropicError = (answer: Answer) => !answer.cut && typeof answer.error?.type === "string" && typeof answer.error?.message === "string";
 // A reply the daemon ended itself: an error event, or cut at the request's max_tokens.
-const endedByDaemon = (answer: Answer) => isAnthropicError(answer) || (!answer.cut && answer.stopReason === "max_tokens" && answer.events.at(-1) === "message_stop");
+const endedByDaemon = (answer: Answer) =>
+  isAnthropicError(answer) || (!answer.cut && answer.stopReason === "max_tokens" && answer.events.at(-1) === "message_stop");
 
 // A fresh daemon for one case, its one backend `backend` (with a token: as a LAN daemon has one);
 // both stopped afterwards, whatever happened.
-async function withDaemon<B extends { url: string; stop(): Promise<void> }>(backend: B, token: string | undefined, run: (daemon: DaemonProcess) => Promise<void>): Promise<void> {
-  const daemon = await startDaemon({ ...(token ? { authToken: token } : {}), backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] }, { killAboveMb: KILL_ABOVE_MB, token });
+async function withDaemon<B extends { url: string; stop(): Promise<void> }>(
+  backend: B,
+  token: string | undefined,
+  run: (daemon: DaemonProcess) => Promise<void>,
+): Promise<void> {
+  const daemon = await startDaemon(
+    { ...(token ? { authToken: token } : {}), backends: [{ name: "llama", kind: "openai", url: backend.url, tools: true }] },
+    { killAboveMb: KILL_ABOVE_MB, token },
+  );
   try {
     await run(daemon);
   } finally {
@@ -89,7 +108,8 @@ describe("hostile backends", () => {
     });
   });
 
-  test("a stream that never stops writing text", () => hostileBackendCase("text that never ends (up to 3 GB)", { kind: "endless-text", capBytes: 3 * GB }, (answer) => expect(endedByDaemon(answer)).toBe(true)));
+  test("a stream that never stops writing text", () =>
+    hostileBackendCase("text that never ends (up to 3 GB)", { kind: "endless-text", capBytes: 3 * GB }, (answer) => expect(endedByDaemon(answer)).toBe(true)));
 
   test("tool-call arguments that never end", () =>
     hostileBackendCase("tool-call arguments that never end (up to 3 GB)", { kind: "endless-tool-arguments", capBytes: 3 * GB }, (answer) => {
@@ -97,9 +117,11 @@ describe("hostile backends", () => {
       expect(answer.toolUses).toEqual([]); // a call never finished is never handed over
     }));
 
-  test("a 500 MB SSE line with no newline", () => hostileBackendCase("a 500 MB SSE line, no newline", { kind: "endless-line", capBytes: 500 * MB }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
+  test("a 500 MB SSE line with no newline", () =>
+    hostileBackendCase("a 500 MB SSE line, no newline", { kind: "endless-line", capBytes: 500 * MB }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
 
-  test("a 1 GB HTML page with status 200", () => hostileBackendCase("a 1 GB HTML page, status 200", { kind: "html", capBytes: GB }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
+  test("a 1 GB HTML page with status 200", () =>
+    hostileBackendCase("a 1 GB HTML page, status 200", { kind: "html", capBytes: GB }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
 
   test("a 400 MB error body", () =>
     hostileBackendCase("a 400 MB error body (500)", { kind: "error-body", capBytes: 400 * MB }, (answer) => {
@@ -107,12 +129,14 @@ describe("hostile backends", () => {
       expect(answer.error!.message.length).toBeLessThan(64 * 1024);
     }));
 
-  test("a backend that sends only [DONE]", () => hostileBackendCase("only [DONE]", { kind: "done-only" }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
+  test("a backend that sends only [DONE]", () =>
+    hostileBackendCase("only [DONE]", { kind: "done-only" }, (answer) => expect(isAnthropicError(answer)).toBe(true)));
 
   test("negative and 1e308 usage", () =>
     hostileBackendCase("usage -5, 1e308", { kind: "absurd-usage" }, (answer) => {
       expect([answer.status, answer.stopReason, answer.error, answer.cut]).toEqual([200, "end_turn", undefined, undefined]);
-      for (const value of answer.usageNumbers.filter((value) => typeof value === "number")) expect([value, Number.isSafeInteger(value) && (value as number) >= 0]).toEqual([value, true]);
+      for (const value of answer.usageNumbers.filter((value) => typeof value === "number"))
+        expect([value, Number.isSafeInteger(value) && (value as number) >= 0]).toEqual([value, true]);
     }));
 
   test("a backend that repeats tool-call ids", () =>
@@ -151,7 +175,9 @@ const IDLE_CLOSE_WITHIN_MS = 45_000;
 // at 37,000 messages: the shape that costs the daemon most per byte).
 function longConversation(messages: number): object[] {
   const turns = Array.from({ length: messages - 2 }, (_, index) =>
-    index % 2 ? { role: "user", content: [{ type: "tool_result", tool_use_id: `toolu_${index - 1}`, content: "z".repeat(1_500) }] } : { role: "assistant", content: [{ type: "tool_use", id: `toolu_${index}`, name: "Bash", input: { command: "ls ".repeat(20) } }] },
+    index % 2
+      ? { role: "user", content: [{ type: "tool_result", tool_use_id: `toolu_${index - 1}`, content: "z".repeat(1_500) }] }
+      : { role: "assistant", content: [{ type: "tool_use", id: `toolu_${index}`, name: "Bash", input: { command: "ls ".repeat(20) } }] },
   );
   return [{ role: "user", content: "Start" }, ...turns, { role: "user", content: "Say ok" }];
 }
@@ -183,14 +209,30 @@ describe("hostile clients", () => {
       const next = await nextRequest(daemon, TOKEN); // while all of them are held
       const closedAfterMs = await waitFor(() => (countFds(), open() === 0), IDLE_CLOSE_WITHIN_MS);
       const forgotten = all.reduce((sum, held) => sum + held.silentFor(IDLE_CLOSE_WITHIN_MS - 5_000), 0);
-      const answers = tally(unauthenticated.received().map((text) => (text ? `${text.split("\r\n")[0]} ${errorType(text.slice(text.indexOf("\r\n\r\n") + 4))}` : "closed unanswered")));
+      const answers = tally(
+        unauthenticated
+          .received()
+          .map((text) => (text ? `${text.split("\r\n")[0]} ${errorType(text.slice(text.indexOf("\r\n\r\n") + 4))}` : "closed unanswered")),
+      );
       const halfAnswers = new Set(halfSent.received().map((text) => text.split("\r\n")[0] || "closed, no answer"));
-      const closing = closedAfterMs === undefined ? `after ${IDLE_CLOSE_WITHIN_MS / 1000} s ${open()} open, ${forgotten} of them silent for ${IDLE_CLOSE_WITHIN_MS / 1000 - 5} s` : `all closed by the daemon after ${(closedAfterMs / 1000).toFixed(0)} s`;
+      const closing =
+        closedAfterMs === undefined
+          ? `after ${IDLE_CLOSE_WITHIN_MS / 1000} s ${open()} open, ${forgotten} of them silent for ${IDLE_CLOSE_WITHIN_MS / 1000 - 5} s`
+          : `all closed by the daemon after ${(closedAfterMs / 1000).toFixed(0)} s`;
       for (const held of all) held.destroy();
-      const row = record("2,000 idle connections (1,000 sent a request without a token) + 100 half-sent bodies", daemon, `${fds} fds at most; unauthenticated: ${answers.join(", ")}; half-sent: ${[...halfAnswers].join(", ")}; ${closing}`, next);
+      const row = record(
+        "2,000 idle connections (1,000 sent a request without a token) + 100 half-sent bodies",
+        daemon,
+        `${fds} fds at most; unauthenticated: ${answers.join(", ")}; half-sent: ${[...halfAnswers].join(", ")}; ${closing}`,
+        next,
+      );
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       // 401 each, slowed; past 30 s of slowed answers queued for one address, 429 at once.
-      expect(answers.filter((answer) => !/^(HTTP\/1.1 401 Unauthorized authentication_error|HTTP\/1.1 429 Too Many Requests rate_limit_error|closed unanswered) x/.test(answer))).toEqual([]);
+      expect(
+        answers.filter(
+          (answer) => !/^(HTTP\/1.1 401 Unauthorized authentication_error|HTTP\/1.1 429 Too Many Requests rate_limit_error|closed unanswered) x/.test(answer),
+        ),
+      ).toEqual([]);
       expect(answers[0]).toStartWith("HTTP/1.1 401 Unauthorized authentication_error"); // the first are answered at once
       expect(forgotten).toBe(0);
       expect(row.next).toBe("ok");
@@ -221,7 +263,11 @@ describe("hostile clients", () => {
     await withDaemon(backend, undefined, async (daemon) => {
       const answers: string[] = [];
       for (const host of ["127.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "evil.example"])
-        for (const [method, path, body] of [["GET", "/anyclaude/status"], ["GET", "/v1/models"], ["POST", "/v1/messages", JSON.stringify(normal)]] as const) {
+        for (const [method, path, body] of [
+          ["GET", "/anyclaude/status"],
+          ["GET", "/v1/models"],
+          ["POST", "/v1/messages", JSON.stringify(normal)],
+        ] as const) {
           const exchange = await rawHttpRequest(port(daemon), method, path, body, { Host: `${host}:${port(daemon)}`, Connection: "close" });
           answers.push(`${exchange.status} ${errorType(exchange.body)}`);
         }
@@ -237,7 +283,9 @@ describe("hostile clients", () => {
     const backend = await startHostileBackend({ kind: "normal" });
     await withDaemon(backend, TOKEN, async (daemon) => {
       const tried = await tryWrongTokens(daemon.url, 5_000, 2);
-      const answer = `${tried.attempts} attempts in 5 s: ${Object.entries(tried.statuses).map(([status, count]) => `${status} x${count}`).join(", ")} (${Object.keys(tried.errorTypes).join(", ")})`;
+      const answer = `${tried.attempts} attempts in 5 s: ${Object.entries(tried.statuses)
+        .map(([status, count]) => `${status} x${count}`)
+        .join(", ")} (${Object.keys(tried.errorTypes).join(", ")})`;
       const row = record("wrong tokens for 5 s (2 at a time)", daemon, answer, await nextRequest(daemon, TOKEN));
       expect(row.peakMb).toBeLessThan(PEAK_LIMIT_MB);
       expect(tried).toMatchObject({ statuses: { 401: tried.attempts }, errorTypes: { authentication_error: tried.attempts } });

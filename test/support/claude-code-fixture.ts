@@ -25,7 +25,22 @@ export function claudeCodeTools(): NonNullable<MessagesRequest["tools"]> {
 // The seed scenario is 18,490 tokens.
 export function claudeCodePrompt(tokens: number, billingNonce: string) {
   const headTokens = (system: { text: string }[], tools: NonNullable<MessagesRequest["tools"]>) =>
-    encodeTokens(renderChatTemplate("qwen3-coder", [{ role: "system", content: system.slice(1).map((block) => block.text).join("\n\n") }], tools.map(asOpenAITool), { addGenerationPrompt: false })).length;
+    encodeTokens(
+      renderChatTemplate(
+        "qwen3-coder",
+        [
+          {
+            role: "system",
+            content: system
+              .slice(1)
+              .map((block) => block.text)
+              .join("\n\n"),
+          },
+        ],
+        tools.map(asOpenAITool),
+        { addGenerationPrompt: false },
+      ),
+    ).length;
   const system = claudeCodeSystem(billingNonce);
   const all = claudeCodeTools();
   // The most tools that fit (a prefix of the list): counting grows with the count, so search.

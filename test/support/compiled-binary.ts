@@ -13,7 +13,12 @@ export function compiledBinary(): string {
   mkdirSync(join(ROOT, ".tmp", "test-bin"), { recursive: true });
   // bun build inlines process.env.NODE_ENV; `bun test` sets it to "test", `make build` does not.
   const { NODE_ENV: _, ...env } = process.env;
-  const result = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "src/cli/main.ts"), "--outfile", BINARY], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
+  const result = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "src/cli/main.ts"), "--outfile", BINARY], {
+    cwd: ROOT,
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (result.exitCode !== 0) throw new Error(`bun build --compile failed: ${result.stderr.toString()}`);
   return (built = BINARY);
 }

@@ -25,11 +25,24 @@ export async function startDaemon(config: Record<string, unknown>, options: { ki
   const port = await freePort();
   const configFile = join(box.home, "config.json");
   writeFileSync(configFile, JSON.stringify({ host: "127.0.0.1", port, prewarm: false, ...config }));
-  const child = Bun.spawn([compiledBinary(), "serve", "--config", configFile], { env: { HOME: box.home, PATH: box.env.PATH!, XDG_STATE_HOME: box.env.XDG_STATE_HOME! }, stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([compiledBinary(), "serve", "--config", configFile], {
+    env: { HOME: box.home, PATH: box.env.PATH!, XDG_STATE_HOME: box.env.XDG_STATE_HOME! },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const log = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]).then((parts) => parts.join(""));
   const url = `http://127.0.0.1:${port}`;
   const headers = options.token ? { "x-api-key": options.token } : undefined;
-  for (let attempt = 0; attempt < 200 && !(await fetch(`${url}/anyclaude/health`, { headers }).then((response) => response.ok, () => false)); attempt++) await Bun.sleep(25);
+  for (
+    let attempt = 0;
+    attempt < 200 &&
+    !(await fetch(`${url}/anyclaude/health`, { headers }).then(
+      (response) => response.ok,
+      () => false,
+    ));
+    attempt++
+  )
+    await Bun.sleep(25);
 
   const guard = { killed: false, maxRssMb: 0 };
   const memory = () => readMemory(child.pid);

@@ -59,7 +59,8 @@ export async function startFaultBackend(initial: FaultBehavior, options: { port?
         if (behavior.kind === "tool-call-held" && behavior.health === "hung" && open) return;
         return answerJson(socket, { status: "ok" });
       }
-      if (method === "GET") return answerJson(socket, path?.endsWith("/models") ? { object: "list", data: [{ id: MODEL, object: "model" }] } : { error: "not found" });
+      if (method === "GET")
+        return answerJson(socket, path?.endsWith("/models") ? { object: "list", data: [{ id: MODEL, object: "model" }] } : { error: "not found" });
       const record: FaultBackend["completions"][number] = { arrivedAt: performance.now(), bytesWritten: 0 };
       completions.push(record);
       socket.on("close", () => void (record.closedAt = performance.now()));
@@ -95,11 +96,15 @@ function answer(socket: Socket, behavior: FaultBehavior, record: { bytesWritten:
     case "silent":
       return;
     case "html":
-      return void socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<!doctype html><html><head><title>Sign in</title></head><body>Please sign in to continue</body></html>");
+      return void socket.end(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<!doctype html><html><head><title>Sign in</title></head><body>Please sign in to continue</body></html>",
+      );
     case "overflow-mid-stream":
       write(SSE_HEAD);
       write(chunk({ role: "assistant", content: "" }));
-      write(`data: ${JSON.stringify({ error: { code: 400, message: "the request exceeds the available context size, try increasing it", type: "exceed_context_size_error", n_prompt_tokens: 40000, n_ctx: 32768 } })}\n\n`);
+      write(
+        `data: ${JSON.stringify({ error: { code: 400, message: "the request exceeds the available context size, try increasing it", type: "exceed_context_size_error", n_prompt_tokens: 40000, n_ctx: 32768 } })}\n\n`,
+      );
       return void socket.end();
     case "die-mid-stream": {
       write(SSE_HEAD);
@@ -130,7 +135,12 @@ function answer(socket: Socket, behavior: FaultBehavior, record: { bytesWritten:
     case "tool-call-held": {
       write(SSE_HEAD);
       for (let index = 0; index < behavior.words; index++) write(chunk({ role: "assistant", content: `word${index} ` }));
-      const call = { index: 0, id: "call-held", type: "function", function: { name: "Write", arguments: JSON.stringify({ file_path: "/tmp/long.txt", content: "Lorem ipsum. ".repeat(200) }) } };
+      const call = {
+        index: 0,
+        id: "call-held",
+        type: "function",
+        function: { name: "Write", arguments: JSON.stringify({ file_path: "/tmp/long.txt", content: "Lorem ipsum. ".repeat(200) }) },
+      };
       const timer = setTimeout(() => {
         if (socket.destroyed) return;
         write(chunk({ role: "assistant", tool_calls: [call] }));
@@ -143,7 +153,13 @@ function answer(socket: Socket, behavior: FaultBehavior, record: { bytesWritten:
     case "tool-call-streamed": {
       write(SSE_HEAD);
       for (let index = 0; index < behavior.words; index++) write(chunk({ role: "assistant", content: `word${index} ` }));
-      write(chunk({ tool_calls: [{ index: 0, id: "call-streamed", type: "function", function: { name: "Write", arguments: '{"file_path": "/tmp/long.txt", "content": "' } }] }));
+      write(
+        chunk({
+          tool_calls: [
+            { index: 0, id: "call-streamed", type: "function", function: { name: "Write", arguments: '{"file_path": "/tmp/long.txt", "content": "' } },
+          ],
+        }),
+      );
       let sent = 0;
       const timer = setInterval(() => {
         if (socket.destroyed) return clearInterval(timer);

@@ -6,7 +6,13 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 const MODEL = "qwen3-coder.gguf";
 
 function completion(text: string) {
-  return { id: "chatcmpl-1", object: "chat.completion", model: MODEL, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 12, completion_tokens: 1 } };
+  return {
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    model: MODEL,
+    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 12, completion_tokens: 1 },
+  };
 }
 
 function answerFor(method: string, path: string): { status: number; body: unknown } {
@@ -39,7 +45,9 @@ export async function startResettingServer(): Promise<ResettingServer> {
       }
       const { status, body } = answerFor(request.method, request.path);
       const text = JSON.stringify(body);
-      socket.write(`HTTP/1.1 ${status} ${status === 200 ? "OK" : "Not Found"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${text}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${status === 200 ? "OK" : "Not Found"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${text}`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -47,10 +55,11 @@ export async function startResettingServer(): Promise<ResettingServer> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     connections: () => connections,
     resets: () => resets,
-    stop: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 

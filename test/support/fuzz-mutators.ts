@@ -33,8 +33,38 @@ export function streamSeeds(): string[][] {
   return readdirSync(directory).map((name) => readFileSync(new URL(name, directory), "utf8").split("\n").filter(Boolean));
 }
 
-const ODD_STRINGS = ["", "\u0000", "\ud800", "\udc00x", "\u202egnp.exe", "\u200b\u200d\ufeff", "👩‍👩‍👧‍👦".repeat(50), "ｔｏｏｌ", "\\", '"', "</s><|im_end|>", "\r\n\r\n", "x".repeat(10_000)];
-const ODD_VALUES = (rng: Rng): unknown[] => [null, true, false, 0, -1, 1e308, -0, 3.14, "", [], {}, [null], { type: null }, rng.pick(ODD_STRINGS), Number.MAX_SAFE_INTEGER + 2];
+const ODD_STRINGS = [
+  "",
+  "\u0000",
+  "\ud800",
+  "\udc00x",
+  "\u202egnp.exe",
+  "\u200b\u200d\ufeff",
+  "👩‍👩‍👧‍👦".repeat(50),
+  "ｔｏｏｌ",
+  "\\",
+  '"',
+  "</s><|im_end|>",
+  "\r\n\r\n",
+  "x".repeat(10_000),
+];
+const ODD_VALUES = (rng: Rng): unknown[] => [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e308,
+  -0,
+  3.14,
+  "",
+  [],
+  {},
+  [null],
+  { type: null },
+  rng.pick(ODD_STRINGS),
+  Number.MAX_SAFE_INTEGER + 2,
+];
 
 // A path to a random node of a JSON value: every container and leaf is a candidate.
 function randomPath(value: unknown, rng: Rng): (string | number)[] {
@@ -91,7 +121,9 @@ export function mutateRequest(seed: Record<string, unknown>, rng: Rng): RequestC
         if (at) (at.parent as Record<string | number, unknown>)[at.key] = rng.pick(ODD_VALUES(rng));
         break;
       case "unicode":
-        if (at) (at.parent as Record<string | number, unknown>)[at.key] = `${rng.pick(ODD_STRINGS)}${String((at.parent as Record<string | number, unknown>)[at.key]).slice(0, 200)}${rng.pick(ODD_STRINGS)}`;
+        if (at)
+          (at.parent as Record<string | number, unknown>)[at.key] =
+            `${rng.pick(ODD_STRINGS)}${String((at.parent as Record<string | number, unknown>)[at.key]).slice(0, 200)}${rng.pick(ODD_STRINGS)}`;
         break;
       case "deep":
         if (at) (at.parent as Record<string | number, unknown>)[at.key] = nested(rng.pick([10, 100, 511, 600, 5_000]), 1, rng);
@@ -102,7 +134,9 @@ export function mutateRequest(seed: Record<string, unknown>, rng: Rng): RequestC
       case "orphan-tool": {
         const messages = body.messages;
         if (!Array.isArray(messages) || messages.length === 0) break;
-        const block = rng.chance(0.5) ? { type: "tool_result", tool_use_id: `toolu_orphan_${rng.int(1000)}`, content: "done" } : { type: "tool_use", id: `toolu_orphan_${rng.int(1000)}`, name: "Write", input: { file_path: "/tmp/x" } };
+        const block = rng.chance(0.5)
+          ? { type: "tool_result", tool_use_id: `toolu_orphan_${rng.int(1000)}`, content: "done" }
+          : { type: "tool_use", id: `toolu_orphan_${rng.int(1000)}`, name: "Write", input: { file_path: "/tmp/x" } };
         const message = rng.pick(messages) as { content: unknown } | null;
         // An earlier round may have retyped the message to null or a string: nothing to append to.
         if (message === null || typeof message !== "object") break;
@@ -135,7 +169,18 @@ export type StreamCase = { name: string; contentType: string; text: string; stat
 // One mutated OpenAI-compatible stream, as SSE text.
 export function mutateStream(seed: string[], rng: Rng): StreamCase {
   let lines = [...seed];
-  const kind = rng.pick(["as-is", "broken-chunk-json", "broken-tool-arguments", "stops", "html", "error-chunk", "garbage", "shuffled", "json-not-stream", "http-error"] as const);
+  const kind = rng.pick([
+    "as-is",
+    "broken-chunk-json",
+    "broken-tool-arguments",
+    "stops",
+    "html",
+    "error-chunk",
+    "garbage",
+    "shuffled",
+    "json-not-stream",
+    "http-error",
+  ] as const);
   switch (kind) {
     case "broken-chunk-json": {
       const at = rng.int(lines.length);
@@ -143,7 +188,12 @@ export function mutateStream(seed: string[], rng: Rng): StreamCase {
       break;
     }
     case "broken-tool-arguments":
-      lines = lines.map((line) => line.replace(/"arguments":"((?:[^"\\]|\\.)*)"/, (_, args: string) => `"arguments":${JSON.stringify(`${args.slice(0, Math.max(0, args.length - 3))}{{`)}`));
+      lines = lines.map((line) =>
+        line.replace(
+          /"arguments":"((?:[^"\\]|\\.)*)"/,
+          (_, args: string) => `"arguments":${JSON.stringify(`${args.slice(0, Math.max(0, args.length - 3))}{{`)}`,
+        ),
+      );
       break;
     case "stops":
       lines = lines.slice(0, rng.int(lines.length));
@@ -151,7 +201,18 @@ export function mutateStream(seed: string[], rng: Rng): StreamCase {
     case "html":
       return { name: kind, contentType: "text/html", text: "<html><body><h1>502 Bad Gateway</h1></body></html>", status: 200 };
     case "error-chunk":
-      lines.splice(rng.int(lines.length), 0, JSON.stringify({ error: rng.pick([{ message: "the request exceeds the available context size, try increasing it", type: "exceed_context_size_error" }, { message: "Model crashed" }, "plain string error", { code: 500 }]) }));
+      lines.splice(
+        rng.int(lines.length),
+        0,
+        JSON.stringify({
+          error: rng.pick([
+            { message: "the request exceeds the available context size, try increasing it", type: "exceed_context_size_error" },
+            { message: "Model crashed" },
+            "plain string error",
+            { code: 500 },
+          ]),
+        }),
+      );
       break;
     case "garbage":
       lines.splice(rng.int(lines.length), 0, rng.pick(["\u0000\u0001\u0002", "data without prefix", "event: weird", "data: ", ":\n\n\n", "[DONE"]));
@@ -162,10 +223,19 @@ export function mutateStream(seed: string[], rng: Rng): StreamCase {
     case "json-not-stream":
       return { name: kind, contentType: "application/json", text: JSON.stringify({ error: { message: "stream is not supported" } }), status: 200 };
     case "http-error":
-      return { name: kind, contentType: "application/json", text: JSON.stringify({ error: { message: "Trying to keep the first 40000 tokens when context the overflows." } }), status: rng.pick([400, 404, 429, 500, 503]) };
+      return {
+        name: kind,
+        contentType: "application/json",
+        text: JSON.stringify({ error: { message: "Trying to keep the first 40000 tokens when context the overflows." } }),
+        status: rng.pick([400, 404, 429, 500, 503]),
+      };
     case "as-is":
       break;
   }
-  const text = lines.map((line) => (line.startsWith(":") || line.startsWith("data") || line.startsWith("event") || line.startsWith("\u0000") ? `${line}\n\n` : `data: ${line}\n\n`)).join("");
+  const text = lines
+    .map((line) =>
+      line.startsWith(":") || line.startsWith("data") || line.startsWith("event") || line.startsWith("\u0000") ? `${line}\n\n` : `data: ${line}\n\n`,
+    )
+    .join("");
   return { name: kind, contentType: "text/event-stream", text, status: 200 };
 }

@@ -30,7 +30,9 @@ export type HostileBackend = {
 const encoder = new TextEncoder();
 const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ id: "chatcmpl-h", object: "chat.completion.chunk", model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-const call = (index: number, id: string | undefined, name: string | undefined, args: string) => ({ tool_calls: [{ index, ...(id ? { id, type: "function" } : {}), function: { ...(name ? { name } : {}), arguments: args } }] });
+const call = (index: number, id: string | undefined, name: string | undefined, args: string) => ({
+  tool_calls: [{ index, ...(id ? { id, type: "function" } : {}), function: { ...(name ? { name } : {}), arguments: args } }],
+});
 
 export async function startHostileBackend(initial: HostileBehavior): Promise<HostileBackend> {
   let behavior = initial;
@@ -41,7 +43,10 @@ export async function startHostileBackend(initial: HostileBehavior): Promise<Hos
     idleTimeout: 0,
     fetch(request) {
       const path = new URL(request.url).pathname;
-      if (request.method === "GET") return Response.json(path.endsWith("/models") ? { object: "list", data: [{ id: MODEL, object: "model" }] } : { error: "not found" }, { status: path.endsWith("/models") ? 200 : 404 });
+      if (request.method === "GET")
+        return Response.json(path.endsWith("/models") ? { object: "list", data: [{ id: MODEL, object: "model" }] } : { error: "not found" }, {
+          status: path.endsWith("/models") ? 200 : 404,
+        });
       const record = { bytesSent: 0 };
       completions.push(record);
       return answer(behavior, record);
@@ -75,9 +80,30 @@ function answer(behavior: HostileBehavior, record: { bytesSent: number }): Respo
     case "done-only":
       return whole(SSE, ["data: [DONE]\n\n"], record);
     case "absurd-usage":
-      return whole(SSE, [chunk({ role: "assistant", content: "ok" }), chunk({}, "stop"), chunk({}, null, { choices: [], usage: { prompt_tokens: -5, completion_tokens: 1e308, total_tokens: -1, prompt_tokens_details: { cached_tokens: 1e308 } } }), "data: [DONE]\n\n"], record);
+      return whole(
+        SSE,
+        [
+          chunk({ role: "assistant", content: "ok" }),
+          chunk({}, "stop"),
+          chunk({}, null, {
+            choices: [],
+            usage: { prompt_tokens: -5, completion_tokens: 1e308, total_tokens: -1, prompt_tokens_details: { cached_tokens: 1e308 } },
+          }),
+          "data: [DONE]\n\n",
+        ],
+        record,
+      );
     case "repeated-tool-ids":
-      return whole(SSE, [chunk(call(0, "call_1", "Bash", '{"command": "ls"}')), chunk(call(1, "call_1", "Bash", '{"command": "pwd"}')), chunk({}, "tool_calls"), "data: [DONE]\n\n"], record);
+      return whole(
+        SSE,
+        [
+          chunk(call(0, "call_1", "Bash", '{"command": "ls"}')),
+          chunk(call(1, "call_1", "Bash", '{"command": "pwd"}')),
+          chunk({}, "tool_calls"),
+          "data: [DONE]\n\n",
+        ],
+        record,
+      );
     case "cut-tool-call":
       return whole(SSE, [chunk(call(0, "call_1", "Bash", '{"command": "rm -rf /tmp/bui')), chunk({}, "tool_calls"), "data: [DONE]\n\n"], record);
     default:

@@ -38,7 +38,17 @@ export function makeJpeg(width: number, height: number, options: { sof?: 0xc0 | 
   const frame = segment(options.sof ?? 0xc0, new Uint8Array([8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]));
   const huffman = segment(0xc4, new Uint8Array(29));
   const scan = segment(0xda, new Uint8Array([1, 1, 0, 0, 63, 0]));
-  const parts = [new Uint8Array([0xff, 0xd8]), app0, exif, quantization, ...(options.withFrame === false ? [] : [frame]), huffman, scan, filler(64), new Uint8Array([0xff, 0xd9])];
+  const parts = [
+    new Uint8Array([0xff, 0xd8]),
+    app0,
+    exif,
+    quantization,
+    ...(options.withFrame === false ? [] : [frame]),
+    huffman,
+    scan,
+    filler(64),
+    new Uint8Array([0xff, 0xd9]),
+  ];
   return concat(...parts);
 }
 
@@ -66,7 +76,18 @@ export function makeWebp(width: number, height: number, kind: "VP8 " | "VP8L" | 
     new DataView(payload.buffer).setUint32(1, (width - 1) | ((height - 1) << 14), true); // 14 bits each, then alpha and version
   } else {
     payload = new Uint8Array(10);
-    payload.set([0x10, 0, 0, 0, (width - 1) & 0xff, ((width - 1) >> 8) & 0xff, (width - 1) >> 16, (height - 1) & 0xff, ((height - 1) >> 8) & 0xff, (height - 1) >> 16]);
+    payload.set([
+      0x10,
+      0,
+      0,
+      0,
+      (width - 1) & 0xff,
+      ((width - 1) >> 8) & 0xff,
+      (width - 1) >> 16,
+      (height - 1) & 0xff,
+      ((height - 1) >> 8) & 0xff,
+      (height - 1) >> 16,
+    ]);
   }
   const body = concat(new TextEncoder().encode("WEBP"), new TextEncoder().encode(kind), le32(payload.length), payload);
   return concat(new TextEncoder().encode("RIFF"), le32(body.length), body);

@@ -3,9 +3,11 @@
 // servers count), for sessions that must fill a small context at a known pace.
 import { encodeTokens } from "../emulators/encode-tokens";
 
-const WORDS = ("the config loader reads each backend entry and checks its url before the daemon starts serving requests " +
+const WORDS = (
+  "the config loader reads each backend entry and checks its url before the daemon starts serving requests " +
   "a slot keeps the prompt it computed so the next turn of the same conversation only pays for its new tokens " +
-  "when the context is full the client summarizes what came before and carries on with a shorter prompt").split(" ");
+  "when the context is full the client summarizes what came before and carries on with a shorter prompt"
+).split(" ");
 
 export function pastedText(seed: number, tokens: number): string {
   let state = seed * 2_654_435_761 + 1;

@@ -74,7 +74,8 @@ function see(answer: Answer, frame: string): void {
     answer.stopReason = data.delta.stop_reason;
     answer.usageNumbers.push(...Object.values(data.usage ?? {}));
   }
-  if (event === "content_block_start" && data.content_block.type === "tool_use") answer.toolUses.push({ id: data.content_block.id, name: data.content_block.name, input: "" });
+  if (event === "content_block_start" && data.content_block.type === "tool_use")
+    answer.toolUses.push({ id: data.content_block.id, name: data.content_block.name, input: "" });
   if (event === "content_block_delta" && data.delta.type === "input_json_delta") answer.toolUses.at(-1)!.input += data.delta.partial_json;
   if (event === "content_block_delta" && data.delta.type === "text_delta") answer.textChars += data.delta.text.length;
 }
@@ -92,6 +93,7 @@ function errorOf(body: string): Answer["error"] {
 export function describeAnswer(answer: Answer): string {
   const cut = answer.cut ? `, cut: ${answer.cut} after ${answer.bytes} B` : "";
   if (answer.error) return `${answer.status}${answer.events.length ? " event: error" : ""} ${answer.error.type}${cut}`;
-  if (answer.events.length) return `${answer.status} ${answer.events.at(-1)} (${answer.stopReason ?? "no stop reason"}, ${answer.toolUses.length} tool_use)${cut}`;
+  if (answer.events.length)
+    return `${answer.status} ${answer.events.at(-1)} (${answer.stopReason ?? "no stop reason"}, ${answer.toolUses.length} tool_use)${cut}`;
   return `${answer.status} not an Anthropic answer${cut}`;
 }

@@ -7,7 +7,9 @@ import { createStreamConverter, type StreamContext } from "../../src/translate/c
 import type { Reply } from "../../src/translate/reply";
 
 export function fixtureSse(name: string): string {
-  const lines = readFileSync(new URL(`../fixtures/chunks/${name}.chunks.txt`, import.meta.url), "utf8").split("\n").filter(Boolean);
+  const lines = readFileSync(new URL(`../fixtures/chunks/${name}.chunks.txt`, import.meta.url), "utf8")
+    .split("\n")
+    .filter(Boolean);
   return lines.map((line) => (line.startsWith(":") ? `${line}\n\n` : `data: ${line}\n\n`)).join("");
 }
 
@@ -57,7 +59,14 @@ export function summarize(events: StreamEvent[]): string[] {
       }
       case "content_block_delta": {
         const delta = event.delta;
-        const value = delta.type === "text_delta" ? delta.text : delta.type === "thinking_delta" ? delta.thinking : delta.type === "input_json_delta" ? delta.partial_json : "<signature>";
+        const value =
+          delta.type === "text_delta"
+            ? delta.text
+            : delta.type === "thinking_delta"
+              ? delta.thinking
+              : delta.type === "input_json_delta"
+                ? delta.partial_json
+                : "<signature>";
         return `delta ${event.index} ${delta.type} ${value}`;
       }
       case "content_block_stop":

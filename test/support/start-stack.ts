@@ -14,7 +14,9 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-export async function startStack(options: { mlx?: MlxLmOptions; lmstudio?: LmStudioOptions; config?: (urls: { mlx: string; lmstudio: string }) => ConfigFile } = {}): Promise<Stack> {
+export async function startStack(
+  options: { mlx?: MlxLmOptions; lmstudio?: LmStudioOptions; config?: (urls: { mlx: string; lmstudio: string }) => ConfigFile } = {},
+): Promise<Stack> {
   const mlx = await startMlxLmServer(options.mlx);
   const lmstudio = await startLmStudioServer(options.lmstudio);
   const file: ConfigFile = options.config?.({ mlx: mlx.url, lmstudio: lmstudio.url }) ?? {
