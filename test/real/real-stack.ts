@@ -81,6 +81,20 @@ export async function timedStream(client: Anthropic, params: Anthropic.MessageCr
 
 // The daemon's fetch, teeing each chat-completions or /v1/messages answer so the test reads the
 // server's own report (its last usage and timings) without touching what the daemon receives.
+// The daemon cuts the upstream as soon as its reply is whole (message_stop): the copy read here
+// may end in an abort, after the report it carries.
+async function readWhatCame(body: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+  } catch {
+    // aborted: what came is what there is
+  }
+  return text;
+}
+
 export function recordingFetch(into: UpstreamRecord[]): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const response = await fetch(input, init);
@@ -88,10 +102,7 @@ export function recordingFetch(into: UpstreamRecord[]): typeof fetch {
     if (!(path.endsWith("/chat/completions") || path.endsWith("/v1/messages")) || !response.body) return response;
     const [mine, theirs] = response.body.tee();
     const record: UpstreamRecord = { body: sentJson(init), read: Promise.resolve() };
-    record.read = new Response(mine).text().then(
-      (text) => Object.assign(record, lastReport(text)),
-      () => undefined,
-    );
+    record.read = readWhatCame(mine).then((text) => Object.assign(record, lastReport(text)));
     into.push(record);
     return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
   }) as typeof fetch;
