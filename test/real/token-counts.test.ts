@@ -27,7 +27,7 @@ const REQUESTS = {
 describeReal("counts on llama-server with its default 4 slots", () => {
   let server: RealServer;
   beforeAll(async () => {
-    server = await startLlamaServer("qwen3-coder", { slots: 4, ctx: 24_576 });
+    server = await startLlamaServer("qwen3-coder", { ctx: 24_576 });
   }, 300_000);
   afterAll(() => server?.stop());
 
