@@ -34,13 +34,7 @@ export function convertFromOpenAICompletion(completion: ChatCompletion, context:
   // Servers parse tool calls out of the end of the generated text: with finish_reason "length",
   // the last one is the call the model was writing when the limit struck.
   const cutAt = choice.finish_reason === "length" && held.length > 0 ? held.length - 1 : undefined;
-  const settled = settleToolCalls(held, {
-    toolUseId: context.toolUseId,
-    toolUseIdTaken: context.toolUseIdTaken,
-    backend: context.backend,
-    cutAt,
-    undeclaredTools: context.undeclaredTools,
-  });
+  const settled = settleToolCalls(held, { ...context, cutAt }); // the context holds the ids, the backend and the undeclared tools
   const content: ResponseBlock[] = [];
   if (thinking) content.push({ type: "thinking", thinking, signature: signThinking(thinking) });
   if (text) content.push({ type: "text", text });

@@ -184,13 +184,7 @@ function finish(state: State, context: StreamContext, emit: (event: StreamEvent)
   const held = [...state.toolCalls.values()];
   const writing = state.writingTool === undefined ? undefined : state.toolCalls.get(state.writingTool);
   const cutAt = state.finishReason === "length" && writing ? held.indexOf(writing) : undefined;
-  const settled = settleToolCalls(held, {
-    toolUseId: context.toolUseId,
-    toolUseIdTaken: context.toolUseIdTaken,
-    backend: context.backend,
-    cutAt,
-    undeclaredTools: context.undeclaredTools,
-  });
+  const settled = settleToolCalls(held, { ...context, cutAt }); // the context holds the ids, the backend and the undeclared tools
   if (settled.notes.length > 0) emitBlock(state, { type: "text", text: "" }, { type: "text_delta", text: settled.notes.join("\n") }, emit);
   for (const call of settled.calls) {
     emitBlock(state, { type: "tool_use", id: call.id, name: call.name, input: {} }, { type: "input_json_delta", partial_json: call.clientJson }, emit);
