@@ -10,6 +10,7 @@ import { resolveConfig } from "../../src/config/resolve-config";
 import { startServer, type RunningServer } from "../../src/server/start-server";
 import { freePort } from "../support/compiled-binary";
 import { type FaultBehavior, startFaultBackend, type FaultBackend } from "../support/fault-backend";
+import { waitForHealth } from "../support/wait-for-health";
 
 const ask = { model: "claude-opus-5-5", max_tokens: 64, messages: [{ role: "user", content: "What is 2+2?" }] };
 const cleanups: (() => Promise<void>)[] = [];
@@ -295,16 +296,7 @@ describe("a backend silent for longer than Bun's own fetch idle timer", () => {
     });
     cleanups.push(async () => void daemon.kill());
     const url = `http://127.0.0.1:${port}`;
-    for (
-      let attempt = 0;
-      attempt < 200 &&
-      !(await fetch(`${url}/anyclaude/health`).then(
-        (response) => response.ok,
-        () => false,
-      ));
-      attempt++
-    )
-      await Bun.sleep(50);
+    await waitForHealth(url);
     const response = await fetch(`${url}/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },

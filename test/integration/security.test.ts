@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config/load-config";
 import { resolveConfig } from "../../src/config/resolve-config";
 import { createApp } from "../../src/server/create-app";
 import { freePort } from "../support/compiled-binary";
+import { waitForHealth } from "../support/wait-for-health";
 
 // In process (app.handle), never bound; still its own port, never the default 8082.
 const PORT = await freePort();
@@ -256,16 +257,7 @@ describe("credentials in backend URLs", () => {
     });
     try {
       const url = `http://127.0.0.1:${port}`;
-      for (
-        let attempt = 0;
-        attempt < 200 &&
-        !(await fetch(`${url}/anyclaude/health`).then(
-          (response) => response.ok,
-          () => false,
-        ));
-        attempt++
-      )
-        await Bun.sleep(50);
+      await waitForHealth(url);
       const status = await (await fetch(`${url}/anyclaude/status?refresh=1`)).text();
       expect(status).toContain(`http://alice:****@127.0.0.1:${downPort}/v1?api_key=****`);
       const marker = "the-secret-plan-of-the-user";
